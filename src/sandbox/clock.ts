@@ -1,0 +1,162 @@
+/**
+ * The sandbox clock. Sandbox time runs `speed` times faster than real time (so a 5-minute run or a
+ * 1-minute rate-limit window passes in seconds), and tests can jump it forward with `advance`.
+ * Every timestamp the sandbox API returns, every token `exp`, run duration, timeout and throttling
+ * window is measured on this clock.
+ */
+
+interface Timer {
+  readonly id: number;
+  readonly due: number;
+  readonly callback: () => void;
+  handle: NodeJS.Timeout | undefined;
+}
+
+/** Options for a `SandboxClock`. */
+export interface SandboxClockOptions {
+  /** How many sandbox milliseconds pass per real millisecond. Default 1. */
+  speed?: number;
+  /** Sandbox time at creation, in epoch milliseconds. Default: the real current time. */
+  start?: number;
+}
+
+/** A clock that can run faster than real time and be advanced by hand. */
+export class SandboxClock {
+  private speedFactor: number;
+  /** Sandbox time at the last re-anchoring. */
+  private anchorSandbox: number;
+  /** Real time at the last re-anchoring. */
+  private anchorReal: number;
+  private readonly timers = new Map<number, Timer>();
+  private nextId = 1;
+
+  constructor(options: SandboxClockOptions = {}) {
+    this.speedFactor = validSpeed(options.speed ?? 1);
+    this.anchorReal = Date.now();
+    this.anchorSandbox = options.start ?? this.anchorReal;
+  }
+
+  /** Current sandbox time, epoch milliseconds. */
+  now(): number {
+    return this.anchorSandbox + (Date.now() - this.anchorReal) * this.speedFactor;
+  }
+
+  /** Current sandbox time as a `Date`. */
+  date(): Date {
+    return new Date(this.now());
+  }
+
+  /** Current sandbox time in ISO 8601 with a `Z` suffix, as Dataverse returns datetimes. */
+  iso(): string {
+    return isoSeconds(this.now());
+  }
+
+  /** Sandbox-to-real speed factor. */
+  get speed(): number {
+    return this.speedFactor;
+  }
+
+  /** Change the speed from now on; pending timers are rescheduled. */
+  setSpeed(speed: number): void {
+    this.reanchor();
+    this.speedFactor = validSpeed(speed);
+    this.rescheduleAll();
+  }
+
+  /** Jump sandbox time forward by `ms` sandbox milliseconds; timers that fall due fire now. */
+  advance(ms: number): void {
+    if (!(ms >= 0)) {
+      throw new RangeError('The sandbox clock only moves forward');
+    }
+    this.reanchor();
+    this.anchorSandbox += ms;
+    this.rescheduleAll();
+  }
+
+  /** Run `callback` after `ms` sandbox milliseconds. Returns an id for `clearTimeout`. */
+  setTimeout(callback: () => void, ms: number): number {
+    const id = this.nextId++;
+    const timer: Timer = { id, due: this.now() + Math.max(0, ms), callback, handle: undefined };
+    this.timers.set(id, timer);
+    this.schedule(timer);
+    return id;
+  }
+
+  /** Cancel a timer made by `setTimeout`. */
+  clearTimeout(id: number | undefined): void {
+    if (id === undefined) {
+      return;
+    }
+    const t = this.timers.get(id);
+    if (t) {
+      clearTimeout(t.handle);
+      this.timers.delete(id);
+    }
+  }
+
+  /** Resolves after `ms` sandbox milliseconds. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.setTimeout(resolve, ms);
+    });
+  }
+
+  /** Converts a sandbox duration to the real milliseconds it takes at the current speed. */
+  toReal(ms: number): number {
+    return ms / this.speedFactor;
+  }
+
+  /** Cancel every pending timer (used when the sandbox stops). */
+  dispose(): void {
+    for (const t of this.timers.values()) {
+      clearTimeout(t.handle);
+    }
+    this.timers.clear();
+  }
+
+  private reanchor(): void {
+    const now = this.now();
+    this.anchorReal = Date.now();
+    this.anchorSandbox = now;
+  }
+
+  private rescheduleAll(): void {
+    // Fire in due order so callbacks observe a consistent sequence after a big `advance`.
+    const all = [...this.timers.values()].sort((a, b) => a.due - b.due || a.id - b.id);
+    for (const t of all) {
+      clearTimeout(t.handle);
+      this.schedule(t);
+    }
+  }
+
+  private schedule(timer: Timer): void {
+    const realDelay = Math.max(0, (timer.due - this.now()) / this.speedFactor);
+    // Node caps delays at 2^31-1 ms; re-arm for longer waits.
+    const capped = Math.min(realDelay, 2_000_000_000);
+    timer.handle = setTimeout(() => {
+      if (!this.timers.has(timer.id)) {
+        return;
+      }
+      if (this.now() + 0.5 < timer.due) {
+        this.schedule(timer);
+        return;
+      }
+      this.timers.delete(timer.id);
+      timer.callback();
+    }, capped);
+    // Pending sandbox timers must not keep a test process alive on their own.
+    timer.handle.unref();
+  }
+}
+
+function validSpeed(speed: number): number {
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new RangeError(`Clock speed must be a positive number, got ${speed}`);
+  }
+  return speed;
+}
+
+/** ISO 8601 UTC without milliseconds (`2024-05-01T10:00:00Z`), the form Dataverse uses. */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
