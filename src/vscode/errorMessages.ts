@@ -81,6 +81,12 @@ export function describeError(e: unknown, doing?: string): ErrorDescription | un
         };
       case 'timeout':
         return { message: `${prefix}the service did not answer in time. Try again, or raise "desktopFlows.http.timeoutSeconds".`, signIn: false, retry: true };
+      case 'insecure':
+        return {
+          message: `${prefix}plain http is only allowed for loopback addresses.${detail} Use an https:// URL.`,
+          signIn: false,
+          retry: false,
+        };
       case 'cancelled':
         return undefined;
     }
