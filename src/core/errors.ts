@@ -14,7 +14,9 @@ export type ApiErrorReason =
   | 'server'
   | 'network'
   | 'timeout'
-  | 'cancelled';
+  | 'cancelled'
+  /** Refused before sending: plain `http:` to a host that is not loopback (TLS is never skipped). */
+  | 'insecure';
 
 export interface ApiErrorInit {
   reason: ApiErrorReason;
