@@ -72,6 +72,16 @@ export interface RequestOptions {
   /** Sent as JSON. */
   readonly body?: unknown;
   /**
+   * Sent as is instead of `body` (e.g. msal's form-encoded OAuth requests); give its `content-type` in
+   * `headers`.
+   */
+  readonly rawBody?: string;
+  /**
+   * Return responses with a status of 400 or more instead of raising `ApiError` (OAuth endpoints answer
+   * errors as JSON bodies that msal reads itself). Such responses are not retried.
+   */
+  readonly acceptErrorStatus?: boolean;
+  /**
    * Whether the request may be repeated after it may have reached the service. Defaults to true for GET and
    * HEAD only; mark PUT/DELETE or "safe" POST functions explicitly.
    */
@@ -290,7 +300,7 @@ export class HttpClient {
     const target = this.checkUrl(fullUrl, method);
     const safeUrl = redactUrl(fullUrl);
     const idempotent = options.idempotent ?? (method === 'GET' || method === 'HEAD');
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     let tokenRefreshed = false;
 
     for (let attempt = 1; ; attempt++) {
@@ -524,7 +534,7 @@ export class HttpClient {
       const durationMs = Math.round(performance.now() - started);
       const requestId = requestIdFrom(responseHeaders);
       this.logExchange(method, safeUrl, String(status), durationMs, requestId, attempt);
-      if (status >= 400) {
+      if (status >= 400 && options.acceptErrorStatus !== true) {
         return {
           kind: 'status',
           status,
