@@ -24,7 +24,13 @@ export function handleAuthorize(state: IdentityState, query: URLSearchParams): E
   const clientId = query.get('client_id') ?? undefined;
   const client = state.findClient(clientId);
   if (client === undefined) {
-    return html(400, errorPage(700016, `Application with identifier '${clientId ?? ''}' was not found in the directory '${state.tenantDomain}'.`));
+    return html(
+      400,
+      errorPage(
+        700016,
+        `Application with identifier '${clientId ?? ''}' was not found in the directory '${state.tenantDomain}'.`,
+      ),
+    );
   }
   const redirectUri = query.get('redirect_uri') ?? '';
   if (!state.redirectUriAllowed(client, redirectUri)) {
@@ -38,22 +44,47 @@ export function handleAuthorize(state: IdentityState, query: URLSearchParams): E
   }
   const responseMode = query.get('response_mode') ?? 'query';
   const state_ = query.get('state') ?? undefined;
-  const back = (fields: Record<string, string | undefined>): EndpointResponse => respond(redirectUri, responseMode, { ...fields, state: state_ });
-  const fail = (e: OAuthError): EndpointResponse => back({ error: e.error, error_description: e.message, error_codes: String(e.aadsts) });
+  const back = (fields: Record<string, string | undefined>): EndpointResponse =>
+    respond(redirectUri, responseMode, { ...fields, state: state_ });
+  const fail = (e: OAuthError): EndpointResponse =>
+    back({ error: e.error, error_description: e.message, error_codes: String(e.aadsts) });
 
   if (!['query', 'fragment', 'form_post'].includes(responseMode)) {
-    return fail(new OAuthError(400, 'invalid_request', 90008, `The response_mode '${responseMode}' is not supported.`));
+    return fail(
+      new OAuthError(400, 'invalid_request', 90008, `The response_mode '${responseMode}' is not supported.`),
+    );
   }
   if (query.get('response_type') !== 'code') {
-    return fail(new OAuthError(400, 'unsupported_response_type', 900144, "The app requested a response_type other than 'code'."));
+    return fail(
+      new OAuthError(
+        400,
+        'unsupported_response_type',
+        900144,
+        "The app requested a response_type other than 'code'.",
+      ),
+    );
   }
   const codeChallenge = query.get('code_challenge') ?? undefined;
   const method = query.get('code_challenge_method') ?? (codeChallenge === undefined ? undefined : 'plain');
   if (method !== undefined && method !== 'S256' && method !== 'plain') {
-    return fail(new OAuthError(400, 'invalid_request', 501471, `The code_challenge_method '${method}' is not supported.`));
+    return fail(
+      new OAuthError(
+        400,
+        'invalid_request',
+        501471,
+        `The code_challenge_method '${method}' is not supported.`,
+      ),
+    );
   }
   if (method !== undefined && (codeChallenge === undefined || codeChallenge === '')) {
-    return fail(new OAuthError(400, 'invalid_request', 501461, 'The code_challenge_method was sent without a code_challenge.'));
+    return fail(
+      new OAuthError(
+        400,
+        'invalid_request',
+        501461,
+        'The code_challenge_method was sent without a code_challenge.',
+      ),
+    );
   }
   const scope = query.get('scope') ?? '';
   let resource: string | undefined;
@@ -67,7 +98,13 @@ export function handleAuthorize(state: IdentityState, query: URLSearchParams): E
   }
   const user = state.findUser(query.get('login_hint') ?? undefined);
   if (user === undefined) {
-    return html(400, errorPage(50034, `The user account ${query.get('login_hint') ?? ''} does not exist in the '${state.tenantDomain}' directory.`));
+    return html(
+      400,
+      errorPage(
+        50034,
+        `The user account ${query.get('login_hint') ?? ''} does not exist in the '${state.tenantDomain}' directory.`,
+      ),
+    );
   }
 
   // Signing in interactively is where the user consents and completes MFA.
@@ -81,7 +118,12 @@ export function handleAuthorize(state: IdentityState, query: URLSearchParams): E
     codeChallengeMethod: method,
     nonce: query.get('nonce') ?? undefined,
   });
-  const approve = { code, client_info: clientInfo(user.oid, state.tenantId), state: state_, session_state: state.tenantId };
+  const approve = {
+    code,
+    client_info: clientInfo(user.oid, state.tenantId),
+    state: state_,
+    session_state: state.tenantId,
+  };
   if (responseMode !== 'form_post') {
     return respond(redirectUri, responseMode, approve);
   }
@@ -105,7 +147,11 @@ export function handleAuthorize(state: IdentityState, query: URLSearchParams): E
 }
 
 /** Deliver an authorization response the way `response_mode` asks. */
-function respond(redirectUri: string, responseMode: string, fields: Record<string, string | undefined>): EndpointResponse {
+function respond(
+  redirectUri: string,
+  responseMode: string,
+  fields: Record<string, string | undefined>,
+): EndpointResponse {
   const defined = Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined);
   if (responseMode === 'form_post') {
     return html(200, formPostPage(redirectUri, Object.fromEntries(defined)));
@@ -119,7 +165,11 @@ function respond(redirectUri: string, responseMode: string, fields: Record<strin
       target.searchParams.set(k, v);
     }
   }
-  return { status: 302, headers: { location: target.toString(), 'cache-control': 'no-store, no-cache' }, body: '' };
+  return {
+    status: 302,
+    headers: { location: target.toString(), 'cache-control': 'no-store, no-cache' },
+    body: '',
+  };
 }
 
 function html(status: number, body: string): EndpointResponse {

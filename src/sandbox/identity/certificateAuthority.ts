@@ -20,7 +20,9 @@ const dayMs = 24 * 60 * 60 * 1000;
  * Generate a fresh CA and a server certificate for 127.0.0.1 and localhost. EC P-256 keys keep this
  * fast (tens of milliseconds), so every sandbox start gets its own CA and no key outlives the process.
  */
-export async function createLocalTlsMaterial(hosts: readonly string[] = ['127.0.0.1', 'localhost']): Promise<LocalTlsMaterial> {
+export async function createLocalTlsMaterial(
+  hosts: readonly string[] = ['127.0.0.1', 'localhost'],
+): Promise<LocalTlsMaterial> {
   const now = Date.now();
   // A day of back-dating tolerates small clock differences between the sandbox and its clients.
   const validity = { notBeforeDate: new Date(now - dayMs), notAfterDate: new Date(now + 30 * dayMs) };
@@ -33,7 +35,9 @@ export async function createLocalTlsMaterial(hosts: readonly string[] = ['127.0.
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     ],
   });
-  const altNames = hosts.map((h) => (/^[\d.]+$|:/.test(h) ? { type: 7 as const, ip: h } : { type: 2 as const, value: h }));
+  const altNames = hosts.map((h) =>
+    /^[\d.]+$|:/.test(h) ? { type: 7 as const, ip: h } : { type: 2 as const, value: h },
+  );
   const leaf = await generate([{ name: 'commonName', value: hosts[0] ?? '127.0.0.1' }], {
     keyType: 'ec',
     algorithm: 'sha256',

@@ -48,19 +48,29 @@ export function authenticateClient(
   }
   if (secret !== undefined && secret !== '') {
     if (client.kind === 'public') {
-      throw invalidClient(700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+      throw invalidClient(
+        700025,
+        "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+      );
     }
     state.checkClientSecret(client, secret);
     return { client, proof: 'secret' };
   }
   if (client.kind === 'confidential') {
-    throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    throw invalidClient(
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   }
   return { client, proof: 'none' };
 }
 
 /** Verify an RFC 7523 client assertion against the client's registered certificates. */
-export function verifyClientAssertion(client: SandboxClientRegistration, assertion: string, tokenEndpointUrl: string): void {
+export function verifyClientAssertion(
+  client: SandboxClientRegistration,
+  assertion: string,
+  tokenEndpointUrl: string,
+): void {
   const parts = assertion.split('.');
   if (parts.length !== 3) {
     throw invalidClient(50027, 'JWT token is invalid or malformed.');
@@ -76,7 +86,12 @@ export function verifyClientAssertion(client: SandboxClientRegistration, asserti
   }
   const certificate = findCertificate(client, header);
   if (certificate === undefined) {
-    const thumbprint = typeof header['x5t#S256'] === 'string' ? header['x5t#S256'] : typeof header.x5t === 'string' ? header.x5t : '';
+    const thumbprint =
+      typeof header['x5t#S256'] === 'string'
+        ? header['x5t#S256']
+        : typeof header.x5t === 'string'
+          ? header.x5t
+          : '';
     throw invalidClient(
       700027,
       `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}']`,
@@ -88,13 +103,25 @@ export function verifyClientAssertion(client: SandboxClientRegistration, asserti
     header.alg === 'RS256'
       ? verify('sha256', data, certificate.publicKey, signature)
       : header.alg === 'PS256'
-        ? verify('sha256', data, { key: certificate.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature)
+        ? verify(
+            'sha256',
+            data,
+            {
+              key: certificate.publicKey,
+              padding: constants.RSA_PKCS1_PSS_PADDING,
+              saltLength: constants.RSA_PSS_SALTLEN_AUTO,
+            },
+            signature,
+          )
         : false;
   if (!signatureOk) {
     throw invalidClient(700027, 'Client assertion failed signature validation.');
   }
   if (payload.iss !== client.clientId || payload.sub !== client.clientId) {
-    throw invalidClient(700021, "Client assertion application identifier doesn't match 'client_id' parameter.");
+    throw invalidClient(
+      700021,
+      "Client assertion application identifier doesn't match 'client_id' parameter.",
+    );
   }
   if (typeof payload.aud !== 'string' || payload.aud.toLowerCase() !== tokenEndpointUrl.toLowerCase()) {
     throw invalidClient(700023, 'Client assertion audience claim does not match Realm issuer.');
@@ -102,12 +129,19 @@ export function verifyClientAssertion(client: SandboxClientRegistration, asserti
   // The assertion is made on the client's own clock, which is the machine's real clock, not the
   // (possibly fast-forwarded) sandbox clock.
   const now = Date.now() / 1000;
-  if (typeof payload.exp !== 'number' || payload.exp + skewSeconds < now || (typeof payload.nbf === 'number' && payload.nbf - skewSeconds > now)) {
+  if (
+    typeof payload.exp !== 'number' ||
+    payload.exp + skewSeconds < now ||
+    (typeof payload.nbf === 'number' && payload.nbf - skewSeconds > now)
+  ) {
     throw invalidClient(700024, 'Client assertion is not within its valid time range.');
   }
 }
 
-function findCertificate(client: SandboxClientRegistration, header: Record<string, unknown>): X509Certificate | undefined {
+function findCertificate(
+  client: SandboxClientRegistration,
+  header: Record<string, unknown>,
+): X509Certificate | undefined {
   const x5tS256 = typeof header['x5t#S256'] === 'string' ? header['x5t#S256'] : undefined;
   const x5t = typeof header.x5t === 'string' ? header.x5t : undefined;
   for (const pem of client.certificates) {

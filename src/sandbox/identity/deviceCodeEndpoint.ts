@@ -12,10 +12,17 @@ import { parseScopes } from './scopes';
 import { realSeconds } from './tokenEndpoint';
 
 /** Answer a device authorization request with the codes and the message the app shows. */
-export function handleDeviceCodeRequest(state: IdentityState, params: URLSearchParams, identityUrl: string): Record<string, unknown> {
+export function handleDeviceCodeRequest(
+  state: IdentityState,
+  params: URLSearchParams,
+  identityUrl: string,
+): Record<string, unknown> {
   const client = state.requireClient(params.get('client_id') ?? undefined);
   if (client.kind !== 'public') {
-    throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    throw invalidClient(
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   }
   const scope = params.get('scope') ?? '';
   parseScopes(scope, state.isResource);
@@ -40,16 +47,26 @@ export function deviceLoginForm(state: IdentityState, query: URLSearchParams): E
 export function deviceLoginSubmit(state: IdentityState, form: URLSearchParams): EndpointResponse {
   const userCode = form.get('user_code') ?? '';
   const decline = form.get('action') === 'decline';
-  const ok = decline ? state.declineDeviceCode(userCode) : state.approveDeviceCode(userCode, form.get('username') ?? undefined);
+  const ok = decline
+    ? state.declineDeviceCode(userCode)
+    : state.approveDeviceCode(userCode, form.get('username') ?? undefined);
   if (!ok) {
     return html(
       400,
-      deviceLoginPage({ users: state.allUsers(), message: 'That code was not recognised or has expired. Check the code and try again.', prefill: userCode }),
+      deviceLoginPage({
+        users: state.allUsers(),
+        message: 'That code was not recognised or has expired. Check the code and try again.',
+        prefill: userCode,
+      }),
     );
   }
   return html(200, deviceLoginDonePage(!decline));
 }
 
 function html(status: number, body: string): EndpointResponse {
-  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store, no-cache' }, body };
+  return {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store, no-cache' },
+    body,
+  };
 }

@@ -6,7 +6,12 @@
 
 /** Escape text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function page(title: string, body: string, script = ''): string {
@@ -48,7 +53,8 @@ export function consentPage(options: {
   approve: Record<string, string | undefined>;
   cancel: Record<string, string | undefined>;
 }): string {
-  const what = options.resource === undefined ? 'sign you in' : `access ${escapeHtml(options.resource)} as you`;
+  const what =
+    options.resource === undefined ? 'sign you in' : `access ${escapeHtml(options.resource)} as you`;
   return page(
     'Sign in to the sandbox',
     `<h1>Signing in</h1>
@@ -89,9 +95,16 @@ export function errorPage(code: number, message: string): string {
 }
 
 /** The device login page (`verification_uri`): enter the code shown by the app, then approve. */
-export function deviceLoginPage(options: { users: readonly { upn: string; name: string }[]; message?: string; prefill?: string }): string {
+export function deviceLoginPage(options: {
+  users: readonly { upn: string; name: string }[];
+  message?: string;
+  prefill?: string;
+}): string {
   const choices = options.users
-    .map((u, i) => `<option value="${escapeHtml(u.upn)}"${i === 0 ? ' selected' : ''}>${escapeHtml(u.name)} (${escapeHtml(u.upn)})</option>`)
+    .map(
+      (u, i) =>
+        `<option value="${escapeHtml(u.upn)}"${i === 0 ? ' selected' : ''}>${escapeHtml(u.name)} (${escapeHtml(u.upn)})</option>`,
+    )
     .join('\n');
   return page(
     'Enter code',

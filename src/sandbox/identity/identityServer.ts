@@ -56,7 +56,11 @@ export interface IdentityServer {
 }
 
 const maxBodyBytes = 64 * 1024;
-const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+const jsonHeaders = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store, no-cache',
+  pragma: 'no-cache',
+};
 
 /** Start the identity server on 127.0.0.1. */
 export async function startIdentityServer(options: IdentityServerOptions): Promise<IdentityServer> {
@@ -73,11 +77,16 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
           return oauthError(e, req);
         }
         logger?.error(e instanceof Error ? e : String(e));
-        return json(500, { error: 'server_error', error_description: 'The sandbox identity endpoint failed.' });
+        return json(500, {
+          error: 'server_error',
+          error_description: 'The sandbox identity endpoint failed.',
+        });
       })
       .then((r) => {
         send(res, r);
-        logger?.debug(`[identity] ${req.method ?? '?'} ${pathOf(req)} ${r.status} (${Date.now() - started} ms)`);
+        logger?.debug(
+          `[identity] ${req.method ?? '?'} ${pathOf(req)} ${r.status} (${Date.now() - started} ms)`,
+        );
       });
   });
 
@@ -89,7 +98,11 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     const first = segments[0] ?? '';
 
     if (segments.length === 0 && method === 'GET') {
-      return json(200, { name: 'Desktop Flows sandbox identity', authority: `${baseUrl}/${options.tenantId}`, tenantId: options.tenantId });
+      return json(200, {
+        name: 'Desktop Flows sandbox identity',
+        authority: `${baseUrl}/${options.tenantId}`,
+        tenantId: options.tenantId,
+      });
     }
     if (first === '_sandbox') {
       return sandboxControl(method, rest, req);
@@ -143,7 +156,10 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
           body: '<!DOCTYPE html><title>Signed out</title><p>You have signed out of the sandbox.</p>',
         };
       default:
-        return json(404, { error: 'not_found', error_description: `No sandbox identity endpoint at ${url.pathname}` });
+        return json(404, {
+          error: 'not_found',
+          error_description: `No sandbox identity endpoint at ${url.pathname}`,
+        });
     }
   }
 
@@ -154,11 +170,17 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
         tenant.stats.token[grant]++;
       }
       try {
-        return handleTokenRequest(tenant, form, { tokenEndpointUrl, identityUrl: baseUrl, authorization: req.headers.authorization });
+        return handleTokenRequest(tenant, form, {
+          tokenEndpointUrl,
+          identityUrl: baseUrl,
+          authorization: req.headers.authorization,
+        });
       } catch (e) {
         tenant.stats.tokenErrors++;
         if (e instanceof OAuthError && e.error !== 'authorization_pending') {
-          logger?.info(`[identity] token request (${grant ?? 'unknown grant'}) refused: ${e.error} AADSTS${e.aadsts}`);
+          logger?.info(
+            `[identity] token request (${grant ?? 'unknown grant'}) refused: ${e.error} AADSTS${e.aadsts}`,
+          );
         }
         throw e;
       }
@@ -166,7 +188,10 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
   }
 
   /** Run an OAuth form handler; `OAuthError`s become Entra-shaped JSON error responses. */
-  async function oauth(req: IncomingMessage, handler: (form: URLSearchParams) => Record<string, unknown>): Promise<EndpointResponse> {
+  async function oauth(
+    req: IncomingMessage,
+    handler: (form: URLSearchParams) => Record<string, unknown>,
+  ): Promise<EndpointResponse> {
     let form: URLSearchParams;
     try {
       form = await readForm(req);
@@ -186,7 +211,11 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
     }
   }
 
-  async function sandboxControl(method: string, rest: string, req: IncomingMessage): Promise<EndpointResponse> {
+  async function sandboxControl(
+    method: string,
+    rest: string,
+    req: IncomingMessage,
+  ): Promise<EndpointResponse> {
     if (rest === 'ca.pem' && method === 'GET') {
       return { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: tls.caCert };
     }
@@ -203,7 +232,10 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
   }
 
   function openIdConfiguration(tenantSegment: string): Record<string, unknown> {
-    const specific = tenantSegment.toLowerCase() === 'organizations' || tenantSegment.toLowerCase() === 'common' ? tenantSegment : options.tenantId;
+    const specific =
+      tenantSegment.toLowerCase() === 'organizations' || tenantSegment.toLowerCase() === 'common'
+        ? tenantSegment
+        : options.tenantId;
     const base = `${baseUrl}/${specific}`;
     return {
       token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -221,8 +253,25 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
       device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
       code_challenge_methods_supported: ['S256', 'plain'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'oid'],
+      grant_types_supported: [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:device_code',
+      ],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'nonce',
+        'preferred_username',
+        'name',
+        'tid',
+        'ver',
+        'oid',
+      ],
       tenant_region_scope: 'NA',
       cloud_instance_name: new URL(baseUrl).host,
     };

@@ -152,7 +152,12 @@ export class IdentityState {
   /** True when `segment` (the authority's first path segment) names this tenant or a multi-tenant alias. */
   acceptsTenant(segment: string): boolean {
     const s = segment.toLowerCase();
-    return s === this.tenantId.toLowerCase() || s === this.tenantDomain.toLowerCase() || s === 'organizations' || s === 'common';
+    return (
+      s === this.tenantId.toLowerCase() ||
+      s === this.tenantDomain.toLowerCase() ||
+      s === 'organizations' ||
+      s === 'common'
+    );
   }
 
   findClient(clientId: string | undefined): SandboxClientRegistration | undefined {
@@ -164,7 +169,12 @@ export class IdentityState {
     const client = this.findClient(clientId);
     if (client === undefined) {
       if (clientId === undefined || clientId === '') {
-        throw new OAuthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+        throw new OAuthError(
+          400,
+          'invalid_request',
+          900144,
+          "The request body must contain the following parameter: 'client_id'.",
+        );
       }
       throw new OAuthError(
         400,
@@ -208,7 +218,8 @@ export class IdentityState {
       } catch {
         return false;
       }
-      const loopback = (u: URL): boolean => u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
+      const loopback = (u: URL): boolean =>
+        u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1');
       return loopback(r) && loopback(asked) && r.pathname === asked.pathname;
     });
   }
@@ -238,25 +249,42 @@ export class IdentityState {
       throw invalidGrant(70000, "The provided value for the 'code' parameter is not valid.");
     }
     if (grant.redeemed) {
-      throw invalidGrant(54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+      throw invalidGrant(
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+      );
     }
     if (grant.expiresAt <= this.clock.now()) {
-      throw invalidGrant(70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+      throw invalidGrant(
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+      );
     }
     if (grant.clientId.toLowerCase() !== clientId.toLowerCase()) {
-      throw invalidGrant(70000, "The provided value for the 'code' parameter is not valid. The code was issued to a different client.");
+      throw invalidGrant(
+        70000,
+        "The provided value for the 'code' parameter is not valid. The code was issued to a different client.",
+      );
     }
     if (redirectUri !== grant.redirectUri) {
-      throw invalidGrant(500112, "The reply address does not match the reply address that was used to obtain the authorization code.");
+      throw invalidGrant(
+        500112,
+        'The reply address does not match the reply address that was used to obtain the authorization code.',
+      );
     }
     if (grant.codeChallenge !== undefined) {
       if (codeVerifier === undefined || codeVerifier.length < 43 || codeVerifier.length > 128) {
         throw invalidGrant(501491, 'Invalid size of Code_Verifier parameter.');
       }
       const computed =
-        grant.codeChallengeMethod === 'plain' ? codeVerifier : createHash('sha256').update(codeVerifier).digest('base64url');
+        grant.codeChallengeMethod === 'plain'
+          ? codeVerifier
+          : createHash('sha256').update(codeVerifier).digest('base64url');
       if (!safeEqual(computed, grant.codeChallenge)) {
-        throw invalidGrant(501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+        throw invalidGrant(
+          501481,
+          'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+        );
       }
     }
     grant.redeemed = true;
@@ -299,7 +327,12 @@ export class IdentityState {
   approveDeviceCode(userCode: string, username?: string): boolean {
     const grant = this.findDeviceCodeByUserCode(userCode);
     const user = this.findUser(username);
-    if (grant === undefined || grant.status !== 'pending' || grant.expiresAt <= this.clock.now() || user === undefined) {
+    if (
+      grant === undefined ||
+      grant.status !== 'pending' ||
+      grant.expiresAt <= this.clock.now() ||
+      user === undefined
+    ) {
       return false;
     }
     grant.status = 'approved';
@@ -327,20 +360,38 @@ export class IdentityState {
   }
 
   /** One poll of the token endpoint with a device code (RFC 8628 section 3.5 answers). */
-  pollDeviceCode(deviceCode: string | undefined, clientId: string): DeviceCodeGrant & { user: SandboxIdentityUser } {
+  pollDeviceCode(
+    deviceCode: string | undefined,
+    clientId: string,
+  ): DeviceCodeGrant & { user: SandboxIdentityUser } {
     const grant = deviceCode === undefined ? undefined : this.deviceCodes.get(deviceCode);
-    const unknown = new OAuthError(400, 'bad_verification_code', 70019, 'Verification code expired or was not recognized.');
+    const unknown = new OAuthError(
+      400,
+      'bad_verification_code',
+      70019,
+      'Verification code expired or was not recognized.',
+    );
     if (grant === undefined || grant.clientId.toLowerCase() !== clientId.toLowerCase()) {
       throw unknown;
     }
     if (grant.status !== 'redeemed' && grant.expiresAt <= this.clock.now()) {
-      throw new OAuthError(400, 'expired_token', 70020, 'The provided value for the input parameter device_code is expired.');
+      throw new OAuthError(
+        400,
+        'expired_token',
+        70020,
+        'The provided value for the input parameter device_code is expired.',
+      );
     }
     switch (grant.status) {
       case 'redeemed':
         throw unknown;
       case 'pending':
-        throw new OAuthError(400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+        throw new OAuthError(
+          400,
+          'authorization_pending',
+          70016,
+          'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
+        );
       case 'declined':
         throw new OAuthError(400, 'authorization_declined', 70018, 'The user declined the sign-in request.');
       case 'approved': {
@@ -383,10 +434,16 @@ export class IdentityState {
       throw invalidGrant(70000, 'The refresh token was issued to a different client id.');
     }
     if (grant.revoked) {
-      throw invalidGrant(50173, 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.');
+      throw invalidGrant(
+        50173,
+        'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
+      );
     }
     if (grant.expiresAt <= this.clock.now()) {
-      throw invalidGrant(700082, 'The refresh token has expired due to inactivity. The token was issued on an earlier date and was inactive for too long.');
+      throw invalidGrant(
+        700082,
+        'The refresh token has expired due to inactivity. The token was issued on an earlier date and was inactive for too long.',
+      );
     }
     if (this.mfaNeeded.has(grant.user.oid)) {
       throw invalidGrant(
@@ -440,7 +497,9 @@ export class IdentityState {
   /** True when a delegated token for `resource` must first be consented to. */
   needsConsent(clientId: string, resource: string | undefined): boolean {
     return (
-      resource !== undefined && (this.consentNeeded.has(consentKey(clientId, resource)) || this.consentNeeded.has(consentKey(undefined, resource)))
+      resource !== undefined &&
+      (this.consentNeeded.has(consentKey(clientId, resource)) ||
+        this.consentNeeded.has(consentKey(undefined, resource)))
     );
   }
 

@@ -27,7 +27,10 @@ export function resourceOfScope(scope: string): string {
  * Parse `scope`. `isResource` says whether a resource identifier is registered in the tenant; Entra
  * answers AADSTS500011 for one that is not (a trailing slash makes a different, unregistered URI).
  */
-export function parseScopes(scope: string | undefined, isResource: (resource: string) => boolean): RequestedScopes {
+export function parseScopes(
+  scope: string | undefined,
+  isResource: (resource: string) => boolean,
+): RequestedScopes {
   const all = (scope ?? '').split(/\s+/).filter((s) => s !== '');
   if (all.length === 0) {
     throw invalidRequest(900144, "The request body must contain the following parameter: 'scope'.");

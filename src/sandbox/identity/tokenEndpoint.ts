@@ -41,7 +41,11 @@ export function grantTypeOf(params: URLSearchParams): TokenGrantType | undefined
 }
 
 /** Answer one token request; throws `OAuthError` for every failure. */
-export function handleTokenRequest(state: IdentityState, params: URLSearchParams, context: TokenRequestContext): Record<string, unknown> {
+export function handleTokenRequest(
+  state: IdentityState,
+  params: URLSearchParams,
+  context: TokenRequestContext,
+): Record<string, unknown> {
   const grantType = grantTypeOf(params);
   if (grantType === undefined) {
     throw new OAuthError(
@@ -60,7 +64,15 @@ export function handleTokenRequest(state: IdentityState, params: URLSearchParams
         params.get('redirect_uri') ?? undefined,
         params.get('code_verifier') ?? undefined,
       );
-      return userTokens(state, client, grant.user, params.get('scope') ?? grant.scope, grant.nonce, params, context);
+      return userTokens(
+        state,
+        client,
+        grant.user,
+        params.get('scope') ?? grant.scope,
+        grant.nonce,
+        params,
+        context,
+      );
     }
     case 'refresh_token': {
       const { user } = state.useRefreshToken(params.get('refresh_token') ?? undefined, client.clientId);
@@ -68,10 +80,21 @@ export function handleTokenRequest(state: IdentityState, params: URLSearchParams
     }
     case 'device_code': {
       if (client.kind !== 'public') {
-        throw invalidClient(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+        throw invalidClient(
+          7000218,
+          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
       }
       const grant = state.pollDeviceCode(params.get('device_code') ?? undefined, client.clientId);
-      return userTokens(state, client, grant.user, params.get('scope') ?? grant.scope, undefined, params, context);
+      return userTokens(
+        state,
+        client,
+        grant.user,
+        params.get('scope') ?? grant.scope,
+        undefined,
+        params,
+        context,
+      );
     }
     case 'client_credentials':
       return appToken(state, client, params);
@@ -106,7 +129,8 @@ function userTokens(
     idtyp: 'user',
   });
   const expiresIn = realSeconds(state, lifetime);
-  const granted = scopes.resource === undefined ? [] : [`${scopes.resource}/user_impersonation`, ...scopes.resourceScopes];
+  const granted =
+    scopes.resource === undefined ? [] : [`${scopes.resource}/user_impersonation`, ...scopes.resourceScopes];
   const body: Record<string, unknown> = {
     token_type: 'Bearer',
     scope: [...new Set([...granted, ...scopes.oidc])].join(' '),
@@ -127,10 +151,19 @@ function userTokens(
 }
 
 /** An app-only token (client credentials): the scope must be exactly `<resource>/.default`. */
-function appToken(state: IdentityState, client: SandboxClientRegistration, params: URLSearchParams): Record<string, unknown> {
+function appToken(
+  state: IdentityState,
+  client: SandboxClientRegistration,
+  params: URLSearchParams,
+): Record<string, unknown> {
   const scope = (params.get('scope') ?? '').trim();
   const scopes = parseScopes(scope, state.isResource);
-  if (scopes.oidc.length > 0 || scopes.resourceScopes.length !== 1 || !scope.endsWith('/.default') || scopes.resource === undefined) {
+  if (
+    scopes.oidc.length > 0 ||
+    scopes.resourceScopes.length !== 1 ||
+    !scope.endsWith('/.default') ||
+    scopes.resource === undefined
+  ) {
     throw invalidScope(
       1002012,
       `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
@@ -149,10 +182,21 @@ function appToken(state: IdentityState, client: SandboxClientRegistration, param
     idtyp: 'app',
   });
   const expiresIn = realSeconds(state, lifetime);
-  return { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken };
+  return {
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    ext_expires_in: expiresIn,
+    access_token: accessToken,
+  };
 }
 
-function idToken(state: IdentityState, client: SandboxClientRegistration, user: SandboxIdentityUser, nonce: string | undefined, identityUrl: string): string {
+function idToken(
+  state: IdentityState,
+  client: SandboxClientRegistration,
+  user: SandboxIdentityUser,
+  nonce: string | undefined,
+  identityUrl: string,
+): string {
   const now = Math.floor(state.clock.now() / 1000);
   const payload: Record<string, unknown> = {
     aud: client.clientId,
