@@ -1,0 +1,332 @@
+// @ts-check
+// The integration tier: builds the extension and the tests, then runs mocha inside a real VS Code
+// extension host. Desktop VS Code (@vscode/test-electron) when one is available; otherwise the
+// offline host: code-server from npm + headless Debian Chromium. Never skips: if no host can
+// start, it fails and says what is missing.
+//
+//   node scripts/integration.mjs [--grep <regexp>] [--host auto|code-server|desktop]
+//        [--env KEY=VALUE ...] [--sandbox] [--timeout <seconds>] [--show-log] [--keep] [--no-build]
+//        [--screenshot <file.png> [--command <commandId> ...] [--wait-text <text>]]
+//
+// --sandbox starts src/sandbox/main.ts and passes DESKTOPFLOWS_SANDBOX_URL to the extension host.
+// --screenshot runs no tests: it opens the workbench, runs the --command ids (an argument list
+// may follow the id as JSON: --command 'desktopFlows.x ["arg"]'), waits for --wait-text, saves a PNG.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { cacheRoot, codeServerVersion, ensureCodeServer, repoRoot } from './vscodeHost/installCodeServer.mjs';
+import { runInCodeServer } from './vscodeHost/runInCodeServer.mjs';
+import { desktopAvailability, runInDesktop } from './vscodeHost/runInDesktop.mjs';
+import { FileTail, readResults } from './vscodeHost/testOutput.mjs';
+import { startSandboxProcess } from './vscodeHost/sandboxProcess.mjs';
+import { findChromium } from './vscodeHost/workbenchBrowser.mjs';
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+const log = (/** @type {string} */ line) => console.log(`[integration ${elapsed()}] ${line}`);
+
+const { values: opt } = parseArgs({
+  options: {
+    grep: { type: 'string' },
+    host: { type: 'string', default: process.env.DESKTOPFLOWS_TEST_HOST ?? 'auto' },
+    env: { type: 'string', multiple: true, default: [] },
+    sandbox: { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '600' },
+    'show-log': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    screenshot: { type: 'string' },
+    command: { type: 'string', multiple: true, default: [] },
+    'wait-text': { type: 'string' },
+  },
+  strict: true,
+});
+
+if (!['auto', 'code-server', 'desktop'].includes(String(opt.host))) {
+  console.error(`--host must be auto, code-server or desktop (got ${opt.host})`);
+  process.exit(2);
+}
+const timeoutMs = Number(opt.timeout) * 1000;
+if (!(timeoutMs > 0)) {
+  console.error(`--timeout must be a number of seconds (got ${opt.timeout})`);
+  process.exit(2);
+}
+
+/** @type {Record<string, string>} */
+const hostEnv = {};
+for (const kv of opt.env) {
+  const i = kv.indexOf('=');
+  if (i <= 0) {
+    console.error(`--env expects KEY=VALUE (got ${kv})`);
+    process.exit(2);
+  }
+  hostEnv[kv.slice(0, i)] = kv.slice(i + 1);
+}
+if (opt.grep) {
+  hostEnv.DESKTOPFLOWS_TEST_GREP = opt.grep;
+}
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(sig, () => {
+    interrupts += 1;
+    if (interrupts > 2) {
+      process.exit(130); // the user insists; cleanup is already under way
+    }
+    controller.abort();
+  });
+}
+
+/** @type {import('./vscodeHost/sandboxProcess.mjs').SandboxProcess | undefined} */
+let sandbox;
+let workspace = '';
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (err) {
+  console.error(`[integration] ${err instanceof Error ? err.message : String(err)}`);
+  exitCode = 1;
+} finally {
+  if (sandbox) {
+    await sandbox.stop();
+  }
+  if (workspace && !opt.keep) {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+process.exit(exitCode);
+
+/** @returns {Promise<number>} */
+async function main() {
+  if (!opt['no-build']) {
+    build();
+  }
+  const testsEntry = path.join(repoRoot, 'dist', 'test', 'integration', 'index.js');
+  if (!opt.screenshot && !existsSync(testsEntry)) {
+    throw new Error(`${path.relative(repoRoot, testsEntry)} is missing after the build`);
+  }
+
+  workspace = createWorkspace();
+  if (opt.sandbox) {
+    sandbox = await startSandboxProcess({
+      repoRoot,
+      onLine: (line) => opt['show-log'] && console.log(`[sandbox] ${line}`),
+    });
+    hostEnv.DESKTOPFLOWS_SANDBOX_URL = sandbox.url;
+    log(`sandbox listening on ${sandbox.url}`);
+  }
+
+  const desktop =
+    opt.host === 'code-server' || opt.screenshot ? undefined : await desktopAvailability({ cacheRoot });
+  if (desktop?.available) {
+    return await viaDesktop(desktop, testsEntry);
+  }
+  if (opt.host === 'desktop') {
+    throw new Error(
+      `--host desktop: no desktop VS Code: ${desktop && !desktop.available ? desktop.reason : ''}`,
+    );
+  }
+  if (desktop && !desktop.available) {
+    log(`desktop VS Code: not available (${desktop.reason}); using the offline host`);
+  }
+  return await viaCodeServer(testsEntry);
+}
+
+function build() {
+  // Stale bundles of deleted or renamed test files would otherwise still run.
+  rmSync(path.join(repoRoot, 'dist', 'test', 'integration'), { recursive: true, force: true });
+  const t = Date.now();
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) {
+    throw new Error(`build failed (node esbuild.mjs exit ${r.status ?? r.signal})`);
+  }
+  log(`built extension and tests in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/** A fresh workspace folder for this run, seeded from test/fixtures/workspace when it exists. */
+function createWorkspace() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'desktopflows-ws-'));
+  const fixtures = path.join(repoRoot, 'test', 'fixtures', 'workspace');
+  if (existsSync(fixtures)) {
+    cpSync(fixtures, dir, { recursive: true });
+  }
+  return dir;
+}
+
+/**
+ * @param {{ available: true, executable?: string, how: string }} desktop
+ * @param {string} testsEntry
+ * @returns {Promise<number>}
+ */
+async function viaDesktop(desktop, testsEntry) {
+  log(
+    `host: desktop VS Code via @vscode/test-electron (${desktop.how}), Node ${process.version} for the harness`,
+  );
+  const runDir = newRunDir();
+  const outputFile = path.join(runDir, 'test-output.log');
+  const resultsFile = path.join(runDir, 'results.json');
+  const tail = new FileTail(outputFile, (text) => process.stdout.write(text));
+  tail.start();
+  let code;
+  try {
+    code = await runInDesktop({
+      executable: desktop.executable,
+      cacheRoot,
+      extensionDevelopmentPath: repoRoot,
+      extensionTestsPath: testsEntry,
+      workspace,
+      userDataDir: path.join(runDir, 'user-data'),
+      env: { ...hostEnv, DESKTOPFLOWS_TEST_OUTPUT: outputFile, DESKTOPFLOWS_TEST_RESULTS: resultsFile },
+      timeoutMs,
+      signal: controller.signal,
+      keepPids: sandbox ? [sandbox.pid] : [],
+      log,
+    });
+  } finally {
+    tail.stop();
+  }
+  return finish(code, readResults(resultsFile), `run logs: ${path.relative(repoRoot, runDir)}`);
+}
+
+/**
+ * @param {string} testsEntry
+ * @returns {Promise<number>}
+ */
+async function viaCodeServer(testsEntry) {
+  // Check everything the offline host needs before spending a minute installing it.
+  const missing = [];
+  try {
+    findChromium();
+  } catch (err) {
+    missing.push(err instanceof Error ? err.message : String(err));
+  }
+  /** @type {import('./vscodeHost/installCodeServer.mjs').CodeServerHost | undefined} */
+  let host;
+  if (missing.length === 0) {
+    try {
+      host = await ensureCodeServer({ log: (line) => log(`[host-install] ${line}`) });
+    } catch (err) {
+      missing.push(
+        `code-server ${codeServerVersion} could not be installed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+  if (!host || missing.length > 0) {
+    throw new Error(
+      `No VS Code extension host could start, so the integration tier cannot run:\n  - ${missing.join('\n  - ')}`,
+    );
+  }
+  log(
+    `host: offline code-server ${host.version} (VS Code ${host.vscodeVersion}) on Node ${process.version}, ` +
+      `workbench in headless Chromium (uiKind Web, Node extension host)`,
+  );
+
+  /** @type {Record<string, string>} */
+  const env = { ...hostEnv };
+  let extensionTestsPath = testsEntry;
+  if (opt.screenshot) {
+    const file = path.resolve(opt.screenshot);
+    mkdirSync(path.dirname(file), { recursive: true });
+    extensionTestsPath = path.join(repoRoot, 'scripts', 'vscodeHost', 'screenshotDriver.cjs');
+    env.DESKTOPFLOWS_SCREENSHOT_FILE = file;
+    env.DESKTOPFLOWS_SCREENSHOT_COMMANDS = JSON.stringify(opt.command.map(parseCommand));
+    if (opt['wait-text']) {
+      env.DESKTOPFLOWS_SCREENSHOT_WAIT_TEXT = opt['wait-text'];
+    }
+  }
+  pruneRuns();
+  const outcome = await runInCodeServer({
+    host,
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath,
+    workspace,
+    env,
+    timeoutMs,
+    runRoot: path.join(cacheRoot, 'runs'),
+    showLog: opt['show-log'],
+    expectResults: !opt.screenshot,
+    signal: controller.signal,
+    log,
+  });
+  const t = outcome.timings;
+  log(
+    `timings: code-server healthy ${t.serverHealthy ?? '-'}s, workbench ${t.workbench ?? '-'}s, ` +
+      `done ${t.finished ?? '-'}s, all stopped ${t.stopped ?? '-'}s; peak memory (PSS): code-server ` +
+      `${outcome.peakMemory.codeServerMiB} MiB, Chromium ${outcome.peakMemory.chromiumMiB} MiB; ` +
+      (outcome.orphans.length === 0 ? 'no orphan processes' : `ORPHANS LEFT: ${outcome.orphans.join(' ')}`),
+  );
+  if (outcome.orphans.length > 0 && outcome.exitCode === 0) {
+    outcome.exitCode = 1;
+  }
+  if (opt.screenshot) {
+    log(outcome.exitCode === 0 ? `screenshot: ${path.resolve(opt.screenshot)}` : 'screenshot failed');
+    return outcome.exitCode;
+  }
+  return finish(outcome.exitCode, outcome.results, `run logs: ${path.relative(repoRoot, outcome.runDir)}`);
+}
+
+/**
+ * Prints the closing block — mocha's summary last, ending with the plain "N passed, N failed" line.
+ * @param {number} code
+ * @param {import('./vscodeHost/testOutput.mjs').TestResults | undefined} results
+ * @param {string} where
+ * @returns {number}
+ */
+function finish(code, results, where) {
+  log(`exit code ${code}; ${where}; tier wall time ${elapsed()}`);
+  if (!results) {
+    console.log('\nintegration tier failed: the tests did not run (see the log above)');
+    return code === 0 ? 1 : code;
+  }
+  if (results.error) {
+    console.log(`\nintegration tier failed: the test runner could not run the tests:\n${results.error}`);
+    return code === 0 ? 1 : code;
+  }
+  console.log(`\n${results.summary.join('\n')}`);
+  return results.failed > 0 && code === 0 ? 1 : code;
+}
+
+/**
+ * @param {string} spec  "<commandId>" or "<commandId> <JSON array of arguments>"
+ * @returns {unknown[]}
+ */
+function parseCommand(spec) {
+  const space = spec.indexOf(' ');
+  if (space < 0) {
+    return [spec];
+  }
+  const args = JSON.parse(spec.slice(space + 1));
+  if (!Array.isArray(args)) {
+    throw new Error(`--command arguments must be a JSON array: ${spec}`);
+  }
+  return [spec.slice(0, space), ...args];
+}
+
+function newRunDir() {
+  const root = path.join(cacheRoot, 'runs');
+  mkdirSync(root, { recursive: true });
+  pruneRuns();
+  return mkdtempSync(path.join(root, 'run-'));
+}
+
+/**
+ * Keeps the newest few run folders (logs, profiles) for debugging. Older ones go, unless they are
+ * recent enough to belong to a run still going on in another terminal.
+ */
+function pruneRuns(keep = 5) {
+  const root = path.join(cacheRoot, 'runs');
+  if (!existsSync(root)) {
+    return;
+  }
+  const runs = readdirSync(root)
+    .filter((d) => d.startsWith('run-'))
+    .map((d) => ({ dir: path.join(root, d), mtime: statSync(path.join(root, d)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  const stale = Date.now() - 30 * 60_000;
+  for (const old of runs.slice(keep - 1).filter((r) => r.mtime < stale)) {
+    rmSync(old.dir, { recursive: true, force: true });
+  }
+}

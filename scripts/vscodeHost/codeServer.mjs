@@ -1,0 +1,193 @@
+// @ts-check
+// Starts the offline host (code-server) for one run: fresh user-data/extensions dirs and XDG dirs
+// inside the run folder, 127.0.0.1 only, no auth, no gallery, no telemetry; builds the workbench
+// URL whose `payload` carries the development extension and the test runner.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+
+/** @param {number} ms */
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * @typedef {object} RunDir
+ * @property {string} dir
+ * @property {string} userData
+ * @property {string} extensions
+ * @property {string} chromeProfile
+ * @property {string} config
+ * @property {Record<string, string>} xdg   XDG_*_HOME pointing into the run dir
+ */
+
+/**
+ * Creates a fresh run folder under `root` with user settings that keep the workbench quiet and
+ * offline. XDG dirs are redirected so code-server (coder-logs), @vscode/deviceid and Chromium
+ * never write into $HOME.
+ * @param {string} root
+ * @param {string} [prefix]
+ * @returns {RunDir}
+ */
+export function createRunDir(root, prefix = 'run-') {
+  mkdirSync(root, { recursive: true });
+  const dir = mkdtempSync(path.join(root, prefix));
+  const userData = path.join(dir, 'user-data');
+  const extensions = path.join(dir, 'extensions');
+  mkdirSync(path.join(userData, 'User'), { recursive: true });
+  mkdirSync(extensions, { recursive: true });
+  writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'security.workspace.trust.enabled': false,
+        'git.enabled': false,
+        'chat.commandCenter.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
+  const config = path.join(dir, 'config.yaml');
+  writeFileSync(config, 'auth: none\n'); // keeps code-server away from ~/.config/code-server
+  /** @type {Record<string, string>} */
+  const xdg = {};
+  for (const kind of ['CONFIG', 'DATA', 'CACHE', 'STATE']) {
+    const p = path.join(dir, 'xdg', kind.toLowerCase());
+    mkdirSync(p, { recursive: true });
+    xdg[`XDG_${kind}_HOME`] = p;
+  }
+  return { dir, userData, extensions, chromeProfile: path.join(dir, 'chrome-profile'), config, xdg };
+}
+
+/** @returns {Promise<number>} a free TCP port on 127.0.0.1 */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * @param {string} url
+ * @returns {Promise<boolean>}
+ */
+function httpOk(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(2000, () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/**
+ * @typedef {object} CodeServerProcess
+ * @property {import('node:child_process').ChildProcess} child   process group leader
+ * @property {number} port
+ * @property {string} base        http://127.0.0.1:<port>
+ * @property {string} logFile     code-server's stdout/stderr (includes the ext host's stdout)
+ * @property {Promise<string>} exited  resolves with a description when code-server ends
+ * @property {(p: string) => string} remoteUri   absolute server path -> vscode-remote:// URI
+ * @property {(options: WorkbenchOptions) => string} workbenchUrl
+ */
+
+/**
+ * @typedef {object} WorkbenchOptions
+ * @property {string} folder                     workspace folder to open
+ * @property {string[]} extensionDevelopmentPaths
+ * @property {string} [extensionTestsPath]       module exporting run(); makes this a test run
+ */
+
+/**
+ * Spawns code-server in its own process group and waits for /healthz.
+ * @param {{ host: import('./installCodeServer.mjs').CodeServerHost, runDir: RunDir, env: NodeJS.ProcessEnv, port?: number, healthTimeoutMs?: number }} options
+ * @returns {Promise<CodeServerProcess>}
+ */
+export async function startCodeServer(options) {
+  const { host, runDir } = options;
+  const port = options.port ?? (await freePort());
+  const logFile = path.join(runDir.dir, 'code-server.log');
+  const logFd = openSync(logFile, 'a');
+  const args = [
+    host.entry,
+    '--config',
+    runDir.config,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--user-data-dir',
+    runDir.userData,
+    '--extensions-dir',
+    runDir.extensions,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+  ];
+  const env = {
+    // An empty gallery serviceUrl disables the unreachable Open VSX marketplace (no DNS noise).
+    EXTENSIONS_GALLERY: '{"serviceUrl":""}',
+    ...options.env,
+    ...runDir.xdg,
+  };
+  const child = spawn(host.node, args, { env, detached: true, stdio: ['ignore', logFd, logFd] });
+  const exited = new Promise((resolve) => {
+    child.on('error', (err) => resolve(`code-server could not start: ${err.message}`));
+    child.on('exit', (code, sig) => resolve(`code-server exited (${code ?? sig})`));
+  });
+  let ended = /** @type {string | undefined} */ (undefined);
+  void exited.then((d) => (ended = d));
+
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.healthTimeoutMs ?? 60_000);
+  while (!(await httpOk(`${base}/healthz`))) {
+    if (ended) {
+      throw new Error(`${ended} before it became healthy; see ${logFile}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`code-server did not answer ${base}/healthz within 60 s; see ${logFile}`);
+    }
+    await delay(150);
+  }
+
+  const remoteUri = (/** @type {string} */ p) => `vscode-remote://127.0.0.1:${port}${path.resolve(p)}`;
+  return {
+    child,
+    port,
+    base,
+    logFile,
+    exited,
+    remoteUri,
+    workbenchUrl(wb) {
+      /** @type {[string, string][]} */
+      const payload = wb.extensionDevelopmentPaths.map((p) => ['extensionDevelopmentPath', remoteUri(p)]);
+      if (wb.extensionTestsPath) {
+        payload.push(['extensionTestsPath', remoteUri(wb.extensionTestsPath)]);
+      }
+      return `${base}/?folder=${encodeURIComponent(path.resolve(wb.folder))}&payload=${encodeURIComponent(
+        JSON.stringify(payload),
+      )}`;
+    },
+  };
+}

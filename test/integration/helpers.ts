@@ -1,0 +1,122 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import * as manifest from '../../package.json';
+import type { ExtensionApi } from '../../src/extension';
+
+/** `publisher.name` of the extension under test, as VS Code identifies it. */
+export const extensionId = `${manifest.publisher}.${manifest.name}`;
+
+/**
+ * Writes one line to the test output the harness streams to the terminal. `console.log` in the
+ * extension host only reaches the workbench's log service, so tests report through here.
+ */
+export function testOutput(line: string): void {
+  const file = process.env.DESKTOPFLOWS_TEST_OUTPUT;
+  if (file) {
+    fs.appendFileSync(file, `${line}\n`);
+  } else {
+    console.log(line);
+  }
+}
+
+/** An indented note under the current test in the spec output. */
+export function note(text: string): void {
+  testOutput(`      · ${text}`);
+}
+
+/** Where the tests run: proves in CI logs that this is a real VS Code extension host. */
+export function hostIdentity(): string {
+  const uiKind = vscode.env.uiKind === vscode.UIKind.Web ? 'Web' : 'Desktop';
+  return (
+    `VS Code ${vscode.version} (${vscode.env.appName}), Node ${process.version}, uiKind=${uiKind}, ` +
+    `remoteName=${vscode.env.remoteName ?? 'none'}, appHost=${vscode.env.appHost}`
+  );
+}
+
+/** The extension under test; fails the calling test when VS Code did not load it. */
+export function getExtension(): vscode.Extension<ExtensionApi> {
+  const ext = vscode.extensions.getExtension<ExtensionApi>(extensionId);
+  assert.ok(ext, `extension ${extensionId} is not loaded in this host (is it the development extension?)`);
+  return ext;
+}
+
+/** Activates the extension (idempotent) and returns the API `activate` returned. */
+export async function activateExtension(): Promise<ExtensionApi> {
+  const ext = getExtension();
+  return ext.isActive ? ext.exports : await ext.activate();
+}
+
+/** The extension's package.json as VS Code loaded it. */
+export function loadedManifest(): typeof manifest {
+  return getExtension().packageJSON as typeof manifest;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Polls `condition` until it returns a truthy value (which is returned) or `timeoutMs` passes.
+ * UI state in VS Code settles asynchronously; tests wait for it instead of sleeping blindly.
+ */
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 50,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * The workbench as the user sees it, when the harness can look at it (the offline code-server host
+ * drives its page with playwright); `undefined` in a desktop VS Code run, where nothing outside
+ * the extension host can inspect the window.
+ */
+export interface WorkbenchProbe {
+  /** True when `text` becomes visible within `timeoutMs` (optionally inside a CSS selector). */
+  waitForText(text: string, options?: { selector?: string; timeoutMs?: number }): Promise<boolean>;
+  /** Saves a PNG of the workbench; returns its path. */
+  screenshot(options: { name?: string; file?: string }): Promise<string>;
+}
+
+export function workbenchProbe(): WorkbenchProbe | undefined {
+  const base = process.env.DESKTOPFLOWS_TEST_UI_URL;
+  if (!base) {
+    return undefined;
+  }
+  const call = async (action: string, body: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${base}/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(70_000),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) {
+      throw new Error(`workbench probe ${action} failed (${res.status}): ${String(json.error)}`);
+    }
+    return json;
+  };
+  return {
+    async waitForText(text, options = {}) {
+      const r = await call('waitForText', { text, selector: options.selector, timeoutMs: options.timeoutMs });
+      return r.found === true;
+    },
+    async screenshot(options) {
+      const r = await call('screenshot', options);
+      return String(r.file);
+    },
+  };
+}

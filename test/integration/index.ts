@@ -1,0 +1,99 @@
+// The mocha bootstrap the extension host loads through `extensionTestsPath` (bundled to
+// dist/test/integration/index.js). VS Code calls run(); its rejection makes the run exit non-zero.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import Mocha from 'mocha';
+import { hostIdentity, testOutput } from './helpers';
+
+/** What the harness reads back after the run (DESKTOPFLOWS_TEST_RESULTS). */
+interface TestResults {
+  passed: number;
+  failed: number;
+  pending: number;
+  durationMs: number;
+  /** mocha's closing lines: counts and failure details. */
+  summary: string[];
+  error?: string;
+}
+
+function writeResults(results: TestResults): void {
+  const file = process.env.DESKTOPFLOWS_TEST_RESULTS;
+  if (file) {
+    fs.writeFileSync(file, JSON.stringify(results, null, 2));
+  }
+}
+
+/** Every bundled `*.test.js` next to this file; activation first, so a dead extension fails first. */
+function testFiles(root: string): string[] {
+  const files = fs
+    .readdirSync(root, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return files.map((f) => path.join(root, f));
+}
+
+function rank(file: string): number {
+  return path.basename(file) === 'activation.test.js' ? 0 : 1;
+}
+
+export async function run(): Promise<void> {
+  testOutput(`Host: ${hostIdentity()}`);
+  const lines: string[] = [];
+  // The spec reporter prints through Base.consoleLog; route it to the harness's live output.
+  Mocha.reporters.Base.consoleLog = (...args: unknown[]) => {
+    const line = util.format(...args);
+    lines.push(line);
+    testOutput(line);
+  };
+  const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'spec', timeout: 30_000 });
+  const grep = process.env.DESKTOPFLOWS_TEST_GREP;
+  if (grep) {
+    mocha.grep(grep);
+    testOutput(`(only tests matching --grep ${JSON.stringify(grep)})`);
+  }
+  const started = Date.now();
+  try {
+    for (const file of testFiles(__dirname)) {
+      mocha.addFile(file);
+    }
+    const stats = await new Promise<Mocha.Stats | undefined>((resolve) => {
+      const runner = mocha.run(() => resolve(runner.stats));
+    });
+    const passed = stats?.passes ?? 0;
+    const failed = stats?.failures ?? 0;
+    const pending = stats?.pending ?? 0;
+    const firstSummaryLine = lines.findLastIndex((l) => /^\s*\d+ passing/.test(l));
+    const tally = `${passed} passed, ${failed} failed`;
+    testOutput(tally);
+    writeResults({
+      passed,
+      failed,
+      pending,
+      durationMs: Date.now() - started,
+      summary: [...(firstSummaryLine >= 0 ? lines.slice(firstSummaryLine) : []), tally],
+    });
+    if (passed + failed === 0) {
+      throw new Error(grep ? `no test matches --grep ${JSON.stringify(grep)}` : 'no tests were found');
+    }
+    if (failed > 0) {
+      throw new Error(`${failed} integration test(s) failed`);
+    }
+  } catch (err) {
+    const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    if (!fs.existsSync(process.env.DESKTOPFLOWS_TEST_RESULTS ?? '')) {
+      // mocha could not even load the tests (syntax error, throwing import…)
+      testOutput(`The integration tests could not run:\n${error}`);
+      writeResults({
+        passed: 0,
+        failed: 0,
+        pending: 0,
+        durationMs: Date.now() - started,
+        summary: [],
+        error,
+      });
+    }
+    throw err;
+  }
+}
