@@ -12,6 +12,7 @@ import {
   dataverseUrl,
   formattedValuesPreference,
   guidKey,
+  odataString,
   orgResource,
 } from './dataverseUrls';
 
@@ -26,6 +27,8 @@ export interface ListFlowsOptions {
   readonly pageSize?: number;
   /** Continue from a previous page's `nextLink` ("Load more"). */
   readonly nextLink?: string;
+  /** Only flows whose name contains this text (server-side `contains(name, …)`, case-insensitive in Dataverse). */
+  readonly nameContains?: string;
 }
 
 /** Which schema column. */
@@ -134,7 +137,14 @@ export class DesktopFlowsApi {
   private listRequest(org: string, options: Omit<ListFlowsOptions, 'nextLink'>) {
     return {
       audience: orgResource(org),
-      query: { $select: flowSelect.join(','), $filter: 'category eq 6', $orderby: 'name asc' },
+      query: {
+        $select: flowSelect.join(','),
+        $filter:
+          options.nameContains === undefined || options.nameContains === ''
+            ? 'category eq 6'
+            : `category eq 6 and contains(name,${odataString(options.nameContains)})`,
+        $orderby: 'name asc',
+      },
       headers: this.headers(options.includeDrafts ?? false),
       maxPageSize: options.pageSize ?? defaultFlowPageSize,
     };
