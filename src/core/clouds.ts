@@ -101,6 +101,10 @@ export interface SandboxDescription {
   powerAppsUrl: string;
   identityUrl: string;
   portalUrl: string;
+  /** Tenant of the sandbox identity endpoint (sign in to `<identityUrl>/<tenantId>`). */
+  tenantId?: string;
+  /** Public client id to sign in with (the Dataverse sample client by default). */
+  clientId?: string;
 }
 
 /** The endpoint table for a local sandbox. */
