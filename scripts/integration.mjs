@@ -12,10 +12,11 @@
 // --screenshot runs no tests: it opens the workbench, runs the --command ids (an argument list
 // may follow the id as JSON: --command 'desktopFlows.x ["arg"]'), waits for --wait-text, saves a PNG.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { pruneRunDirs } from './vscodeHost/codeServer.mjs';
 import { cacheRoot, codeServerVersion, ensureCodeServer, repoRoot } from './vscodeHost/installCodeServer.mjs';
 import { runInCodeServer } from './vscodeHost/runInCodeServer.mjs';
 import { desktopAvailability, runInDesktop } from './vscodeHost/runInDesktop.mjs';
@@ -237,7 +238,7 @@ async function viaCodeServer(testsEntry) {
       env.DESKTOPFLOWS_SCREENSHOT_WAIT_TEXT = opt['wait-text'];
     }
   }
-  pruneRuns();
+  pruneRunDirs(path.join(cacheRoot, 'runs'), 'run-', 4);
   const outcome = await runInCodeServer({
     host,
     extensionDevelopmentPath: repoRoot,
@@ -308,25 +309,6 @@ function parseCommand(spec) {
 function newRunDir() {
   const root = path.join(cacheRoot, 'runs');
   mkdirSync(root, { recursive: true });
-  pruneRuns();
+  pruneRunDirs(root, 'run-', 4);
   return mkdtempSync(path.join(root, 'run-'));
-}
-
-/**
- * Keeps the newest few run folders (logs, profiles) for debugging. Older ones go, unless they are
- * recent enough to belong to a run still going on in another terminal.
- */
-function pruneRuns(keep = 5) {
-  const root = path.join(cacheRoot, 'runs');
-  if (!existsSync(root)) {
-    return;
-  }
-  const runs = readdirSync(root)
-    .filter((d) => d.startsWith('run-'))
-    .map((d) => ({ dir: path.join(root, d), mtime: statSync(path.join(root, d)).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  const stale = Date.now() - 30 * 60_000;
-  for (const old of runs.slice(keep - 1).filter((r) => r.mtime < stale)) {
-    rmSync(old.dir, { recursive: true, force: true });
-  }
 }

@@ -3,7 +3,7 @@
 // inside the run folder, 127.0.0.1 only, no auth, no gallery, no telemetry; builds the workbench
 // URL whose `payload` carries the development extension and the test runner.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -66,6 +66,29 @@ export function createRunDir(root, prefix = 'run-') {
     xdg[`XDG_${kind}_HOME`] = p;
   }
   return { dir, userData, extensions, chromeProfile: path.join(dir, 'chrome-profile'), config, xdg };
+}
+
+/**
+ * Keeps the newest `keep` run folders under `root` (logs and profiles, for debugging); older ones
+ * are deleted unless they are recent enough to belong to a run still going on elsewhere.
+ * @param {string} root
+ * @param {string} prefix
+ * @param {number} keep
+ */
+export function pruneRunDirs(root, prefix, keep) {
+  let entries;
+  try {
+    entries = readdirSync(root).filter((d) => d.startsWith(prefix));
+  } catch {
+    return; // nothing yet
+  }
+  const stale = Date.now() - 30 * 60_000;
+  entries
+    .map((d) => ({ dir: path.join(root, d), mtime: statSync(path.join(root, d)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime)
+    .slice(keep)
+    .filter((r) => r.mtime < stale)
+    .forEach((r) => rmSync(r.dir, { recursive: true, force: true }));
 }
 
 /** @returns {Promise<number>} a free TCP port on 127.0.0.1 */
@@ -190,4 +213,31 @@ export async function startCodeServer(options) {
       )}`;
     },
   };
+}
+
+/**
+ * The extension host's own log files of a run (user-data/logs/<session>/exthost1/remoteexthost.log):
+ * activation events, activation failures, runner load errors.
+ * @param {string} userData
+ * @returns {string[]}
+ */
+export function findExtensionHostLogs(userData) {
+  /** @type {string[]} */
+  const files = [];
+  const walk = (/** @type {string} */ dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (/exthost\.log$/i.test(e.name)) {
+        files.push(p);
+      }
+    }
+  };
+  try {
+    walk(path.join(userData, 'logs'));
+  } catch {
+    // no logs yet
+  }
+  return files;
 }

@@ -4,9 +4,9 @@
 // development extension and the tests in the URL payload, mocha output streamed live from a file
 // the runner appends to, exit code from window.codeAutomationExit, whole process trees stopped at
 // the end (also on timeout and on SIGINT/SIGTERM via `signal`).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRunDir, startCodeServer } from './codeServer.mjs';
+import { createRunDir, findExtensionHostLogs, startCodeServer } from './codeServer.mjs';
 import { alive, stopProcessTrees, treePssKiB } from './processTree.mjs';
 import { FileTail, readResults } from './testOutput.mjs';
 import { startUiProbe } from './uiProbe.mjs';
@@ -193,24 +193,7 @@ export async function runInCodeServer(options) {
  */
 export function extHostLogTail(userData, serverLog) {
   const out = [];
-  const logs = path.join(userData, 'logs');
-  /** @type {string[]} */
-  const files = [];
-  const walk = (/** @type {string} */ dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        walk(p);
-      } else if (/exthost\.log$/.test(e.name)) {
-        files.push(p);
-      }
-    }
-  };
-  try {
-    walk(logs);
-  } catch {
-    // no logs yet
-  }
+  const files = findExtensionHostLogs(userData);
   for (const f of [...files, ...(serverLog ? [serverLog] : [])]) {
     try {
       const lines = readFileSync(f, 'utf8').trimEnd().split('\n').slice(-25);
