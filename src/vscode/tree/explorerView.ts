@@ -1,0 +1,126 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import type { AccountService } from '../accounts/accountService';
+import { readConfig } from '../configuration';
+import { setContext } from '../contextKeys';
+import { AccountNode, environmentNodes } from './accountNode';
+import type { ExplorerNode } from './explorerNode';
+import { ExplorerTreeProvider } from './explorerTreeProvider';
+import type { ExplorerViewState, FlowChildContributor, TreeContext } from './treeContext';
+
+export const explorerViewId = 'desktopFlows.explorer';
+
+/**
+ * The Desktop Flows view: roots are environments, or accounts when several are signed in. Owns the tree view,
+ * the view state (filter, drafts) and the context keys the manifest's `when` clauses read.
+ */
+export class ExplorerView implements vscode.Disposable {
+  readonly provider: ExplorerTreeProvider;
+  readonly treeView: vscode.TreeView<ExplorerNode>;
+  readonly state: ExplorerViewState;
+  readonly flowChildren: FlowChildContributor[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly ctx: TreeContext;
+
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly log: Logger,
+  ) {
+    const config = readConfig();
+    this.state = {
+      flowFilter: '',
+      showDrafts: config.showDrafts,
+      pageSize: config.pageSize,
+      defaultEnvironmentId: config.defaultEnvironment || undefined,
+    };
+    this.ctx = {
+      log,
+      view: this.state,
+      rerender: (node) => this.provider.rerender(node),
+      flowChildren: this.flowChildren,
+    };
+    this.provider = new ExplorerTreeProvider((signal) => this.roots(signal), log);
+    this.treeView = vscode.window.createTreeView(explorerViewId, {
+      treeDataProvider: this.provider,
+      showCollapseAll: true,
+    });
+    this.disposables.push(
+      this.treeView,
+      this.provider,
+      accounts.onDidChangeAccounts(() => {
+        void setContext('desktopFlows.signedIn', accounts.accounts.length > 0);
+        this.provider.refresh();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('desktopFlows.explorer') || e.affectsConfiguration('desktopFlows.defaultEnvironment')) {
+          const c = readConfig();
+          const reload = c.pageSize !== this.state.pageSize || c.showDrafts !== this.state.showDrafts;
+          this.state.pageSize = c.pageSize;
+          this.state.showDrafts = c.showDrafts;
+          this.state.defaultEnvironmentId = c.defaultEnvironment || undefined;
+          void setContext('desktopFlows.showDrafts', c.showDrafts);
+          if (reload) {
+            this.refreshFlowLists();
+          } else {
+            this.provider.rerender(undefined);
+          }
+        }
+      }),
+    );
+    void setContext('desktopFlows.signedIn', accounts.accounts.length > 0);
+    void setContext('desktopFlows.showDrafts', this.state.showDrafts);
+    void setContext('desktopFlows.flowFilterActive', false);
+  }
+
+  private async roots(signal: AbortSignal): Promise<ExplorerNode[]> {
+    const list = this.accounts.accounts;
+    if (list.length === 0) {
+      void setContext('desktopFlows.hasEnvironments', false);
+      return [];
+    }
+    if (list.length > 1) {
+      void setContext('desktopFlows.hasEnvironments', true);
+      return list.map((a) => new AccountNode(a, this.accounts, this.ctx));
+    }
+    const [only] = list;
+    if (!only) {
+      return [];
+    }
+    const nodes = await environmentNodes(undefined, only, this.accounts, this.ctx, signal);
+    void setContext('desktopFlows.hasEnvironments', nodes.length > 0);
+    return nodes;
+  }
+
+  /** Refresh a node, or everything (forgetting cached environments). */
+  refresh(node?: ExplorerNode): void {
+    if (!node) {
+      this.accounts.forget();
+    }
+    this.provider.refresh(node);
+  }
+
+  /** Sets the flow name filter (empty clears it) and reloads the flow lists. */
+  async setFlowFilter(filter: string): Promise<void> {
+    this.state.flowFilter = filter.trim();
+    await setContext('desktopFlows.flowFilterActive', this.state.flowFilter !== '');
+    this.treeView.description = this.state.flowFilter ? `filter: "${this.state.flowFilter}"` : undefined;
+    this.refreshFlowLists();
+  }
+
+  async setShowDrafts(show: boolean): Promise<void> {
+    this.state.showDrafts = show;
+    await setContext('desktopFlows.showDrafts', show);
+    this.refreshFlowLists();
+  }
+
+  /** Flow lists live under environments; the simplest correct reload is from the roots, keeping environments cached. */
+  private refreshFlowLists(): void {
+    this.provider.refresh(undefined);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) {
+      d.dispose();
+    }
+  }
+}
