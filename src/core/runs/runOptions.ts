@@ -4,6 +4,7 @@
  * `validateRunOptions` accepts anything (e.g. a remembered value from an older version) and either returns
  * clean options or lists every problem.
  */
+import type { RunDesktopFlowRequest } from '../api/runsApi';
 
 /** The connection a run uses: sent as `connectionType` 1 (connection) or 2 (connection reference). */
 export type RunConnection =
@@ -142,17 +143,6 @@ export function validateRunOptions(value: unknown): RunOptionsValidation {
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
   };
   return { ok: true, options };
-}
-
-/** The body of a RunDesktopFlow request (reference 4.1). */
-export interface RunDesktopFlowRequest {
-  readonly runMode: RunMode;
-  readonly runPriority: string;
-  readonly connectionName: string;
-  readonly connectionType: 1 | 2;
-  readonly timeout: number;
-  /** A JSON object serialized as a string; omitted when the flow takes no inputs. */
-  readonly inputs?: string;
 }
 
 /** Builds the RunDesktopFlow body from validated options and the exact inputs string to send. */

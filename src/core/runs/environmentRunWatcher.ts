@@ -1,0 +1,470 @@
+/**
+ * One watcher per environment: every tick asks for the status of *all* its active runs in one request
+ * (`$filter` over their ids, chunked only when very many), instead of one request per run per tick as
+ * existing clients do. The interval adapts (pollInterval.ts); failures back off, honouring `Retry-After`.
+ * The loop exists only while there are active runs: with none left, no timer or listener remains.
+ */
+import { AuthError, ApiError, CancellationError } from '../errors';
+import type { Logger } from '../logger';
+import { isTerminal, type Run, type RunStatus } from '../model/run';
+import { errorBackoffMs, runPollIntervalMs, type PollIntervalOptions } from './pollInterval';
+import type { RunClock } from './runClock';
+import { RunError } from './runErrors';
+import {
+  runTimings,
+  type RunEvent,
+  type RunFinishedEvent,
+  type RunMachine,
+  type RunSubject,
+} from './runEvents';
+import type { EnvironmentRef } from './runJournal';
+import type { RunsBackend } from './runsBackend';
+
+/** A run handed to the watcher. */
+export interface WatchRequest extends RunSubject {
+  /** Last status already reported (after a resume), so it is not reported again. */
+  readonly lastStatus?: RunStatus;
+  /** Action-log entries already reported. */
+  readonly actionLogCount?: number;
+  /** Follow the action log while the run is running (one extra request per run per log interval). */
+  readonly followActionLog?: boolean;
+  /** Poll at the next opportunity instead of after the minimum interval (resumed runs). */
+  readonly checkNow?: boolean;
+  /** The run is being resumed: a terminal status found on the first poll ended while nobody watched. */
+  readonly resumed?: boolean;
+}
+
+/** Progress the owner may want to persist (journal). */
+export interface WatchProgress {
+  readonly lastStatus: RunStatus;
+  readonly actionLogCount: number;
+}
+
+/** Dependencies and tuning of a watcher. */
+export interface EnvironmentRunWatcherOptions {
+  readonly environment: EnvironmentRef;
+  readonly backend: RunsBackend;
+  readonly clock: RunClock;
+  readonly logger: Logger;
+  readonly poll: () => Required<PollIntervalOptions>;
+  readonly emit: (event: RunEvent) => void;
+  /**
+   * Awaited before a run's `finished` event (and before a run is dropped after an error), so the owner
+   * can remove it from the journal first; see runJournal.ts for why that order.
+   */
+  readonly beforeSettle: (runId: string) => Promise<void>;
+  /** A run's reported status or log count changed. */
+  readonly onProgress?: (runId: string, progress: WatchProgress) => void;
+  /** Runs per status request; more active runs than this make several requests per tick. Default 100. */
+  readonly chunkSize?: number;
+  /** Minimum time between action-log reads of one run. Default 5 s. */
+  readonly actionLogIntervalMs?: number;
+  /** Consecutive polls a run may be missing from the answer before it is given up. Default 3. */
+  readonly missingLimit?: number;
+}
+
+interface WatchedRun {
+  readonly subject: RunSubject;
+  status: RunStatus | undefined;
+  /** Clock time of the last status change we saw (or when watching began). */
+  lastChangeAt: number;
+  nextCheckAt: number;
+  actionLogCount: number;
+  followActionLog: boolean;
+  nextLogAt: number;
+  missing: number;
+  resumed: boolean;
+  /** Whether this watch has seen the run not yet finished. */
+  sawActive: boolean;
+}
+
+const defaultChunkSize = 100;
+const defaultActionLogIntervalMs = 5_000;
+const defaultMissingLimit = 3;
+
+/** Watches the active runs of one environment. */
+export class EnvironmentRunWatcher {
+  private readonly runs = new Map<string, WatchedRun>();
+  private readonly lifetime = new AbortController();
+  private wake: AbortController | undefined;
+  private sleepingUntil = Number.POSITIVE_INFINITY;
+  private looping = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private failures = 0;
+  private requestCount = 0;
+
+  constructor(private readonly options: EnvironmentRunWatcherOptions) {}
+
+  /** The environment watched. */
+  get environment(): EnvironmentRef {
+    return this.options.environment;
+  }
+
+  /** Ids of the runs being watched. */
+  get activeRunIds(): string[] {
+    return [...this.runs.values()].map((r) => r.subject.runId);
+  }
+
+  /** Status requests made so far (for diagnostics and the benchmark). */
+  get statusRequests(): number {
+    return this.requestCount;
+  }
+
+  /** True while the polling loop is alive. */
+  get isPolling(): boolean {
+    return this.looping;
+  }
+
+  /** Last known status of a watched run. */
+  statusOf(runId: string): RunStatus | undefined {
+    return this.runs.get(key(runId))?.status;
+  }
+
+  /** Starts watching a run (no-op when already watched). */
+  add(request: WatchRequest): void {
+    if (this.lifetime.signal.aborted || this.runs.has(key(request.runId))) {
+      return;
+    }
+    const now = this.options.clock.now();
+    const nextCheckAt = request.checkNow === true ? now : now + this.options.poll().minMs;
+    this.runs.set(key(request.runId), {
+      subject: {
+        environment: request.environment,
+        flowId: request.flowId,
+        runId: request.runId,
+        ...(request.flowName === undefined ? {} : { flowName: request.flowName }),
+      },
+      status: request.lastStatus,
+      lastChangeAt: now,
+      nextCheckAt,
+      actionLogCount: request.actionLogCount ?? 0,
+      followActionLog: request.followActionLog ?? false,
+      nextLogAt: now,
+      missing: 0,
+      resumed: request.resumed ?? false,
+      sawActive: false,
+    });
+    if (nextCheckAt < this.sleepingUntil) {
+      this.wake?.abort();
+    }
+    this.ensureLoop();
+  }
+
+  /** Stops watching a run without reporting anything. */
+  remove(runId: string): void {
+    this.runs.delete(key(runId));
+  }
+
+  /** Turns live action-log following on or off for a run. */
+  setFollowActionLog(runId: string, follow: boolean): void {
+    const run = this.runs.get(key(runId));
+    if (run !== undefined) {
+      run.followActionLog = follow;
+    }
+  }
+
+  /** Poll soon (e.g. right after a cancel request), within the minimum interval. */
+  poke(): void {
+    const now = this.options.clock.now();
+    for (const run of this.runs.values()) {
+      run.lastChangeAt = now;
+      run.nextCheckAt = Math.min(run.nextCheckAt, now + this.options.poll().minMs);
+    }
+    this.wake?.abort();
+  }
+
+  /** Stops polling for good. Pending work is abandoned; no events follow. */
+  dispose(): void {
+    this.lifetime.abort();
+    this.wake?.abort();
+    this.runs.clear();
+  }
+
+  /** Resolves when the polling loop has ended (nothing left to watch, or disposed). */
+  whenIdle(): Promise<void> {
+    return this.loopDone;
+  }
+
+  private ensureLoop(): void {
+    if (this.looping || this.runs.size === 0 || this.lifetime.signal.aborted) {
+      return;
+    }
+    this.looping = true;
+    this.loopDone = this.loop().catch((e: unknown) => {
+      // The loop handles every expected failure; anything else is a bug worth a log line, not a crash.
+      this.options.logger.error(e instanceof Error ? e : new Error(String(e)));
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const { clock } = this.options;
+    try {
+      while (this.runs.size > 0 && !this.lifetime.signal.aborted) {
+        const due = Math.min(...[...this.runs.values()].map((r) => r.nextCheckAt));
+        const delay = Math.max(0, due - clock.now());
+        if (delay > 0) {
+          this.wake = new AbortController();
+          this.sleepingUntil = due;
+          try {
+            await clock.sleep(delay, AbortSignal.any([this.lifetime.signal, this.wake.signal]));
+          } catch (e) {
+            if (!CancellationError.is(e)) {
+              throw e;
+            }
+            // Woken early (a run was added or poked) or disposed: recompute.
+            continue;
+          } finally {
+            this.wake = undefined;
+            this.sleepingUntil = Number.POSITIVE_INFINITY;
+          }
+        }
+        await this.tick();
+      }
+    } finally {
+      this.looping = false;
+    }
+    // A run added while the last tick was finishing must not wait for another `add`.
+    this.ensureLoop();
+  }
+
+  /** One poll of every active run: one request per chunk of ids. */
+  private async tick(): Promise<void> {
+    const chunkSize = this.options.chunkSize ?? defaultChunkSize;
+    const all = [...this.runs.values()];
+    for (let i = 0; i < all.length; i += chunkSize) {
+      if (this.lifetime.signal.aborted) {
+        return;
+      }
+      await this.pollChunk(all.slice(i, i + chunkSize));
+    }
+  }
+
+  private async pollChunk(chunk: WatchedRun[]): Promise<void> {
+    const { backend, clock } = this.options;
+    const signal = this.lifetime.signal;
+    let rows: readonly Run[];
+    try {
+      this.requestCount++;
+      const page = await backend.listRuns(
+        { runIds: chunk.map((r) => r.subject.runId), columns: 'status', pageSize: chunk.length },
+        signal,
+      );
+      rows = page.runs;
+    } catch (e) {
+      if (CancellationError.is(e) && signal.aborted) {
+        return;
+      }
+      await this.failed(chunk, e);
+      return;
+    }
+    this.failures = 0;
+    const now = clock.now();
+    const byId = new Map(rows.map((r) => [key(r.id), r]));
+    for (const run of chunk) {
+      if (signal.aborted) {
+        return;
+      }
+      if (!this.runs.has(key(run.subject.runId))) {
+        continue; // removed while the request was in flight
+      }
+      const row = byId.get(key(run.subject.runId));
+      if (row === undefined) {
+        await this.missing(run, now);
+        continue;
+      }
+      run.missing = 0;
+      await this.observe(run, row, now);
+    }
+  }
+
+  private async observe(run: WatchedRun, row: Run, now: number): Promise<void> {
+    const { clock, emit, poll } = this.options;
+    const status = row.status;
+    if (status !== run.status) {
+      const previous = run.status;
+      run.status = status;
+      run.lastChangeAt = now;
+      emit({
+        kind: 'stateChanged',
+        at: clock.now(),
+        ...run.subject,
+        previous,
+        status,
+        machine: machineOf(row),
+        ...runTimings(row, now),
+      });
+      this.options.onProgress?.(run.subject.runId, {
+        lastStatus: status,
+        actionLogCount: run.actionLogCount,
+      });
+    }
+    if (isTerminal(status)) {
+      await this.finish(run, row);
+      return;
+    }
+    run.sawActive = true;
+    if (run.followActionLog && status === 'running' && now >= run.nextLogAt) {
+      run.nextLogAt = now + (this.options.actionLogIntervalMs ?? defaultActionLogIntervalMs);
+      await this.readActionLog(run);
+    }
+    run.nextCheckAt = now + runPollIntervalMs(now - run.lastChangeAt, poll());
+  }
+
+  /** Reports new action-log entries (index above what was reported); failures only delay the log. */
+  private async readActionLog(run: WatchedRun): Promise<void> {
+    const { backend, clock, emit, logger } = this.options;
+    try {
+      const entries = await backend.getActionLog(run.subject.runId, this.lifetime.signal);
+      // Entries without an index are numbered by position, which is how the V1 log is ordered.
+      const fresh = entries.filter((entry, i) => (entry.index ?? i + 1) > run.actionLogCount);
+      if (fresh.length > 0) {
+        run.actionLogCount = Math.max(run.actionLogCount, ...entries.map((entry, i) => entry.index ?? i + 1));
+        emit({ kind: 'actionLog', at: clock.now(), ...run.subject, entries: fresh });
+        if (run.status !== undefined) {
+          this.options.onProgress?.(run.subject.runId, {
+            lastStatus: run.status,
+            actionLogCount: run.actionLogCount,
+          });
+        }
+      }
+    } catch (e) {
+      if (CancellationError.is(e) && this.lifetime.signal.aborted) {
+        return;
+      }
+      logger.warn(`[runs] could not read the action log of run ${run.subject.runId}: ${describe(e)}`);
+    }
+  }
+
+  private async finish(run: WatchedRun, row: Run): Promise<void> {
+    const { backend, clock, emit, logger } = this.options;
+    // Removed before any await, so no later tick can report this run again.
+    this.runs.delete(key(run.subject.runId));
+    if (run.followActionLog) {
+      await this.readActionLog(run);
+    }
+    let outputs: Record<string, unknown> | undefined;
+    let outputsError: unknown;
+    if (row.status === 'succeeded') {
+      try {
+        outputs = await backend.getRunOutputs(run.subject.runId, this.lifetime.signal);
+      } catch (e) {
+        if (CancellationError.is(e) && this.lifetime.signal.aborted) {
+          return;
+        }
+        outputsError = e;
+        logger.warn(`[runs] could not read the outputs of run ${run.subject.runId}: ${describe(e)}`);
+      }
+    }
+    await this.settle(run.subject.runId);
+    if (this.lifetime.signal.aborted) {
+      return;
+    }
+    const now = clock.now();
+    const event: RunFinishedEvent = {
+      kind: 'finished',
+      at: now,
+      ...run.subject,
+      status: row.status,
+      machine: machineOf(row),
+      errorCode: row.errorCode,
+      errorMessage: row.errorMessage,
+      outputs,
+      outputsError,
+      endedWhileAway: run.resumed && !run.sawActive,
+      ...runTimings(row, now),
+    };
+    emit(event);
+  }
+
+  private async missing(run: WatchedRun, now: number): Promise<void> {
+    run.missing++;
+    if (run.missing < (this.options.missingLimit ?? defaultMissingLimit)) {
+      run.nextCheckAt = now + this.options.poll().minMs;
+      return;
+    }
+    this.runs.delete(key(run.subject.runId));
+    await this.settle(run.subject.runId);
+    this.options.emit({
+      kind: 'error',
+      at: this.options.clock.now(),
+      environment: this.options.environment,
+      runIds: [run.subject.runId],
+      error: new RunError({
+        reason: 'runNotFound',
+        message: `Run ${run.subject.runId} no longer exists or is not visible.`,
+        runId: run.subject.runId,
+        flowId: run.subject.flowId,
+      }),
+      consecutiveFailures: run.missing,
+      retryAt: undefined,
+    });
+  }
+
+  /** A poll failed: back off (all runs of the chunk), or give up on runs we may not read. */
+  private async failed(chunk: WatchedRun[], e: unknown): Promise<void> {
+    const { clock, emit, environment, logger, poll } = this.options;
+    this.failures++;
+    const now = clock.now();
+    const runIds = chunk.map((r) => r.subject.runId);
+    // Reading runs needs Owner access (reference 4.1): retrying cannot fix a 403, so these runs are dropped.
+    if (ApiError.is(e, 'forbidden', 'badRequest')) {
+      logger.warn(`[runs] stopped watching ${runIds.length} run(s): ${describe(e)}`);
+      for (const run of chunk) {
+        this.runs.delete(key(run.subject.runId));
+        await this.settle(run.subject.runId);
+      }
+      emit({
+        kind: 'error',
+        at: now,
+        environment,
+        runIds,
+        error: e,
+        consecutiveFailures: this.failures,
+        retryAt: undefined,
+      });
+      return;
+    }
+    const retryAfter = ApiError.is(e) ? e.retryAfterSeconds : undefined;
+    // Expired sign-in needs the maker; poll no faster than the maximum interval until it works again.
+    const floor = AuthError.is(e) ? poll().maxMs : 0;
+    const delay = Math.max(floor, errorBackoffMs(this.failures, retryAfter, poll()));
+    for (const run of chunk) {
+      run.nextCheckAt = now + delay;
+    }
+    logger.warn(
+      `[runs] status poll failed (${this.failures} in a row), next try in ${delay} ms: ${describe(e)}`,
+    );
+    emit({
+      kind: 'error',
+      at: now,
+      environment,
+      runIds,
+      error: e,
+      consecutiveFailures: this.failures,
+      retryAt: now + delay,
+    });
+  }
+
+  private async settle(runId: string): Promise<void> {
+    try {
+      await this.options.beforeSettle(runId);
+    } catch (e) {
+      this.options.logger.warn(`[runs] could not update the run journal for ${runId}: ${describe(e)}`);
+    }
+  }
+}
+
+function key(runId: string): string {
+  return runId.toLowerCase();
+}
+
+function machineOf(row: Run): RunMachine | undefined {
+  return row.machineId === undefined ? undefined : { id: row.machineId, name: row.machineName };
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) {
+    return `${e.name}: ${e.message}`;
+  }
+  return String(e);
+}
