@@ -116,6 +116,29 @@ describe('HttpClient', function () {
       );
     });
 
+    it('sends a raw body as given and can hand back error responses instead of raising', async () => {
+      server.setHandler((req, res) =>
+        sendJson(res, 400, { error: 'invalid_grant', got: req.body, type: req.headers['content-type'] }),
+      );
+      const response = await client().request<{ error: string; got: string; type: string }>(
+        `${server.url}/token`,
+        {
+          method: 'POST',
+          rawBody: 'grant_type=refresh_token&x=1',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          acceptErrorStatus: true,
+          signal,
+        },
+      );
+      assert.equal(response.status, 400);
+      assert.deepEqual(response.body, {
+        error: 'invalid_grant',
+        got: 'grant_type=refresh_token&x=1',
+        type: 'application/x-www-form-urlencoded',
+      });
+      assert.equal(server.requests.length, 1);
+    });
+
     it('reuses pooled keep-alive connections instead of connecting per request', async () => {
       const c = client();
       for (let i = 0; i < 10; i++) {
