@@ -46,8 +46,7 @@ export function handleAuthorize(state: IdentityState, query: URLSearchParams): E
   const state_ = query.get('state') ?? undefined;
   const back = (fields: Record<string, string | undefined>): EndpointResponse =>
     respond(redirectUri, responseMode, { ...fields, state: state_ });
-  const fail = (e: OAuthError): EndpointResponse =>
-    back({ error: e.error, error_description: e.message, error_codes: String(e.aadsts) });
+  const fail = (e: OAuthError): EndpointResponse => back({ error: e.error, error_description: e.message });
 
   if (!['query', 'fragment', 'form_post'].includes(responseMode)) {
     return fail(
@@ -139,7 +138,6 @@ export function handleAuthorize(state: IdentityState, query: URLSearchParams): E
       cancel: {
         error: 'access_denied',
         error_description: 'AADSTS65004: User declined to consent to access the app.',
-        error_codes: '65004',
         state: state_,
       },
     }),

@@ -30,7 +30,9 @@ export function grantTypeOf(params: URLSearchParams): TokenGrantType | undefined
       return 'authorization_code';
     case 'refresh_token':
       return 'refresh_token';
+    // RFC 8628's URN, and the short form msal sends (Entra accepts both).
     case deviceCodeGrantType:
+    case 'device_code':
       return 'device_code';
     case 'client_credentials':
       return 'client_credentials';
