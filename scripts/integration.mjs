@@ -55,6 +55,10 @@ if (!(timeoutMs > 0)) {
   process.exit(2);
 }
 
+// The extension signs in to the sandbox when DESKTOPFLOWS_SANDBOX_URL is set; a value left in the
+// developer's shell must not change what the tests see. --sandbox or --env set it on purpose.
+delete process.env.DESKTOPFLOWS_SANDBOX_URL;
+
 /** @type {Record<string, string>} */
 const hostEnv = {};
 for (const kv of opt.env) {

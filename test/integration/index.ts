@@ -12,7 +12,7 @@ interface TestResults {
   failed: number;
   pending: number;
   durationMs: number;
-  /** mocha's closing lines: counts and failure details. */
+  /** mocha's closing count lines ("N passing", "N failing") and the "N passed, N failed" tally. */
   summary: string[];
   error?: string;
 }
@@ -64,7 +64,8 @@ export async function run(): Promise<void> {
     const passed = stats?.passes ?? 0;
     const failed = stats?.failures ?? 0;
     const pending = stats?.pending ?? 0;
-    const firstSummaryLine = lines.findLastIndex((l) => /^\s*\d+ passing/.test(l));
+    // The counts close the run; failure details were already streamed above them.
+    const counts = lines.filter((l) => /^\s*\d+ (passing|failing|pending)\b/.test(l));
     const tally = `${passed} passed, ${failed} failed`;
     testOutput(tally);
     writeResults({
@@ -72,7 +73,7 @@ export async function run(): Promise<void> {
       failed,
       pending,
       durationMs: Date.now() - started,
-      summary: [...(firstSummaryLine >= 0 ? lines.slice(firstSummaryLine) : []), tally],
+      summary: [...counts, tally],
     });
     if (passed + failed === 0) {
       throw new Error(grep ? `no test matches --grep ${JSON.stringify(grep)}` : 'no tests were found');
