@@ -126,19 +126,16 @@ function remedyLines(code: string | undefined, indent: string): string[] {
   return remedy === undefined ? [] : [`${indent}${remedy.title}. ${remedy.remedy}`];
 }
 
-function actionLine(entry: RunAction, indent: string): string {
-  const name = entry.name ?? entry.systemActionName ?? 'action';
+function actionLine(entry: RunAction): string {
+  const words = [`#${entry.index ?? '?'}`, entry.name ?? entry.systemActionName ?? 'action'];
+  if (entry.status !== undefined) {
+    words.push(entry.status.toLowerCase());
+  }
   const started = entry.startTime === undefined ? Number.NaN : Date.parse(entry.startTime);
   const ended = entry.endTime === undefined ? Number.NaN : Date.parse(entry.endTime);
   const took = Number.isNaN(started) || Number.isNaN(ended) ? '' : ` (${formatDuration(ended - started)})`;
-  const error =
-    entry.errorCode === undefined && entry.errorMessage === undefined
-      ? ''
-      : `: ${[entry.errorCode, entry.errorMessage].filter((p) => p !== undefined).join(': ')}`;
-  return `${indent}#${entry.index ?? '?'} ${name} ${entry.status === undefined ? '' : `${entry.status.toLowerCase()}`}${took}${error}`.replace(
-    / +$/,
-    '',
-  );
+  const problem = [entry.errorCode, entry.errorMessage].filter((p) => p !== undefined);
+  return `${words.join(' ')}${took}${problem.length === 0 ? '' : `: ${problem.join(': ')}`}`;
 }
 
 function outputsLine(outputs: Record<string, unknown>, options: TranscriptOptions, indent: string): string {
@@ -187,7 +184,7 @@ export function formatRunEvent(event: RunEvent, options: TranscriptOptions = {})
     }
     case 'actionLog':
       for (const entry of event.entries) {
-        lines.push(`${ts} ${who(event)} ${actionLine(entry, '').trimStart()}`);
+        lines.push(`${ts} ${who(event)} ${actionLine(entry)}`);
       }
       break;
     case 'finished': {
