@@ -291,6 +291,8 @@ async function install(dir, version, log) {
     npm_config_audit: 'false',
     npm_config_update_notifier: 'false',
     npm_config_nodedir: nodedir,
+    // node-gyp: compile each native module with all cores.
+    JOBS: 'max',
     // Scripts (node-gyp) must build with the same Node that will run code-server.
     PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
   };
