@@ -121,7 +121,12 @@ export function compareSchemas(previous: DesktopFlowSchema, current: DesktopFlow
     requirementChanged,
     sensitivityChanged,
     changed:
-      added.length + removed.length + renamed.length + typeChanged.length + requirementChanged.length + sensitivityChanged.length >
+      added.length +
+        removed.length +
+        renamed.length +
+        typeChanged.length +
+        requirementChanged.length +
+        sensitivityChanged.length >
       0,
   };
 }

@@ -354,13 +354,19 @@ export function parseDesktopFlowSchema(
     return { schema: { direction, variables: [], complete: true }, warnings: [] };
   }
   if (!isRecord(raw)) {
-    return unreadable(direction, `The flow's ${direction} schema is not a JSON object; inputs are not checked.`);
+    return unreadable(
+      direction,
+      `The flow's ${direction} schema is not a JSON object; inputs are not checked.`,
+    );
   }
   const warnings: SchemaWarning[] = [];
   let inner: Json;
   if (raw.schema !== undefined) {
     if (!isRecord(raw.schema)) {
-      return unreadable(direction, `The flow's ${direction} schema has no readable "schema" object; inputs are not checked.`);
+      return unreadable(
+        direction,
+        `The flow's ${direction} schema has no readable "schema" object; inputs are not checked.`,
+      );
     }
     inner = raw.schema;
   } else if (raw.properties !== undefined) {
@@ -378,7 +384,10 @@ export function parseDesktopFlowSchema(
     return { schema: { direction, variables: [], complete: true }, warnings };
   }
   if (!isRecord(properties)) {
-    return unreadable(direction, `The "properties" of the flow's ${direction} schema are not an object; inputs are not checked.`);
+    return unreadable(
+      direction,
+      `The "properties" of the flow's ${direction} schema are not an object; inputs are not checked.`,
+    );
   }
   const required = inner.required;
   const requiredList = Array.isArray(required)
@@ -391,7 +400,8 @@ export function parseDesktopFlowSchema(
       warnings.push({
         code: 'reservedName',
         variable: name,
-        message: 'The flow has a variable named "$schema", which input files use to name their flow; it cannot be set from a file.',
+        message:
+          'The flow has a variable named "$schema", which input files use to name their flow; it cannot be set from a file.',
       });
       continue;
     }

@@ -79,8 +79,15 @@ function typeName(variable: FlowVariable): string {
   return variable.kind === 'unknown' ? 'Any value' : label.charAt(0).toUpperCase() + label.slice(1);
 }
 
-function describe(variable: FlowVariable, direction: SchemaDirection): { description: string; markdown: string } {
-  const facts = [typeName(variable), requirementText(variable, direction), variable.sensitive ? 'sensitive' : undefined]
+function describe(
+  variable: FlowVariable,
+  direction: SchemaDirection,
+): { description: string; markdown: string } {
+  const facts = [
+    typeName(variable),
+    requirementText(variable, direction),
+    variable.sensitive ? 'sensitive' : undefined,
+  ]
     .filter((f): f is string => f !== undefined)
     .join(', ');
   const parts = [`${facts}.`];
@@ -132,7 +139,8 @@ function variableSchema(variable: FlowVariable, direction: SchemaDirection): Rec
   const reference = {
     type: 'string',
     pattern: referencePattern,
-    description: 'A reference resolved when the run starts: ${secret:NAME} (secret storage) or ${env:NAME} (environment variable).',
+    description:
+      'A reference resolved when the run starts: ${secret:NAME} (secret storage) or ${env:NAME} (environment variable).',
   };
   return { ...annotations, examples: ['${secret:NAME}', '${env:NAME}'], anyOf: [typed, reference] };
 }
@@ -187,5 +195,9 @@ export function convertFlowSchema(
   options: JsonSchemaOptions = {},
 ): ConvertedFlowSchema {
   const parsed = parseDesktopFlowSchema(raw, direction);
-  return { schema: parsed.schema, jsonSchema: toJsonSchema(parsed.schema, options), warnings: parsed.warnings };
+  return {
+    schema: parsed.schema,
+    jsonSchema: toJsonSchema(parsed.schema, options),
+    warnings: parsed.warnings,
+  };
 }

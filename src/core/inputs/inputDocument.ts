@@ -9,6 +9,7 @@
  */
 import { visit, type ParseErrorCode } from 'jsonc-parser';
 import type { JsonPath, ProblemDraft } from './inputProblem';
+import { setOwn } from './variableValues';
 
 /** A range of the text. */
 export interface TextSpan {
@@ -55,15 +56,33 @@ interface Frame {
 class StopParsing extends Error {}
 
 const syntaxText: Record<ParseErrorCode, { message: string; fix: string }> = {
-  1: { message: 'Unexpected character.', fix: 'Remove it. JSON strings and property names use double quotes.' },
-  2: { message: 'Invalid number.', fix: 'Write the number in JSON form, e.g. 42, -1.5 or 2e3 (no leading zeros, no hex).' },
-  3: { message: 'Expected a property name.', fix: 'Write the input name in double quotes, e.g. "Amount": 42.' },
-  4: { message: 'Expected a value.', fix: 'Add a value: text in double quotes, a number, true, false, an object {…} or a list […].' },
-  5: { message: 'Expected a colon after the property name.', fix: 'Separate the name from its value with a colon, e.g. "Amount": 42.' },
+  1: {
+    message: 'Unexpected character.',
+    fix: 'Remove it. JSON strings and property names use double quotes.',
+  },
+  2: {
+    message: 'Invalid number.',
+    fix: 'Write the number in JSON form, e.g. 42, -1.5 or 2e3 (no leading zeros, no hex).',
+  },
+  3: {
+    message: 'Expected a property name.',
+    fix: 'Write the input name in double quotes, e.g. "Amount": 42.',
+  },
+  4: {
+    message: 'Expected a value.',
+    fix: 'Add a value: text in double quotes, a number, true, false, an object {…} or a list […].',
+  },
+  5: {
+    message: 'Expected a colon after the property name.',
+    fix: 'Separate the name from its value with a colon, e.g. "Amount": 42.',
+  },
   6: { message: 'Expected a comma.', fix: 'Separate properties and list items with commas.' },
   7: { message: 'Expected "}".', fix: 'Close the object with "}".' },
   8: { message: 'Expected "]".', fix: 'Close the list with "]".' },
-  9: { message: 'Unexpected text after the end of the JSON value.', fix: 'Remove it, or move it inside the object.' },
+  9: {
+    message: 'Unexpected text after the end of the JSON value.',
+    fix: 'Remove it, or move it inside the object.',
+  },
   10: { message: 'Invalid comment.', fix: 'Remove the comment.' },
   11: { message: 'Unterminated comment.', fix: 'Close the comment with "*/".' },
   12: {
@@ -76,7 +95,10 @@ const syntaxText: Record<ParseErrorCode, { message: string; fix: string }> = {
     message: 'Invalid escape sequence in text.',
     fix: 'Use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX; write a backslash as \\\\ (e.g. "C:\\\\Temp").',
   },
-  16: { message: 'Control character in text.', fix: 'Write tabs and line breaks inside text as \\t and \\n.' },
+  16: {
+    message: 'Control character in text.',
+    fix: 'Write tabs and line breaks inside text as \\t and \\n.',
+  },
 };
 
 function significantDigits(numberText: string): string {
@@ -131,10 +153,8 @@ export function parseInputDocument(text: string, maxDepth: number = defaultMaxDe
       rootValue = value;
     } else if (top.isArray) {
       (top.container as unknown[]).push(value);
-    } else if (top.key === '__proto__') {
-      Object.defineProperty(top.container, top.key, { value, enumerable: true, writable: true, configurable: true });
     } else {
-      (top.container as Record<string, unknown>)[top.key] = value;
+      setOwn(top.container as Record<string, unknown>, top.key, value);
     }
   };
 
@@ -281,7 +301,8 @@ export function parseInputDocument(text: string, maxDepth: number = defaultMaxDe
     if (Number.isFinite(value) && significantDigits(written) === significantDigits(String(value))) {
       return;
     }
-    const huge = !Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER);
+    const huge =
+      !Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER);
     problems.push(
       huge
         ? {

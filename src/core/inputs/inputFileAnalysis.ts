@@ -134,7 +134,10 @@ class Checker {
     const suggested =
       this.options.flowId === undefined
         ? 'desktopflows-schema:/<environment>/<flowId>.json'
-        : formatSchemaUri({ flowId: this.options.flowId, environment: environmentNames(this.options.environment)[0] });
+        : formatSchemaUri({
+            flowId: this.options.flowId,
+            environment: environmentNames(this.options.environment)[0],
+          });
     if (typeof value !== 'string') {
       this.add(
         {
@@ -294,7 +297,10 @@ class Checker {
     }
     const names = this.schema.variables.map((v) => v.name);
     const suggestion = closestName(name, names);
-    const listed = names.slice(0, 10).map((n) => `"${n}"`).join(', ');
+    const listed = names
+      .slice(0, 10)
+      .map((n) => `"${n}"`)
+      .join(', ');
     this.add(
       {
         code: 'unknownInput',
@@ -314,7 +320,9 @@ class Checker {
 
   private missingInput(variable: FlowVariable, values: Record<string, unknown>): void {
     const changes = this.schemaChanges();
-    const renamedFrom = changes?.renamed.find((r) => r.to.name === variable.name && Object.hasOwn(values, r.from.name));
+    const renamedFrom = changes?.renamed.find(
+      (r) => r.to.name === variable.name && Object.hasOwn(values, r.from.name),
+    );
     const added = changes?.added.some((v) => v.name === variable.name) === true;
     const example = variable.sensitive ? '"${secret:NAME}"' : exampleOf(variable.kind);
     this.add(
@@ -355,7 +363,8 @@ class Checker {
       );
       return;
     }
-    const previous = this.options.previousSchema === undefined ? undefined : findVariable(this.options.previousSchema, name);
+    const previous =
+      this.options.previousSchema === undefined ? undefined : findVariable(this.options.previousSchema, name);
     const changed =
       previous !== undefined && variable !== undefined && previous.kind !== variable.kind
         ? ` (the flow changed it from ${kindLabel(previous.kind)} to ${expected})`
@@ -396,7 +405,11 @@ class Checker {
     // Requirement unknown (the documented sample says nothing): a missing input without default is a
     // warning, never an error, since the flow may well accept its absence.
     for (const variable of this.schema.variables) {
-      if (variable.requirement === 'unknown' && !variable.hasDefault && !Object.hasOwn(values, variable.name)) {
+      if (
+        variable.requirement === 'unknown' &&
+        !variable.hasDefault &&
+        !Object.hasOwn(values, variable.name)
+      ) {
         this.add(
           {
             code: 'required',
@@ -427,7 +440,12 @@ class Checker {
       return;
     }
     const [name] = path;
-    if (name === undefined || name === '$schema' || this.handled.has(name) || reported.has(error.instancePath)) {
+    if (
+      name === undefined ||
+      name === '$schema' ||
+      this.handled.has(name) ||
+      reported.has(error.instancePath)
+    ) {
       return;
     }
     reported.add(error.instancePath);
@@ -441,7 +459,7 @@ class Checker {
         code: 'type',
         severity: 'error',
         message: `The value at ${path.join('.')} ${error.message ?? 'is not valid'}.`,
-        fix: 'Change the value to match the flow\'s schema.',
+        fix: "Change the value to match the flow's schema.",
         path,
       },
       this.spanAt(path),
@@ -449,30 +467,48 @@ class Checker {
   }
 
   checkSize(values: Record<string, unknown>, bytes: number): void {
-    const limit = this.options.limitBytes;
-    if (bytes <= limit) {
-      return;
+    const problem = tooLargeProblem(this.document, values, bytes, this.options.limitBytes);
+    if (problem !== undefined) {
+      this.problems.push(problem);
     }
-    let largest: { name: string; bytes: number } | undefined;
-    for (const [name, value] of Object.entries(values)) {
-      const size = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
-      if (largest === undefined || size > largest.bytes) {
-        largest = { name, bytes: size };
-      }
-    }
-    this.add(
-      {
-        code: 'tooLarge',
-        severity: 'error',
-        message: `The inputs take ${formatBytes(bytes)} when sent, over this cloud's limit of ${formatBytes(limit)}${
-          largest === undefined ? '' : `; the largest is "${largest.name}" (${formatBytes(largest.bytes)})`
-        }.`,
-        fix: `Remove ${formatBytes(bytes - limit)} or more: pass large data through a file or a store the flow reads, rather than as an input.`,
-        path: largest === undefined ? [] : [largest.name],
-      },
-      largest === undefined ? this.rootSpan : this.keySpan(largest.name),
-    );
   }
+}
+
+/**
+ * The `tooLarge` problem when `bytes` (the UTF-8 size of the serialized `values`) exceeds the limit;
+ * it points at the largest input, the one most worth shrinking.
+ */
+export function tooLargeProblem(
+  document: InputDocument,
+  values: Readonly<Record<string, unknown>>,
+  bytes: number,
+  limitBytes: number,
+): ProblemDraft | undefined {
+  if (bytes <= limitBytes) {
+    return undefined;
+  }
+  let largest: { name: string; bytes: number } | undefined;
+  for (const [name, value] of Object.entries(values)) {
+    const size = utf8Bytes(JSON.stringify(value) ?? '');
+    if (largest === undefined || size > largest.bytes) {
+      largest = { name, bytes: size };
+    }
+  }
+  const key = largest === undefined ? undefined : document.properties.get(largest.name)?.key;
+  const span =
+    key ??
+    (document.root === undefined ? { offset: 0, length: 0 } : { offset: document.root.offset, length: 1 });
+  return {
+    code: 'tooLarge',
+    severity: 'error',
+    message: `The inputs take ${formatBytes(bytes)} when sent, over this cloud's limit of ${formatBytes(limitBytes)}${
+      largest === undefined ? '' : `; the largest is "${largest.name}" (${formatBytes(largest.bytes)})`
+    }.`,
+    fix: `Remove ${formatBytes(bytes - limitBytes)} or more: pass large data through a file or a store the flow reads, rather than as an input.`,
+    path: largest === undefined ? [] : [largest.name],
+    offset: span.offset,
+    length: span.length,
+  };
 }
 
 /** UTF-8 size of a string. */
@@ -489,7 +525,14 @@ export function analyzeInputFile(
   const document = parseInputDocument(text, options.maxDepth ?? defaultMaxDepth);
   const checker = new Checker(text, document, schema, options);
   checker.problems.push(...document.problems);
-  const unusable = { document, problems: checker.problems, values: undefined, schemaUri: undefined, references: [], bytes: undefined };
+  const unusable = {
+    document,
+    problems: checker.problems,
+    values: undefined,
+    schemaUri: undefined,
+    references: [],
+    bytes: undefined,
+  };
   if (document.broken) {
     return unusable;
   }

@@ -20,7 +20,11 @@ export interface SecretReference {
  * backs `secret` with SecretStorage, the CLI with environment variables. Throws `CancellationError`
  * when `signal` aborts.
  */
-export type SecretResolver = (kind: ReferenceKind, name: string, signal: AbortSignal) => Promise<string | undefined>;
+export type SecretResolver = (
+  kind: ReferenceKind,
+  name: string,
+  signal: AbortSignal,
+) => Promise<string | undefined>;
 
 /** The characters a reference name may use (environment-variable style, plus `.` and `-`). */
 const namePattern = '[A-Za-z_][A-Za-z0-9_.-]*';

@@ -35,7 +35,9 @@ export function coerceToKind(value: unknown, kind: VariableKind): Coerced {
       if (typeof value === 'string') {
         return { ok: true, value };
       }
-      return typeof value === 'number' || typeof value === 'boolean' ? { ok: true, value: String(value) } : { ok: false };
+      return typeof value === 'number' || typeof value === 'boolean'
+        ? { ok: true, value: String(value) }
+        : { ok: false };
     case 'number': {
       if (typeof value === 'number') {
         return Number.isFinite(value) ? { ok: true, value } : { ok: false };
@@ -52,7 +54,11 @@ export function coerceToKind(value: unknown, kind: VariableKind): Coerced {
       }
       if (typeof value === 'string') {
         const t = value.trim().toLowerCase();
-        return t === 'true' ? { ok: true, value: true } : t === 'false' ? { ok: true, value: false } : { ok: false };
+        return t === 'true'
+          ? { ok: true, value: true }
+          : t === 'false'
+            ? { ok: true, value: false }
+            : { ok: false };
       }
       return { ok: false };
     case 'customObject':
@@ -64,7 +70,11 @@ export function coerceToKind(value: unknown, kind: VariableKind): Coerced {
       }
       const v = candidate.value;
       const fits =
-        kind === 'customObject' ? isPlainObject(v) : kind === 'list' ? Array.isArray(v) : Array.isArray(v) || isPlainObject(v);
+        kind === 'customObject'
+          ? isPlainObject(v)
+          : kind === 'list'
+            ? Array.isArray(v)
+            : Array.isArray(v) || isPlainObject(v);
       return fits ? candidate : { ok: false };
     }
   }
@@ -113,5 +123,14 @@ export function exampleOf(kind: VariableKind): string {
       return '[{ "Column1": "value" }]';
     case 'unknown':
       return '"value"';
+  }
+}
+
+/** Set an own property, even one named `__proto__` (plain assignment would change the prototype). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
   }
 }

@@ -1,0 +1,210 @@
+/**
+ * The last step before RunDesktopFlow: validate the input file, resolve `${env:…}` / `${secret:…}`
+ * references through the host's resolver, and produce the exact `inputs` string to send (`$schema`
+ * removed, references replaced). An invalid file is never sent: any error returns problems instead.
+ *
+ * Resolved values are registered with the secret masker before anything else sees them, so they are
+ * masked in every log, output channel, notification and error; they are never written back to the file.
+ */
+import { CancellationError } from '../errors';
+import type { Logger } from '../logger';
+import { throwIfAborted } from '../util/abort';
+import { secretMasker as defaultMasker, type SecretMasker } from '../util/secretMasker';
+import { kindNoun, type DesktopFlowSchema } from './desktopFlowSchema';
+import {
+  analyzeInputFile,
+  tooLargeProblem,
+  utf8Bytes,
+  type FoundReference,
+  type ValidateInputOptions,
+} from './inputFileAnalysis';
+import type { InputProblem, ProblemDraft } from './inputProblem';
+import { maskInputs, registerSensitiveValue } from './maskInputs';
+import { parseReference, type SecretResolver } from './secretReference';
+import { locateProblems } from './textPositions';
+import { coerceToKind, exampleOf, setOwn } from './variableValues';
+
+/** Options of `prepareRunInputs`. */
+export interface PrepareRunInputsOptions extends ValidateInputOptions {
+  readonly signal: AbortSignal;
+  /** Looks references up. Without one, any reference is an `unresolvedReference` error. */
+  readonly resolver?: SecretResolver;
+  readonly logger?: Logger;
+  /** Where resolved and literal sensitive values are registered; the process-wide masker by default. */
+  readonly masker?: SecretMasker;
+}
+
+/** The inputs to send, or why not. */
+export type PreparedRunInputs =
+  | {
+      readonly ok: true;
+      /** The exact `inputs` parameter of RunDesktopFlow. Holds resolved secrets: never log it. */
+      readonly inputs: string;
+      /** `inputs` with sensitive values replaced by `********`, for transcripts. */
+      readonly maskedInputs: string;
+      /** UTF-8 size of `inputs`. */
+      readonly bytes: number;
+      readonly warnings: readonly InputProblem[];
+    }
+  | {
+      readonly ok: false;
+      /** Errors and warnings, in document order. */
+      readonly problems: readonly InputProblem[];
+    };
+
+function isError(p: ProblemDraft): boolean {
+  return p.severity === 'error';
+}
+
+function referenceKey(found: FoundReference): string {
+  return `${found.reference.kind}:${found.reference.name}`;
+}
+
+/** The outcome of looking one reference up. */
+type Resolution =
+  | { readonly kind: 'value'; readonly value: string }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unavailable' }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+async function resolve(
+  found: FoundReference,
+  resolver: SecretResolver | undefined,
+  signal: AbortSignal,
+  masker: SecretMasker,
+): Promise<Resolution> {
+  if (resolver === undefined) {
+    return { kind: 'unavailable' };
+  }
+  let value: string | undefined;
+  try {
+    value = await resolver(found.reference.kind, found.reference.name, signal);
+  } catch (e) {
+    if (CancellationError.is(e)) {
+      throw e;
+    }
+    throwIfAborted(signal);
+    return { kind: 'failed', reason: e instanceof Error ? e.message : String(e) };
+  }
+  throwIfAborted(signal);
+  if (value === undefined) {
+    return { kind: 'missing' };
+  }
+  // Registered before anything else can log it.
+  masker.add(value);
+  return { kind: 'value', value };
+}
+
+function unresolvedFix(found: FoundReference): string {
+  const { kind, name } = found.reference;
+  return kind === 'env'
+    ? `Set the environment variable ${name} before running, or use \${secret:NAME} instead.`
+    : `Store a secret named "${name}" where this tool keeps secrets, then run again.`;
+}
+
+/**
+ * Validate `text`, resolve its references and build the `inputs` string. Throws `CancellationError`
+ * when `options.signal` aborts (including while a resolver runs); every other failure is a problem.
+ */
+export async function prepareRunInputs(
+  text: string,
+  schema: DesktopFlowSchema,
+  options: PrepareRunInputsOptions,
+): Promise<PreparedRunInputs> {
+  const { signal, resolver, logger } = options;
+  const masker = options.masker ?? defaultMasker;
+  throwIfAborted(signal);
+  const analysis = analyzeInputFile(text, schema, options);
+  const drafts = analysis.problems;
+  const values = analysis.values;
+  const fail = (): PreparedRunInputs => ({ ok: false, problems: locateProblems(text, drafts) });
+  if (values === undefined || drafts.some(isError)) {
+    return fail();
+  }
+
+  // Literal sensitive values (already warned about) must be masked from here on, like resolved ones.
+  for (const variable of schema.variables) {
+    if (
+      variable.sensitive &&
+      Object.hasOwn(values, variable.name) &&
+      parseReference(values[variable.name]) === undefined
+    ) {
+      registerSensitiveValue(masker, values[variable.name]);
+    }
+  }
+
+  const resolutions = new Map<string, Resolution>();
+  for (const found of analysis.references) {
+    const key = referenceKey(found);
+    if (!resolutions.has(key)) {
+      resolutions.set(key, await resolve(found, resolver, signal, masker));
+    }
+  }
+
+  const final: Record<string, unknown> = { ...values };
+  for (const found of analysis.references) {
+    const resolution = resolutions.get(referenceKey(found)) ?? { kind: 'missing' };
+    const { input, reference, span } = found;
+    const at = { path: [input.name], offset: span.offset, length: span.length };
+    switch (resolution.kind) {
+      case 'unavailable':
+      case 'missing':
+      case 'failed':
+        drafts.push({
+          code: 'unresolvedReference',
+          severity: 'error',
+          message:
+            resolution.kind === 'unavailable'
+              ? `${reference.text} for "${input.name}" cannot be resolved here: no secret or environment lookup is available.`
+              : resolution.kind === 'failed'
+                ? `${reference.text} for "${input.name}" could not be looked up: ${masker.mask(resolution.reason)}`
+                : `${reference.text} for "${input.name}" has no value.`,
+          fix: unresolvedFix(found),
+          ...at,
+        });
+        break;
+      case 'value': {
+        const coerced = coerceToKind(resolution.value, input.kind);
+        if (!coerced.ok) {
+          // The message names the reference, never the value.
+          drafts.push({
+            code: 'referenceType',
+            severity: 'error',
+            message: `The value of ${reference.text} is not ${kindNoun(input.kind)}, which "${input.name}" needs.`,
+            fix: `Store ${kindNoun(input.kind)} in ${reference.kind === 'env' ? 'the environment variable' : 'the secret'} "${reference.name}", e.g. ${exampleOf(input.kind)}.`,
+            ...at,
+          });
+          break;
+        }
+        registerSensitiveValue(masker, coerced.value);
+        setOwn(final, input.name, coerced.value);
+        break;
+      }
+    }
+  }
+  if (drafts.some(isError)) {
+    return fail();
+  }
+
+  const inputs = JSON.stringify(final);
+  const bytes = utf8Bytes(inputs);
+  const tooLarge = tooLargeProblem(analysis.document, final, bytes, options.limitBytes);
+  if (tooLarge !== undefined) {
+    drafts.push(tooLarge);
+    return fail();
+  }
+  const names = [...new Set(analysis.references.map((f) => f.reference.text))];
+  logger?.debug(
+    masker.mask(
+      `[inputs] prepared ${Object.keys(final).length} input(s), ${bytes} bytes` +
+        (names.length > 0 ? `; resolved ${names.join(', ')}` : ''),
+    ),
+  );
+  return {
+    ok: true,
+    inputs,
+    maskedInputs: JSON.stringify(maskInputs(final, schema)),
+    bytes,
+    warnings: locateProblems(text, drafts),
+  };
+}
