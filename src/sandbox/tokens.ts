@@ -3,7 +3,7 @@
  * generated when the sandbox starts. The sandbox's services verify them (audience, expiry on the
  * sandbox clock, signature); the identity endpoint issues them and publishes `jwks()`.
  */
-import { createPublicKey, generateKeyPairSync, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { SandboxClock } from './clock';
 
@@ -45,7 +45,8 @@ export interface VerifiedClaims extends TokenClaims {
 }
 
 /** Why a token was rejected. */
-export type TokenRejection = 'missing' | 'malformed' | 'expired' | 'notYetValid' | 'wrongAudience' | 'badSignature';
+export type TokenRejection =
+  'missing' | 'malformed' | 'expired' | 'notYetValid' | 'wrongAudience' | 'badSignature';
 
 export type VerifyResult = { ok: true; claims: VerifiedClaims } | { ok: false; reason: TokenRejection };
 
@@ -135,7 +136,9 @@ export class TokenIssuer {
       sub: oid,
       appid: this.defaultAppId,
       ver: '1.0',
-      ...(appOnly ? {} : { name: this.defaultUser.name, upn: this.defaultUser.upn, scp: 'user_impersonation' }),
+      ...(appOnly
+        ? {}
+        : { name: this.defaultUser.name, upn: this.defaultUser.upn, scp: 'user_impersonation' }),
       ...stripUndefined(claims),
     };
     if (claims.sub === undefined) {
@@ -180,7 +183,12 @@ export class TokenIssuer {
     if (typeof payload.exp !== 'number' || typeof payload.aud !== 'string') {
       return { ok: false, reason: 'malformed' };
     }
-    const signatureOk = cryptoVerify('sha256', Buffer.from(`${h}.${p}`), this.publicKey, Buffer.from(s, 'base64url'));
+    const signatureOk = cryptoVerify(
+      'sha256',
+      Buffer.from(`${h}.${p}`),
+      this.publicKey,
+      Buffer.from(s, 'base64url'),
+    );
     if (!signatureOk) {
       return { ok: false, reason: 'badSignature' };
     }

@@ -1,0 +1,279 @@
+/**
+ * The sandbox's own endpoints (no auth): `/_sandbox` (discovery of every service URL), `/_sandbox/token`,
+ * `/_sandbox/ca.pem`, `/_sandbox/faults`, `/_sandbox/clock`, `/_sandbox/settings`,
+ * `/_sandbox/machines/<env>/<machine id>`, and the tiny maker portal under `/portal`.
+ */
+import { FaultSpecError } from './faults';
+import type { FaultSpec } from './faults';
+import { emptyReply, jsonReply, parseJsonBody, ServiceError } from './httpUtil';
+import type { Reply, RequestContext } from './httpUtil';
+import { inputLimitBytes, orgApiUrl, orgUrl, serviceUrls } from './sandboxRuntime';
+import type { SandboxRuntime, SandboxSettings } from './sandboxRuntime';
+import type { SeedSession } from './seedTypes';
+
+/** What `GET /_sandbox` returns; a superset of `SandboxDescription` (src/core/clouds.ts). */
+export interface SandboxInfo {
+  baseUrl: string;
+  discoveryUrl: string;
+  bapUrl: string;
+  powerAppsUrl: string;
+  identityUrl: string;
+  portalUrl: string;
+  tenantId: string;
+  /** Token audiences: discovery, BAP + Power Apps; each org's audience is its `orgUrl`. */
+  audiences: { discovery: string; powerApps: string };
+  /** Whether `/_sandbox/ca.pem` serves the identity endpoint's CA. */
+  hasCa: boolean;
+  environments: {
+    name: string;
+    friendlyName: string;
+    environmentId: string;
+    organizationId: string;
+    orgUrl: string;
+    apiUrl: string;
+    webApiUrl: string;
+    isDefault: boolean;
+    chinaCloud: boolean;
+    inputLimitBytes: number;
+  }[];
+  users: { oid: string; name: string; upn: string }[];
+  clock: { now: string; speed: number };
+  tokenLifetimeSeconds: number;
+}
+
+/** The `/_sandbox` description. */
+export function describe(rt: SandboxRuntime, ca: string | undefined): SandboxInfo {
+  const urls = serviceUrls(rt.origin);
+  return {
+    baseUrl: rt.origin,
+    discoveryUrl: urls.discovery,
+    bapUrl: urls.bap,
+    powerAppsUrl: urls.powerApps,
+    identityUrl: rt.identityUrl,
+    portalUrl: urls.portal,
+    tenantId: rt.data.tenantId,
+    audiences: { discovery: urls.discovery, powerApps: urls.powerApps },
+    hasCa: ca !== undefined,
+    environments: [...rt.environments.values()].map((e) => ({
+      name: e.seed.name,
+      friendlyName: e.seed.friendlyName,
+      environmentId: e.seed.environmentId,
+      organizationId: e.seed.organizationId,
+      orgUrl: orgUrl(rt.origin, e.seed.name),
+      apiUrl: orgApiUrl(rt.origin, e.seed.name),
+      webApiUrl: `${orgUrl(rt.origin, e.seed.name)}/api/data/v9.2/`,
+      isDefault: e.seed.isDefault === true,
+      chinaCloud: e.seed.chinaCloud === true,
+      inputLimitBytes: inputLimitBytes(e),
+    })),
+    users: rt.data.users.map((u) => ({ oid: u.oid, name: u.name, upn: u.upn })),
+    clock: { now: rt.clock.iso(), speed: rt.clock.speed },
+    tokenLifetimeSeconds: rt.issuer.lifetimeSeconds,
+  };
+}
+
+function bad(message: string): Reply {
+  return jsonReply(400, { error: { code: 'BadRequest', message } });
+}
+
+/** The JSON object body; throws a 400 `ServiceError` otherwise. */
+function body(ctx: RequestContext): Record<string, unknown> {
+  let b: unknown;
+  try {
+    b = parseJsonBody(ctx);
+  } catch {
+    throw new ServiceError(400, 'BadRequest', 'The body is not valid JSON.');
+  }
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) {
+    throw new ServiceError(400, 'BadRequest', 'Expected a JSON object.');
+  }
+  return b as Record<string, unknown>;
+}
+
+function token(ctx: RequestContext, rt: SandboxRuntime): Reply {
+  const q = ctx.url.searchParams;
+  const raw = q.get('aud') ?? q.get('resource') ?? '';
+  if (raw === '') {
+    return bad(
+      'Pass the audience as ?aud=<resource>, e.g. ?aud=' +
+        encodeURIComponent(orgUrl(rt.origin, 'contoso-dev')),
+    );
+  }
+  // Accept scope forms too: `<resource>/.default`, `<resource>/user_impersonation`.
+  const audience = raw.replace(/\/(\.default|user_impersonation)$/, '');
+  const lifetime = q.get('lifetime');
+  if (lifetime !== null && !/^\d+$/.test(lifetime)) {
+    return bad('lifetime must be a whole number of seconds.');
+  }
+  const oid = q.get('oid') ?? undefined;
+  const user = rt.data.users.find((u) => u.oid === oid);
+  const lifetimeSeconds = lifetime === null ? rt.issuer.lifetimeSeconds : Number(lifetime);
+  const accessToken = rt.issuer.issue({
+    audience,
+    lifetimeSeconds,
+    ...(oid !== undefined
+      ? { oid, name: user?.name ?? 'Sandbox User', upn: user?.upn ?? `${oid.slice(0, 8)}@sandbox.example` }
+      : {}),
+  });
+  // expires_in is in real seconds, so a client caching by its own clock refreshes in time at any speed.
+  const expiresIn = Math.max(1, Math.floor(rt.clock.toReal(lifetimeSeconds * 1000) / 1000));
+  return jsonReply(
+    200,
+    {
+      token_type: 'Bearer',
+      access_token: accessToken,
+      expires_in: expiresIn,
+      expires_on: Math.floor(rt.clock.now() / 1000) + lifetimeSeconds,
+      resource: audience,
+    },
+    { 'cache-control': 'no-store' },
+  );
+}
+
+function faults(ctx: RequestContext, rt: SandboxRuntime, id: string | undefined): Reply {
+  if (ctx.method === 'GET' && id === undefined) {
+    return jsonReply(200, { value: rt.faults.list() });
+  }
+  if (ctx.method === 'POST' && id === undefined) {
+    const b = body(ctx);
+    try {
+      return jsonReply(201, rt.faults.add(b as unknown as FaultSpec));
+    } catch (e) {
+      if (e instanceof FaultSpecError) {
+        return bad(e.message);
+      }
+      throw e;
+    }
+  }
+  if (ctx.method === 'DELETE') {
+    if (id === undefined) {
+      rt.faults.clear();
+      return emptyReply(204);
+    }
+    return rt.faults.remove(id)
+      ? emptyReply(204)
+      : jsonReply(404, { error: { code: 'NotFound', message: `No fault ${id}.` } });
+  }
+  return jsonReply(405, {
+    error: { code: 'MethodNotAllowed', message: `${ctx.method} is not supported here.` },
+  });
+}
+
+function clock(ctx: RequestContext, rt: SandboxRuntime): Reply {
+  if (ctx.method === 'POST') {
+    const b = body(ctx);
+    if (b.speed !== undefined) {
+      if (typeof b.speed !== 'number' || !(b.speed > 0)) {
+        return bad('speed must be a positive number.');
+      }
+      rt.clock.setSpeed(b.speed);
+    }
+    if (b.advanceSeconds !== undefined) {
+      if (typeof b.advanceSeconds !== 'number' || !(b.advanceSeconds >= 0)) {
+        return bad('advanceSeconds must be a non-negative number.');
+      }
+      rt.clock.advance(b.advanceSeconds * 1000);
+    }
+  } else if (ctx.method !== 'GET') {
+    return jsonReply(405, {
+      error: { code: 'MethodNotAllowed', message: `${ctx.method} is not supported here.` },
+    });
+  }
+  return jsonReply(200, { now: rt.clock.iso(), epochMs: rt.clock.now(), speed: rt.clock.speed });
+}
+
+function settings(ctx: RequestContext, rt: SandboxRuntime): Reply {
+  if (ctx.method === 'PATCH' || ctx.method === 'POST') {
+    const b = body(ctx);
+    const s = rt.settings as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(b)) {
+      if (!(k in s) || typeof v !== typeof s[k]) {
+        return bad(`Unknown setting or wrong type: ${k}.`);
+      }
+    }
+    Object.assign(rt.settings, b as Partial<SandboxSettings>);
+  }
+  return jsonReply(200, rt.settings);
+}
+
+function machine(ctx: RequestContext, rt: SandboxRuntime, envName: string, machineId: string): Reply {
+  const env = rt.environments.get(envName);
+  const m = env?.machines.get(machineId.toLowerCase());
+  if (env === undefined || m === undefined) {
+    return jsonReply(404, { error: { code: 'NotFound', message: `No machine ${machineId} in ${envName}.` } });
+  }
+  if (ctx.method === 'POST' || ctx.method === 'PATCH') {
+    const b = body(ctx);
+    if (b.online !== undefined) {
+      m.online = b.online === true;
+      m.lastHeartbeat = rt.clock.now();
+    }
+    if (b.maintenance !== undefined) {
+      m.maintenance = b.maintenance === true;
+    }
+    if (Array.isArray(b.sessions)) {
+      m.sessions = (b.sessions as SeedSession[]).filter((s) => typeof s?.username === 'string');
+    }
+    m.version = env.nextVersion();
+    rt.engine.pump(env);
+  }
+  return jsonReply(200, {
+    id: m.seed.id,
+    name: m.seed.name,
+    online: m.online,
+    maintenance: m.maintenance,
+    sessions: m.sessions,
+    running: [...m.running],
+  });
+}
+
+const portalHtml = (rt: SandboxRuntime): string => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sandbox maker portal</title></head>
+<body><h1>Power Automate (sandbox)</h1>
+<p>This stands in for the maker portal. Deep links from the extension land here.</p>
+<ul>${[...rt.environments.values()].map((e) => `<li>${e.seed.friendlyName} — ${e.flows.size} flows</li>`).join('')}</ul>
+</body></html>`;
+
+/** Handles `/_sandbox…` and `/portal…`. */
+export function handleControl(ctx: RequestContext, rt: SandboxRuntime, ca: string | undefined): Reply {
+  try {
+    return control(ctx, rt, ca);
+  } catch (e) {
+    if (e instanceof ServiceError) {
+      return jsonReply(e.status, { error: { code: e.code, message: e.message } });
+    }
+    throw e;
+  }
+}
+
+function control(ctx: RequestContext, rt: SandboxRuntime, ca: string | undefined): Reply {
+  const path = ctx.url.pathname;
+  if (path === '/portal' || path.startsWith('/portal/')) {
+    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: portalHtml(rt) };
+  }
+  const parts = path.split('/').filter((p) => p !== '');
+  switch (parts[1]) {
+    case undefined:
+      return jsonReply(200, describe(rt, ca));
+    case 'token':
+      return token(ctx, rt);
+    case 'ca.pem':
+      return ca === undefined
+        ? jsonReply(404, {
+            error: { code: 'NotFound', message: 'This sandbox runs without the identity endpoint.' },
+          })
+        : { status: 200, headers: { 'content-type': 'application/x-pem-file' }, body: ca };
+    case 'faults':
+      return faults(ctx, rt, parts[2]);
+    case 'clock':
+      return clock(ctx, rt);
+    case 'settings':
+      return settings(ctx, rt);
+    case 'machines':
+      return machine(ctx, rt, parts[2] ?? '', parts[3] ?? '');
+    default:
+      return jsonReply(404, {
+        error: { code: 'NotFound', message: `Unknown sandbox control route ${path}.` },
+      });
+  }
+}
