@@ -6,6 +6,7 @@
  * refresh token, client credentials with a secret or a certificate assertion), device code, JWKS and
  * instance discovery, plus `/_sandbox/...` controls for tests and manual use.
  */
+import { createPublicKey } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -134,7 +135,7 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
         return json(200, openIdConfiguration(first));
       case 'discovery/v2.0/keys':
       case 'discovery/keys':
-        return json(200, options.issuer.jwks());
+        return json(200, jwks(options.issuer));
       case 'oauth2/v2.0/authorize':
         if (method !== 'GET') {
           return methodNotAllowed();
@@ -317,6 +318,12 @@ export async function startIdentityServer(options: IdentityServerOptions): Promi
         server.closeAllConnections();
       }),
   };
+}
+
+/** The issuer's signing key as a JWKS (RFC 7517), built from its public key PEM. */
+function jwks(issuer: TokenIssuer): { keys: Record<string, unknown>[] } {
+  const jwk = createPublicKey(issuer.publicKeyPem()).export({ format: 'jwk' });
+  return { keys: [{ ...jwk, kid: issuer.kid, use: 'sig', alg: 'RS256', kty: 'RSA' }] };
 }
 
 function json(status: number, body: unknown): EndpointResponse {

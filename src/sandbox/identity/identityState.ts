@@ -560,7 +560,8 @@ export class IdentityState {
   private prune(): void {
     const now = this.clock.now();
     for (const [k, g] of this.codes) {
-      if (g.redeemed || g.expiresAt <= now) {
+      // Redeemed codes stay until they expire, so a second redemption gets AADSTS54005.
+      if (g.expiresAt <= now) {
         this.codes.delete(k);
       }
     }

@@ -3,7 +3,7 @@
  * refresh token and client credentials grants, answering like Entra's v2 endpoint. Access tokens are
  * the sandbox's RS256 JWTs (`TokenIssuer`); id tokens are signed with the same key.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SandboxClientRegistration, SandboxIdentityUser } from './identitySeed';
 import type { IdentityState, TokenGrantType } from './identityState';
 import { authenticateClient } from './clientAuthentication';
@@ -129,6 +129,8 @@ function userTokens(
     scp: 'user_impersonation',
     appid: client.clientId,
     idtyp: 'user',
+    // Entra's unique token id: two tokens issued in the same second still differ.
+    uti: uniqueTokenId(),
   });
   const expiresIn = realSeconds(state, lifetime);
   const granted =
@@ -182,6 +184,7 @@ function appToken(
     app_displayname: client.displayName,
     roles: [],
     idtyp: 'app',
+    uti: uniqueTokenId(),
   });
   const expiresIn = realSeconds(state, lifetime);
   return {
@@ -211,13 +214,17 @@ function idToken(
     preferred_username: user.upn,
     sub: user.oid,
     tid: state.tenantId,
-    uti: randomUUID().replace(/-/g, ''),
+    uti: uniqueTokenId(),
     ver: '2.0',
   };
   if (nonce !== undefined) {
     payload.nonce = nonce;
   }
   return state.issuer.sign(payload);
+}
+
+function uniqueTokenId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 /** Entra's `client_info`: base64url JSON of the user's object id and home tenant (msal's account key). */

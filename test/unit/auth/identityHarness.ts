@@ -8,10 +8,13 @@ import { sandboxCloud } from '../../../src/core/clouds';
 import { HttpClient } from '../../../src/core/http/httpClient';
 import type { Logger } from '../../../src/core/logger';
 import { AccountManager } from '../../../src/core/auth/accountManager';
+import type { AuthAccount } from '../../../src/core/auth/authAccount';
 import type { AuthTarget } from '../../../src/core/auth/authTarget';
 import { authTargetFor } from '../../../src/core/auth/authTarget';
 import { MemorySecretStore } from '../../../src/core/auth/secretStore';
 import { SandboxClock } from '../../../src/sandbox/clock';
+import type { LocalTlsMaterial } from '../../../src/sandbox/identity/certificateAuthority';
+import { createLocalTlsMaterial } from '../../../src/sandbox/identity/certificateAuthority';
 import type { IdentityServer, IdentityServerOptions } from '../../../src/sandbox/identity/identityServer';
 import { startIdentityServer } from '../../../src/sandbox/identity/identityServer';
 import { TokenIssuer } from '../../../src/sandbox/tokens';
@@ -80,14 +83,28 @@ export interface IdentityHarness {
   close(): Promise<void>;
 }
 
+/**
+ * Key material is the slow part of a start (an RSA signing key, a CA and a server certificate), so the
+ * tests of one run share it; each test still gets its own identity server, grants and secret store. The
+ * shared clock only ever moves forward, which no test minds.
+ */
+let shared: Promise<{ clock: SandboxClock; issuer: TokenIssuer; tls: LocalTlsMaterial }> | undefined;
+
+function sharedKeys(): Promise<{ clock: SandboxClock; issuer: TokenIssuer; tls: LocalTlsMaterial }> {
+  shared ??= (async () => {
+    const clock = new SandboxClock();
+    return { clock, issuer: new TokenIssuer({ clock, tenantId }), tls: await createLocalTlsMaterial() };
+  })();
+  return shared;
+}
+
 /** Start an identity server and a manager. */
 export async function startIdentityHarness(
   options: Partial<Omit<IdentityServerOptions, 'issuer' | 'clock' | 'tenantId'>> = {},
 ): Promise<IdentityHarness> {
-  const clock = new SandboxClock();
+  const { clock, issuer, tls } = await sharedKeys();
   const logger = new RecordingLogger();
-  const issuer = new TokenIssuer({ clock, tenantId });
-  const identity = await startIdentityServer({ issuer, clock, tenantId, logger, ...options });
+  const identity = await startIdentityServer({ issuer, clock, tenantId, logger, tls, ...options });
   const cloud = sandboxCloud({
     baseUrl: 'https://sandbox.example',
     discoveryUrl: resources.discovery,
@@ -212,4 +229,20 @@ function unescapeHtml(s: string): string {
 /** A signal that never aborts, for calls the test lets finish. */
 export function noAbort(): AbortSignal {
   return new AbortController().signal;
+}
+
+/** Sign a user in with a device code the test approves at once (as `username`, default the first user). */
+export function signInUser(h: IdentityHarness, username?: string, resource?: string): Promise<AuthAccount> {
+  return h.manager.signInWithDeviceCode(
+    h.target,
+    {
+      ...(resource === undefined ? {} : { resource }),
+      showCode: (info) => {
+        if (!h.identity.approveDeviceCode(info.userCode, username)) {
+          throw new Error(`the sandbox did not accept device code ${info.userCode}`);
+        }
+      },
+    },
+    noAbort(),
+  );
 }
