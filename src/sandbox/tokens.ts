@@ -3,7 +3,13 @@
  * generated when the sandbox starts. The sandbox's services verify them (audience, expiry on the
  * sandbox clock, signature); the identity endpoint issues them and publishes `jwks()`.
  */
-import { generateKeyPairSync, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import {
+  createPublicKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { SandboxClock } from './clock';
 
