@@ -40,6 +40,8 @@ export interface IdentityStateOptions extends Partial<IdentitySettings> {
   tenantDomain?: string;
   /** Users and applications; default `defaultIdentitySeed()`. */
   seed?: SandboxIdentitySeed;
+  /** Users of the tenant, replacing the seed's (e.g. the sandbox data's users); the first is the default. */
+  users?: readonly SandboxIdentityUser[];
   /** Whether a resource identifier URI is registered; default any http(s) URI without a trailing slash. */
   isResource?: (resource: string) => boolean;
 }
@@ -134,10 +136,10 @@ export class IdentityState {
     this.tenantDomain = options.tenantDomain ?? 'sandbox.example';
     this.isResource = options.isResource ?? anyResourceWithoutTrailingSlash;
     const seed = options.seed ?? defaultIdentitySeed();
-    if (seed.users.length === 0) {
+    if ((options.users ?? seed.users).length === 0) {
       throw new RangeError('The sandbox tenant needs at least one user');
     }
-    this.users = seed.users;
+    this.users = (options.users ?? seed.users).map((u) => ({ oid: u.oid, name: u.name, upn: u.upn }));
     this.clients = new Map(seed.clients.map((c) => [c.clientId.toLowerCase(), c]));
     this.settings = {
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 600,
