@@ -299,6 +299,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         issuer,
         clock,
         tenantId: data.tenantId,
+        users: data.users,
         logger,
         accessTokenLifetimeSeconds: issuer.lifetimeSeconds,
       });
