@@ -102,7 +102,10 @@ export const seedIds = {
 /** Connection names (`connectionName` for RunDesktopFlow with `connectionType` 1). */
 export const seedNames = {
   connections: {
-    /** Username/password, to the standalone machine DESKTOP-MAKER01 (session for CONTOSO\maker). */
+    /**
+     * Username/password, to the standalone machine DESKTOP-MAKER01: CONTOSO\maker is signed in there and
+     * its group reuses the Windows session, so both attended and unattended runs work.
+     */
     makerMachine: `shared-uiflow-${key('conn', 'maker-machine')}`,
     /** Username/password, to the group Finance Bots (FIN-BOT-01 free, FIN-BOT-02 has a botuser session). */
     financeBots: `shared-uiflow-${key('conn', 'finance-bots')}`,
@@ -114,7 +117,10 @@ export const seedNames = {
     emptyGroup: `shared-uiflow-${key('conn', 'empty-group')}`,
     /** To the offline LAPTOP-OLD: runs stay queued, then NoCandidateMachine after 6 h. */
     offlineMachine: `shared-uiflow-${key('conn', 'offline')}`,
-    /** To VM-LOCKED, whose CONTOSO\maker session is locked: attended runs fail. */
+    /**
+     * To VM-LOCKED, whose CONTOSO\maker session is locked: attended runs fail with
+     * NoUnlockedActiveSessionForAttended, unattended ones with SessionExistsForTheUserWhenUnattended.
+     */
     lockedMachine: `shared-uiflow-${key('conn', 'locked')}`,
     /** Status Error (WindowsIdentityIncorrect): runs through it fail. */
     broken: `shared-uiflow-${key('conn', 'broken')}`,
@@ -389,7 +395,7 @@ function devEnvironment(): SeedEnvironment {
     machineGroups: [
       { id: g.financeBots, name: 'Finance Bots', type: 'standard', description: 'Unattended finance robots' },
       { id: g.emptyPool, name: 'Empty Pool', type: 'standard', description: 'No machines yet' },
-      { id: g.maker01, name: 'DESKTOP-MAKER01', type: 'default' },
+      { id: g.maker01, name: 'DESKTOP-MAKER01', type: 'default', trytoreusewindowssession: true },
       { id: g.laptopOffline, name: 'LAPTOP-OLD', type: 'default' },
       { id: g.lockedVm, name: 'VM-LOCKED', type: 'default' },
     ],
