@@ -106,18 +106,26 @@ export class DesktopFlowsApi {
     return flow;
   }
 
-  /** A flow's input or output schema, parsed; `undefined` when the flow stores none. */
+  /**
+   * A flow's input or output schema, parsed; `undefined` when the flow stores none. A draft-only flow is
+   * found only with `includeDrafts` (pass `flow.isUnpublished`).
+   */
   async getSchema(
     org: string,
     flowId: string,
     kind: FlowSchemaKind,
     signal: AbortSignal,
+    options: { includeDrafts?: boolean } = {},
   ): Promise<RawFlowSchema | undefined> {
     const text = await this.http.get<string>(
       dataverseUrl(org, `workflows(${guidKey(flowId)})/${kind}/$value`),
       {
         audience: orgResource(org),
-        headers: { ...dataverseHeaders, Accept: '*/*' },
+        headers: {
+          ...dataverseHeaders,
+          Accept: '*/*',
+          ...(options.includeDrafts === true ? { 'MSCRM.IncludeUnpublished': 'true' } : {}),
+        },
         responseType: 'text',
         signal,
       },
@@ -126,10 +134,15 @@ export class DesktopFlowsApi {
   }
 
   /** Both schemas, fetched in parallel. */
-  async getSchemas(org: string, flowId: string, signal: AbortSignal): Promise<FlowSchemas> {
+  async getSchemas(
+    org: string,
+    flowId: string,
+    signal: AbortSignal,
+    options: { includeDrafts?: boolean } = {},
+  ): Promise<FlowSchemas> {
     const [inputs, outputs] = await Promise.all([
-      this.getSchema(org, flowId, 'inputs', signal),
-      this.getSchema(org, flowId, 'outputs', signal),
+      this.getSchema(org, flowId, 'inputs', signal, options),
+      this.getSchema(org, flowId, 'outputs', signal, options),
     ]);
     return { inputs, outputs };
   }
