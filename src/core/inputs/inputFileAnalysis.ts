@@ -125,6 +125,11 @@ class Checker {
     return this.comparison;
   }
 
+  /** Leave an input's schema errors unreported: another problem already explains its value. */
+  markHandled(name: string): void {
+    this.handled.add(name);
+  }
+
   add(problem: Omit<ProblemDraft, 'offset' | 'length'>, span: TextSpan): void {
     this.problems.push({ ...problem, offset: span.offset, length: span.length });
   }
@@ -525,6 +530,13 @@ export function analyzeInputFile(
   const document = parseInputDocument(text, options.maxDepth ?? defaultMaxDepth);
   const checker = new Checker(text, document, schema, options);
   checker.problems.push(...document.problems);
+  for (const problem of document.problems) {
+    const [name] = problem.path;
+    // 1e400 parses to Infinity, which is no JSON number either: one problem is enough.
+    if (problem.code === 'hugeNumber' && problem.path.length === 1 && typeof name === 'string') {
+      checker.markHandled(name);
+    }
+  }
   const unusable = {
     document,
     problems: checker.problems,

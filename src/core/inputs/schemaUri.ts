@@ -37,7 +37,7 @@ export function hasSchemaUriScheme(uri: string): boolean {
 function decode(segment: string): string | undefined {
   try {
     const d = decodeURIComponent(segment);
-    return d.trim() === '' || d.includes('/') ? undefined : d;
+    return d.trim() === '' ? undefined : d;
   } catch {
     return undefined;
   }
