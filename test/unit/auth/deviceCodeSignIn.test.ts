@@ -108,6 +108,20 @@ describe('device code sign-in against the sandbox identity endpoint', () => {
     }
   });
 
+  it('approves on its own after the configured delay, when the sandbox is set to', async () => {
+    h.identity.tenant.settings.deviceCodeAutoApproveAfterMs = 30_000;
+    const account = await h.manager.signInWithDeviceCode(
+      h.target,
+      {
+        // Thirty seconds of sandbox time pass while the user reads the code.
+        showCode: () => h.clock.advance(30_000),
+      },
+      // Without the auto-approval msal would poll on: give up (and fail) after a few seconds.
+      AbortSignal.timeout(5000),
+    );
+    assert.equal(account.username, defaultSandboxUser.upn);
+  });
+
   it('reports a declined sign-in as cancelled', async () => {
     await assert.rejects(
       h.manager.signInWithDeviceCode(
