@@ -241,6 +241,23 @@ describe('sandbox identity endpoint (OpenID Connect over HTTPS)', () => {
     assert.equal(r.status, 200);
   });
 
+  it("states token lifetimes in the client's real seconds when sandbox time runs faster", async () => {
+    const form = {
+      client_id: sandboxSecretCredential.clientId,
+      client_secret: sandboxSecretCredential.clientSecret,
+      grant_type: 'client_credentials',
+      scope: `${resources.contoso}/.default`,
+    };
+    assert.equal((await token(form)).body.expires_in, 600);
+    h.clock.setSpeed(60);
+    try {
+      // Ten sandbox minutes pass in ten real seconds.
+      assert.equal((await token(form)).body.expires_in, 10);
+    } finally {
+      h.clock.setSpeed(1);
+    }
+  });
+
   it('requires /.default for client credentials (AADSTS1002012)', async () => {
     const r = await token({
       client_id: sandboxSecretCredential.clientId,

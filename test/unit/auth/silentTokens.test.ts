@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { AccountManager } from '../../../src/core/auth/accountManager';
 import { AuthError, CancellationError } from '../../../src/core/errors';
+import { HttpClient } from '../../../src/core/http/httpClient';
 import { decodeJwtPayload } from '../../../src/sandbox/tokens';
 import { sandboxSecondUser } from '../../../src/sandbox/identity/identitySeed';
 import type { IdentityHarness } from './identityHarness';
@@ -113,6 +115,29 @@ describe('tokens after one sign-in (silent, any audience)', () => {
       );
       await signInUser(h);
       assert.ok(h.issuer.verify(await provider.getToken(resources.contoso, noAbort()), resources.contoso).ok);
+    });
+
+    it('says the identity provider cannot be reached when it is down', async () => {
+      const manager = new AccountManager({
+        secrets: h.secrets,
+        logger: h.logger,
+        // One attempt, so the test does not sit through connection-refused retries.
+        createHttpClient: (target) =>
+          new HttpClient({ extraCaPem: target.authorityCa, maxAttempts: 1, proxy: { env: {} } }),
+      });
+      try {
+        const account = await signInUser(h);
+        const provider = manager.tokenProvider(account);
+        assert.ok(
+          h.issuer.verify(await provider.getToken(resources.contoso, noAbort()), resources.contoso).ok,
+        );
+        await h.identity.stop();
+        await assert.rejects(provider.getToken(resources.fabrikam, noAbort()), (e: unknown) =>
+          AuthError.is(e, 'network'),
+        );
+      } finally {
+        await manager.dispose();
+      }
     });
 
     it('raises CancellationError when the caller has already given up', async () => {
