@@ -280,6 +280,11 @@ export class EnvironmentRunWatcher {
   private async observe(run: WatchedRun, row: Run, now: number): Promise<void> {
     const { clock, emit, poll } = this.options;
     const status = row.status;
+    if (isTerminal(status)) {
+      // The end is reported once, by `finished` (which carries everything a final state change would).
+      await this.finish(run, row);
+      return;
+    }
     if (status !== run.status) {
       const previous = run.status;
       run.status = status;
@@ -297,10 +302,6 @@ export class EnvironmentRunWatcher {
         lastStatus: status,
         actionLogCount: run.actionLogCount,
       });
-    }
-    if (isTerminal(status)) {
-      await this.finish(run, row);
-      return;
     }
     run.sawActive = true;
     if (run.followActionLog && status === 'running' && now >= run.nextLogAt) {

@@ -115,12 +115,20 @@ export class SlidingWindowRateLimiter {
     onWait: ((wait: RateWait) => void) | undefined,
   ): Promise<RatePermit> {
     const { clock, limit, windowMs } = this.options;
+    // Waiters wake on every settled permit; report a wait only when its reason or end changes.
+    let reported: RateWait | undefined;
+    const report = (wait: RateWait): void => {
+      if (reported?.reason !== wait.reason || reported.until !== wait.until) {
+        reported = wait;
+        onWait?.(wait);
+      }
+    };
     for (;;) {
       throwIfAborted(signal);
       const now = clock.now();
       this.prune(state);
       if (state.blockedUntil > now) {
-        onWait?.({ key, reason: 'serviceThrottled', until: state.blockedUntil });
+        report({ key, reason: 'serviceThrottled', until: state.blockedUntil });
         await clock.sleep(state.blockedUntil - now, signal);
         continue;
       }
@@ -132,7 +140,7 @@ export class SlidingWindowRateLimiter {
       const excess = state.slots.length - limit + 1;
       const expiries = state.slots.map((s) => (s.stamp ?? now) + windowMs).sort((a, b) => a - b);
       const until = expiries[excess - 1] ?? now + windowMs;
-      onWait?.({ key, reason: 'connectionLimit', until });
+      report({ key, reason: 'connectionLimit', until });
       await this.waitForChange(state, Math.max(0, until - now), signal);
     }
   }

@@ -73,7 +73,10 @@ export interface RunLicenseWarningEvent extends RunSubject {
   readonly licenseCheck: LicenseCheck;
 }
 
-/** The run's status changed (first observation included: `previous` is then `undefined`). */
+/**
+ * The run moved to another status that is not final (the first observation included: `previous` is then
+ * `undefined`). The final status is reported by `finished` instead.
+ */
 export interface RunStateChangedEvent extends RunSubject, RunTimings {
   readonly kind: 'stateChanged';
   readonly at: number;

@@ -84,6 +84,12 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function guid(v: unknown): string | undefined {
+  return typeof v === 'string' && guidPattern.test(v) ? v : undefined;
+}
+
 /**
  * Reads a saved journal defensively: anything unreadable yields an empty journal, and malformed entries
  * are dropped one by one (a journal written by a newer or older version must never block activation).
@@ -98,8 +104,9 @@ export function parseRunJournal(value: unknown): RunJournalState {
     if (!isRecord(entry) || !isRecord(entry.environment)) {
       continue;
     }
-    const runId = str(entry.runId);
-    const flowId = str(entry.flowId);
+    // Ids end up in request URLs and filters: anything but a GUID is dropped here.
+    const runId = guid(entry.runId);
+    const flowId = guid(entry.flowId);
     const envId = str(entry.environment.id);
     const orgUrl = str(entry.environment.orgUrl);
     const triggeredAt =

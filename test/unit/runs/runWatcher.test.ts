@@ -1,0 +1,311 @@
+import assert from 'node:assert/strict';
+import { ApiError } from '../../../src/core/errors';
+import type { RunFinishedEvent } from '../../../src/core/runs/runEvents';
+import type { RunOptions } from '../../../src/core/runs/runOptions';
+import { RunService, type RunServiceOptions } from '../../../src/core/runs/runService';
+import { EventLog } from './eventLog';
+import {
+  connections,
+  financeUnattended,
+  flows,
+  makerAttended,
+  startRunsHarness,
+  statusPolls,
+  type HarnessOptions,
+  type RunsHarness,
+} from './runsHarness';
+
+const signal = new AbortController().signal;
+const dataversePath = '/org/contoso-dev/api/data/v9.2';
+
+interface Setup {
+  h: RunsHarness;
+  service: RunService;
+  log: EventLog;
+}
+
+async function setup(harness: HarnessOptions, service: Partial<RunServiceOptions> = {}): Promise<Setup> {
+  const h = await startRunsHarness(harness);
+  const s = new RunService({
+    backendFor: () => h.backend,
+    clock: h.clock,
+    poll: { minMs: 2_000, maxMs: 30_000 },
+    ...service,
+  });
+  return { h, service: s, log: new EventLog(s) };
+}
+
+async function teardown(s: Setup | undefined): Promise<void> {
+  s?.service.dispose();
+  await s?.h.stop();
+}
+
+function start(
+  s: Setup,
+  flowId: string,
+  options: RunOptions,
+  inputs?: Record<string, unknown>,
+  follow = false,
+) {
+  return s.service.trigger(
+    {
+      environment: s.h.environment,
+      flowId,
+      options,
+      ...(inputs === undefined ? {} : { inputs: JSON.stringify(inputs) }),
+      followActionLog: follow,
+    },
+    signal,
+  );
+}
+
+/**
+ * Index in the request log just after the first finished poll that covered `runId` (the last run added):
+ * from there on, every tick knows every run. (Request events are recorded when an exchange ends, so a
+ * poll already in flight when the last run was added may still arrive without it.)
+ */
+async function afterTickCovering(s: Setup, runId: string): Promise<number> {
+  const covers = (): number =>
+    s.h.requests.findIndex((r) => decodeURIComponent(r.url).includes(`flowsessionid eq ${runId}`));
+  await s.log.until(() => covers() >= 0, 'a poll covering the last run');
+  return covers() + 1;
+}
+
+/** Lets in-flight work settle in real time without asserting anything about how long it took. */
+function realPause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe('runs: environment watcher (sandbox)', function () {
+  this.timeout(20_000);
+
+  describe('state transitions', () => {
+    let s: Setup | undefined;
+    afterEach(() => teardown(s));
+
+    it('reports every state a run goes through, with machine, queue wait, run time, errors and outputs', async () => {
+      s = await setup({ speed: 100, settings: { queueTimeoutSeconds: 120 } });
+      const first = await start(s, flows.echoText, makerAttended, { inputText: 'one', inputInteger: 1 });
+      const queuedBehind = await start(s, flows.echoText, makerAttended, {
+        inputText: 'two',
+        inputInteger: 2,
+      });
+      const badSchema = await start(s, flows.legacySchema, financeUnattended);
+      const timedOut = await start(s, flows.longReport, { ...financeUnattended, timeoutSeconds: 30 });
+      const emptyGroup = await start(s, flows.quickPing, {
+        connection: { kind: 'connection', name: connections.emptyGroup },
+        runMode: 'unattended',
+      });
+      const locked = await start(s, flows.quickPing, {
+        connection: { kind: 'connection', name: connections.lockedMachine },
+        runMode: 'attended',
+      });
+      const offline = await start(s, flows.quickPing, {
+        connection: { kind: 'connection', name: connections.offlineMachine },
+        runMode: 'unattended',
+      });
+      const all = [first, queuedBehind, badSchema, timedOut, emptyGroup, locked, offline];
+      const done = await Promise.all(all.map((r) => s!.log.finished(r.runId)));
+      const [firstEnd, queuedEnd, badSchemaEnd, timedOutEnd, emptyEnd, lockedEnd, offlineEnd] =
+        done as RunFinishedEvent[] & { length: 7 };
+
+      assert.deepEqual(s.log.story(first.runId), ['triggered', 'stateChanged:running', 'finished:succeeded']);
+      assert.deepEqual(firstEnd.outputs, { outputText: 'one', outputInteger: 1 });
+      assert.equal(firstEnd.machine?.name, 'DESKTOP-MAKER01');
+
+      // One machine, one run at a time: the second waits in the queue for the first.
+      assert.deepEqual(s.log.story(queuedBehind.runId), [
+        'triggered',
+        'stateChanged:waiting',
+        'stateChanged:running',
+        'finished:succeeded',
+      ]);
+      const started = s.log.of('stateChanged', queuedBehind.runId)[1];
+      assert.equal(started?.previous, 'waiting');
+      assert.ok((started?.queueWaitMs ?? 0) > 0);
+      assert.ok(
+        Date.parse(started?.startedOn ?? '') >= Date.parse(firstEnd.completedOn ?? ''),
+        'started when the first run ended',
+      );
+      assert.deepEqual(queuedEnd.outputs, { outputText: 'two', outputInteger: 2 });
+      assert.ok((queuedEnd.runTimeMs ?? 0) >= 19_000 && (queuedEnd.runTimeMs ?? 0) <= 22_000);
+
+      assert.equal(badSchemaEnd.status, 'failed');
+      assert.equal(badSchemaEnd.errorCode, 'UnsupportedRpaScriptSchemaVersion');
+      assert.equal(badSchemaEnd.outputs, undefined);
+      assert.equal(timedOutEnd.status, 'timedOut');
+      assert.deepEqual(s.log.story(emptyGroup.runId), ['triggered', 'finished:failed']);
+      assert.equal(emptyEnd.errorCode, 'GroupIsEmpty');
+      assert.equal(lockedEnd.errorCode, 'NoUnlockedActiveSessionForAttended');
+      assert.deepEqual(s.log.story(offline.runId), ['triggered', 'stateChanged:waiting', 'finished:failed']);
+      assert.equal(offlineEnd.errorCode, 'NoCandidateMachine');
+      assert.ok((offlineEnd.queueWaitMs ?? 0) >= 120_000);
+
+      // Each run ends exactly once.
+      for (const r of all) {
+        assert.equal(s.log.of('finished', r.runId).length, 1);
+      }
+    });
+
+    it('streams new action-log entries once each, in order, while following the log', async () => {
+      s = await setup({ speed: 100 }, { actionLogIntervalMs: 1_000 });
+      const run = await start(
+        s,
+        flows.invoice,
+        makerAttended,
+        { InvoiceId: 'INV-1', ApiKey: 'k-123456' },
+        true,
+      );
+      await s.log.finished(run.runId);
+      const entries = s.log.of('actionLog', run.runId).flatMap((e) => e.entries);
+      assert.deepEqual(
+        entries.map((e) => `${e.index} ${e.name}`),
+        ['1 Launch ERP', '2 Log in', '3 Enter invoice', '4 Read ledger', '5 Close ERP'],
+      );
+      assert.ok(
+        s.log.of('actionLog', run.runId).length >= 2,
+        'entries arrive while the run is going, not only at the end',
+      );
+      const story = s.log.story(run.runId);
+      assert.equal(story.at(-1), 'finished:succeeded');
+      assert.ok(story.indexOf('actionLog') > story.indexOf('stateChanged:running'));
+    });
+  });
+
+  describe('requests', () => {
+    let s: Setup | undefined;
+    afterEach(() => teardown(s));
+
+    it('checks all active runs of an environment with one request per tick, however many there are', async () => {
+      s = await setup({ speed: 100 });
+      const offline: RunOptions = {
+        connection: { kind: 'connection', name: connections.offlineMachine },
+        runMode: 'unattended',
+      };
+      const runs = [];
+      for (let i = 0; i < 12; i++) {
+        runs.push(await start(s, flows.quickPing, offline));
+      }
+      const before = await afterTickCovering(s, runs.at(-1)!.runId);
+      await s.log.until(() => statusPolls(s!.h.requests.slice(before)).length >= 6, 'six status polls');
+      const window = s.h.requests.slice(before);
+      const polls = statusPolls(window);
+      assert.equal(polls.length, window.length, 'nothing but status polls while the runs wait');
+      for (const poll of polls) {
+        const url = decodeURIComponent(poll.url);
+        for (const r of runs) {
+          assert.ok(url.includes(`flowsessionid eq ${r.runId}`), 'every poll covers every active run');
+        }
+      }
+    });
+
+    it('splits very many runs into chunks, still one request per chunk per tick', async () => {
+      s = await setup({ speed: 100 }, { statusChunkSize: 5 });
+      const offline: RunOptions = {
+        connection: { kind: 'connection', name: connections.offlineMachine },
+        runMode: 'unattended',
+      };
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        ids.push((await start(s, flows.quickPing, offline)).runId);
+      }
+      const before = await afterTickCovering(s, ids.at(-1)!);
+      await s.log.until(() => statusPolls(s!.h.requests.slice(before)).length >= 9, 'three ticks');
+      const polls = statusPolls(s.h.requests.slice(before)).slice(0, 9);
+      const idsPerPoll = polls.map(
+        (p) => (decodeURIComponent(p.url).match(/flowsessionid eq/g) ?? []).length,
+      );
+      assert.deepEqual(idsPerPoll, [5, 5, 2, 5, 5, 2, 5, 5, 2]);
+      const covered = new Set(
+        polls.slice(0, 3).flatMap((p) => ids.filter((id) => decodeURIComponent(p.url).includes(id))),
+      );
+      assert.equal(covered.size, 12);
+    });
+
+    it('stops polling when nothing is active, and after dispose', async () => {
+      s = await setup({ speed: 100 });
+      const run = await start(s, flows.quickPing, makerAttended);
+      await s.log.finished(run.runId);
+      const after = s.h.requests.length;
+      s.h.sandbox.clock.advance(60 * 60_000);
+      await realPause(100);
+      assert.equal(s.h.requests.length, after, 'no request once the last run ended');
+      assert.deepEqual(s.service.activeRuns(), []);
+
+      const offline = await start(s, flows.quickPing, {
+        connection: { kind: 'connection', name: connections.offlineMachine },
+        runMode: 'unattended',
+      });
+      await s.log.until(() => s!.log.of('stateChanged', offline.runId).length === 1, 'the queued state');
+      s.service.dispose();
+      const atDispose = s.h.requests.length;
+      const events = s.log.events.length;
+      s.h.sandbox.clock.advance(60 * 60_000);
+      await realPause(100);
+      assert.equal(s.h.requests.length, atDispose, 'no request after dispose');
+      assert.equal(s.log.events.length, events, 'no event after dispose');
+    });
+  });
+
+  describe('failures', () => {
+    let s: Setup | undefined;
+    afterEach(() => teardown(s));
+
+    it('backs off exponentially when polls fail, honours Retry-After, and recovers', async () => {
+      // One attempt per request, so the watcher's own backoff is what is observed.
+      s = await setup({ speed: 100, http: { maxAttempts: 1 } });
+      s.h.sandbox.faults.add({
+        method: 'GET',
+        path: `${dataversePath}/flowsessions`,
+        kind: 'status',
+        status: 503,
+        count: 3,
+      });
+      s.h.sandbox.faults.add({
+        method: 'GET',
+        path: `${dataversePath}/flowsessions`,
+        kind: 'status',
+        status: 429,
+        retryAfterSeconds: 50,
+        count: 1,
+      });
+      const run = await start(s, flows.echoText, makerAttended, { inputText: 'x', inputInteger: 0 });
+      const end = await s.log.finished(run.runId);
+      assert.equal(end.status, 'succeeded');
+
+      const errors = s.log.of('error');
+      assert.deepEqual(
+        errors.map((e) => e.consecutiveFailures),
+        [1, 2, 3, 4],
+      );
+      assert.ok(errors.every((e) => e.runIds.includes(run.runId) && e.retryAt !== undefined));
+      const waits = errors.map((e) => (e.retryAt ?? 0) - e.at);
+      assert.ok(
+        waits[0]! >= 2_000 && waits[0]! <= waits[1]! && waits[1]! <= waits[2]!,
+        `growing waits: ${waits.join(', ')}`,
+      );
+      assert.ok(ApiError.is(errors[3]?.error, 'throttled'));
+      assert.ok(waits[3]! >= 50_000, 'Retry-After is honoured');
+      // Nothing polled earlier than the backoff allowed: 4 failed polls, then normal polling.
+      assert.equal(statusPolls(s.h.requests).filter((r) => r.status !== 200).length, 4);
+    });
+
+    it('gives up on a run that is no longer visible, once, with a typed error', async () => {
+      s = await setup({ speed: 100 });
+      const offline = await start(s, flows.quickPing, {
+        connection: { kind: 'connection', name: connections.offlineMachine },
+        runMode: 'unattended',
+      });
+      await s.log.until(() => s!.log.of('stateChanged', offline.runId).length === 1, 'the queued state');
+      // The run disappears (e.g. its flow was deleted, which cascades to runs).
+      s.h.sandbox.environments.get('contoso-dev')?.runs.delete(offline.runId);
+      await s.log.until(() => s!.log.of('error').length === 1, 'the watch error');
+      const [error] = s.log.of('error');
+      assert.equal(error?.retryAt, undefined);
+      assert.deepEqual(error?.runIds, [offline.runId]);
+      assert.equal((error?.error as { reason?: string }).reason, 'runNotFound');
+      assert.equal(s.log.of('finished', offline.runId).length, 0);
+      assert.deepEqual(s.service.activeRuns(), []);
+    });
+  });
+});
