@@ -258,7 +258,7 @@ async function viaCodeServer(testsEntry) {
   });
   const t = outcome.timings;
   log(
-    `timings: code-server healthy ${t.serverHealthy ?? '-'}s, workbench ${t.workbench ?? '-'}s, ` +
+    `host timings (from code-server start): healthy ${t.serverHealthy ?? '-'}s, workbench ${t.workbench ?? '-'}s, ` +
       `done ${t.finished ?? '-'}s, all stopped ${t.stopped ?? '-'}s; peak memory (PSS): code-server ` +
       `${outcome.peakMemory.codeServerMiB} MiB, Chromium ${outcome.peakMemory.chromiumMiB} MiB; ` +
       (outcome.orphans.length === 0 ? 'no orphan processes' : `ORPHANS LEFT: ${outcome.orphans.join(' ')}`),
@@ -282,8 +282,14 @@ async function viaCodeServer(testsEntry) {
  */
 function finish(code, results, where) {
   log(`exit code ${code}; ${where}; tier wall time ${elapsed()}`);
-  if (!results) {
-    console.log('\nintegration tier failed: the tests did not run (see the log above)');
+  if (!results || code === 124 || code === 130) {
+    const why =
+      code === 124
+        ? `timed out after ${opt.timeout} s before the tests finished (raise it with --timeout)`
+        : code === 130
+          ? 'interrupted before the tests finished'
+          : 'the tests did not run (see the log above)';
+    console.log(`\nintegration tier failed: ${why}`);
     return code === 0 ? 1 : code;
   }
   if (results.error) {

@@ -78,6 +78,28 @@ function signal(pid, signal) {
 }
 
 /**
+ * Live processes (other than this one) whose command line contains `text` — e.g. a run folder:
+ * catches helpers that left our trees, like Chromium's crashpad handler, which double-forks to
+ * init but names the profile's folder in its arguments.
+ * @param {string} text
+ * @returns {number[]}
+ */
+export function processesMentioning(text) {
+  return listProcesses()
+    .map((p) => p.pid)
+    .filter((pid) => {
+      if (pid === process.pid) {
+        return false;
+      }
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
  * @param {number[]} pids
  * @returns {number[]} those still alive (zombies count as gone)
  */

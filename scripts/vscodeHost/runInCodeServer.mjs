@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRunDir, findExtensionHostLogs, startCodeServer } from './codeServer.mjs';
-import { alive, stopProcessTrees, treePssKiB } from './processTree.mjs';
+import { alive, processesMentioning, stopProcessTrees, treePssKiB } from './processTree.mjs';
 import { FileTail, readResults } from './testOutput.mjs';
 import { startUiProbe } from './uiProbe.mjs';
 import { launchWorkbenchBrowser } from './workbenchBrowser.mjs';
@@ -161,13 +161,15 @@ export async function runInCodeServer(options) {
     await workbench?.close();
     await probe.close();
   }
-  const roots = [server?.child.pid, workbench?.browserPid].filter(
+  // Everything of this run: both trees, plus strays that name the run folder (crashpad).
+  const roots = [server?.child.pid, workbench?.browserPid, ...processesMentioning(runDir.dir)].filter(
     /** @returns {p is number} */ (p) => typeof p === 'number',
   );
   const orphans = await stopProcessTrees(roots, {
     onHardKill: (pids) =>
       options.log(`had to SIGKILL ${pids.length} process(es) that ignored SIGTERM: ${pids.join(' ')}`),
   });
+  const leftovers = [...new Set([...orphans, ...processesMentioning(runDir.dir)])];
   timings.stopped = since();
 
   const results = readResults(resultsFile);
@@ -181,7 +183,7 @@ export async function runInCodeServer(options) {
   if (results && results.failed > 0 && exitCode === 0) {
     exitCode = 1;
   }
-  return { exitCode, results, runDir: runDir.dir, timings, peakMemory: peak, orphans: alive(orphans) };
+  return { exitCode, results, runDir: runDir.dir, timings, peakMemory: peak, orphans: alive(leftovers) };
 }
 
 /**

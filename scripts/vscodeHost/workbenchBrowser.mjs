@@ -3,8 +3,7 @@
 // fresh profile, and wires the hooks the workbench calls in extension-test mode:
 // window.codeAutomationExit(code) when the test runner settles, window.codeAutomationLog(type, args)
 // for the extension host's console output.
-import { existsSync } from 'node:fs';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 /** Flags proven on this kind of machine (root, no GPU, no network but 127.0.0.1). */
@@ -63,6 +62,11 @@ export async function launchWorkbenchBrowser(options) {
     viewport: options.viewport ?? { width: 1400, height: 900 },
     env: /** @type {Record<string, string>} */ (options.env),
     args: chromiumArgs,
+    // Playwright's own handlers close the browser and then exit(130) on Ctrl+C, before our
+    // cleanup could stop code-server; the harness handles these signals itself.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   const browserPid = findBrowserPid(options.profileDir);
   const page = context.pages()[0] ?? (await context.newPage());
