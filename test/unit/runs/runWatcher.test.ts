@@ -106,8 +106,15 @@ describe('runs: environment watcher (sandbox)', function () {
       });
       const all = [first, queuedBehind, badSchema, timedOut, emptyGroup, locked, offline];
       const done = await Promise.all(all.map((r) => s!.log.finished(r.runId)));
-      const [firstEnd, queuedEnd, badSchemaEnd, timedOutEnd, emptyEnd, lockedEnd, offlineEnd] =
-        done as RunFinishedEvent[] & { length: 7 };
+      const [firstEnd, queuedEnd, badSchemaEnd, timedOutEnd, emptyEnd, lockedEnd, offlineEnd] = done as [
+        RunFinishedEvent,
+        RunFinishedEvent,
+        RunFinishedEvent,
+        RunFinishedEvent,
+        RunFinishedEvent,
+        RunFinishedEvent,
+        RunFinishedEvent,
+      ];
 
       assert.deepEqual(s.log.story(first.runId), ['triggered', 'stateChanged:running', 'finished:succeeded']);
       assert.deepEqual(firstEnd.outputs, { outputText: 'one', outputInteger: 1 });
