@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { compareSchemas } from '../../../src/core/inputs/compareSchemas';
 import { parseDesktopFlowSchema } from '../../../src/core/inputs/desktopFlowSchema';
-import type { RawFlowSchema } from '../../../src/core/model/flowSchema';
+import type { DesktopFlowSchema } from '../../../src/core/inputs/desktopFlowSchema';
 import { seededSchema } from './fixtures';
 
-const schema = (properties: Record<string, Record<string, unknown>>, required?: string[]) =>
+const schema = (
+  properties: Record<string, Record<string, unknown>>,
+  required?: string[],
+): DesktopFlowSchema =>
   parseDesktopFlowSchema(
     {
       schema: { type: 'object', properties, ...(required === undefined ? {} : { required }) },
-    } as RawFlowSchema,
+    },
     'inputs',
   ).schema;
 
