@@ -39,7 +39,8 @@ export async function startFixture(
   clientOptions: HttpClientOptions = {},
   tokenOptions: Partial<SandboxTokenProviderOptions> = {},
 ): Promise<SandboxFixture> {
-  const sandbox = await startSandbox({ port: 0, ...sandboxOptions });
+  // The identity (HTTPS sign-in) endpoint is not needed here: tokens come from `/_sandbox/token`.
+  const sandbox = await startSandbox({ port: 0, identity: false, ...sandboxOptions });
   const logger = new RecordingLogger();
   const control = new HttpClient({ proxy: { env: {} } });
   const tokens = new SandboxTokenProvider({ baseUrl: sandbox.url, http: control, ...tokenOptions });
