@@ -1,0 +1,351 @@
+import * as vscode from 'vscode';
+import { compareSchemas, type SchemaComparison } from '../../core/inputs/compareSchemas';
+import {
+  parseDesktopFlowSchema,
+  type DesktopFlowSchema,
+  type ParsedFlowSchema,
+} from '../../core/inputs/desktopFlowSchema';
+import type { SchemaUriTarget } from '../../core/inputs/schemaUri';
+import { ApiError, CancellationError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { Environment } from '../../core/model/environment';
+import type { DesktopFlow } from '../../core/model/flow';
+import type { RawFlowSchema } from '../../core/model/flowSchema';
+import type { AccountService } from '../accounts/accountService';
+import type { SignedInAccount } from '../accounts/signedInAccount';
+import { readConfig } from '../configuration';
+import { describeError } from '../errorMessages';
+
+/** Where a flow lives: the account that reaches it and the environment. */
+export interface FlowLocation {
+  readonly account: SignedInAccount;
+  readonly environment: Environment;
+}
+
+/** A flow and its input schema, found for a `$schema` URI (or for a flow picked in the UI). */
+export interface ResolvedFlowSchema extends FlowLocation {
+  readonly kind: 'resolved';
+  /** Cache key: account, environment and flow. */
+  readonly key: string;
+  readonly flow: DesktopFlow;
+  readonly parsed: ParsedFlowSchema;
+  readonly schema: DesktopFlowSchema;
+  /** The version before the last change seen in this session: renamed and removed inputs are explained with it. */
+  readonly previousSchema: DesktopFlowSchema | undefined;
+  /** The cloud's limit on the serialized inputs, in UTF-8 bytes. */
+  readonly limitBytes: number;
+  /** True when the environment is the workspace default (the URI names none). */
+  readonly viaDefault: boolean;
+}
+
+/** Why a `$schema` URI could not be resolved. */
+export type UnresolvedReason =
+  'notSignedIn' | 'noDefaultEnvironment' | 'environmentNotFound' | 'flowNotFound' | 'failed';
+
+export interface UnresolvedFlowSchema {
+  readonly kind: 'unresolved';
+  readonly reason: UnresolvedReason;
+  /** What is wrong and what to do, in words for the `$schema` line. */
+  readonly message: string;
+  readonly error?: unknown;
+}
+
+export type FlowSchemaResolution = ResolvedFlowSchema | UnresolvedFlowSchema;
+
+/** A flow's input schema changed between two fetches in this session. */
+export interface FlowSchemaChange extends FlowLocation {
+  readonly key: string;
+  readonly flow: DesktopFlow;
+  readonly previous: DesktopFlowSchema;
+  readonly current: DesktopFlowSchema;
+  readonly comparison: SchemaComparison;
+}
+
+interface FlowEntry {
+  readonly flow: DesktopFlow;
+  readonly fingerprint: string;
+  readonly parsed: ParsedFlowSchema;
+}
+
+interface PendingEntry {
+  readonly promise: Promise<FlowEntry>;
+  readonly startedAt: number;
+}
+
+/**
+ * How long "this flow does not exist" is remembered: live validation runs on every pause in typing,
+ * and must not ask the service each time.
+ */
+const notFoundMemoryMs = 30_000;
+
+/** Longest a shared fetch may take; callers wait with their own signal on top. */
+const fetchTimeoutMs = 120_000;
+
+/** The cache key of a flow in an environment of an account. */
+export function flowKey(account: SignedInAccount, environment: Environment, flowId: string): string {
+  return `${account.id}\n${environment.orgUrl.toLowerCase()}\n${flowId.toLowerCase()}`;
+}
+
+/** Rejects with CancellationError when `signal` aborts first; the shared work goes on for others. */
+function withSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    return Promise.reject(new CancellationError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new CancellationError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
+ * Finds the flow a `desktopflows-schema:` URI names (its environment, or the workspace default) and its
+ * input schema, for the schema content provider, diagnostics, commands and run preparation. Schemas are
+ * cached per account, environment and flow; every later fetch (tree expansion, explicit validation,
+ * a run) is compared with the cached one, and a change fires `onDidChangeSchema`.
+ */
+export class FlowSchemaResolver implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<FlowSchemaChange>();
+  /** Fires when a flow's input schema differs from the version seen before. */
+  readonly onDidChangeSchema = this.changed.event;
+  private readonly reset = new vscode.EventEmitter<void>();
+  /** Fires when what a URI resolves to may have changed (accounts, default environment). */
+  readonly onDidReset = this.reset.event;
+  private readonly pending = new Map<string, PendingEntry>();
+  private readonly latest = new Map<string, FlowEntry>();
+  private readonly previous = new Map<string, DesktopFlowSchema>();
+  private readonly lifetime = new AbortController();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly resolveDefault: (signal: AbortSignal) => Promise<FlowLocation | undefined>,
+    private readonly log: Logger,
+  ) {
+    this.disposables.push(
+      this.changed,
+      this.reset,
+      accounts.onDidChangeAccounts(() => this.reset.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('desktopFlows.defaultEnvironment')) {
+          this.reset.fire();
+        }
+      }),
+    );
+  }
+
+  /** Finds the environment a URI target means: its own, or the workspace default. */
+  async locate(
+    target: SchemaUriTarget,
+    signal: AbortSignal,
+  ): Promise<(FlowLocation & { viaDefault: boolean }) | UnresolvedFlowSchema> {
+    if (this.accounts.accounts.length === 0) {
+      return {
+        kind: 'unresolved',
+        reason: 'notSignedIn',
+        message:
+          'Sign in to check this file against its desktop flow: run "Desktop Flows: Sign In…" (or "Try the Sandbox").',
+      };
+    }
+    try {
+      if (target.environment !== undefined) {
+        const found = await this.accounts.findEnvironment(target.environment, signal);
+        return found
+          ? { ...found, viaDefault: false }
+          : {
+              kind: 'unresolved',
+              reason: 'environmentNotFound',
+              message: `Environment "${target.environment}" in "$schema" is not reachable with the signed-in accounts. Check the environment id or org unique name, or sign in with an account that can reach it.`,
+            };
+      }
+      const found = await this.resolveDefault(signal);
+      if (found) {
+        return { ...found, viaDefault: true };
+      }
+      const key = readConfig().defaultEnvironment;
+      return {
+        kind: 'unresolved',
+        reason: 'noDefaultEnvironment',
+        message: key
+          ? `"$schema" names no environment, and the workspace default environment "${key}" is not reachable with the signed-in accounts. Pick another with "Desktop Flows: Select Environment…", or sign in with an account that can reach it.`
+          : `"$schema" names no environment, and this workspace has no default environment. Pick one with "Desktop Flows: Select Environment…" (status bar), or name it in the URI: desktopflows-schema:/<environment>/${target.flowId}.json.`,
+      };
+    } catch (e) {
+      return this.failure(e);
+    }
+  }
+
+  /** Resolves a `$schema` URI target to its flow and input schema. Never throws except CancellationError. */
+  async resolve(
+    target: SchemaUriTarget,
+    signal: AbortSignal,
+    options: { fresh?: boolean } = {},
+  ): Promise<FlowSchemaResolution> {
+    const location = await this.locate(target, signal);
+    if ('kind' in location) {
+      return location;
+    }
+    return this.resolveIn(location, target.flowId, signal, { ...options, viaDefault: location.viaDefault });
+  }
+
+  /** Resolves a flow in a known environment (New Input File, the tree). Never throws except CancellationError. */
+  async resolveIn(
+    location: FlowLocation,
+    flowId: string,
+    signal: AbortSignal,
+    options: { fresh?: boolean; viaDefault?: boolean } = {},
+  ): Promise<FlowSchemaResolution> {
+    const { account, environment } = location;
+    const key = flowKey(account, environment, flowId);
+    try {
+      const entry = await withSignal(this.entry(location, flowId, key, options.fresh === true), signal);
+      return {
+        kind: 'resolved',
+        key,
+        account,
+        environment,
+        flow: entry.flow,
+        parsed: entry.parsed,
+        schema: entry.parsed.schema,
+        previousSchema: this.previous.get(key),
+        limitBytes: account.session.cloud.inputLimitBytes,
+        viaDefault: options.viaDefault === true,
+      };
+    } catch (e) {
+      if (CancellationError.is(e) && signal.aborted) {
+        throw e;
+      }
+      if (ApiError.is(e, 'notFound')) {
+        return {
+          kind: 'unresolved',
+          reason: 'flowNotFound',
+          message: `Desktop flow ${flowId} does not exist in environment "${environment.displayName}", or you cannot see it. Check the flow id in "$schema"; if the flow is in another environment, name it in the URI (desktopflows-schema:/<environment>/${flowId}.json) or change the default environment.`,
+          error: e,
+        };
+      }
+      return this.failure(e);
+    }
+  }
+
+  /**
+   * Tells the resolver about a schema fetched elsewhere (the tree fetches it when a flow is expanded), so
+   * a change made in the portal is noticed without another request.
+   */
+  observe(location: FlowLocation, flow: DesktopFlow, raw: RawFlowSchema | undefined): void {
+    const key = flowKey(location.account, location.environment, flow.id);
+    const entry = this.toEntry(flow, raw);
+    this.remember(location, key, entry);
+    this.pending.set(key, { promise: Promise.resolve(entry), startedAt: Date.now() });
+  }
+
+  /** Forgets cached schemas (they are fetched again on next use). */
+  forget(): void {
+    this.pending.clear();
+  }
+
+  private failure(e: unknown): UnresolvedFlowSchema {
+    if (CancellationError.is(e)) {
+      throw e;
+    }
+    const description = describeError(e, "load the flow's input schema");
+    return {
+      kind: 'unresolved',
+      reason: 'failed',
+      message: description?.message ?? "Could not load the flow's input schema.",
+      error: e,
+    };
+  }
+
+  private entry(location: FlowLocation, flowId: string, key: string, fresh: boolean): Promise<FlowEntry> {
+    const cached = this.pending.get(key);
+    if (cached && !fresh) {
+      return cached.promise;
+    }
+    const promise = this.fetch(location, flowId).then((entry) => {
+      this.remember(location, key, entry);
+      return entry;
+    });
+    const record = { promise, startedAt: Date.now() };
+    this.pending.set(key, record);
+    promise.catch((e: unknown) => {
+      // "Not found" is remembered for a while; anything else is tried again on next use.
+      const keep = ApiError.is(e, 'notFound');
+      const forget = (): void => {
+        if (this.pending.get(key) === record) {
+          this.pending.delete(key);
+        }
+      };
+      if (keep) {
+        setTimeout(forget, notFoundMemoryMs).unref();
+      } else {
+        forget();
+      }
+    });
+    return promise;
+  }
+
+  private async fetch(location: FlowLocation, flowId: string): Promise<FlowEntry> {
+    const { account, environment } = location;
+    const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(fetchTimeoutMs)]);
+    const flows = account.session.flows;
+    const org = environment.orgUrl;
+    const getFlow = async (): Promise<DesktopFlow> => {
+      try {
+        return await flows.get(org, flowId, signal);
+      } catch (e) {
+        // A flow that was never published exists only as an unpublished layer.
+        if (ApiError.is(e, 'notFound')) {
+          return await flows.get(org, flowId, signal, { includeDrafts: true });
+        }
+        throw e;
+      }
+    };
+    const [flow, raw] = await Promise.all([getFlow(), flows.getSchema(org, flowId, 'inputs', signal)]);
+    this.log.debug(`[inputs] fetched the input schema of "${flow.name}" in ${environment.displayName}`);
+    return this.toEntry(flow, raw);
+  }
+
+  private toEntry(flow: DesktopFlow, raw: RawFlowSchema | undefined): FlowEntry {
+    const parsed = parseDesktopFlowSchema(raw, 'inputs');
+    return { flow, fingerprint: JSON.stringify(raw ?? null), parsed };
+  }
+
+  private remember(location: FlowLocation, key: string, entry: FlowEntry): void {
+    const before = this.latest.get(key);
+    this.latest.set(key, entry);
+    if (before === undefined || before.fingerprint === entry.fingerprint) {
+      return;
+    }
+    const comparison = compareSchemas(before.parsed.schema, entry.parsed.schema);
+    this.previous.set(key, before.parsed.schema);
+    this.log.info(
+      `[inputs] the inputs of "${entry.flow.name}" in ${location.environment.displayName} changed: ` +
+        `${comparison.added.length} added, ${comparison.removed.length} removed, ${comparison.renamed.length} renamed, ` +
+        `${comparison.typeChanged.length} retyped`,
+    );
+    this.changed.fire({
+      ...location,
+      key,
+      flow: entry.flow,
+      previous: before.parsed.schema,
+      current: entry.parsed.schema,
+      comparison,
+    });
+  }
+
+  dispose(): void {
+    this.lifetime.abort();
+    for (const d of this.disposables.splice(0)) {
+      d.dispose();
+    }
+  }
+}

@@ -1,0 +1,450 @@
+import * as vscode from 'vscode';
+import { findVariable, type DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
+import { parseInputDocument, type InputDocument } from '../../core/inputs/inputDocument';
+import type { InputProblem, InputProblemCode } from '../../core/inputs/inputProblem';
+import { hasSchemaUriScheme, parseSchemaUri, type SchemaUriTarget } from '../../core/inputs/schemaUri';
+import { parseReference } from '../../core/inputs/secretReference';
+import { validateInputFile, type InputFileValidation } from '../../core/inputs/validateInputFile';
+import { CancellationError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { Environment } from '../../core/model/environment';
+import type { FlowSchemaResolution, FlowSchemaResolver, UnresolvedReason } from './flowSchemaResolver';
+import { inputFileLanguages, isInputFileDocument } from './inputFileDetection';
+import type { InputSecrets } from './inputSecrets';
+import type { SchemaContentProvider } from './schemaContentProvider';
+
+/** The `source` of every diagnostic this extension publishes for input files. */
+export const diagnosticSource = 'Desktop Flows';
+
+/** Our own diagnostic codes, next to the core's `InputProblemCode`s. */
+export type InputDiagnosticCode =
+  InputProblemCode | `flow:${UnresolvedReason}` | 'secretNotSet' | 'envNotSet';
+
+/** How long typing must pause before an open input file is checked again. */
+const debounceMs = 300;
+
+/** What checking one input file found. */
+export interface InputFileCheck {
+  readonly document: vscode.TextDocument;
+  /** The `$schema` text, when it uses the `desktopflows-schema` scheme. */
+  readonly schemaUri: string | undefined;
+  readonly target: SchemaUriTarget | undefined;
+  readonly resolution: FlowSchemaResolution | undefined;
+  /** The core's verdict; `undefined` when the flow or its schema could not be found. */
+  readonly validation: InputFileValidation | undefined;
+  /** Every diagnostic published for the file (also those the JSON language service shows itself are counted in `validation`). */
+  readonly diagnostics: readonly vscode.Diagnostic[];
+}
+
+/**
+ * Problems the JSON language service already reports from the served JSON Schema (or from JSON syntax)
+ * in an editor tab; repeating them would show each twice in the Problems panel.
+ */
+function reportedByJsonLanguageService(
+  problem: InputProblem,
+  schema: DesktopFlowSchema,
+  languageId: string,
+): boolean {
+  switch (problem.code) {
+    case 'syntax':
+    case 'trailingComma':
+    case 'duplicateKey':
+    case 'notObject':
+    case 'type':
+    case 'null':
+    case 'unknownInput':
+      return true;
+    case 'comment':
+      return languageId === 'json';
+    case 'required':
+      // The served schema lists only inputs known to be required; "unknown" requirement is a core warning.
+      return problem.severity === 'error';
+    case 'placeholder': {
+      // A text input's placeholder fails the served schema's pattern, with the same advice.
+      const variable = problem.input === undefined ? undefined : findVariable(schema, problem.input);
+      return variable !== undefined && variable.kind === 'text' && !variable.sensitive;
+    }
+    case 'schemaUri':
+    case 'schemaMismatch':
+    case 'removedInput':
+    case 'hugeNumber':
+    case 'numberPrecision':
+    case 'tooDeep':
+    case 'tooLarge':
+    case 'sensitiveLiteral':
+    case 'badReference':
+    case 'referenceInPlainInput':
+    case 'unresolvedReference':
+    case 'referenceType':
+      return false;
+  }
+}
+
+function unresolvedSeverity(reason: UnresolvedReason): vscode.DiagnosticSeverity {
+  switch (reason) {
+    case 'flowNotFound':
+    case 'environmentNotFound':
+      return vscode.DiagnosticSeverity.Error;
+    case 'notSignedIn':
+    case 'noDefaultEnvironment':
+    case 'failed':
+      return vscode.DiagnosticSeverity.Warning;
+  }
+}
+
+/** The names an environment goes by, display name first (it is what messages show). */
+export function environmentNames(environment: Environment, named?: string): string[] {
+  return [environment.displayName, environment.id, environment.uniqueName, environment.orgUrl, named].filter(
+    (n): n is string => n !== undefined && n !== '',
+  );
+}
+
+interface DocumentState {
+  timer?: NodeJS.Timeout;
+  controller?: AbortController;
+  /** Flow key of the last resolution (revalidated when that flow's schema changes). */
+  key?: string;
+  /** Whether the JSON language service covered the document when it was last checked. */
+  covered?: boolean;
+  /** Explicitly validated: keep the diagnostics when the document closes. */
+  explicit?: boolean;
+}
+
+/**
+ * Diagnostics for input files: what JSON Schema cannot express (size against the cloud's limit,
+ * literal sensitive values, placeholders, malformed references, `$schema` problems, a flow that cannot
+ * be found), checked live on every pause in typing; and, on Validate or before a run, everything the
+ * core validator finds. Problems the JSON language service shows itself in an editor are left to it.
+ */
+export class InputDiagnostics implements vscode.Disposable {
+  readonly collection: vscode.DiagnosticCollection;
+  private readonly states = new Map<string, DocumentState>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly resolver: FlowSchemaResolver,
+    private readonly provider: SchemaContentProvider,
+    private readonly secrets: InputSecrets,
+    private readonly log: Logger,
+  ) {
+    this.collection = vscode.languages.createDiagnosticCollection('desktopFlows.inputs');
+    this.disposables.push(
+      this.collection,
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) {
+          this.schedule(e.document, debounceMs);
+        }
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.closed(d)),
+      vscode.window.tabGroups.onDidChangeTabs(() => this.coverageChanged()),
+      resolver.onDidChangeSchema((change) => this.revalidate((state) => state.key === change.key)),
+      resolver.onDidReset(() => this.revalidate(() => true)),
+      secrets.onDidChange(() => this.revalidate(() => true)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('json.validate.enable')) {
+          this.revalidate(() => true);
+        }
+      }),
+    );
+    for (const document of vscode.workspace.textDocuments) {
+      this.schedule(document, 0);
+    }
+  }
+
+  /**
+   * Checks a document now. `explicit` (Validate, a run) reports every problem the core finds, except
+   * those the JSON language service shows in an open editor; `fresh` fetches the flow's schema again.
+   */
+  async check(
+    document: vscode.TextDocument,
+    options: { explicit: boolean; fresh: boolean; signal: AbortSignal },
+  ): Promise<InputFileCheck> {
+    const state = this.state(document);
+    clearTimeout(state.timer);
+    state.controller?.abort();
+    if (options.explicit) {
+      state.explicit = true;
+    }
+    const check = await this.run(document, options.fresh, options.signal);
+    this.collection.set(document.uri, check.diagnostics);
+    return check;
+  }
+
+  /**
+   * Publishes problems found outside `check` (run preparation) for a document: the core's, filtered like
+   * an explicit check.
+   */
+  publish(
+    document: vscode.TextDocument,
+    problems: readonly InputProblem[],
+    schema: DesktopFlowSchema,
+  ): vscode.Diagnostic[] {
+    const state = this.state(document);
+    state.explicit = true;
+    const covered = this.coveredByJsonLanguageService(document);
+    state.covered = covered;
+    const diagnostics = problems
+      .filter((p) => !covered || !reportedByJsonLanguageService(p, schema, document.languageId))
+      .map((p) => this.toDiagnostic(document, p));
+    this.collection.set(document.uri, diagnostics);
+    return diagnostics;
+  }
+
+  /** True when an editor tab shows the document and the JSON language service validates it. */
+  coveredByJsonLanguageService(document: vscode.TextDocument): boolean {
+    if (!inputFileLanguages.includes(document.languageId)) {
+      return false;
+    }
+    if (vscode.workspace.getConfiguration('json', document.uri).get<boolean>('validate.enable') === false) {
+      return false;
+    }
+    const uri = document.uri.toString();
+    return vscode.window.tabGroups.all.some((group) =>
+      group.tabs.some((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === uri),
+    );
+  }
+
+  private state(document: vscode.TextDocument): DocumentState {
+    const key = document.uri.toString();
+    let state = this.states.get(key);
+    if (!state) {
+      state = {};
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private schedule(document: vscode.TextDocument, delayMs: number): void {
+    if (document.uri.scheme === 'desktopflows-schema' || document.uri.scheme === 'output') {
+      return;
+    }
+    if (!isInputFileDocument(document)) {
+      if (this.states.has(document.uri.toString())) {
+        // No longer an input file ($schema removed): its diagnostics no longer apply.
+        this.forget(document.uri);
+      }
+      return;
+    }
+    const state = this.state(document);
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => void this.live(document), delayMs);
+  }
+
+  private async live(document: vscode.TextDocument): Promise<void> {
+    const state = this.state(document);
+    state.controller?.abort();
+    const controller = new AbortController();
+    state.controller = controller;
+    const version = document.version;
+    try {
+      const check = await this.run(document, false, controller.signal);
+      if (!controller.signal.aborted && !document.isClosed && document.version === version) {
+        this.collection.set(document.uri, check.diagnostics);
+      }
+    } catch (e) {
+      if (!CancellationError.is(e)) {
+        this.log.error(
+          `[inputs] checking ${document.uri.fsPath || document.uri.toString()} failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    } finally {
+      if (state.controller === controller) {
+        state.controller = undefined;
+      }
+    }
+  }
+
+  private revalidate(matches: (state: DocumentState, document: vscode.TextDocument) => boolean): void {
+    for (const document of vscode.workspace.textDocuments) {
+      const state = this.states.get(document.uri.toString());
+      if (state && matches(state, document)) {
+        this.schedule(document, 0);
+      }
+    }
+  }
+
+  /** A tab opened or closed: what the JSON language service shows changed for that document. */
+  private coverageChanged(): void {
+    this.revalidate(
+      (state, document) =>
+        state.covered !== undefined && state.covered !== this.coveredByJsonLanguageService(document),
+    );
+  }
+
+  private closed(document: vscode.TextDocument): void {
+    const state = this.states.get(document.uri.toString());
+    if (!state) {
+      return;
+    }
+    clearTimeout(state.timer);
+    state.controller?.abort();
+    if (!state.explicit) {
+      this.forget(document.uri);
+    }
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const state = this.states.get(uri.toString());
+    clearTimeout(state?.timer);
+    state?.controller?.abort();
+    this.states.delete(uri.toString());
+    this.collection.delete(uri);
+  }
+
+  private async run(
+    document: vscode.TextDocument,
+    fresh: boolean,
+    signal: AbortSignal,
+  ): Promise<InputFileCheck> {
+    const state = this.state(document);
+    const text = document.getText();
+    const parsed = parseInputDocument(text);
+    const root = parsed.value;
+    const schemaValue =
+      typeof root === 'object' && root !== null && !Array.isArray(root)
+        ? (root as Record<string, unknown>).$schema
+        : undefined;
+    const schemaUri =
+      typeof schemaValue === 'string' && hasSchemaUriScheme(schemaValue.trim())
+        ? schemaValue.trim()
+        : undefined;
+    const base = { document, schemaUri, target: undefined, resolution: undefined, validation: undefined };
+    if (schemaUri === undefined) {
+      return { ...base, diagnostics: [] };
+    }
+    const schemaSpan = parsed.properties.get('$schema')?.value ?? { offset: 0, length: 0 };
+    const atSchema = (
+      message: string,
+      severity: vscode.DiagnosticSeverity,
+      code: InputDiagnosticCode,
+    ): vscode.Diagnostic => this.diagnostic(document, schemaSpan, message, severity, code);
+
+    const target = parseSchemaUri(schemaUri);
+    if (target === undefined) {
+      return {
+        ...base,
+        diagnostics: [
+          atSchema(
+            '"$schema" is not a well-formed desktopflows-schema URI, so this file cannot be checked against its flow. Write desktopflows-schema:/<flowId>.json, or desktopflows-schema:/<environment>/<flowId>.json.',
+            vscode.DiagnosticSeverity.Warning,
+            'schemaUri',
+          ),
+        ],
+      };
+    }
+    const resolution = await this.resolver.resolve(target, signal, { fresh });
+    state.key = resolution.kind === 'resolved' ? resolution.key : undefined;
+    this.provider.reconcile(schemaUri, resolution.kind === 'resolved' ? resolution.key : '');
+    if (resolution.kind === 'unresolved') {
+      return {
+        ...base,
+        target,
+        resolution,
+        diagnostics: [
+          atSchema(resolution.message, unresolvedSeverity(resolution.reason), `flow:${resolution.reason}`),
+        ],
+      };
+    }
+
+    const validation = validateInputFile(text, resolution.schema, {
+      limitBytes: resolution.limitBytes,
+      flowId: target.flowId,
+      environment: environmentNames(resolution.environment, target.environment),
+      ...(resolution.previousSchema ? { previousSchema: resolution.previousSchema } : {}),
+    });
+    const covered = this.coveredByJsonLanguageService(document);
+    state.covered = covered;
+    const diagnostics = validation.problems
+      .filter((p) => !covered || !reportedByJsonLanguageService(p, resolution.schema, document.languageId))
+      .map((p) => this.toDiagnostic(document, p));
+    if (validation.values !== undefined) {
+      diagnostics.push(...this.referenceDiagnostics(document, parsed, validation.values, resolution.schema));
+    }
+    return { ...base, target, resolution, validation, diagnostics };
+  }
+
+  /**
+   * References that will not resolve when the flow runs (a secret never set in this VS Code, an
+   * environment variable the extension host lacks). Only names are looked at, never values.
+   */
+  private referenceDiagnostics(
+    document: vscode.TextDocument,
+    parsed: InputDocument,
+    values: Readonly<Record<string, unknown>>,
+    schema: DesktopFlowSchema,
+  ): vscode.Diagnostic[] {
+    const diagnostics: vscode.Diagnostic[] = [];
+    const stored = new Set(this.secrets.names());
+    for (const variable of schema.variables) {
+      if (!variable.sensitive || !Object.hasOwn(values, variable.name)) {
+        continue;
+      }
+      const reference = parseReference(values[variable.name]);
+      const span = parsed.properties.get(variable.name)?.value;
+      if (reference === undefined || span === undefined) {
+        continue;
+      }
+      if (reference.kind === 'secret' && !stored.has(reference.name)) {
+        diagnostics.push(
+          this.diagnostic(
+            document,
+            span,
+            `No secret named "${reference.name}" is stored in VS Code, so "${variable.name}" cannot be resolved when the flow runs. Run "Desktop Flows: Set Secret…" to store it.`,
+            vscode.DiagnosticSeverity.Warning,
+            'secretNotSet',
+          ),
+        );
+      } else if (reference.kind === 'env' && process.env[reference.name] === undefined) {
+        diagnostics.push(
+          this.diagnostic(
+            document,
+            span,
+            `The environment variable ${reference.name} is not set for VS Code, so "${variable.name}" cannot be resolved when the flow runs. Set it before starting VS Code, or use \${secret:NAME}.`,
+            vscode.DiagnosticSeverity.Warning,
+            'envNotSet',
+          ),
+        );
+      }
+    }
+    return diagnostics;
+  }
+
+  private toDiagnostic(document: vscode.TextDocument, problem: InputProblem): vscode.Diagnostic {
+    return this.diagnostic(
+      document,
+      problem,
+      `${problem.message} ${problem.fix}`,
+      problem.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+      problem.code,
+    );
+  }
+
+  private diagnostic(
+    document: vscode.TextDocument,
+    span: { offset: number; length: number },
+    message: string,
+    severity: vscode.DiagnosticSeverity,
+    code: InputDiagnosticCode,
+  ): vscode.Diagnostic {
+    const range = new vscode.Range(
+      document.positionAt(span.offset),
+      document.positionAt(span.offset + span.length),
+    );
+    const diagnostic = new vscode.Diagnostic(range, message, severity);
+    diagnostic.source = diagnosticSource;
+    diagnostic.code = code;
+    return diagnostic;
+  }
+
+  dispose(): void {
+    for (const state of this.states.values()) {
+      clearTimeout(state.timer);
+      state.controller?.abort();
+    }
+    this.states.clear();
+    for (const d of this.disposables.splice(0)) {
+      d.dispose();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import type * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import type { AccountService } from '../accounts/accountService';
+import { registerInputCommands } from '../commands/inputCommands';
+import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import type { ExplorerView } from '../tree/explorerView';
+import { FlowSchemaResolver } from './flowSchemaResolver';
+import { InputDiagnostics } from './inputDiagnostics';
+import { registerInputFileCodeLens, trackActiveInputFile } from './inputFileEditorUi';
+import { InputFileIndex } from './inputFileIndex';
+import { InputFilesContributor } from './inputFileNodes';
+import { InputFileService } from './inputFileService';
+import { InputSecrets } from './inputSecrets';
+import { SchemaContentProvider } from './schemaContentProvider';
+
+/** What the input-file features need from the composition root. */
+export interface InputFeatureDeps {
+  /** For SecretStorage (secret values) and globalState (secret names). */
+  readonly context: Pick<vscode.ExtensionContext, 'secrets' | 'globalState'>;
+  readonly log: Logger;
+  readonly accounts: AccountService;
+  readonly explorer: ExplorerView;
+  readonly environmentStatus: EnvironmentStatusBar;
+}
+
+/**
+ * Builds the input-file features: the `desktopflows-schema:` content provider, diagnostics, the
+ * workspace index and the flows' "Input files" nodes, CodeLens, the `desktopFlows.inputFileActive`
+ * context key, and the commands New Input File, Validate Input File, Set Secret and Delete Secret.
+ * Returns the disposables (push them onto `context.subscriptions`) and the service the runs UI uses.
+ */
+export function registerInputFeatures(deps: InputFeatureDeps): {
+  disposables: vscode.Disposable[];
+  inputFiles: InputFileService;
+} {
+  const { context, log, accounts, explorer, environmentStatus } = deps;
+  const resolver = new FlowSchemaResolver(
+    accounts,
+    (signal) => environmentStatus.resolveDefault(signal),
+    log,
+  );
+  const schemaProvider = new SchemaContentProvider(resolver, log);
+  const secrets = new InputSecrets(context.secrets, context.globalState);
+  const diagnostics = new InputDiagnostics(resolver, schemaProvider, secrets, log);
+  const index = new InputFileIndex(log);
+  const inputFiles = new InputFileService(resolver, schemaProvider, diagnostics, index, secrets, log);
+
+  const contributor = new InputFilesContributor(index, resolver);
+  explorer.flowChildren.push(contributor);
+  const indexUpdates = index.onDidChange(() => {
+    for (const group of contributor.liveGroups()) {
+      explorer.refresh(group);
+    }
+  });
+
+  return {
+    disposables: [
+      resolver,
+      schemaProvider,
+      secrets,
+      diagnostics,
+      index,
+      indexUpdates,
+      {
+        dispose: () => {
+          const at = explorer.flowChildren.indexOf(contributor);
+          if (at >= 0) {
+            explorer.flowChildren.splice(at, 1);
+          }
+        },
+      },
+      ...registerInputFileCodeLens(),
+      ...trackActiveInputFile(),
+      ...registerInputCommands({ log, accounts, environmentStatus, inputFiles }),
+    ],
+    inputFiles,
+  };
+}
