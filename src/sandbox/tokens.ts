@@ -3,14 +3,8 @@
  * generated when the sandbox starts. The sandbox's services verify them (audience, expiry on the
  * sandbox clock, signature); the identity endpoint issues them and publishes `jwks()`.
  */
-import {
-  createPublicKey,
-  generateKeyPairSync,
-  randomUUID,
-  sign as cryptoSign,
-  verify as cryptoVerify,
-} from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { SandboxClock } from './clock';
 
 /** Claims a caller may set on an issued token. Unset identity claims come from the issuer's default user. */
@@ -213,7 +207,7 @@ export class TokenIssuer {
 
   /** The public signing key as a JSON Web Key Set, for the identity endpoint's `jwks_uri`. */
   jwks(): { keys: Record<string, unknown>[] } {
-    const jwk = createPublicKey(this.publicKey).export({ format: 'jwk' });
+    const jwk: JsonWebKey = this.publicKey.export({ format: 'jwk' });
     return { keys: [{ ...jwk, kid: this.kid, use: 'sig', alg: 'RS256', kty: 'RSA' }] };
   }
 
