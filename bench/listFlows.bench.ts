@@ -117,7 +117,9 @@ async function main(): Promise<void> {
       }
       const pages = Math.ceil(expectedFlows / Math.min(pageSize, 5000));
       const ourRequests = Math.max(...a.map((s) => s.requests));
-      const okCount = a.every((s) => s.items === expectedFlows && s.requests === pages) && b.every((s) => s.items === expectedFlows);
+      const okCount =
+        a.every((s) => s.items === expectedFlows && s.requests === pages) &&
+        b.every((s) => s.items === expectedFlows);
       if (!okCount) {
         failures++;
       }
@@ -143,16 +145,28 @@ async function main(): Promise<void> {
     }
     const schemaRequests = requestsSeen.filter((u) => /\/(inputs|outputs)\/\$value/.test(u)).length;
 
-    const header = ['page size', 'pages', 'requests', 'first page ms (ours / undici)', 'ratio', 'full list ms (ours / undici)', 'ratio'];
+    const header = [
+      'page size',
+      'pages',
+      'requests',
+      'first page ms (ours / undici)',
+      'ratio',
+      'full list ms (ours / undici)',
+      'ratio',
+    ];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
     const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
-    console.log(`Listing ${expectedFlows} desktop flows from the sandbox; medians of ${rounds} rounds each (ratio = ours / plain undici).`);
+    console.log(
+      `Listing ${expectedFlows} desktop flows from the sandbox; medians of ${rounds} rounds each (ratio = ours / plain undici).`,
+    );
     console.log(line(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
     for (const r of rows) {
       console.log(line(r));
     }
-    console.log(`Schema requests while listing: ${listOnly}; after expanding one flow: ${schemaRequests} (inputs + outputs).`);
+    console.log(
+      `Schema requests while listing: ${listOnly}; after expanding one flow: ${schemaRequests} (inputs + outputs).`,
+    );
     if (failures > 0 || listOnly !== 0) {
       process.exitCode = 1;
     }
