@@ -1,0 +1,194 @@
+import * as vscode from 'vscode';
+import { CancellationError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { RunSubject } from '../../core/runs/runEvents';
+import { commandIds } from '../commandIds';
+import { registerCommand, UserFacingError } from '../registerCommand';
+import { FlowNode } from '../tree/flowNodes';
+import type { BoardRun } from '../runs/runBoard';
+import { pickOtherRunOfFlow, pickWindowRun } from '../runs/runPickers';
+import type { RunReviewActions, SaveOutputsArgs } from '../runs/runReviewActions';
+import type { RunsController } from '../runs/runsController';
+import { fileUriOf, startArgsOf, type RunStarter } from '../runs/runStarter';
+import { asRunSubject, plainSubject } from '../runs/runSubjects';
+
+/** What the run commands need. */
+export interface RunCommandDeps {
+  readonly log: Logger;
+  readonly controller: RunsController;
+  readonly starter: RunStarter;
+  readonly review: RunReviewActions;
+}
+
+const isSucceeded = (r: BoardRun): boolean => r.phase === 'finished' && r.status === 'succeeded';
+const hasRun = (r: BoardRun): boolean => r.runId !== undefined;
+
+/** The input file a command argument names: a `Uri`, a tree node with a `uri`, a path; else the active editor's. */
+function inputFileArg(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) {
+    return arg;
+  }
+  if (typeof arg === 'string') {
+    return fileUriOf(arg);
+  }
+  if (typeof arg === 'object' && arg !== null) {
+    const { uri, resourceUri } = arg as { uri?: unknown; resourceUri?: unknown };
+    if (uri instanceof vscode.Uri) {
+      return uri;
+    }
+    if (resourceUri instanceof vscode.Uri) {
+      return resourceUri;
+    }
+  }
+  return undefined;
+}
+
+/** A plain argument object (not a tree node or URI). */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function saveArgsOf(v: unknown): SaveOutputsArgs {
+  if (typeof v !== 'object' || v === null) {
+    return {};
+  }
+  const { targetFlowId, file } = v as { targetFlowId?: unknown; file?: unknown };
+  return {
+    ...(typeof targetFlowId === 'string' ? { targetFlowId } : {}),
+    ...(typeof file === 'string' ? { file } : {}),
+  };
+}
+
+/**
+ * The run commands. Every command takes its subject from the tree (a flow, input file or run node), from
+ * plain JSON arguments (status bar links, tests, tasks.json), or asks. Commands that start a run resolve to
+ * the started run (`RunSubject`), so callers can follow it.
+ */
+export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
+  const { log, controller, starter, review } = deps;
+
+  const runOrPick = (
+    arg: unknown,
+    filter: (r: BoardRun) => boolean,
+    title: string,
+    empty: string,
+  ): Promise<RunSubject> => {
+    const subject = asRunSubject(arg);
+    return subject !== undefined
+      ? Promise.resolve(plainSubject(subject))
+      : pickWindowRun(controller, filter, title, empty);
+  };
+
+  return [
+    registerCommand(commandIds.runFlow, log, (arg?: unknown, extra?: unknown) => {
+      const args = { ...startArgsOf(arg instanceof FlowNode ? undefined : arg), ...startArgsOf(extra) };
+      const target =
+        arg instanceof FlowNode
+          ? { account: arg.account, environment: arg.environment, flow: arg.flow }
+          : undefined;
+      return starter.startFlow(target, args);
+    }),
+
+    registerCommand(commandIds.runInputFile, log, (arg?: unknown, extra?: unknown) => {
+      const args = { ...(isPlainObject(arg) ? startArgsOf(arg) : {}), ...startArgsOf(extra) };
+      const uri =
+        inputFileArg(arg) ??
+        (args.inputFile === undefined ? undefined : fileUriOf(args.inputFile)) ??
+        vscode.window.activeTextEditor?.document.uri;
+      if (uri === undefined) {
+        throw new UserFacingError('Open an input file (or pick one in the Desktop Flows view) to run it.');
+      }
+      return starter.startFromFile(uri, args);
+    }),
+
+    registerCommand(commandIds.runAgain, log, async (arg?: unknown, extra?: unknown) => {
+      const subject = await runOrPick(arg, hasRun, 'Run again', 'No run to repeat yet: start one first.');
+      return starter.runAgain(subject, startArgsOf(extra));
+    }),
+
+    registerCommand(commandIds.cancelRun, log, async (arg?: unknown) => {
+      const subject = await runOrPick(
+        arg,
+        (r) => r.phase !== 'finished' && hasRun(r),
+        'Cancel which run?',
+        'No run is active in this window.',
+      );
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Cancelling "${subject.flowName ?? 'run'}"…` },
+        () => controller.cancel(subject, AbortSignal.timeout(60_000)),
+      );
+      void vscode.window.setStatusBarMessage(
+        `$(debug-stop) Cancel requested for "${subject.flowName ?? subject.runId}"`,
+        5_000,
+      );
+      return subject;
+    }),
+
+    registerCommand(commandIds.showRunTranscript, log, () => controller.transcript.show(false)),
+
+    registerCommand(commandIds.openRunOutputs, log, async (arg?: unknown) => {
+      const subject = await runOrPick(
+        arg,
+        isSucceeded,
+        'Open the outputs of…',
+        'No succeeded run in this window yet.',
+      );
+      return (await review.openOutputs(subject)).toString();
+    }),
+
+    registerCommand(commandIds.showRunDetails, log, async (arg?: unknown) => {
+      const subject = await runOrPick(arg, hasRun, 'Show the details of…', 'No run in this window yet.');
+      return (await review.showDetails(subject)).toString();
+    }),
+
+    registerCommand(commandIds.saveOutputsAsInputFile, log, async (arg?: unknown, extra?: unknown) => {
+      const subject = await runOrPick(
+        arg,
+        isSucceeded,
+        'Save the outputs of…',
+        'No succeeded run in this window yet.',
+      );
+      return (await review.saveOutputsAsInputFile(subject, saveArgsOf(extra))).toString();
+    }),
+
+    registerCommand(commandIds.compareRunOutputs, log, async (arg?: unknown, other?: unknown) => {
+      const first = await runOrPick(
+        arg,
+        isSucceeded,
+        'Compare the outputs of…',
+        'No succeeded run in this window yet.',
+      );
+      const given = asRunSubject(other);
+      const second = given !== undefined ? plainSubject(given) : await pickOtherRunOfFlow(controller, first);
+      const uris = await review.compareOutputs(first, second);
+      return uris.map((u) => u.toString());
+    }),
+
+    registerCommand(commandIds.showActiveRuns, log, async () => {
+      const subject = await pickWindowRun(
+        controller,
+        hasRun,
+        'Desktop flow runs',
+        'No run in this window yet. Start one with "Run Desktop Flow…".',
+      );
+      const run = controller.board.find(subject.environment.orgUrl, subject.runId);
+      const active = run !== undefined && run.phase !== 'finished';
+      const actions: { label: string; command: string }[] = [
+        { label: '$(output) Show Output', command: commandIds.showRunTranscript },
+        ...(active ? [{ label: '$(debug-stop) Cancel Run', command: commandIds.cancelRun }] : []),
+        ...(run?.status === 'succeeded'
+          ? [{ label: '$(json) Open Outputs', command: commandIds.openRunOutputs }]
+          : []),
+        { label: '$(info) Show Details', command: commandIds.showRunDetails },
+        ...(active ? [] : [{ label: '$(debug-restart) Run Again', command: commandIds.runAgain }]),
+      ];
+      const picked = await vscode.window.showQuickPick(actions, {
+        title: `"${subject.flowName ?? 'Run'}" ${subject.runId.slice(0, 8)}`,
+      });
+      if (picked === undefined) {
+        throw new CancellationError();
+      }
+      return vscode.commands.executeCommand(picked.command, subject);
+    }),
+  ];
+}

@@ -1,0 +1,105 @@
+import type { RunDesktopFlowRequest } from '../../core/api/runsApi';
+import { AuthError } from '../../core/errors';
+import type { Run, RunStart } from '../../core/model/run';
+import type { RunAction } from '../../core/model/runActionLog';
+import { DataverseRunsBackend } from '../../core/runs/dataverseRunsBackend';
+import type { EnvironmentRef } from '../../core/runs/runJournal';
+import type { RunPage, RunQuery, RunsBackend } from '../../core/runs/runsBackend';
+import type { AccountService } from '../accounts/accountService';
+import type { SignedInAccount } from '../accounts/signedInAccount';
+
+function orgKey(orgUrl: string): string {
+  return orgUrl.toLowerCase().replace(/\/+$/, '');
+}
+
+/**
+ * Which signed-in account reaches an environment's runs. Runs are journaled by environment only, so after a
+ * reload the account is found again among the accounts whose environments include the org URL. Accounts are
+ * looked up on every call rather than kept, because signing in again replaces an account's session.
+ */
+export class RunAccounts {
+  private readonly known = new Map<string, string>();
+
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly ready: Promise<unknown> = Promise.resolve(),
+  ) {}
+
+  /** Records that `account` reaches `orgUrl` (when a run is started through it). */
+  remember(orgUrl: string, account: SignedInAccount): void {
+    this.known.set(orgKey(orgUrl), account.id);
+  }
+
+  /**
+   * The account for an org URL. Waits for accounts of earlier sessions to be restored; throws `AuthError`
+   * `noAccount` when no signed-in account can reach it (the watcher retries later, so signing in resumes it).
+   */
+  async resolve(orgUrl: string, signal: AbortSignal): Promise<SignedInAccount> {
+    await this.ready;
+    const key = orgKey(orgUrl);
+    const rememberedId = this.known.get(key);
+    const remembered = rememberedId === undefined ? undefined : this.accounts.get(rememberedId);
+    if (remembered !== undefined) {
+      return remembered;
+    }
+    for (const account of this.accounts.accounts) {
+      let environments;
+      try {
+        environments = await this.accounts.environments(account, signal);
+      } catch {
+        // One account's failure must not hide the environment behind another account.
+        continue;
+      }
+      if (environments.some((e) => orgKey(e.orgUrl) === key)) {
+        this.known.set(key, account.id);
+        return account;
+      }
+    }
+    throw new AuthError('noAccount', `No signed-in account reaches ${orgUrl}. Sign in to watch its runs.`);
+  }
+
+  /** The runs core's backend for an environment; each call goes through the account that reaches it now. */
+  backendFor(environment: EnvironmentRef): RunsBackend {
+    return new AccountRunsBackend(environment.orgUrl, (signal) =>
+      this.backendNow(environment.orgUrl, signal),
+    );
+  }
+
+  private async backendNow(orgUrl: string, signal: AbortSignal): Promise<RunsBackend> {
+    const account = await this.resolve(orgUrl, signal);
+    return new DataverseRunsBackend(account.session.runs, account.session.http, orgUrl);
+  }
+}
+
+/** A `RunsBackend` that picks the account's current session per call. */
+class AccountRunsBackend implements RunsBackend {
+  constructor(
+    readonly orgUrl: string,
+    private readonly current: (signal: AbortSignal) => Promise<RunsBackend>,
+  ) {}
+
+  async startRun(flowId: string, request: RunDesktopFlowRequest, signal: AbortSignal): Promise<RunStart> {
+    return (await this.current(signal)).startRun(flowId, request, signal);
+  }
+  async listRuns(query: RunQuery, signal: AbortSignal): Promise<RunPage> {
+    return (await this.current(signal)).listRuns(query, signal);
+  }
+  async listRunsPage(nextPage: string, query: RunQuery, signal: AbortSignal): Promise<RunPage> {
+    return (await this.current(signal)).listRunsPage(nextPage, query, signal);
+  }
+  async getRun(runId: string, signal: AbortSignal): Promise<Run> {
+    return (await this.current(signal)).getRun(runId, signal);
+  }
+  async getRunOutputs(runId: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    return (await this.current(signal)).getRunOutputs(runId, signal);
+  }
+  async getRunInputs(runId: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    return (await this.current(signal)).getRunInputs(runId, signal);
+  }
+  async getActionLog(runId: string, signal: AbortSignal): Promise<readonly RunAction[]> {
+    return (await this.current(signal)).getActionLog(runId, signal);
+  }
+  async cancelRun(runId: string, signal: AbortSignal): Promise<void> {
+    return (await this.current(signal)).cancelRun(runId, signal);
+  }
+}

@@ -1,0 +1,169 @@
+import * as vscode from 'vscode';
+import type { RunService } from '../../core/runs/runService';
+import type { RunSubject } from '../../core/runs/runEvents';
+import { toAbortSignal } from '../cancellation';
+import { asRunSubject, plainSubject, runKey } from './runSubjects';
+import { maskSensitive, type FlowSchemaCache } from './flowSchemaCache';
+import type { RunAccounts } from './runAccounts';
+import { runDetailsMarkdown } from './runDetailsMarkdown';
+
+/** The scheme of read-only run documents (outputs JSON, details markdown). */
+export const runDocumentScheme = 'desktopflows-run';
+
+export type RunDocumentKind = 'outputs' | 'details';
+
+const maxCached = 50;
+
+function safeSegment(text: string): string {
+  return text.replace(/[\\/:*?"<>|#%\r\n]+/g, ' ').trim() || 'run';
+}
+
+/**
+ * The URI of a run document. The path makes a readable tab title; the query carries the run (plain JSON), so
+ * the document can be rebuilt after a reload without any other state.
+ */
+export function runDocumentUri(subject: RunSubject, kind: RunDocumentKind): vscode.Uri {
+  const name = `${safeSegment(subject.flowName ?? 'Desktop flow')} · ${subject.runId.slice(0, 8)} · ${kind === 'outputs' ? 'outputs.json' : 'details.md'}`;
+  return vscode.Uri.from({
+    scheme: runDocumentScheme,
+    path: `/${name}`,
+    query: JSON.stringify({ kind, run: plainSubject(subject) }),
+  });
+}
+
+/** What a run document URI names. */
+export function parseRunDocumentUri(
+  uri: vscode.Uri,
+): { kind: RunDocumentKind; subject: RunSubject } | undefined {
+  if (uri.scheme !== runDocumentScheme) {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(uri.query);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    return undefined;
+  }
+  const { kind, run } = parsed as { kind?: unknown; run?: unknown };
+  const subject = asRunSubject(run);
+  return (kind === 'outputs' || kind === 'details') && subject !== undefined ? { kind, subject } : undefined;
+}
+
+/**
+ * Serves run outputs (JSON, sensitive outputs masked) and run details (markdown) as read-only documents.
+ * Outputs of a finished run never change, so they are cached; details documents are refreshed when their run
+ * changes state.
+ */
+export class RunDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly cache = new Map<string, string>();
+  private readonly openDetails = new Map<string, Set<string>>();
+  private readonly registration: vscode.Disposable;
+
+  constructor(
+    private readonly core: () => RunService,
+    private readonly schemas: FlowSchemaCache,
+    private readonly accounts: RunAccounts,
+  ) {
+    this.registration = vscode.workspace.registerTextDocumentContentProvider(runDocumentScheme, this);
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
+    const parsed = parseRunDocumentUri(uri);
+    if (parsed === undefined) {
+      return `This is not a run document: ${uri.toString()}`;
+    }
+    const signal = AbortSignal.any([toAbortSignal(token), AbortSignal.timeout(120_000)]);
+    const key = uri.toString();
+    if (parsed.kind === 'outputs') {
+      const cached = this.cache.get(key);
+      if (cached !== undefined) {
+        return cached;
+      }
+      const text = `${JSON.stringify(await this.outputs(parsed.subject, signal), null, 2)}\n`;
+      this.keep(key, text);
+      return text;
+    }
+    const runKeyText = runKey(parsed.subject.environment.orgUrl, parsed.subject.runId);
+    let uris = this.openDetails.get(runKeyText);
+    if (uris === undefined) {
+      uris = new Set();
+      this.openDetails.set(runKeyText, uris);
+    }
+    uris.add(key);
+    return this.details(parsed.subject, signal);
+  }
+
+  /** The masked outputs of a run (`{}` when it has none). */
+  async outputs(subject: RunSubject, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const outputs = (await this.core().outputs(subject.environment, subject.runId, signal)) ?? {};
+    const schema = await this.schemas
+      .get(subject.environment.orgUrl, subject.flowId, signal)
+      .catch(() => undefined);
+    return maskSensitive(outputs, schema?.outputs);
+  }
+
+  /** A run changed: details documents showing it are read again. */
+  runChanged(orgUrl: string, runId: string): void {
+    for (const uri of this.openDetails.get(runKey(orgUrl, runId)) ?? []) {
+      this.changed.fire(vscode.Uri.parse(uri));
+    }
+  }
+
+  /** Forget details documents that were closed. */
+  documentClosed(uri: vscode.Uri): void {
+    const parsed = parseRunDocumentUri(uri);
+    if (parsed?.kind === 'details') {
+      this.openDetails
+        .get(runKey(parsed.subject.environment.orgUrl, parsed.subject.runId))
+        ?.delete(uri.toString());
+    }
+  }
+
+  dispose(): void {
+    this.registration.dispose();
+    this.changed.dispose();
+  }
+
+  private async details(subject: RunSubject, signal: AbortSignal): Promise<string> {
+    const schema = await this.schemas
+      .get(subject.environment.orgUrl, subject.flowId, signal)
+      .catch(() => undefined);
+    const details = await this.core().details(
+      subject.environment,
+      subject.runId,
+      {
+        maskInputs: (v) => maskSensitive(v, schema?.inputs),
+        maskOutputs: (v) => maskSensitive(v, schema?.outputs),
+      },
+      signal,
+    );
+    const flowId = details.run.flowId ?? subject.flowId;
+    let portalUrl: string | undefined;
+    try {
+      const account = await this.accounts.resolve(subject.environment.orgUrl, signal);
+      portalUrl = flowId ? account.session.flowPortalUrl(subject.environment.id, flowId) : undefined;
+    } catch {
+      portalUrl = undefined;
+    }
+    return runDetailsMarkdown(details, {
+      flowName: subject.flowName,
+      portalUrl,
+      schemaKnown: schema !== undefined,
+    });
+  }
+
+  private keep(key: string, text: string): void {
+    this.cache.set(key, text);
+    if (this.cache.size > maxCached) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) {
+        this.cache.delete(oldest);
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import type { AccountService } from '../accounts/accountService';
+import { commandIds } from '../commandIds';
+import { registerRunCommands } from '../commands/runCommands';
+import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import type { ExplorerView } from '../tree/explorerView';
+import type { RunInputFiles } from './runInputFiles';
+import { RunReviewActions } from './runReviewActions';
+import { RunsController } from './runsController';
+import { RunStarter } from './runStarter';
+
+/** What the runs UI needs from the composition root. */
+export interface RunFeatureDeps {
+  /** `globalState` holds the run journal; `workspaceState` the options remembered per flow. */
+  readonly context: Pick<vscode.ExtensionContext, 'globalState' | 'workspaceState'>;
+  readonly log: Logger;
+  readonly accounts: AccountService;
+  readonly explorer: ExplorerView;
+  readonly environmentStatus: EnvironmentStatusBar;
+  /** The input-files service (`registerInputFeatures(…).inputFiles`). */
+  readonly inputFiles: RunInputFiles | undefined;
+  /** Resolves once accounts of earlier sessions are restored (`signIn.restore(…)`); resuming waits for it. */
+  readonly accountsRestored?: Promise<unknown>;
+}
+
+/**
+ * Builds the runs UI: the runs core with its journal in `globalState`, the status bar item, the
+ * "Desktop Flows: Runs" transcript channel, completion notifications, the `desktopflows-run:` documents,
+ * "Recent runs" under every flow, and the `desktopFlows.run.*` commands. Resumes watching the runs journaled
+ * by an earlier window (without blocking activation). Push `disposables` onto `context.subscriptions`;
+ * `runs` is the controller integration tests drive.
+ */
+export function registerRunFeatures(deps: RunFeatureDeps): {
+  disposables: vscode.Disposable[];
+  runs: RunsController;
+} {
+  const { context, log, accounts, explorer, environmentStatus, inputFiles } = deps;
+  const controller = new RunsController({
+    globalState: context.globalState,
+    workspaceState: context.workspaceState,
+    log,
+    accounts,
+    ...(deps.accountsRestored === undefined ? {} : { accountsReady: deps.accountsRestored }),
+    tree: {
+      rerender: (node) => explorer.provider.rerender(node),
+      refresh: (node) => explorer.provider.refresh(node),
+    },
+    actions: {
+      showTranscript: () => controller.transcript.show(false),
+      openOutputs: (subject) =>
+        Promise.resolve(vscode.commands.executeCommand(commandIds.openRunOutputs, subject)),
+      runAgain: (subject) => Promise.resolve(vscode.commands.executeCommand(commandIds.runAgain, subject)),
+    },
+  });
+  explorer.flowChildren.push(controller.recentRuns);
+  const starter = new RunStarter({ accounts, environmentStatus, controller, inputFiles });
+  const review = new RunReviewActions(controller);
+
+  // Not awaited: activation never waits on the network. Resumed runs report through the usual events.
+  controller.start().catch((e: unknown) => {
+    log.error(`[runs] resuming journaled runs failed: ${e instanceof Error ? e.message : String(e)}`);
+  });
+
+  return {
+    disposables: [
+      controller,
+      {
+        dispose: () => {
+          const at = explorer.flowChildren.indexOf(controller.recentRuns);
+          if (at >= 0) {
+            explorer.flowChildren.splice(at, 1);
+          }
+        },
+      },
+      ...registerRunCommands({ log, controller, starter, review }),
+    ],
+    runs: controller,
+  };
+}

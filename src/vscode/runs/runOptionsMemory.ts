@@ -1,0 +1,85 @@
+import type * as vscode from 'vscode';
+import { validateRunOptions, type RunOptions } from '../../core/runs/runOptions';
+import { flowKey } from './runSubjects';
+
+/** How a flow was last run in this workspace: options and where the inputs came from. Plain JSON. */
+export interface RememberedRun {
+  readonly options: RunOptions;
+  /** The input file (URI string), when the inputs came from one. */
+  readonly inputFile?: string;
+}
+
+/** How one run of this session was started, for "Run Again" with the same inputs. */
+export interface RunLaunch {
+  readonly options: RunOptions;
+  /** The exact inputs sent. Kept in memory only: it may hold resolved secrets. */
+  readonly inputs: string | undefined;
+  readonly maskedInputs: string | undefined;
+  readonly inputFile: string | undefined;
+}
+
+const storageKey = 'desktopFlows.runs.lastOptions';
+const maxFlows = 500;
+const maxLaunches = 200;
+
+/**
+ * Run options remembered per flow per workspace (`workspaceState`), and the launches of this session.
+ * Inputs are never written to storage: a file is remembered by its URI and prepared again, and inputs typed
+ * elsewhere live only as long as the window.
+ */
+export class RunOptionsMemory {
+  private readonly launches = new Map<string, RunLaunch>();
+
+  constructor(private readonly workspaceState: vscode.Memento) {}
+
+  /** The options last used for a flow here, if any are remembered and still valid. */
+  lastFor(orgUrl: string, flowId: string): RememberedRun | undefined {
+    const entry = this.all()[flowKey(orgUrl, flowId)];
+    if (typeof entry !== 'object' || entry === null) {
+      return undefined;
+    }
+    const record = entry as { options?: unknown; inputFile?: unknown };
+    const checked = validateRunOptions(record.options);
+    if (!checked.ok) {
+      return undefined;
+    }
+    return {
+      options: checked.options,
+      ...(typeof record.inputFile === 'string' ? { inputFile: record.inputFile } : {}),
+    };
+  }
+
+  async remember(orgUrl: string, flowId: string, run: RememberedRun): Promise<void> {
+    const all = { ...this.all() };
+    const key = flowKey(orgUrl, flowId);
+    delete all[key];
+    all[key] = run;
+    const keys = Object.keys(all);
+    for (const stale of keys.slice(0, Math.max(0, keys.length - maxFlows))) {
+      delete all[stale];
+    }
+    await this.workspaceState.update(storageKey, all);
+  }
+
+  /** Records how a run of this session was started. */
+  recordLaunch(key: string, launch: RunLaunch): void {
+    this.launches.set(key, launch);
+    if (this.launches.size > maxLaunches) {
+      const oldest = this.launches.keys().next().value;
+      if (oldest !== undefined) {
+        this.launches.delete(oldest);
+      }
+    }
+  }
+
+  launchOf(key: string): RunLaunch | undefined {
+    return this.launches.get(key);
+  }
+
+  private all(): Record<string, unknown> {
+    const stored = this.workspaceState.get<unknown>(storageKey);
+    return typeof stored === 'object' && stored !== null && !Array.isArray(stored)
+      ? (stored as Record<string, unknown>)
+      : {};
+  }
+}
