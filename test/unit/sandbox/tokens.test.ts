@@ -25,7 +25,7 @@ describe('sandbox: TokenIssuer', () => {
     assert.equal(claims.aud, aud);
     assert.equal(claims.tid, 'tenant-1');
     assert.equal(claims.iat, Math.floor(clock.now() / 1000));
-    assert.equal((claims.exp as number) - (claims.iat), 600);
+    assert.equal((claims.exp as number) - claims.iat, 600);
   });
 
   it('issues app-only tokens with roles and no scp', () => {
