@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../../src/core/errors';
+import type { HttpClientOptions } from '../../../src/core/http/httpClient';
 import type { RunFinishedEvent } from '../../../src/core/runs/runEvents';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import { RunService, type RunServiceOptions } from '../../../src/core/runs/runService';
@@ -11,7 +12,6 @@ import {
   makerAttended,
   startRunsHarness,
   statusPolls,
-  type HarnessOptions,
   type RunsHarness,
 } from './runsHarness';
 
@@ -24,10 +24,19 @@ interface Setup {
   log: EventLog;
 }
 
-async function setup(harness: HarnessOptions, service: Partial<RunServiceOptions> = {}): Promise<Setup> {
-  const h = await startRunsHarness(harness);
+let harness: RunsHarness | undefined;
+
+async function setup(
+  speed: number,
+  service: Partial<RunServiceOptions> = {},
+  http?: HttpClientOptions,
+): Promise<Setup> {
+  harness ??= await startRunsHarness();
+  const h = harness;
+  h.reset(speed);
+  const backend = http === undefined ? h.backend : h.backendWith({ http });
   const s = new RunService({
-    backendFor: () => h.backend,
+    backendFor: () => backend,
     clock: h.clock,
     poll: { minMs: 2_000, maxMs: 30_000 },
     ...service,
@@ -35,9 +44,8 @@ async function setup(harness: HarnessOptions, service: Partial<RunServiceOptions
   return { h, service: s, log: new EventLog(s) };
 }
 
-async function teardown(s: Setup | undefined): Promise<void> {
+function teardown(s: Setup | undefined): void {
   s?.service.dispose();
-  await s?.h.stop();
 }
 
 function start(
@@ -78,13 +86,18 @@ function realPause(ms: number): Promise<void> {
 
 describe('runs: environment watcher (sandbox)', function () {
   this.timeout(20_000);
+  after(async () => {
+    await harness?.stop();
+    harness = undefined;
+  });
 
   describe('state transitions', () => {
     let s: Setup | undefined;
     afterEach(() => teardown(s));
 
     it('reports every state a run goes through, with machine, queue wait, run time, errors and outputs', async () => {
-      s = await setup({ speed: 100, settings: { queueTimeoutSeconds: 120 } });
+      s = await setup(100);
+      s.h.sandbox.settings.queueTimeoutSeconds = 120;
       const first = await start(s, flows.echoText, makerAttended, { inputText: 'one', inputInteger: 1 });
       const queuedBehind = await start(s, flows.echoText, makerAttended, {
         inputText: 'two',
@@ -155,7 +168,7 @@ describe('runs: environment watcher (sandbox)', function () {
     });
 
     it('streams new action-log entries once each, in order, while following the log', async () => {
-      s = await setup({ speed: 100 }, { actionLogIntervalMs: 1_000 });
+      s = await setup(100, { actionLogIntervalMs: 1_000 });
       const run = await start(
         s,
         flows.invoice,
@@ -184,7 +197,7 @@ describe('runs: environment watcher (sandbox)', function () {
     afterEach(() => teardown(s));
 
     it('checks all active runs of an environment with one request per tick, however many there are', async () => {
-      s = await setup({ speed: 100 });
+      s = await setup(100);
       const offline: RunOptions = {
         connection: { kind: 'connection', name: connections.offlineMachine },
         runMode: 'unattended',
@@ -207,7 +220,7 @@ describe('runs: environment watcher (sandbox)', function () {
     });
 
     it('splits very many runs into chunks, still one request per chunk per tick', async () => {
-      s = await setup({ speed: 100 }, { statusChunkSize: 5 });
+      s = await setup(100, { statusChunkSize: 5 });
       const offline: RunOptions = {
         connection: { kind: 'connection', name: connections.offlineMachine },
         runMode: 'unattended',
@@ -230,7 +243,7 @@ describe('runs: environment watcher (sandbox)', function () {
     });
 
     it('stops polling when nothing is active, and after dispose', async () => {
-      s = await setup({ speed: 100 });
+      s = await setup(100);
       const run = await start(s, flows.quickPing, makerAttended);
       await s.log.finished(run.runId);
       const after = s.h.requests.length;
@@ -260,7 +273,7 @@ describe('runs: environment watcher (sandbox)', function () {
 
     it('backs off exponentially when polls fail, honours Retry-After, and recovers', async () => {
       // One attempt per request, so the watcher's own backoff is what is observed.
-      s = await setup({ speed: 100, http: { maxAttempts: 1 } });
+      s = await setup(100, {}, { maxAttempts: 1 });
       s.h.sandbox.faults.add({
         method: 'GET',
         path: `${dataversePath}/flowsessions`,
@@ -298,14 +311,14 @@ describe('runs: environment watcher (sandbox)', function () {
     });
 
     it('gives up on a run that is no longer visible, once, with a typed error', async () => {
-      s = await setup({ speed: 100 });
+      s = await setup(100);
       const offline = await start(s, flows.quickPing, {
         connection: { kind: 'connection', name: connections.offlineMachine },
         runMode: 'unattended',
       });
       await s.log.until(() => s!.log.of('stateChanged', offline.runId).length === 1, 'the queued state');
       // The run disappears (e.g. its flow was deleted, which cascades to runs).
-      s.h.sandbox.environments.get('contoso-dev')?.runs.delete(offline.runId);
+      s.h.dev.runs.delete(offline.runId);
       await s.log.until(() => s!.log.of('error').length === 1, 'the watch error');
       const [error] = s.log.of('error');
       assert.equal(error?.retryAt, undefined);

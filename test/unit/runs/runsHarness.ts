@@ -1,7 +1,11 @@
 /**
  * A sandbox plus everything the runs core needs to talk to it over real HTTP on 127.0.0.1: an HttpClient
  * with sandbox tokens, the Dataverse runs backend of `contoso-dev`, the sandbox clock as the run clock,
- * and a log of every request the client made (to count status polls).
+ * and a log of every request the clients made (to count status polls and start requests).
+ *
+ * One harness serves a whole test file (the sandbox's signing key takes about half a second to make);
+ * `reset` gives each test a clean slate: no faults, default settings, an empty request log, no active
+ * runs, fresh rate-limit windows, and the speed the test asks for.
  */
 import { RunsApi } from '../../../src/core/api/runsApi';
 import type { TokenProvider } from '../../../src/core/auth/tokenProvider';
@@ -11,59 +15,84 @@ import { clockFrom, type RunClock } from '../../../src/core/runs/runClock';
 import type { EnvironmentRef } from '../../../src/core/runs/runJournal';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
-import { seedEnvironmentNames, seedIds, seedNames } from '../../../src/sandbox/seed';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/server';
+import { isTerminalStatus } from '../../../src/sandbox/dataverseEntities';
+import type { EnvironmentState } from '../../../src/sandbox/environmentState';
+import { defaultSeed, seedEnvironmentNames, seedIds, seedNames } from '../../../src/sandbox/seed';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/server';
 
 export interface RunsHarness {
   readonly sandbox: Sandbox;
-  readonly http: HttpClient;
+  /** The `contoso-dev` environment's live sandbox state. */
+  readonly dev: EnvironmentState;
   readonly backend: RunsBackend;
   readonly environment: EnvironmentRef;
   readonly clock: RunClock;
-  /** Every request attempt the client made, in order. */
+  /** Every request attempt of every client of this harness, in order of completion. */
   readonly requests: RequestEvent[];
-  /** A backend for the same org acting as another (non-owner, non-admin) user. */
-  backendAs(oid: string): RunsBackend;
+  /** Another backend: other HttpClient options, another user (`oid`), or another org URL. */
+  backendWith(options: {
+    readonly http?: HttpClientOptions;
+    readonly oid?: string;
+    readonly orgUrl?: string;
+  }): RunsBackend;
+  /** A clean slate for the next test, at `speed`. */
+  reset(speed: number): void;
   stop(): Promise<void>;
 }
 
-/** Options for the harness: sandbox options, and HttpClient options for the runs client. */
-export interface HarnessOptions extends SandboxOptions {
-  readonly http?: HttpClientOptions;
-}
-
-export async function startRunsHarness(options: HarnessOptions = {}): Promise<RunsHarness> {
-  const { http: httpOptions, ...sandboxOptions } = options;
-  const sandbox = await startSandbox({ identity: false, ...sandboxOptions });
-  const tokens: TokenProvider = { getToken: (resource) => Promise.resolve(sandbox.token(resource)) };
-  const http = new HttpClient({ tokens, ...httpOptions });
+export async function startRunsHarness(): Promise<RunsHarness> {
+  // Only the environment these tests use: less to seed.
+  const data = defaultSeed();
+  data.environments = data.environments.filter((e) => e.name === seedEnvironmentNames.dev);
+  const sandbox = await startSandbox({ identity: false, data, speed: 100 });
+  const dev = sandbox.environments.get(seedEnvironmentNames.dev);
+  if (dev === undefined) {
+    throw new Error('The sandbox has no contoso-dev environment');
+  }
+  const settings = { ...sandbox.settings };
   const requests: RequestEvent[] = [];
-  http.onDidRequest((e) => requests.push(e));
+  const clients: HttpClient[] = [];
   const orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
-  const others: HttpClient[] = [];
+  const backendWith = (options: { http?: HttpClientOptions; oid?: string; orgUrl?: string }): RunsBackend => {
+    const { oid } = options;
+    const tokens: TokenProvider = {
+      getToken: (resource) => Promise.resolve(sandbox.token(resource, oid === undefined ? {} : { oid })),
+    };
+    const http = new HttpClient({ tokens, ...options.http });
+    http.onDidRequest((e) => requests.push(e));
+    clients.push(http);
+    return new DataverseRunsBackend(new RunsApi(http), http, options.orgUrl ?? orgUrl);
+  };
   return {
     sandbox,
-    http,
-    backend: new DataverseRunsBackend(new RunsApi(http), http, orgUrl),
+    dev,
+    backend: backendWith({}),
     environment: { id: seedIds.environments.dev, orgUrl, displayName: 'Contoso Dev' },
     clock: clockFrom(sandbox.clock),
     requests,
-    backendAs(oid: string): RunsBackend {
-      const other = new HttpClient({
-        tokens: { getToken: (resource) => Promise.resolve(sandbox.token(resource, { oid })) },
-        ...httpOptions,
-      });
-      others.push(other);
-      return new DataverseRunsBackend(new RunsApi(other), other, orgUrl);
+    backendWith,
+    reset(speed: number): void {
+      sandbox.faults.clear();
+      Object.assign(sandbox.settings, settings);
+      delete (dev.seed as { licenseCheck?: string }).licenseCheck;
+      for (const run of dev.runs.values()) {
+        if (!isTerminalStatus(run.row.statuscode as number)) {
+          sandbox.engine.cancel(dev, run);
+        }
+      }
+      sandbox.clock.setSpeed(speed);
+      // Past every rate-limit window of earlier tests.
+      sandbox.clock.advance(5 * 60_000);
+      requests.length = 0;
     },
     async stop(): Promise<void> {
-      await Promise.all([http.close(), ...others.map((o) => o.close())]);
+      await Promise.all(clients.map((c) => c.close()));
       await sandbox.stop();
     },
   };
 }
 
-/** Status polls: GETs of the `flowsessions` collection. */
+/** Status polls: GETs of the `flowsessions` collection filtered by run ids. */
 export function statusPolls(requests: readonly RequestEvent[]): RequestEvent[] {
   return requests.filter(
     (r) =>

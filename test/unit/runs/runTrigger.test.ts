@@ -1,0 +1,357 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { ApiError, CancellationError } from '../../../src/core/errors';
+import type { HttpClientOptions } from '../../../src/core/http/httpClient';
+import { RunError } from '../../../src/core/runs/runErrors';
+import type { RunOptions } from '../../../src/core/runs/runOptions';
+import type { RunsBackend } from '../../../src/core/runs/runsBackend';
+import { RunService } from '../../../src/core/runs/runService';
+import { EventLog } from './eventLog';
+import {
+  connections,
+  financeUnattended,
+  flows,
+  makerAttended,
+  startRunsHarness,
+  type RunsHarness,
+} from './runsHarness';
+
+const signal = new AbortController().signal;
+const runAction = '/org/contoso-dev/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
+const sessions = '/org/contoso-dev/api/data/v9.2/flowsessions';
+
+interface Setup {
+  h: RunsHarness;
+  service: RunService;
+  log: EventLog;
+}
+
+let harness: RunsHarness | undefined;
+
+async function setup(
+  speed: number,
+  backend?: (h: RunsHarness) => RunsBackend,
+  http?: HttpClientOptions,
+): Promise<Setup> {
+  harness ??= await startRunsHarness();
+  const h = harness;
+  h.reset(speed);
+  const chosen = backend?.(h) ?? (http === undefined ? h.backend : h.backendWith({ http }));
+  // Slow polling: these tests are about starting runs, not watching them.
+  const service = new RunService({
+    backendFor: () => chosen,
+    clock: h.clock,
+    poll: { minMs: 60_000, maxMs: 600_000 },
+  });
+  return { h, service, log: new EventLog(service) };
+}
+
+function runIdsInSandbox(h: RunsHarness): Set<string> {
+  return new Set(h.dev.runs.keys());
+}
+
+function posts(h: RunsHarness): number {
+  return h.requests.filter((r) => r.method === 'POST' && r.url.includes('RunDesktopFlow')).length;
+}
+
+function lookups(h: RunsHarness): number {
+  return h.requests.filter(
+    (r) => r.method === 'GET' && decodeURIComponent(r.url).includes('_regardingobjectid_value eq'),
+  ).length;
+}
+
+/** A port nothing listens on: connecting is refused, so a request surely never reaches a service. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('runs: exactly-once trigger (sandbox)', function () {
+  this.timeout(20_000);
+  let s: Setup | undefined;
+  afterEach(() => {
+    s?.service.dispose();
+    s = undefined;
+  });
+  after(async () => {
+    await harness?.stop();
+    harness = undefined;
+  });
+
+  it('starts exactly one run per request when 100 responses are lost: no duplicate, none lost', async () => {
+    s = await setup(300);
+    s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'responseLost', count: 100 });
+    const before = runIdsInSandbox(s.h);
+    // Same flow and same inputs on two connections at once: the hard case for telling runs apart.
+    const inputs = JSON.stringify({ inputText: 'same', inputInteger: 7 });
+    const requests = Array.from({ length: 100 }, (_, i) =>
+      s!.service.trigger(
+        {
+          environment: s!.h.environment,
+          flowId: flows.echoText,
+          options: i % 2 === 0 ? makerAttended : financeUnattended,
+          inputs,
+        },
+        signal,
+      ),
+    );
+    const started = await Promise.all(requests);
+
+    assert.equal(s.h.sandbox.faults.list()[0]?.hits, 100, 'every response was lost');
+    assert.equal(posts(s.h), 100, 'no request was sent twice');
+    const created = [...runIdsInSandbox(s.h)].filter((id) => !before.has(id));
+    assert.equal(created.length, 100, 'the service holds exactly 100 new runs');
+    const returned = new Set(started.map((r) => r.runId));
+    assert.equal(returned.size, 100, 'no run was attributed twice');
+    assert.deepEqual([...returned].sort(), [...created].sort(), 'every created run was found');
+    assert.ok(started.every((r) => r.reconciled && r.attempts === 1));
+    // Each run was attributed to a request on its own connection and run mode.
+    const dev = s.h.dev;
+    for (const r of started) {
+      const row: Record<string, unknown> | undefined = dev.runs.get(r.runId)?.row;
+      assert.equal(
+        row?.connectionid,
+        r.options.connection.kind === 'connection' ? r.options.connection.name : undefined,
+      );
+      assert.equal(row?.runmode, r.options.runMode === 'attended' ? 1 : 2);
+    }
+    assert.equal(s.log.of('triggered').filter((e) => e.reconciled).length, 100);
+  });
+
+  it('sends again, once, when the lookups show the lost request created nothing', async () => {
+    s = await setup(300);
+    // Dropped before the service processed it: the client cannot tell this from a lost response.
+    s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'drop', count: 1 });
+    const before = runIdsInSandbox(s.h);
+    const run = await s.service.trigger(
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    assert.equal(run.attempts, 2);
+    assert.equal(run.reconciled, false);
+    assert.equal(posts(s.h), 2);
+    assert.equal(
+      lookups(s.h),
+      3,
+      'looked three times (the request might have been slow) before sending again',
+    );
+    assert.deepEqual(
+      [...runIdsInSandbox(s.h)].filter((id) => !before.has(id)),
+      [run.runId],
+    );
+  });
+
+  it('sends again without looking when the request surely never left (connection refused)', async () => {
+    const port = await closedPort();
+    let calls = 0;
+    s = await setup(300, (h) => {
+      const dead = h.backendWith({
+        http: { maxAttempts: 1 },
+        orgUrl: `http://127.0.0.1:${port}/org/contoso-dev`,
+      });
+      return delegate(h.backend, {
+        startRun: (f, r, sig) => (++calls === 1 ? dead : h.backend).startRun(f, r, sig),
+      });
+    });
+    const run = await s.service.trigger(
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    assert.equal(run.attempts, 2);
+    assert.equal(lookups(s.h), 0, 'nothing to reconcile');
+    assert.equal(posts(s.h), 2, 'one refused, one accepted');
+    assert.equal(s.h.requests[0]?.status, undefined, 'the first attempt got no response at all');
+  });
+
+  it('raises a rejection (4xx) at once, without sending again', async () => {
+    s = await setup(300);
+    const before = runIdsInSandbox(s.h);
+    const unknown: RunOptions = {
+      connection: { kind: 'connection', name: 'shared-uiflow-does-not-exist' },
+      runMode: 'attended',
+    };
+    await assert.rejects(
+      s.service.trigger({ environment: s.h.environment, flowId: flows.quickPing, options: unknown }, signal),
+      (e: unknown) => ApiError.is(e, 'badRequest') && e.status === 400,
+    );
+    assert.equal(posts(s.h), 1);
+    assert.equal(lookups(s.h), 0);
+    assert.equal(runIdsInSandbox(s.h).size, before.size);
+  });
+
+  it('refuses invalid options before sending anything', async () => {
+    s = await setup(300);
+    await assert.rejects(
+      s.service.trigger(
+        {
+          environment: s.h.environment,
+          flowId: flows.quickPing,
+          options: { ...makerAttended, timeoutSeconds: 90_000 },
+        },
+        signal,
+      ),
+      (e: unknown) => RunError.is(e, 'invalidOptions') && e.problems[0]?.field === 'timeoutSeconds',
+    );
+    assert.equal(s.h.requests.length, 0);
+  });
+
+  it('honours a 429 from the service: waits for Retry-After, says so, then starts the run once', async () => {
+    s = await setup(300);
+    s.h.sandbox.faults.add({
+      method: 'POST',
+      path: runAction,
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 30,
+      count: 1,
+    });
+    const run = await s.service.trigger(
+      {
+        environment: s.h.environment,
+        flowId: flows.quickPing,
+        flowName: 'Quick Ping',
+        options: makerAttended,
+        triggerId: 'my-trigger',
+      },
+      signal,
+    );
+    const [wait] = s.log.of('waitingForRateLimit');
+    assert.equal(wait?.reason, 'serviceThrottled');
+    assert.equal(wait?.triggerId, 'my-trigger');
+    assert.equal(wait?.flowName, 'Quick Ping');
+    assert.ok((wait?.until ?? 0) - (wait?.at ?? 0) >= 29_000);
+    const triggered = s.log.of('triggered', run.runId)[0];
+    assert.ok((triggered?.at ?? 0) >= (wait?.until ?? Infinity), 'sent again only after the wait');
+    assert.equal(run.attempts, 2);
+    assert.equal(posts(s.h), 2);
+  });
+
+  it('keeps each connection under 70 runs per minute: the 71st waits for the window, and the service never says 429', async () => {
+    s = await setup(60);
+    // Ten flows in parallel (triggers of one flow on one connection are serialized), one connection.
+    const published = [
+      flows.echoText,
+      flows.invoice,
+      flows.echoAllTypes,
+      flows.legacySchema,
+      flows.scrapePortal,
+      flows.longReport,
+      flows.nightlyBatch,
+      flows.quickPing,
+      flows.exportTable,
+      flows.credentials,
+    ];
+    const all = await Promise.all(
+      Array.from({ length: 71 }, (_, i) =>
+        s!.service.trigger(
+          {
+            environment: s!.h.environment,
+            flowId: published[i % published.length] as string,
+            options: financeUnattended,
+            triggerId: `t${i}`,
+          },
+          signal,
+        ),
+      ),
+    );
+    const statuses = s.h.requests.filter((r) => r.url.includes('RunDesktopFlow')).map((r) => r.status);
+    assert.equal(statuses.length, 71);
+    assert.ok(
+      statuses.every((st) => st === 200),
+      'no 429 from the service',
+    );
+    const waits = s.log.of('waitingForRateLimit');
+    assert.equal(waits.length, 1, 'exactly one request waited');
+    assert.equal(waits[0]?.reason, 'connectionLimit');
+    const times = s.log
+      .of('triggered')
+      .map((e) => e.at)
+      .sort((a, b) => a - b);
+    assert.ok((times[70] ?? 0) - (times[0] ?? 0) >= 60_000, 'the 71st went out a minute after the first');
+    assert.equal(new Set(all.map((r) => r.runId)).size, 71);
+  });
+
+  it('surfaces a licence check that is not valid coverage as a warning; the run still starts', async () => {
+    s = await setup(300);
+    s.h.dev.seed.licenseCheck = 'AttendedNoLicense';
+    const run = await s.service.trigger(
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    assert.deepEqual(
+      s.log.of('licenseWarning').map((e) => [e.runId, e.licenseCheck.code]),
+      [[run.runId, 'AttendedNoLicense']],
+    );
+    assert.equal(run.licenseCheck?.code, 'AttendedNoLicense');
+  });
+
+  it('neither resends nor pretends when the outcome cannot be confirmed', async () => {
+    s = await setup(300, undefined, { maxAttempts: 1 });
+    s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'responseLost', count: 1 });
+    s.h.sandbox.faults.add({ method: 'GET', path: sessions, kind: 'status', status: 503, count: 50 });
+    const before = runIdsInSandbox(s.h);
+    await assert.rejects(
+      s.service.trigger(
+        { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+        signal,
+      ),
+      (e: unknown) => RunError.is(e, 'outcomeUnknown') && ApiError.is(e.cause, 'server'),
+    );
+    assert.equal(posts(s.h), 1, 'never sent twice');
+    assert.equal([...runIdsInSandbox(s.h)].filter((id) => !before.has(id)).length, 1, 'the one run exists');
+  });
+
+  it('returns and watches a run whose request was sent, even if the caller cancels meanwhile', async () => {
+    s = await setup(300);
+    s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'delay', delayMs: 150, count: 1 });
+    const abort = new AbortController();
+    const pending = s.service.trigger(
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      abort.signal,
+    );
+    setTimeout(() => abort.abort(), 50);
+    const run = await pending;
+    assert.ok(
+      s.service.activeRuns().some((r) => r.runId === run.runId),
+      'the run is watched, not lost',
+    );
+  });
+
+  it('gives up waiting for the rate limit when cancelled, without sending', async () => {
+    s = await setup(1);
+    for (let i = 0; i < 70; i++) {
+      await s.service.trigger(
+        { environment: s.h.environment, flowId: flows.quickPing, options: financeUnattended },
+        signal,
+      );
+    }
+    const abort = new AbortController();
+    const waiting = s.service.trigger(
+      { environment: s.h.environment, flowId: flows.quickPing, options: financeUnattended },
+      abort.signal,
+    );
+    await s.log.until(() => s!.log.of('waitingForRateLimit').length === 1, 'the wait');
+    abort.abort();
+    await assert.rejects(waiting, CancellationError);
+    assert.equal(posts(s.h), 70);
+  });
+});
+
+/** A backend that forwards everything to `base` except the given overrides. */
+function delegate(base: RunsBackend, overrides: Partial<RunsBackend>): RunsBackend {
+  return {
+    startRun: overrides.startRun ?? ((...a) => base.startRun(...a)),
+    listRuns: (...a) => base.listRuns(...a),
+    listRunsPage: (...a) => base.listRunsPage(...a),
+    getRun: (...a) => base.getRun(...a),
+    getRunOutputs: (...a) => base.getRunOutputs(...a),
+    getRunInputs: (...a) => base.getRunInputs(...a),
+    getActionLog: (...a) => base.getActionLog(...a),
+    cancelRun: (...a) => base.cancelRun(...a),
+  };
+}
+
+void connections;
