@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { ApiError } from '../../../src/core/errors';
+import { RunError } from '../../../src/core/runs/runErrors';
+import type { RunsBackend } from '../../../src/core/runs/runsBackend';
+import { RunService } from '../../../src/core/runs/runService';
+import { seedIds } from '../../../src/sandbox/seed';
+import { EventLog } from './eventLog';
+import { connections, flows, makerAttended, startRunsHarness, type RunsHarness } from './runsHarness';
+
+const signal = new AbortController().signal;
+const sessions = '/org/contoso-dev/api/data/v9.2/flowsessions';
+
+describe('runs: cancel (sandbox)', function () {
+  this.timeout(20_000);
+  let h: RunsHarness | undefined;
+  let service: RunService | undefined;
+  let log: EventLog;
+
+  function setup(speed: number, backend?: RunsBackend): RunsHarness {
+    const harness = h as RunsHarness;
+    harness.reset(speed);
+    const chosen = backend ?? harness.backend;
+    service = new RunService({
+      backendFor: () => chosen,
+      clock: harness.clock,
+      poll: { minMs: 2_000, maxMs: 30_000 },
+    });
+    log = new EventLog(service);
+    return harness;
+  }
+
+  function cancelPosts(harness: RunsHarness): number {
+    return harness.requests.filter((r) => r.method === 'POST' && r.url.includes('CancelDesktopFlowRun'))
+      .length;
+  }
+
+  before(async () => {
+    h = await startRunsHarness();
+  });
+  afterEach(() => service?.dispose());
+  after(() => h?.stop());
+
+  it('cancels a running run, which then ends as cancelled', async () => {
+    const harness = setup(100);
+    const run = await service!.trigger(
+      { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
+      signal,
+    );
+    await log.until(
+      () => log.of('stateChanged', run.runId).some((e) => e.status === 'running'),
+      'the run to start',
+    );
+    const result = await service!.cancel(run, signal);
+    assert.equal(result.statusBefore, 'running');
+    const end = await log.finished(run.runId);
+    assert.equal(end.status, 'cancelled');
+    assert.equal(cancelPosts(harness), 1);
+  });
+
+  it('cancels a queued run', async () => {
+    const harness = setup(100);
+    const options = {
+      connection: { kind: 'connection', name: connections.offlineMachine },
+      runMode: 'unattended',
+    } as const;
+    const run = await service!.trigger(
+      { environment: harness.environment, flowId: flows.quickPing, options },
+      signal,
+    );
+    await log.until(() => log.of('stateChanged', run.runId).length === 1, 'the queued state');
+    const result = await service!.cancel(run, signal);
+    assert.equal(result.statusBefore, 'waiting');
+    assert.equal((await log.finished(run.runId)).status, 'cancelled');
+  });
+
+  it('says a finished run already ended, without sending a cancel', async () => {
+    const harness = setup(100);
+    const run = await service!.trigger(
+      { environment: harness.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    await log.finished(run.runId);
+    await assert.rejects(
+      service!.cancel(run, signal),
+      (e: unknown) => RunError.is(e, 'alreadyFinished') && e.status === 'succeeded' && e.runId === run.runId,
+    );
+    assert.equal(cancelPosts(harness), 0);
+  });
+
+  it("says a run already ended when it ends between the check and the cancel (the service's 4xx)", async () => {
+    const harness = setup(50);
+    const run = await service!.trigger(
+      {
+        environment: harness.environment,
+        flowId: flows.echoText,
+        options: makerAttended,
+        inputs: '{"inputText":"x"}',
+      },
+      signal,
+    );
+    await log.until(
+      () => log.of('stateChanged', run.runId).some((e) => e.status === 'running'),
+      'the run to start',
+    );
+    // The check is answered "running", then the answer is held back while the 20-second run ends.
+    harness.sandbox.faults.add({
+      method: 'GET',
+      path: `${sessions}(${run.runId})`,
+      kind: 'delay',
+      delayMs: 400,
+      count: 1,
+    });
+    await assert.rejects(
+      service!.cancel(run, signal),
+      (e: unknown) =>
+        RunError.is(e, 'alreadyFinished') && e.status === 'succeeded' && ApiError.is(e.cause, 'badRequest'),
+    );
+    assert.equal(cancelPosts(harness), 1);
+    assert.equal((await log.finished(run.runId)).status, 'succeeded');
+  });
+
+  it('needs Owner access: another maker gets a typed error, and nothing is cancelled', async () => {
+    const harness = setup(100);
+    const mine = await service!.trigger(
+      { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
+      signal,
+    );
+    const other = new RunService({
+      backendFor: () => harness.backendWith({ oid: seedIds.otherUser }),
+      clock: harness.clock,
+    });
+    try {
+      await assert.rejects(
+        other.cancel(mine, signal),
+        (e: unknown) =>
+          RunError.is(e, 'notOwner') && ApiError.is(e.cause, 'forbidden') && e.cause.code === '0x80040220',
+      );
+    } finally {
+      other.dispose();
+    }
+    assert.equal(cancelPosts(harness), 0);
+    assert.notEqual(harness.dev.runs.get(mine.runId)?.row.statuscode, 7);
+  });
+
+  it('reports a run that does not exist', async () => {
+    const harness = setup(100);
+    const missing = { ...harness.environment };
+    await assert.rejects(
+      service!.cancel(
+        { environment: missing, flowId: flows.quickPing, runId: '0f0f0f0f-0000-4000-8000-000000000000' },
+        signal,
+      ),
+      (e: unknown) => RunError.is(e, 'runNotFound'),
+    );
+  });
+});
