@@ -215,7 +215,7 @@ function machine(ctx: RequestContext, rt: SandboxRuntime, envName: string, machi
       m.sessions = (b.sessions as SeedSession[]).filter((s) => typeof s?.username === 'string');
     }
     m.version = env.nextVersion();
-    rt.engine.pump(env);
+    rt.engine.schedule(env);
   }
   return jsonReply(200, {
     id: m.seed.id,

@@ -49,6 +49,8 @@ function display(value: unknown): string {
 
 export class RunEngine {
   private seq = 0;
+  /** Pending dispatch timer per environment (queue changes within the delay share one dispatch). */
+  private readonly dispatchTimers = new Map<EnvironmentState, number>();
   private readonly changes = new Emitter<RunChange>();
   /** Subscribe to run status changes (tests, demos). */
   readonly onDidChangeRun = this.changes.event;
@@ -153,7 +155,7 @@ export class RunEngine {
       `[sandbox] run ${id} queued: ${spec.flow.name} via ${spec.connection.name} (${spec.runMode}, ${spec.priority})`,
     );
     this.emit(env, run);
-    this.pump(env);
+    this.schedule(env);
     return run;
   }
 
@@ -216,7 +218,19 @@ export class RunEngine {
     return true;
   }
 
-  /** Re-examines every queue of the environment (after a run ends or a machine changes). */
+  /** Schedules a dispatch of the environment's queues after `dispatchDelaySeconds` (coalesced). */
+  schedule(env: EnvironmentState): void {
+    if (this.dispatchTimers.has(env)) {
+      return;
+    }
+    const id = this.clock.setTimeout(() => {
+      this.dispatchTimers.delete(env);
+      this.pump(env);
+    }, this.settings.dispatchDelaySeconds * 1000);
+    this.dispatchTimers.set(env, id);
+  }
+
+  /** Re-examines every queue of the environment now (after a run ends or a machine changes). */
   pump(env: EnvironmentState): void {
     const queued = [...env.runs.values()]
       .filter((r) => r.row.statuscode === flowSessionStatus.Waiting)
@@ -473,7 +487,7 @@ export class RunEngine {
     if (run.callbackUrl !== undefined) {
       void this.callback(run);
     }
-    this.pump(env);
+    this.schedule(env);
   }
 
   private touch(env: EnvironmentState, run: Run): void {

@@ -27,6 +27,11 @@ export interface SandboxSettings {
   concurrentRequestLimit: number;
   /** Queued runs fail with NoCandidateMachine after this many sandbox seconds. Default 6 h. */
   queueTimeoutSeconds: number;
+  /**
+   * Sandbox seconds between a queue change (run queued, machine freed or changed) and the dispatch that
+   * assigns machines, so a new run is observably Waiting (3) first, as in the real queue. Default 1.
+   */
+  dispatchDelaySeconds: number;
 }
 
 export const defaultSettings: SandboxSettings = {
@@ -37,6 +42,7 @@ export const defaultSettings: SandboxSettings = {
   requestBudget: { limit: 6000, windowSeconds: 300 },
   concurrentRequestLimit: 52,
   queueTimeoutSeconds: 6 * 3600,
+  dispatchDelaySeconds: 1,
 };
 
 export interface SandboxRuntime {

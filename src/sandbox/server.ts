@@ -50,6 +50,11 @@ export interface SandboxOptions {
   settings?: Partial<SandboxSettings>;
   /** Start the HTTPS identity endpoint (default true). Without it `identityUrl` is `<base>/identity`. */
   identity?: boolean;
+  /**
+   * Device codes are approved by themselves after this many real milliseconds, as if the user had entered
+   * the code (default 1500; `null` waits for an explicit approval through the identity endpoint).
+   */
+  deviceCodeAutoApproveAfterMs?: number | null;
   /** Sandbox time at start, epoch ms (default: now). */
   clockStart?: number;
   /** Seed of the probabilistic fault source (default 1). */
@@ -302,6 +307,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         users: data.users,
         logger,
         accessTokenLifetimeSeconds: issuer.lifetimeSeconds,
+        ...(options.deviceCodeAutoApproveAfterMs === null
+          ? {}
+          : { deviceCodeAutoApproveAfterMs: options.deviceCodeAutoApproveAfterMs ?? 1500 }),
       });
       rt.identityUrl = identity.url;
       ca = identity.ca;
