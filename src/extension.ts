@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
 import { AccountService } from './vscode/accounts/accountService';
+import { stopEmbeddedSandbox } from './vscode/accounts/sandboxLocator';
+import { SignInController } from './vscode/accounts/signInController';
+import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
 import { getContext } from './vscode/contextKeys';
 import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
+import { registerInputFeatures } from './vscode/inputs/inputFeatures';
+import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
 import { ExplorerView } from './vscode/tree/explorerView';
 
@@ -13,6 +18,11 @@ export interface ExtensionApi {
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
+  /** Input files: validation, prepareForRun, the index, secrets (tests read `inputFileActive`). */
+  readonly inputFiles: InputFileService;
+  readonly signIn: SignInController;
+  /** Resolves once accounts from earlier sessions are restored. */
+  readonly restored: Promise<void>;
 }
 
 /** Composition root: builds every service, registers every disposable, and returns the test API. */
@@ -21,14 +31,25 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const accounts = new AccountService(log);
   const explorer = new ExplorerView(accounts, log);
   const environmentStatus = new EnvironmentStatusBar(accounts);
+  // After the explorer: it adds "Input files" under each flow through explorer.flowChildren.
+  const inputs = registerInputFeatures({ context, log, accounts, explorer, environmentStatus });
+  const signIn = new SignInController(context, accounts, log);
 
   context.subscriptions.push(
     log,
     { dispose: () => void accounts.dispose() },
     explorer,
     environmentStatus,
+    signIn,
+    { dispose: () => void stopEmbeddedSandbox() },
+    ...registerAuthCommands(log, signIn),
     ...registerExplorerCommands({ log, accounts, explorer, environmentStatus }),
+    ...inputs.disposables,
   );
+  // Not awaited: activation never waits on the network. Failures are logged; the tree shows what is there.
+  const restored = signIn.restore(AbortSignal.timeout(60_000)).catch((e: unknown) => {
+    log.error(`[auth] restoring accounts failed: ${e instanceof Error ? e.message : String(e)}`);
+  });
   log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
 
   return {
@@ -37,6 +58,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accounts,
     explorer,
     environmentStatus,
+    inputFiles: inputs.inputFiles,
+    signIn,
+    restored,
   };
 }
 

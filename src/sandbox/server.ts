@@ -51,7 +51,7 @@ export interface SandboxOptions {
   /** Start the HTTPS identity endpoint (default true). Without it `identityUrl` is `<base>/identity`. */
   identity?: boolean;
   /**
-   * Device codes are approved by themselves after this many real milliseconds, as if the user had entered
+   * Device codes are approved by themselves after this many sandbox milliseconds, as if the user had entered
    * the code (default 1500; `null` waits for an explicit approval through the identity endpoint).
    */
   deviceCodeAutoApproveAfterMs?: number | null;

@@ -1,0 +1,70 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+import { startSandbox } from '../../src/sandbox/server';
+import { commandIds } from '../../src/vscode/commandIds';
+import { AccountNode } from '../../src/vscode/tree/accountNode';
+import { EnvironmentNode } from '../../src/vscode/tree/environmentNode';
+import { activateExtension, note, waitFor, workbenchProbe } from './helpers';
+
+describe('Sign-in against the sandbox identity endpoint', function () {
+  this.timeout(120_000);
+  let api: ExtensionApi;
+
+  before(async () => {
+    api = await activateExtension();
+    await api.restored;
+  });
+
+  it('signs in with a device code, fills the tree, and signing out brings the welcome back', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    try {
+      const id = await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url });
+      assert.ok(id, 'signed in');
+      await waitFor(() => api.isSignedIn(), 'signed-in context key');
+      const roots = await api.explorer.provider.getChildren();
+      assert.ok(roots.length === 3 && roots.every((r) => r instanceof EnvironmentNode), 'one account: environments are the roots');
+      const account = api.accounts.get(id);
+      assert.equal(account?.kind, 'sandbox');
+      note(`signed in as ${account?.label ?? '?'} (${account?.description ?? '?'})`);
+
+      await vscode.commands.executeCommand(commandIds.signOut, id);
+      await waitFor(() => !api.isSignedIn(), 'signed-out context key');
+      assert.deepEqual(await api.explorer.provider.getChildren(), [], 'the tree is empty after sign-out');
+      const probe = workbenchProbe();
+      if (probe) {
+        await vscode.commands.executeCommand('desktopFlows.explorer.focus');
+        assert.ok(await probe.waitForText('Sign in with your work account', { selector: '.part.sidebar', timeoutMs: 15_000 }), 'welcome content is back');
+      }
+    } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it('keeps two accounts side by side, each with its own environments', async () => {
+    const first = await startSandbox({ port: 0 });
+    const second = await startSandbox({ port: 0 });
+    const ids: string[] = [];
+    try {
+      ids.push((await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: first.url })) ?? '');
+      ids.push((await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: second.url })) ?? '');
+      assert.notEqual(ids[0], ids[1], 'two distinct accounts');
+      const roots = await api.explorer.provider.getChildren();
+      assert.equal(roots.length, 2);
+      assert.ok(roots.every((r) => r instanceof AccountNode), 'several accounts: accounts are the roots');
+      for (const root of roots) {
+        const envs = await api.explorer.provider.getChildren(root);
+        assert.equal(envs.length, 3, `environments of ${(root as AccountNode).account.label}`);
+      }
+      await vscode.commands.executeCommand(commandIds.signOut, ids[0]);
+      const after = await api.explorer.provider.getChildren();
+      assert.ok(after.length === 3 && after.every((r) => r instanceof EnvironmentNode), 'back to one account');
+    } finally {
+      for (const id of ids.filter(Boolean)) {
+        await vscode.commands.executeCommand(commandIds.signOut, id);
+      }
+      await first.stop();
+      await second.stop();
+    }
+  });
+});
