@@ -54,7 +54,7 @@ describe('Sign-in against the sandbox identity endpoint', function () {
       assert.ok(roots.every((r) => r instanceof AccountNode), 'several accounts: accounts are the roots');
       for (const root of roots) {
         const envs = await api.explorer.provider.getChildren(root);
-        assert.equal(envs.length, 3, `environments of ${(root as AccountNode).account.label}`);
+        assert.equal(envs.length, 3, `environments of ${(root).account.label}`);
       }
       await vscode.commands.executeCommand(commandIds.signOut, ids[0]);
       const after = await api.explorer.provider.getChildren();
