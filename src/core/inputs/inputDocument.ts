@@ -1,13 +1,17 @@
 /**
- * One pass of jsonc-parser over an input file: builds the JavaScript value, remembers where each
- * top-level input sits, and reports what only the text shows (syntax, comments, trailing commas,
+ * One pass of jsonc-parser's scanner over an input file: builds the JavaScript value, remembers where
+ * each top-level input sits, and reports what only the text shows (syntax, comments, trailing commas,
  * duplicate keys, numbers that cannot be held exactly, nesting depth). Nothing else re-reads the text,
  * except to place a problem that the schema check finds below the top level.
+ *
+ * The grammar loop is our own, over `createScanner`, rather than jsonc-parser's `visit`: it is
+ * iterative (a file nested 100,000 levels deep cannot overflow the stack), allocates nothing per token
+ * beyond the values themselves, and stops at the first syntax error (later ones are mostly echoes).
  *
  * Comments and trailing commas are accepted with a warning: the `inputs` string sent to the service is
  * always re-serialised with `JSON.stringify`, so they never reach it.
  */
-import { visit, type ParseErrorCode } from 'jsonc-parser';
+import { createScanner } from 'jsonc-parser';
 import type { JsonPath, ProblemDraft } from './inputProblem';
 import { setOwn } from './variableValues';
 
@@ -42,6 +46,109 @@ export interface InputDocument {
  */
 export const defaultMaxDepth = 64;
 
+// jsonc-parser's SyntaxKind and ScanError are `const enum`s, which isolatedModules cannot read from a
+// declaration file: the values are mirrored here.
+const enum Token {
+  OpenBrace = 1,
+  CloseBrace = 2,
+  OpenBracket = 3,
+  CloseBracket = 4,
+  Comma = 5,
+  Colon = 6,
+  Null = 7,
+  True = 8,
+  False = 9,
+  String = 10,
+  Number = 11,
+  LineComment = 12,
+  BlockComment = 13,
+  LineBreak = 14,
+  Whitespace = 15,
+  Unknown = 16,
+  EOF = 17,
+}
+
+const enum ScanError {
+  None = 0,
+  UnexpectedEndOfComment = 1,
+  UnexpectedEndOfString = 2,
+  UnexpectedEndOfNumber = 3,
+  InvalidUnicode = 4,
+  InvalidEscapeCharacter = 5,
+  InvalidCharacter = 6,
+}
+
+type SyntaxError =
+  | 'invalidSymbol'
+  | 'invalidNumber'
+  | 'propertyNameExpected'
+  | 'valueExpected'
+  | 'colonExpected'
+  | 'commaExpected'
+  | 'closeBraceExpected'
+  | 'closeBracketExpected'
+  | 'endOfFileExpected'
+  | 'unterminatedComment'
+  | 'unterminatedString'
+  | 'unterminatedNumber'
+  | 'invalidUnicode'
+  | 'invalidEscape'
+  | 'controlCharacter';
+
+const syntaxText: Record<SyntaxError, { message: string; fix: string }> = {
+  invalidSymbol: {
+    message: 'Unexpected character.',
+    fix: 'Remove it. JSON strings and property names use double quotes.',
+  },
+  invalidNumber: {
+    message: 'Invalid number.',
+    fix: 'Write the number in JSON form, e.g. 42, -1.5 or 2e3 (no leading zeros, no hex).',
+  },
+  propertyNameExpected: {
+    message: 'Expected a property name.',
+    fix: 'Write the input name in double quotes, e.g. "Amount": 42.',
+  },
+  valueExpected: {
+    message: 'Expected a value.',
+    fix: 'Add a value: text in double quotes, a number, true, false, an object {…} or a list […].',
+  },
+  colonExpected: {
+    message: 'Expected a colon after the property name.',
+    fix: 'Separate the name from its value with a colon, e.g. "Amount": 42.',
+  },
+  commaExpected: { message: 'Expected a comma.', fix: 'Separate properties and list items with commas.' },
+  closeBraceExpected: { message: 'Expected "}".', fix: 'Close the object with "}".' },
+  closeBracketExpected: { message: 'Expected "]".', fix: 'Close the list with "]".' },
+  endOfFileExpected: {
+    message: 'Unexpected text after the end of the JSON value.',
+    fix: 'Remove it, or move it inside the object.',
+  },
+  unterminatedComment: { message: 'Unterminated comment.', fix: 'Close the comment with "*/".' },
+  unterminatedString: {
+    message: 'Unterminated text: the closing double quote is missing.',
+    fix: 'Close the text with a double quote; write line breaks inside text as \\n.',
+  },
+  unterminatedNumber: { message: 'Unterminated number.', fix: 'Complete the number, e.g. 1.5 or 2e3.' },
+  invalidUnicode: { message: 'Invalid \\u escape.', fix: 'Write \\u followed by four hexadecimal digits.' },
+  invalidEscape: {
+    message: 'Invalid escape sequence in text.',
+    fix: 'Use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX; write a backslash as \\\\ (e.g. "C:\\\\Temp").',
+  },
+  controlCharacter: {
+    message: 'Control character in text.',
+    fix: 'Write tabs and line breaks inside text as \\t and \\n.',
+  },
+};
+
+const scanErrors: Partial<Record<ScanError, SyntaxError>> = {
+  [ScanError.UnexpectedEndOfComment]: 'unterminatedComment',
+  [ScanError.UnexpectedEndOfString]: 'unterminatedString',
+  [ScanError.UnexpectedEndOfNumber]: 'unterminatedNumber',
+  [ScanError.InvalidUnicode]: 'invalidUnicode',
+  [ScanError.InvalidEscapeCharacter]: 'invalidEscape',
+  [ScanError.InvalidCharacter]: 'controlCharacter',
+};
+
 interface Frame {
   readonly container: Record<string, unknown> | unknown[];
   readonly isArray: boolean;
@@ -52,54 +159,8 @@ interface Frame {
   key: string;
 }
 
-/** Thrown out of the visitor to stop at too-deep nesting before jsonc-parser's recursion gets deep. */
+/** Raised inside the parser to stop at the first blocking problem; never escapes it. */
 class StopParsing extends Error {}
-
-const syntaxText: Record<ParseErrorCode, { message: string; fix: string }> = {
-  1: {
-    message: 'Unexpected character.',
-    fix: 'Remove it. JSON strings and property names use double quotes.',
-  },
-  2: {
-    message: 'Invalid number.',
-    fix: 'Write the number in JSON form, e.g. 42, -1.5 or 2e3 (no leading zeros, no hex).',
-  },
-  3: {
-    message: 'Expected a property name.',
-    fix: 'Write the input name in double quotes, e.g. "Amount": 42.',
-  },
-  4: {
-    message: 'Expected a value.',
-    fix: 'Add a value: text in double quotes, a number, true, false, an object {…} or a list […].',
-  },
-  5: {
-    message: 'Expected a colon after the property name.',
-    fix: 'Separate the name from its value with a colon, e.g. "Amount": 42.',
-  },
-  6: { message: 'Expected a comma.', fix: 'Separate properties and list items with commas.' },
-  7: { message: 'Expected "}".', fix: 'Close the object with "}".' },
-  8: { message: 'Expected "]".', fix: 'Close the list with "]".' },
-  9: {
-    message: 'Unexpected text after the end of the JSON value.',
-    fix: 'Remove it, or move it inside the object.',
-  },
-  10: { message: 'Invalid comment.', fix: 'Remove the comment.' },
-  11: { message: 'Unterminated comment.', fix: 'Close the comment with "*/".' },
-  12: {
-    message: 'Unterminated text: the closing double quote is missing.',
-    fix: 'Close the text with a double quote; write line breaks inside text as \\n.',
-  },
-  13: { message: 'Unterminated number.', fix: 'Complete the number, e.g. 1.5 or 2e3.' },
-  14: { message: 'Invalid \\u escape.', fix: 'Write \\u followed by four hexadecimal digits.' },
-  15: {
-    message: 'Invalid escape sequence in text.',
-    fix: 'Use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX; write a backslash as \\\\ (e.g. "C:\\\\Temp").',
-  },
-  16: {
-    message: 'Control character in text.',
-    fix: 'Write tabs and line breaks inside text as \\t and \\n.',
-  },
-};
 
 function significantDigits(numberText: string): string {
   const mantissa = numberText.replace(/^-/, '').split(/[eE]/)[0] ?? '';
@@ -114,18 +175,18 @@ function shortened(text: string): string {
 export function parseInputDocument(text: string, maxDepth: number = defaultMaxDepth): InputDocument {
   // A byte-order mark is not JSON; blanking it keeps every offset valid.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+  const scanner = createScanner(source, false);
   const problems: ProblemDraft[] = [];
   const properties = new Map<string, PropertySpans>();
   const frames: Frame[] = [];
   let rootValue: unknown;
   let root: InputDocument['root'];
   let broken = false;
-  let lastComma = -1;
   let topKey: TextSpan | undefined;
 
-  const pathOfFrames = (count: number): (string | number)[] => {
+  const pathOfFrames = (): (string | number)[] => {
     const path: (string | number)[] = [];
-    for (let i = 1; i < count; i++) {
+    for (let i = 1; i < frames.length; i++) {
       const segment = frames[i]?.segment;
       if (segment !== undefined) {
         path.push(segment);
@@ -133,18 +194,80 @@ export function parseInputDocument(text: string, maxDepth: number = defaultMaxDe
     }
     return path;
   };
-  /** Path of the value about to be added to the innermost container. */
-  const childPath = (): JsonPath => {
-    const path = pathOfFrames(frames.length);
-    const top = frames[frames.length - 1];
-    if (top !== undefined) {
-      path.push(top.isArray ? (top.container as unknown[]).length : top.key);
-    }
-    return path;
-  };
+  /** Key or index the next value of the innermost container gets. */
   const nextSegment = (): string | number | undefined => {
     const top = frames[frames.length - 1];
     return top === undefined ? undefined : top.isArray ? (top.container as unknown[]).length : top.key;
+  };
+  const childPath = (): JsonPath => {
+    const path = pathOfFrames();
+    const segment = nextSegment();
+    if (segment !== undefined) {
+      path.push(segment);
+    }
+    return path;
+  };
+
+  const fail = (error: SyntaxError, offset: number, length: number): never => {
+    const empty = source.trim() === '';
+    problems.push({
+      code: 'syntax',
+      severity: 'error',
+      message: empty ? 'The file is empty.' : syntaxText[error].message,
+      fix: empty
+        ? 'Write a JSON object of input values, e.g. { "Amount": 42 }, or just {}.'
+        : syntaxText[error].fix,
+      path: childPath(),
+      offset,
+      length,
+    });
+    broken = true;
+    throw new StopParsing();
+  };
+  const failAtToken = (error: SyntaxError): never =>
+    fail(error, scanner.getTokenOffset(), scanner.getTokenLength());
+
+  /** The next token that is not whitespace; comments become warnings. */
+  const next = (): Token => {
+    for (;;) {
+      const token = scanner.scan() as number as Token;
+      const scanError = scanner.getTokenError() as number as ScanError;
+      if (scanError !== ScanError.None) {
+        failAtToken(scanErrors[scanError] ?? 'invalidSymbol');
+      }
+      switch (token) {
+        case Token.Whitespace:
+        case Token.LineBreak:
+          continue;
+        case Token.LineComment:
+        case Token.BlockComment:
+          problems.push({
+            code: 'comment',
+            severity: 'warning',
+            message: 'Comments are not JSON.',
+            fix: 'Remove the comment if a strict JSON tool reads this file (it is not sent to the service).',
+            path: pathOfFrames(),
+            offset: scanner.getTokenOffset(),
+            length: scanner.getTokenLength(),
+          });
+          continue;
+        case Token.Unknown:
+          return failAtToken('invalidSymbol');
+        case Token.OpenBrace:
+        case Token.CloseBrace:
+        case Token.OpenBracket:
+        case Token.CloseBracket:
+        case Token.Comma:
+        case Token.Colon:
+        case Token.Null:
+        case Token.True:
+        case Token.False:
+        case Token.String:
+        case Token.Number:
+        case Token.EOF:
+          return token;
+      }
+    }
   };
 
   const add = (value: unknown): void => {
@@ -165,8 +288,8 @@ export function parseInputDocument(text: string, maxDepth: number = defaultMaxDe
     }
   };
 
-  const open = (container: Record<string, unknown> | unknown[], offset: number): void => {
-    lastComma = -1;
+  const open = (container: Record<string, unknown> | unknown[]): void => {
+    const offset = scanner.getTokenOffset();
     if (frames.length + 1 > maxDepth) {
       problems.push({
         code: 'tooDeep',
@@ -185,25 +308,12 @@ export function parseInputDocument(text: string, maxDepth: number = defaultMaxDe
     frames.push({ container, isArray: Array.isArray(container), begin: offset, segment, key: '' });
   };
 
-  const close = (offset: number): void => {
-    const frame = frames[frames.length - 1];
+  const close = (): void => {
+    const frame = frames.pop();
     if (frame === undefined) {
       return;
     }
-    if (lastComma >= 0) {
-      problems.push({
-        code: 'trailingComma',
-        severity: 'warning',
-        message: `Trailing comma before "${frame.isArray ? ']' : '}'}".`,
-        fix: 'Remove the comma: strict JSON tools reject it (it is not sent to the service).',
-        path: pathOfFrames(frames.length),
-        offset: lastComma,
-        length: 1,
-      });
-      lastComma = -1;
-    }
-    frames.pop();
-    const span = { offset: frame.begin, length: offset + 1 - frame.begin };
+    const span = { offset: frame.begin, length: scanner.getTokenOffset() + 1 - frame.begin };
     if (frames.length === 0) {
       root = { ...span, kind: frame.isArray ? 'array' : 'object' };
     } else {
@@ -211,96 +321,67 @@ export function parseInputDocument(text: string, maxDepth: number = defaultMaxDe
     }
   };
 
-  try {
-    visit(
-      source,
-      {
-        onObjectBegin: (offset) => open({}, offset),
-        onArrayBegin: (offset) => open([], offset),
-        onObjectEnd: (offset) => close(offset),
-        onArrayEnd: (offset) => close(offset),
-        onObjectProperty: (key, offset, length) => {
-          lastComma = -1;
-          const top = frames[frames.length - 1];
-          if (top === undefined) {
-            return;
-          }
-          if (Object.prototype.hasOwnProperty.call(top.container, key)) {
-            problems.push({
-              code: 'duplicateKey',
-              severity: 'error',
-              message: `"${key}" appears more than once in the same object.`,
-              fix: 'Keep one of them: which value would be used is ambiguous.',
-              path: [...pathOfFrames(frames.length), key],
-              offset,
-              length,
-            });
-          }
-          top.key = key;
-          if (frames.length === 1) {
-            topKey = { offset, length };
-          }
-        },
-        onLiteralValue: (value: unknown, offset, length) => {
-          lastComma = -1;
-          if (typeof value === 'number' && (length > 15 || !Number.isFinite(value))) {
-            checkNumber(value, offset, length);
-          }
-          if (frames.length === 0) {
-            root = { offset, length, kind: 'literal' };
-          } else {
-            recordTopLevel({ offset, length });
-          }
-          add(value);
-        },
-        onSeparator: (character, offset) => {
-          if (character === ',') {
-            lastComma = offset;
-          }
-        },
-        onComment: (offset, length) => {
-          problems.push({
-            code: 'comment',
-            severity: 'warning',
-            message: 'Comments are not JSON.',
-            fix: 'Remove the comment if a strict JSON tool reads this file (it is not sent to the service).',
-            path: pathOfFrames(frames.length),
-            offset,
-            length,
-          });
-        },
-        onError: (error, offset, length) => {
-          if (broken) {
-            return;
-          }
-          broken = true;
-          const empty = source.trim() === '';
-          const t = syntaxText[error];
-          problems.push({
-            code: 'syntax',
-            severity: 'error',
-            message: empty ? 'The file is empty.' : t.message,
-            fix: empty ? 'Write a JSON object of input values, e.g. { "Amount": 42 }, or just {}.' : t.fix,
-            path: childPath(),
-            offset,
-            length,
-          });
-        },
-      },
-      { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false },
-    );
-  } catch (e) {
-    if (!(e instanceof StopParsing)) {
-      throw e;
-    }
-  }
+  const trailingComma = (offset: number): void => {
+    const top = frames[frames.length - 1];
+    problems.push({
+      code: 'trailingComma',
+      severity: 'warning',
+      message: `Trailing comma before "${top?.isArray === true ? ']' : '}'}".`,
+      fix: 'Remove the comma: strict JSON tools reject it (it is not sent to the service).',
+      path: pathOfFrames(),
+      offset,
+      length: 1,
+    });
+  };
 
-  function checkNumber(value: number, offset: number, length: number): void {
-    const written = source.slice(offset, offset + length);
-    const sent = JSON.stringify(value);
+  /** At a property name: record it, then consume it and the colon. Returns the token after the colon. */
+  const property = (token: Token): Token => {
+    if (token !== Token.String) {
+      failAtToken(token === Token.EOF ? 'closeBraceExpected' : 'propertyNameExpected');
+    }
+    const key = scanner.getTokenValue();
+    const offset = scanner.getTokenOffset();
+    const length = scanner.getTokenLength();
+    const top = frames[frames.length - 1];
+    if (top !== undefined) {
+      if (Object.prototype.hasOwnProperty.call(top.container, key)) {
+        problems.push({
+          code: 'duplicateKey',
+          severity: 'error',
+          message: `"${key}" appears more than once in the same object.`,
+          fix: 'Keep one of them: which value would be used is ambiguous.',
+          path: [...pathOfFrames(), key],
+          offset,
+          length,
+        });
+      }
+      top.key = key;
+    }
+    if (frames.length === 1) {
+      topKey = { offset, length };
+    }
+    if (next() !== Token.Colon) {
+      failAtToken('colonExpected');
+    }
+    return next();
+  };
+
+  const literal = (value: unknown): void => {
+    const offset = scanner.getTokenOffset();
+    const length = scanner.getTokenLength();
+    if (frames.length === 0) {
+      root = { offset, length, kind: 'literal' };
+    } else {
+      recordTopLevel({ offset, length });
+    }
+    add(value);
+  };
+
+  const checkNumber = (value: number, written: string, offset: number, length: number): void => {
     if (Number.isFinite(value) && significantDigits(written) === significantDigits(String(value))) {
       return;
     }
+    const sent = JSON.stringify(value);
     const huge =
       !Number.isFinite(value) || (Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER);
     problems.push(
@@ -324,7 +405,120 @@ export function parseInputDocument(text: string, maxDepth: number = defaultMaxDe
             length,
           },
     );
-  }
+  };
 
+  const parse = (): void => {
+    let token = next();
+    for (;;) {
+      // Here `token` starts a value.
+      switch (token) {
+        case Token.OpenBrace:
+          open({});
+          token = next();
+          if (token === Token.CloseBrace) {
+            close();
+            token = next();
+            break;
+          }
+          token = property(token);
+          continue;
+        case Token.OpenBracket:
+          open([]);
+          token = next();
+          if (token === Token.CloseBracket) {
+            close();
+            token = next();
+            break;
+          }
+          continue;
+        case Token.String:
+          literal(scanner.getTokenValue());
+          token = next();
+          break;
+        case Token.Number: {
+          const written = scanner.getTokenValue();
+          const value = Number(written);
+          if (Number.isNaN(value)) {
+            failAtToken('invalidNumber');
+          }
+          const length = scanner.getTokenLength();
+          if (length > 15 || !Number.isFinite(value)) {
+            checkNumber(value, written, scanner.getTokenOffset(), length);
+          }
+          literal(value);
+          token = next();
+          break;
+        }
+        case Token.True:
+          literal(true);
+          token = next();
+          break;
+        case Token.False:
+          literal(false);
+          token = next();
+          break;
+        case Token.Null:
+          literal(null);
+          token = next();
+          break;
+        case Token.CloseBrace:
+        case Token.CloseBracket:
+        case Token.Comma:
+        case Token.Colon:
+        case Token.EOF:
+        case Token.LineComment:
+        case Token.BlockComment:
+        case Token.LineBreak:
+        case Token.Whitespace:
+        case Token.Unknown:
+          return failAtToken('valueExpected');
+      }
+      // Here a value has ended: close containers, or move to the next entry.
+      for (;;) {
+        const top = frames[frames.length - 1];
+        if (top === undefined) {
+          if (token !== Token.EOF) {
+            failAtToken('endOfFileExpected');
+          }
+          return;
+        }
+        const closer = top.isArray ? Token.CloseBracket : Token.CloseBrace;
+        if (token === closer) {
+          close();
+          token = next();
+          continue;
+        }
+        if (token !== Token.Comma) {
+          failAtToken(
+            token === Token.EOF
+              ? top.isArray
+                ? 'closeBracketExpected'
+                : 'closeBraceExpected'
+              : 'commaExpected',
+          );
+        }
+        const comma = scanner.getTokenOffset();
+        token = next();
+        if (token === closer) {
+          trailingComma(comma);
+          close();
+          token = next();
+          continue;
+        }
+        if (!top.isArray) {
+          token = property(token);
+        }
+        break;
+      }
+    }
+  };
+
+  try {
+    parse();
+  } catch (e) {
+    if (!(e instanceof StopParsing)) {
+      throw e;
+    }
+  }
   return { value: rootValue, root, properties, problems, broken };
 }

@@ -15,6 +15,7 @@ import { isPlaceholder } from './inputPlaceholders';
 import { closestName } from './nameSimilarity';
 import { formatSchemaUri, hasSchemaUriScheme, parseSchemaUri, type SchemaUriTarget } from './schemaUri';
 import { checkAgainstSchema } from './schemaValidatorCache';
+import { joinEntries, serializeEntries, type SerializedEntries } from './serializedInputs';
 import { looksLikeReference, parseReference, type SecretReference } from './secretReference';
 import { describeValue, exampleOf } from './variableValues';
 
@@ -48,6 +49,8 @@ export interface InputFileAnalysis {
   readonly values: Record<string, unknown> | undefined;
   readonly schemaUri: SchemaUriTarget | undefined;
   readonly references: readonly FoundReference[];
+  /** Each value of `values`, serialised (references unresolved). */
+  readonly entries: SerializedEntries | undefined;
   /** UTF-8 size of `JSON.stringify(values)` (references unresolved). */
   readonly bytes: number | undefined;
 }
@@ -471,8 +474,8 @@ class Checker {
     );
   }
 
-  checkSize(values: Record<string, unknown>, bytes: number): void {
-    const problem = tooLargeProblem(this.document, values, bytes, this.options.limitBytes);
+  checkSize(entries: SerializedEntries, bytes: number): void {
+    const problem = tooLargeProblem(this.document, entries, bytes, this.options.limitBytes);
     if (problem !== undefined) {
       this.problems.push(problem);
     }
@@ -480,12 +483,12 @@ class Checker {
 }
 
 /**
- * The `tooLarge` problem when `bytes` (the UTF-8 size of the serialized `values`) exceeds the limit;
- * it points at the largest input, the one most worth shrinking.
+ * The `tooLarge` problem when `bytes` (the UTF-8 size of the joined `entries`) exceeds the limit; it
+ * points at the largest input, the one most worth shrinking.
  */
 export function tooLargeProblem(
   document: InputDocument,
-  values: Readonly<Record<string, unknown>>,
+  entries: SerializedEntries,
   bytes: number,
   limitBytes: number,
 ): ProblemDraft | undefined {
@@ -493,8 +496,8 @@ export function tooLargeProblem(
     return undefined;
   }
   let largest: { name: string; bytes: number } | undefined;
-  for (const [name, value] of Object.entries(values)) {
-    const size = utf8Bytes(JSON.stringify(value) ?? '');
+  for (const [name, json] of entries) {
+    const size = utf8Bytes(json);
     if (largest === undefined || size > largest.bytes) {
       largest = { name, bytes: size };
     }
@@ -543,6 +546,7 @@ export function analyzeInputFile(
     values: undefined,
     schemaUri: undefined,
     references: [],
+    entries: undefined,
     bytes: undefined,
   };
   if (document.broken) {
@@ -571,7 +575,8 @@ export function analyzeInputFile(
   }
   const references = checker.checkValues(values);
   checker.checkSchema(values);
-  const bytes = utf8Bytes(JSON.stringify(values));
-  checker.checkSize(values, bytes);
-  return { document, problems: checker.problems, values, schemaUri, references, bytes };
+  const entries = serializeEntries(values);
+  const bytes = utf8Bytes(joinEntries(entries));
+  checker.checkSize(entries, bytes);
+  return { document, problems: checker.problems, values, schemaUri, references, entries, bytes };
 }

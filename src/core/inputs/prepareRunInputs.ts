@@ -19,10 +19,11 @@ import {
   type ValidateInputOptions,
 } from './inputFileAnalysis';
 import type { InputProblem, ProblemDraft } from './inputProblem';
-import { maskInputs, registerSensitiveValue } from './maskInputs';
+import { maskedValue, registerSensitiveValue } from './maskInputs';
+import { joinEntries } from './serializedInputs';
 import { parseReference, type SecretResolver } from './secretReference';
 import { locateProblems } from './textPositions';
-import { coerceToKind, exampleOf, setOwn } from './variableValues';
+import { coerceToKind, exampleOf } from './variableValues';
 
 /** Options of `prepareRunInputs`. */
 export interface PrepareRunInputsOptions extends ValidateInputOptions {
@@ -51,6 +52,17 @@ export type PreparedRunInputs =
       /** Errors and warnings, in document order. */
       readonly problems: readonly InputProblem[];
     };
+
+/** The inputs with every sensitive value (never a reference: all are resolved by now) masked. */
+function maskedText(entries: ReadonlyMap<string, string>, schema: DesktopFlowSchema): string {
+  const masked = new Map(entries);
+  for (const variable of schema.variables) {
+    if (variable.sensitive && masked.has(variable.name)) {
+      masked.set(variable.name, JSON.stringify(maskedValue));
+    }
+  }
+  return joinEntries(masked);
+}
 
 function isError(p: ProblemDraft): boolean {
   return p.severity === 'error';
@@ -116,9 +128,9 @@ export async function prepareRunInputs(
   throwIfAborted(signal);
   const analysis = analyzeInputFile(text, schema, options);
   const drafts = analysis.problems;
-  const values = analysis.values;
+  const { values, entries: fileEntries } = analysis;
   const fail = (): PreparedRunInputs => ({ ok: false, problems: locateProblems(text, drafts) });
-  if (values === undefined || drafts.some(isError)) {
+  if (values === undefined || fileEntries === undefined || drafts.some(isError)) {
     return fail();
   }
 
@@ -141,7 +153,7 @@ export async function prepareRunInputs(
     }
   }
 
-  const final: Record<string, unknown> = { ...values };
+  const entries = new Map(fileEntries);
   for (const found of analysis.references) {
     const resolution = resolutions.get(referenceKey(found)) ?? { kind: 'missing' };
     const { input, reference, span } = found;
@@ -177,7 +189,7 @@ export async function prepareRunInputs(
           break;
         }
         registerSensitiveValue(masker, coerced.value);
-        setOwn(final, input.name, coerced.value);
+        entries.set(input.name, JSON.stringify(coerced.value));
         break;
       }
     }
@@ -186,9 +198,9 @@ export async function prepareRunInputs(
     return fail();
   }
 
-  const inputs = JSON.stringify(final);
+  const inputs = joinEntries(entries);
   const bytes = utf8Bytes(inputs);
-  const tooLarge = tooLargeProblem(analysis.document, final, bytes, options.limitBytes);
+  const tooLarge = tooLargeProblem(analysis.document, entries, bytes, options.limitBytes);
   if (tooLarge !== undefined) {
     drafts.push(tooLarge);
     return fail();
@@ -196,14 +208,14 @@ export async function prepareRunInputs(
   const names = [...new Set(analysis.references.map((f) => f.reference.text))];
   logger?.debug(
     masker.mask(
-      `[inputs] prepared ${Object.keys(final).length} input(s), ${bytes} bytes` +
+      `[inputs] prepared ${entries.size} input(s), ${bytes} bytes` +
         (names.length > 0 ? `; resolved ${names.join(', ')}` : ''),
     ),
   );
   return {
     ok: true,
     inputs,
-    maskedInputs: JSON.stringify(maskInputs(final, schema)),
+    maskedInputs: maskedText(entries, schema),
     bytes,
     warnings: locateProblems(text, drafts),
   };

@@ -1,0 +1,148 @@
+/**
+ * Validating a 2 MB input file (the Public cloud's limit) against the Invoice Processing flow's schema
+ * from the sandbox seed, compared with `JSON.parse` of the same text in the same run.
+ *
+ * Prints one table of medians: JSON.parse (the baseline), the single jsonc-parser pass alone, a full
+ * `validateInputFile` of a valid file (ajv validator cached), the same file with problems to place, and
+ * `prepareRunInputs` with a reference to resolve; each as a ratio to JSON.parse. The one-off ajv compile
+ * of a new schema is printed separately. Run with `npx tsx bench/validateInputs.bench.ts [rounds]`.
+ */
+import { clouds } from '../src/core/clouds';
+import { parseDesktopFlowSchema, type DesktopFlowSchema } from '../src/core/inputs/desktopFlowSchema';
+import { parseInputDocument } from '../src/core/inputs/inputDocument';
+import { prepareRunInputs } from '../src/core/inputs/prepareRunInputs';
+import { checkAgainstSchema } from '../src/core/inputs/schemaValidatorCache';
+import { validateInputFile } from '../src/core/inputs/validateInputFile';
+import { flowSchemaFromText } from '../src/core/model/flowSchema';
+import { inputsSchemaText } from '../src/sandbox/flowSchema';
+import { defaultSeed, seedIds } from '../src/sandbox/seed';
+
+const rounds = Math.max(3, Number(process.argv[2] ?? 15));
+const limitBytes = clouds.Public.inputLimitBytes;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+async function time(run: () => unknown): Promise<number[]> {
+  const samples: number[] = [];
+  // Two warm-up rounds so every stage is measured with optimised code.
+  for (let i = 0; i < rounds + 2; i++) {
+    const start = process.hrtime.bigint();
+    await run();
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (i >= 2) {
+      samples.push(ms);
+    }
+  }
+  return samples;
+}
+
+function invoiceSchema(): DesktopFlowSchema {
+  const flow = defaultSeed()
+    .environments.flatMap((e) => e.flows)
+    .find((f) => f.id === seedIds.flows.invoice);
+  if (flow === undefined) {
+    throw new Error('The seed has no Invoice Processing flow');
+  }
+  return parseDesktopFlowSchema(flowSchemaFromText('inputs', inputsSchemaText(flow)), 'inputs').schema;
+}
+
+/** A realistic input file whose serialized inputs are just under `bytes`: line items, a ledger table, text. */
+function bigInputFile(bytes: number): string {
+  const values = {
+    $schema: `desktopflows-schema:/${seedIds.flows.invoice}.json`,
+    InvoiceId: 'INV-2025-000123',
+    Amount: 12345.67,
+    IsUrgent: true,
+    Customer: { name: 'Contoso Ltd', id: 'C-0042', address: { city: 'Zürich', zip: '8001' } },
+    LineItems: [] as unknown[],
+    Ledger: [] as unknown[],
+    ApiKey: '${secret:ErpKey}',
+    Notes: 'Imported from the ERP export — naïve café façade ✓',
+  };
+  let size = Buffer.byteLength(JSON.stringify(values), 'utf8');
+  for (let i = 0; size < bytes - 400; i++) {
+    const item = {
+      line: i,
+      sku: `SKU-${i % 977}`,
+      description: `Widget ${i} – blue`,
+      quantity: (i % 12) + 1,
+      price: 9.95 + (i % 50),
+    };
+    const row = {
+      Line: i,
+      Account: String(4000 + (i % 40)),
+      Amount: Math.round(i * 1.25 * 100) / 100,
+      Posted: i % 3 !== 0,
+    };
+    const item2 = i % 2 === 0 ? item : row;
+    (i % 2 === 0 ? values.LineItems : values.Ledger).push(item2);
+    size += Buffer.byteLength(JSON.stringify(item2), 'utf8') + 1;
+  }
+  return JSON.stringify(values, null, 2);
+}
+
+async function main(): Promise<void> {
+  const schema = invoiceSchema();
+  const text = bigInputFile(limitBytes);
+  // The same file with three problems, so their positions must be computed (near the end, worst case).
+  const broken = `${text.slice(0, -2)},\n  "Amout": 1,\n  "IsUrgent": "yes",\n  "Customer": null\n}`
+    .replace('"IsUrgent": true,', '')
+    .replace('"Customer": {', '"Customer0": {');
+  const options = { limitBytes, flowId: seedIds.flows.invoice };
+  const signal = new AbortController().signal;
+  const resolver = (): Promise<string> => Promise.resolve('erp-api-key-0123456789');
+
+  const valid = validateInputFile(text, schema, options);
+  const invalid = validateInputFile(broken, schema, options);
+  if (!valid.ok || invalid.ok) {
+    throw new Error(`unexpected validation result: ${JSON.stringify(valid.problems.slice(0, 3))}`);
+  }
+
+  // One-off cost: compiling the ajv validator for a schema not seen before.
+  const compileStart = process.hrtime.bigint();
+  checkAgainstSchema({ ...schema, variables: [...schema.variables] }, {});
+  const firstCompileMs = Number(process.hrtime.bigint() - compileStart) / 1e6;
+
+  const stages: [string, () => unknown][] = [
+    ['JSON.parse (baseline)', () => JSON.parse(text)],
+    ['jsonc-parser pass (value, spans, checks)', () => parseInputDocument(text)],
+    ['validateInputFile, valid file', () => validateInputFile(text, schema, options)],
+    [
+      `validateInputFile, ${invalid.problems.length} problems`,
+      () => validateInputFile(broken, schema, options),
+    ],
+    [
+      'prepareRunInputs (1 reference)',
+      () => prepareRunInputs(text, schema, { ...options, signal, resolver }),
+    ],
+  ];
+  const medians: [string, number][] = [];
+  for (const [name, run] of stages) {
+    medians.push([name, median(await time(run))]);
+  }
+  const baseline = medians[0]?.[1] ?? 1;
+
+  const bytes = valid.bytes ?? 0;
+  console.log(
+    `Input file: ${(text.length / 1024 / 1024).toFixed(2)} MB of text, inputs ${bytes.toLocaleString('en-US')} bytes ` +
+      `(limit ${limitBytes.toLocaleString('en-US')}); ${rounds} rounds, medians.\n`,
+  );
+  const nameWidth = Math.max(...medians.map(([n]) => n.length));
+  console.log(`${'stage'.padEnd(nameWidth)}  ${'median ms'.padStart(10)}  ${'× JSON.parse'.padStart(12)}`);
+  console.log(`${'-'.repeat(nameWidth)}  ${'-'.repeat(10)}  ${'-'.repeat(12)}`);
+  for (const [name, ms] of medians) {
+    console.log(
+      `${name.padEnd(nameWidth)}  ${ms.toFixed(1).padStart(10)}  ${(ms / baseline).toFixed(2).padStart(12)}`,
+    );
+  }
+  console.log(`\nFirst ajv compile of a new schema (once per schema): ${firstCompileMs.toFixed(1)} ms`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
