@@ -59,8 +59,24 @@ function property(variable: SeedVariable, isInput: boolean): Record<string, unkn
   return p;
 }
 
+/** Schema texts by declaration, since thousands of generated flows share one declaration. */
+const schemaCache = new Map<string, string>();
+
 /** The schema JSON text for a list of variables. */
 export function buildSchemaText(variables: readonly SeedVariable[], isInput: boolean): string {
+  const key = `${isInput ? 'in' : 'out'}:${JSON.stringify(variables)}`;
+  const cached = schemaCache.get(key);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const text = schemaText(variables, isInput);
+  if (schemaCache.size < 1000) {
+    schemaCache.set(key, text);
+  }
+  return text;
+}
+
+function schemaText(variables: readonly SeedVariable[], isInput: boolean): string {
   const properties = Object.fromEntries(variables.map((v) => [v.name, property(v, isInput)]));
   const schema: Record<string, unknown> = { type: 'object', properties };
   if (isInput && variables.length > 0) {

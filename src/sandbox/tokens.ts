@@ -3,7 +3,13 @@
  * generated when the sandbox starts. The sandbox's services verify them (audience, expiry on the
  * sandbox clock, signature); the identity endpoint issues them and publishes `jwks()`.
  */
-import { generateKeyPairSync, randomUUID, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import {
+  generateKeyPair,
+  generateKeyPairSync,
+  randomUUID,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+} from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import type { SandboxClock } from './clock';
 
@@ -83,6 +89,38 @@ export const defaultSandboxUser: SandboxUser = {
   upn: 'maker@sandbox.example',
 };
 
+interface RsaKeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+/**
+ * One RSA key pair generated ahead in the background, so starting a sandbox (tests start many) does not
+ * wait half a second for key generation. Each issuer still gets its own fresh key.
+ */
+let spareKey: RsaKeyPair | undefined;
+let generatingSpare = false;
+
+function refillSpare(): void {
+  if (spareKey !== undefined || generatingSpare) {
+    return;
+  }
+  generatingSpare = true;
+  generateKeyPair('rsa', { modulusLength: 2048 }, (err, publicKey, privateKey) => {
+    generatingSpare = false;
+    if (!err) {
+      spareKey = { publicKey, privateKey };
+    }
+  });
+}
+
+function takeKeyPair(): RsaKeyPair {
+  const key = spareKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 });
+  spareKey = undefined;
+  refillSpare();
+  return key;
+}
+
 /** Signs and verifies sandbox access tokens. */
 export class TokenIssuer {
   /** Key id, also the `kid` header of every token and the JWKS entry. */
@@ -98,7 +136,7 @@ export class TokenIssuer {
   private readonly defaultAppId: string;
 
   constructor(options: TokenIssuerOptions) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey, publicKey } = takeKeyPair();
     this.privateKey = privateKey;
     this.publicKey = publicKey;
     this.kid = randomUUID().replace(/-/g, '').slice(0, 16);
