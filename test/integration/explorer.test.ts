@@ -4,13 +4,11 @@ import type { ExtensionApi } from '../../src/extension';
 import { seedFlowNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
-import { ConnectionNode, ConnectionReferenceNode } from '../../src/vscode/tree/connectionNodes';
-import { EnvironmentNode } from '../../src/vscode/tree/environmentNode';
+import type { ConnectionNode, ConnectionReferenceNode } from '../../src/vscode/tree/connectionNodes';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { FlowNode, FlowsGroupNode, VariableNode } from '../../src/vscode/tree/flowNodes';
-import { MachineGroupNode, MachineNode } from '../../src/vscode/tree/machineNodes';
-import { MessageNode } from '../../src/vscode/tree/messageNode';
-import { activateExtension, note, waitFor } from './helpers';
+import type { MachineGroupNode, MachineNode } from '../../src/vscode/tree/machineNodes';
+import { activateExtension, is, note, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -65,7 +63,7 @@ describe('Explorer against the sandbox', function () {
     const names = roots.map(label);
     note(`environments: ${names.join(', ')}`);
     assert.deepEqual([...names].sort(), ['Contoso (default)', 'Contoso Bulk (China)', 'Contoso Dev']);
-    assert.ok(roots.every((r) => r instanceof EnvironmentNode));
+    assert.ok(roots.every((r) => is(r, 'environment')));
   });
 
   it('shows flows, connections and machines under an environment', async () => {
@@ -79,8 +77,8 @@ describe('Explorer against the sandbox', function () {
 
     const connections = await child(api, env, 'Connections');
     const rows = await children(api, connections);
-    const conns = rows.filter((n): n is ConnectionNode => n instanceof ConnectionNode);
-    const refs = rows.filter((n): n is ConnectionReferenceNode => n instanceof ConnectionReferenceNode);
+    const conns = rows.filter((n): n is ConnectionNode => is(n, 'connection'));
+    const refs = rows.filter((n): n is ConnectionReferenceNode => is(n, 'connectionReference'));
     assert.ok(conns.length >= 5, `connections: ${conns.length}`);
     assert.ok(refs.length >= 2, `connection references: ${refs.length}`);
     const toGroup = conns.find((c) => c.target === 'Finance Bots');
@@ -88,20 +86,20 @@ describe('Explorer against the sandbox', function () {
 
     const machines = await child(api, env, 'Machines');
     const machineRows = await children(api, machines);
-    const groups = machineRows.filter((n): n is MachineGroupNode => n instanceof MachineGroupNode);
+    const groups = machineRows.filter((n): n is MachineGroupNode => is(n, 'machineGroup'));
     assert.deepEqual(groups.map((g) => g.group.name).sort(), ['Empty Pool', 'Finance Bots']);
     const finance = groups.find((g) => g.group.name === 'Finance Bots');
     assert.ok(finance);
     const members = (await children(api, finance)) as MachineNode[];
     assert.deepEqual(members.map((m) => m.machine.name).sort(), ['FIN-BOT-01', 'FIN-BOT-02']);
-    const standalone = machineRows.filter((n): n is MachineNode => n instanceof MachineNode);
+    const standalone = machineRows.filter((n): n is MachineNode => is(n, 'machine'));
     const offline = standalone.find((m) => m.machine.name === 'LAPTOP-OLD');
     assert.equal(offline?.presence, 'offline');
     const online = standalone.find((m) => m.machine.name === 'DESKTOP-MAKER01');
     assert.notEqual(online?.presence, 'offline');
     const empty = groups.find((g) => g.group.name === 'Empty Pool');
     assert.ok(empty);
-    assert.ok((await children(api, empty))[0] instanceof MessageNode, 'an empty group says so');
+    assert.ok(is((await children(api, empty))[0], 'empty'), 'an empty group says so');
   });
 
   it("shows a flow's inputs and outputs with types, sensitive and optional marked", async () => {
@@ -139,7 +137,7 @@ describe('Explorer against the sandbox', function () {
       assert.ok(names.length >= 2 && names.every((n) => n.includes('Echo')), names.join(', '));
       await vscode.commands.executeCommand(commandIds.filterFlows, 'no such flow at all');
       const none = await children(api, await child(api, await child(api, undefined, 'Contoso Dev'), 'Desktop flows'));
-      assert.ok(none.length === 1 && none[0] instanceof MessageNode, 'an empty filter result explains itself');
+      assert.ok(none.length === 1 && is(none[0], 'empty'), 'an empty filter result explains itself');
     } finally {
       await vscode.commands.executeCommand(commandIds.clearFlowFilter);
     }
@@ -158,7 +156,7 @@ describe('Explorer against the sandbox', function () {
     const flows = (await child(api, env, 'Desktop flows')) as FlowsGroupNode;
     const first = await children(api, flows);
     const more = first[first.length - 1];
-    assert.ok(more instanceof MessageNode && more.kind === 'loadMore', 'the first page ends with Load more');
+    assert.ok(is(more, 'loadMore'), 'the first page ends with Load more');
     const firstCount = flows.loadedFlows.length;
     await vscode.commands.executeCommand(commandIds.loadMore, more);
     assert.ok(flows.loadedFlows.length > firstCount, `${flows.loadedFlows.length} > ${firstCount}`);
@@ -173,7 +171,7 @@ describe('Explorer against the sandbox', function () {
       api.explorer.refresh(connections);
       const rows = await children(api, connections);
       const error = rows[0];
-      assert.ok(error instanceof MessageNode && error.kind === 'error', `an error row, got ${rows.map(label).join(', ')}`);
+      assert.ok(error && is(error, 'error'), `an error row, got ${rows.map(label).join(', ')}`);
       assert.match(label(error), /service had an error/i);
       note(`error row: ${label(error)}`);
     } finally {
@@ -184,7 +182,7 @@ describe('Explorer against the sandbox', function () {
     const failed = (await children(api, connections))[0];
     await vscode.commands.executeCommand(commandIds.retry, failed);
     const rows = await children(api, connections);
-    assert.ok(rows.some((r) => r instanceof ConnectionNode), 'Retry loads the connections');
+    assert.ok(rows.some((r) => is(r, 'connection')), 'Retry loads the connections');
   });
 
   it('reveals a flow in the view and survives a refresh', async () => {

@@ -120,3 +120,12 @@ export function workbenchProbe(): WorkbenchProbe | undefined {
     },
   };
 }
+
+/**
+ * Whether a tree node carries a `contextValue` tag. Tests must not use `instanceof` on nodes: the test
+ * bundle has its own copies of the classes, separate from the extension's.
+ */
+export function is(node: { getTreeItem(): vscode.TreeItem } | undefined, tag: string): boolean {
+  const value = node?.getTreeItem().contextValue ?? '';
+  return value.split(' ').includes(tag);
+}

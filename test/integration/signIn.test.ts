@@ -3,9 +3,7 @@ import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
-import { AccountNode } from '../../src/vscode/tree/accountNode';
-import { EnvironmentNode } from '../../src/vscode/tree/environmentNode';
-import { activateExtension, note, waitFor, workbenchProbe } from './helpers';
+import { activateExtension, is, note, waitFor, workbenchProbe } from './helpers';
 
 describe('Sign-in against the sandbox identity endpoint', function () {
   this.timeout(120_000);
@@ -23,7 +21,7 @@ describe('Sign-in against the sandbox identity endpoint', function () {
       assert.ok(id, 'signed in');
       await waitFor(() => api.isSignedIn(), 'signed-in context key');
       const roots = await api.explorer.provider.getChildren();
-      assert.ok(roots.length === 3 && roots.every((r) => r instanceof EnvironmentNode), 'one account: environments are the roots');
+      assert.ok(roots.length === 3 && roots.every((r) => is(r, 'environment')), 'one account: environments are the roots');
       const account = api.accounts.get(id);
       assert.equal(account?.kind, 'sandbox');
       note(`signed in as ${account?.label ?? '?'} (${account?.description ?? '?'})`);
@@ -51,14 +49,14 @@ describe('Sign-in against the sandbox identity endpoint', function () {
       assert.notEqual(ids[0], ids[1], 'two distinct accounts');
       const roots = await api.explorer.provider.getChildren();
       assert.equal(roots.length, 2);
-      assert.ok(roots.every((r) => r instanceof AccountNode), 'several accounts: accounts are the roots');
+      assert.ok(roots.every((r) => is(r, 'account')), 'several accounts: accounts are the roots');
       for (const root of roots) {
         const envs = await api.explorer.provider.getChildren(root);
-        assert.equal(envs.length, 3, `environments of ${(root).account.label}`);
+        assert.equal(envs.length, 3, `environments of ${root.id}`);
       }
       await vscode.commands.executeCommand(commandIds.signOut, ids[0]);
       const after = await api.explorer.provider.getChildren();
-      assert.ok(after.length === 3 && after.every((r) => r instanceof EnvironmentNode), 'back to one account');
+      assert.ok(after.length === 3 && after.every((r) => is(r, 'environment')), 'back to one account');
     } finally {
       for (const id of ids.filter(Boolean)) {
         await vscode.commands.executeCommand(commandIds.signOut, id);
