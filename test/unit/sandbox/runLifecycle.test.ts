@@ -203,7 +203,9 @@ describe('sandbox: runs behave like runs', () => {
   it('runs one at a time per machine: high priority first, then first in first out', async () => {
     // FIN-BOT-01 is the only machine of Finance Bots without a CONTOSO\botuser session.
     const started: string[] = [];
-    const subscription = h.sandbox.engine.onDidChangeRun((c) => c.statuscode === 2 && started.push(c.flowsessionId));
+    const subscription = h.sandbox.engine.onDidChangeRun(
+      (c) => c.statuscode === 2 && started.push(c.flowsessionId),
+    );
     const n1 = await trigger(seedIds.flows.quickPing, seedNames.connections.financeBots);
     const n2 = await trigger(seedIds.flows.quickPing, seedNames.connections.financeBots);
     const hi = await trigger(seedIds.flows.quickPing, seedNames.connections.financeBots, {
