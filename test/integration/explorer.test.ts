@@ -146,6 +146,10 @@ describe('Explorer against the sandbox', function () {
       const flows = await child(api, await child(api, undefined, 'Contoso Dev'), 'Desktop flows');
       const names = (await children(api, flows)).map(label);
       assert.ok(names.includes(seedFlowNames.draftOnboarding), names.join(', '));
+      // A draft's schema is only served with MSCRM.IncludeUnpublished: expanding it must still work.
+      const draft = await child(api, flows, seedFlowNames.draftOnboarding);
+      const draftChildren = await children(api, draft);
+      assert.equal(label(draftChildren[0] ?? draft), 'Inputs', `draft flow expands: ${draftChildren.map(label).join(', ')}`);
     } finally {
       await vscode.commands.executeCommand(commandIds.hideDrafts);
     }

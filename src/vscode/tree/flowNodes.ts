@@ -159,7 +159,9 @@ export class FlowNode implements ExplorerNode {
   }
 
   async getChildren(signal: AbortSignal): Promise<ExplorerNode[]> {
-    this.schemas ??= await this.account.session.flows.getSchemas(this.environment.orgUrl, this.flow.id, signal);
+    this.schemas ??= await this.account.session.flows.getSchemas(this.environment.orgUrl, this.flow.id, signal, {
+      includeDrafts: this.flow.isUnpublished,
+    });
     const ref = { environmentId: this.environment.id, orgUrl: this.environment.orgUrl, flowId: this.flow.id, flowName: this.flow.name };
     return [
       new VariablesGroupNode(this, 'inputs', this.schemas.inputs),
