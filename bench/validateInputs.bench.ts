@@ -26,15 +26,20 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-async function time(run: () => unknown): Promise<number[]> {
-  const samples: number[] = [];
-  // Two warm-up rounds so every stage is measured with optimised code.
-  for (let i = 0; i < rounds + 2; i++) {
-    const start = process.hrtime.bigint();
-    await run();
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (i >= 2) {
-      samples.push(ms);
+/**
+ * Runs the stages round-robin (each round runs every stage once) so that load from other processes
+ * falls on all stages alike and the ratios stay meaningful; two warm-up rounds are dropped.
+ */
+async function timeRoundRobin(stages: readonly (readonly [string, () => unknown])[]): Promise<number[][]> {
+  const samples = stages.map((): number[] => []);
+  for (let round = 0; round < rounds + 2; round++) {
+    for (const [i, [, run]] of stages.entries()) {
+      const start = process.hrtime.bigint();
+      await run();
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (round >= 2) {
+        samples[i]?.push(ms);
+      }
     }
   }
   return samples;
@@ -120,10 +125,8 @@ async function main(): Promise<void> {
       () => prepareRunInputs(text, schema, { ...options, signal, resolver }),
     ],
   ];
-  const medians: [string, number][] = [];
-  for (const [name, run] of stages) {
-    medians.push([name, median(await time(run))]);
-  }
+  const samples = await timeRoundRobin(stages);
+  const medians = stages.map(([name], i): [string, number] => [name, median(samples[i] ?? [])]);
   const baseline = medians[0]?.[1] ?? 1;
 
   const bytes = valid.bytes ?? 0;
