@@ -194,14 +194,17 @@ describe('sandbox: service protection limits', () => {
   it('answers 429 0x80072326 beyond the concurrent request limit', async () => {
     const h = await startHarness({ settings: { concurrentRequestLimit: 2 } });
     try {
-      h.sandbox.faults.add({
+      const fault = h.sandbox.faults.add({
         path: '/org/contoso-dev/api/data/v9.2/WhoAmI',
         kind: 'delay',
-        delayMs: 200,
+        delayMs: 1000,
         count: 2,
       });
       const slow = [h.dv('WhoAmI'), h.dv('WhoAmI')];
-      await new Promise((r) => setTimeout(r, 50));
+      const held = (): true | undefined =>
+        h.sandbox.faults.list().find((f) => f.id === fault.id)?.hits === 2 ? true : undefined;
+      await waitFor(held, 5000, 'two requests held');
+      await settle();
       const third = await h.dv('workflows?$top=1&$select=name');
       assert.equal(third.status, 429);
       assert.equal(errorOf(third).code, '0x80072326');
