@@ -18,6 +18,9 @@ const common = {
   logLevel: 'warning',
   // The JSON Schema validator and msal are bundled; `vscode` is provided by the host.
   external: ['vscode'],
+  // jsonc-parser's `main` is a UMD build whose dynamic require('./impl/…') esbuild cannot follow;
+  // its ES module build bundles cleanly.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
 };
 
 const entries = [{ entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }];
