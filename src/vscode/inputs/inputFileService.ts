@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { parseInputDocument } from '../../core/inputs/inputDocument';
 import type { InputProblem } from '../../core/inputs/inputProblem';
+import { maskInputs } from '../../core/inputs/maskInputs';
 import { prepareRunInputs } from '../../core/inputs/prepareRunInputs';
 import { parseSchemaUri, type SchemaUriTarget } from '../../core/inputs/schemaUri';
 import { CancellationError } from '../../core/errors';
@@ -7,6 +9,7 @@ import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { commandIds } from '../commandIds';
+import { getContext } from '../contextKeys';
 import { UserFacingError } from '../registerCommand';
 import type { FlowSchemaResolver, UnresolvedFlowSchema } from './flowSchemaResolver';
 import { environmentNames, type InputDiagnostics, type InputFileCheck } from './inputDiagnostics';
@@ -74,6 +77,16 @@ export class InputFileService {
     readonly secrets: InputSecrets,
     private readonly log: Logger,
   ) {}
+
+  /** Asks for workspace trust before a run from an input file; false when not trusted (see `ensureTrustedForRun`). */
+  ensureTrustedForRun(): Promise<boolean> {
+    return ensureTrustedForRun();
+  }
+
+  /** Whether the active editor shows an input file (the `desktopFlows.inputFileActive` context key). */
+  get inputFileActive(): boolean {
+    return getContext('desktopFlows.inputFileActive') === true;
+  }
 
   /**
    * The document of an input file, with unsaved edits. Throws `UserFacingError` when the file does not
@@ -157,6 +170,10 @@ export class InputFileService {
       );
     }
     this.diagnostics.publish(document, prepared.warnings, resolution.schema);
+    // For transcripts: the file's own values, where a reference still says where a secret came from
+    // ("${secret:ERP_KEY}") and any literal sensitive value is masked.
+    const written = parseInputDocument(text).value as Record<string, unknown>;
+    const { $schema: _schema, ...values } = written;
     return {
       uri,
       account: resolution.account,
@@ -164,7 +181,7 @@ export class InputFileService {
       flowId: resolution.flow.id,
       flowName: resolution.flow.name,
       inputs: prepared.inputs,
-      maskedInputs: JSON.parse(prepared.maskedInputs) as Record<string, unknown>,
+      maskedInputs: maskInputs(values, resolution.schema),
       sensitiveNames: resolution.schema.variables.filter((v) => v.sensitive).map((v) => v.name),
       bytes: prepared.bytes,
       warnings: prepared.warnings,

@@ -31,6 +31,12 @@ export class SchemaContentProvider implements vscode.TextDocumentContentProvider
       resolver.onDidChangeSchema((change) => this.refresh((key) => key === change.key)),
       // Signing in, out, or changing the default environment can change what any URI means.
       resolver.onDidReset(() => this.refresh(() => true)),
+      // A closed schema document is fetched afresh when next needed; a change event for it is noise.
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d.uri.scheme === schemaUriScheme) {
+          this.served.delete(d.uri.toString());
+        }
+      }),
     );
   }
 
@@ -85,7 +91,8 @@ export class SchemaContentProvider implements vscode.TextDocumentContentProvider
       return;
     }
     const entry = this.served.get(normalized);
-    if (entry !== undefined && entry.key !== key) {
+    const open = vscode.workspace.textDocuments.some((d) => d.uri.toString() === normalized);
+    if (entry !== undefined && entry.key !== key && open) {
       entry.key = key;
       this.changed.fire(entry.uri);
     }
@@ -98,8 +105,11 @@ export class SchemaContentProvider implements vscode.TextDocumentContentProvider
 
   /** Makes VS Code fetch the matching URIs again (it re-validates the documents that use them). */
   private refresh(matches: (key: string) => boolean): void {
-    for (const { uri, key } of this.served.values()) {
-      if (matches(key)) {
+    const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.toString()));
+    for (const [text, { uri, key }] of this.served) {
+      if (!open.has(text)) {
+        this.served.delete(text);
+      } else if (matches(key)) {
         this.changed.fire(uri);
       }
     }

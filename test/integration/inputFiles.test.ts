@@ -1,0 +1,402 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+import { buildSchemaText } from '../../src/sandbox/flowSchema';
+import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/seed';
+import { startSandbox } from '../../src/sandbox/server';
+import { commandIds } from '../../src/vscode/commandIds';
+import type { ValidationOutcome } from '../../src/vscode/commands/inputCommands';
+import { diagnosticSource } from '../../src/vscode/inputs/inputDiagnostics';
+import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
+import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
+import type { FlowNode } from '../../src/vscode/tree/flowNodes';
+import { activateExtension, note, waitFor } from './helpers';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+const devEnvironmentId = seedIds.environments.dev;
+const schemaOf = (flowId: string): string => `desktopflows-schema:/${flowId}.json`;
+
+function label(node: ExplorerNode): string {
+  const l = node.getTreeItem().label;
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
+async function child(
+  api: ExtensionApi,
+  parent: ExplorerNode | undefined,
+  name: string,
+): Promise<ExplorerNode> {
+  const list = await api.explorer.provider.getChildren(parent);
+  const found = list.find((n) => label(n) === name);
+  assert.ok(
+    found,
+    `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`,
+  );
+  return found;
+}
+
+async function flowNode(api: ExtensionApi, flowName: string): Promise<FlowNode> {
+  const env = await child(api, undefined, 'Contoso Dev');
+  const flows = await child(api, env, 'Desktop flows');
+  return (await child(api, flows, flowName)) as FlowNode;
+}
+
+/** Ours (source "Desktop Flows") and the JSON language service's diagnostics of a document. */
+function diagnosticsOf(uri: vscode.Uri): { ours: vscode.Diagnostic[]; json: vscode.Diagnostic[] } {
+  const all = vscode.languages.getDiagnostics(uri);
+  return {
+    ours: all.filter((d) => d.source === diagnosticSource),
+    json: all.filter((d) => d.source !== diagnosticSource),
+  };
+}
+
+function codeOf(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' ? String(d.code.value) : String(d.code);
+}
+
+function textAt(document: vscode.TextDocument, d: vscode.Diagnostic): string {
+  return document.getText(d.range);
+}
+
+function describeDiagnostics(list: readonly vscode.Diagnostic[]): string {
+  return (
+    list
+      .map((d) => `[${d.source ?? '?'}:${codeOf(d)}] L${d.range.start.line + 1} ${d.message}`)
+      .join(' | ') || 'none'
+  );
+}
+
+describe('Input files against the sandbox', function () {
+  this.timeout(120_000);
+  let api: ExtensionApi;
+  let sandbox: Sandbox;
+  let accountId: string;
+  let folder: vscode.Uri;
+  const created: vscode.Uri[] = [];
+
+  async function writeInputFile(relativePath: string, content: unknown): Promise<vscode.Uri> {
+    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
+    const text = typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    created.push(uri);
+    return uri;
+  }
+
+  async function open(uri: vscode.Uri): Promise<vscode.TextEditor> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    return vscode.window.showTextDocument(document);
+  }
+
+  before(async () => {
+    api = await activateExtension();
+    await api.restored;
+    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
+    folder = workspaceFolder.uri;
+    sandbox = await startSandbox({ port: 0 });
+    accountId =
+      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
+    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
+    await waitFor(() => api.isSignedIn(), 'signed in');
+    await vscode.workspace
+      .getConfiguration('desktopFlows')
+      .update('defaultEnvironment', devEnvironmentId, vscode.ConfigurationTarget.Workspace);
+    await waitFor(
+      async () =>
+        (await api.environmentStatus.resolveDefault(AbortSignal.timeout(30_000)))?.environment.id ===
+        devEnvironmentId,
+      'Contoso Dev as the default environment',
+    );
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  after(async () => {
+    for (const uri of created) {
+      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    }
+    await vscode.workspace
+      .getConfiguration('desktopFlows')
+      .update('defaultEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand(commandIds.signOut, accountId);
+    await sandbox.stop();
+  });
+
+  it("serves a flow's inputs as JSON Schema under desktopflows-schema:", async () => {
+    const document = await vscode.workspace.openTextDocument(
+      vscode.Uri.parse(schemaOf(seedIds.flows.invoice)),
+    );
+    const schema = JSON.parse(document.getText()) as {
+      title: string;
+      properties: Record<string, { markdownDescription?: string }>;
+      required?: string[];
+      additionalProperties: boolean;
+    };
+    assert.equal(schema.title, seedFlowNames.invoice);
+    const inputs = Object.keys(schema.properties).filter((k) => k !== '$schema');
+    note(`inputs served: ${inputs.join(', ')}`);
+    assert.deepEqual(inputs, [
+      'InvoiceId',
+      'Amount',
+      'IsUrgent',
+      'Customer',
+      'LineItems',
+      'Ledger',
+      'ApiKey',
+      'Notes',
+    ]);
+    assert.match(schema.properties.Amount?.markdownDescription ?? '', /Invoice total/);
+    assert.match(schema.properties.ApiKey?.markdownDescription ?? '', /secret/);
+    assert.equal(schema.additionalProperties, false, 'unknown input names are flagged');
+    assert.ok(schema.required?.includes('InvoiceId'));
+  });
+
+  it('flags a bad input file through the JSON language features, and adds only what JSON Schema cannot say', async () => {
+    const uri = await writeInputFile('.desktopflows/invoice-processing/bad.json', {
+      $schema: schemaOf(seedIds.flows.invoice),
+      InvoiceId: 'INV-1',
+      Amount: 'twelve',
+      ApiKey: 'literal-api-key-1234',
+      Unknwn: 1,
+    });
+    const { document } = await open(uri);
+    const found = await waitFor(
+      () => {
+        const d = diagnosticsOf(uri);
+        const typeError = d.json.find((x) => textAt(document, x) === '"twelve"');
+        const unknown = d.json.find((x) => textAt(document, x) === '"Unknwn"');
+        const literal = d.ours.find((x) => codeOf(x) === 'sensitiveLiteral');
+        return typeError && unknown && literal ? { d, typeError, unknown, literal } : undefined;
+      },
+      'JSON language service and Desktop Flows diagnostics',
+      30_000,
+    );
+    note(`diagnostics: ${describeDiagnostics([...found.d.json, ...found.d.ours])}`);
+    assert.equal(textAt(document, found.literal), '"literal-api-key-1234"');
+    assert.equal(found.literal.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(found.literal.message, /\$\{secret:/);
+    const duplicated = found.d.ours.filter((x) => ['type', 'unknownInput', 'syntax'].includes(codeOf(x)));
+    assert.deepEqual(duplicated.map(codeOf), [], 'what the JSON language service reports is not repeated');
+  });
+
+  it('reports a flow that does not exist in the default environment on the $schema line', async () => {
+    const missing = '0b1c2d3e-0000-4000-8000-00000000dead';
+    const uri = await writeInputFile('.desktopflows/missing.json', {
+      $schema: schemaOf(missing),
+      Anything: 1,
+    });
+    const { document } = await open(uri);
+    const diagnostic = await waitFor(
+      () => diagnosticsOf(uri).ours.find((d) => codeOf(d) === 'flow:flowNotFound'),
+      'a "flow not found" diagnostic',
+      30_000,
+    );
+    note(diagnostic.message);
+    assert.equal(diagnostic.range.start.line, 1, 'on the $schema line');
+    assert.equal(textAt(document, diagnostic), JSON.stringify(schemaOf(missing)));
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(diagnostic.message, /does not exist in environment "Contoso Dev"/);
+  });
+
+  it("offers the flow's input names in completion, and Run/Validate CodeLenses", async () => {
+    const uri = await writeInputFile(
+      '.desktopflows/invoice-processing/completion.json',
+      `{\n  "$schema": "${schemaOf(seedIds.flows.invoice)}",\n  \n}\n`,
+    );
+    await open(uri);
+    await waitFor(() => api.inputFiles.inputFileActive, 'desktopFlows.inputFileActive for the input file');
+    const wanted = ['InvoiceId', 'Amount', 'ApiKey', 'Notes'];
+    const labels = await waitFor(
+      async () => {
+        const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+          'vscode.executeCompletionItemProvider',
+          uri,
+          new vscode.Position(2, 2),
+        );
+        const names = list.items.map((i) =>
+          (typeof i.label === 'string' ? i.label : i.label.label).replace(/"/g, ''),
+        );
+        return wanted.every((w) => names.includes(w)) ? names : undefined;
+      },
+      "completion with the flow's inputs",
+      30_000,
+    );
+    note(`completion: ${labels.join(', ')}`);
+
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      uri,
+    );
+    const commands = lenses.map((l) => l.command?.command);
+    assert.ok(commands.includes(commandIds.runInputFile), `lenses: ${commands.join(', ')}`);
+    assert.ok(commands.includes(commandIds.validateInputFile));
+    const run = lenses.find((l) => l.command?.command === commandIds.runInputFile);
+    assert.equal(String(run?.command?.arguments?.[0]), uri.toString());
+
+    const plain = await writeInputFile('.desktopflows/not-an-input.json', { name: 'just json' });
+    await open(plain);
+    await waitFor(() => !api.inputFiles.inputFileActive, 'desktopFlows.inputFileActive off for other JSON');
+  });
+
+  it('New Input File creates a file under the inputs folder that validates, listed under its flow', async () => {
+    const uri = await vscode.commands.executeCommand<vscode.Uri>(
+      commandIds.newInputFile,
+      { environment: devEnvironmentId, flowId: seedIds.flows.longReport },
+      { fileName: 'monthly' },
+    );
+    assert.ok(uri, 'the command returns the new file');
+    created.push(uri);
+    assert.equal(
+      vscode.workspace.asRelativePath(uri, false),
+      '.desktopflows/long-running-report/monthly.json',
+    );
+    const content = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(
+      content,
+      { $schema: schemaOf(seedIds.flows.longReport), Month: '2025-01' },
+      'no environment: the default one',
+    );
+    assert.equal(
+      vscode.window.activeTextEditor?.document.uri.toString(),
+      uri.toString(),
+      'the new file is opened',
+    );
+
+    const outcome = await vscode.commands.executeCommand<ValidationOutcome>(
+      commandIds.validateInputFile,
+      uri,
+    );
+    assert.equal(outcome.resolved, true);
+    assert.equal(outcome.ok, true);
+    assert.deepEqual(outcome.problems, []);
+
+    const flow = await flowNode(api, seedFlowNames.longReport);
+    const rows = await waitFor(async () => {
+      api.explorer.refresh(flow);
+      const group = await child(api, flow, 'Input files');
+      const files = (await api.explorer.provider.getChildren(group)) as InputFileNode[];
+      return files.some((f) => f.uri?.toString() === uri.toString()) ? files : undefined;
+    }, 'the new file under the flow');
+    assert.ok(rows.every((r) => /\binputFile\b/.test(r.getTreeItem().contextValue ?? '')));
+  });
+
+  it('fills placeholders, then prepares a run: references resolved only then, from unsaved edits, never written back', async () => {
+    const uri = await vscode.commands.executeCommand<vscode.Uri>(
+      commandIds.newInputFile,
+      { environment: devEnvironmentId, flowId: seedIds.flows.invoice },
+      { fileName: 'invoice-run' },
+    );
+    created.push(uri);
+    const first = await vscode.commands.executeCommand<ValidationOutcome>(commandIds.validateInputFile, uri);
+    assert.equal(first.ok, false, 'placeholders block a run');
+    assert.deepEqual(
+      first.problems.filter((p) => p.severity === 'error').map((p) => `${p.code}:${p.input ?? ''}`),
+      ['placeholder:InvoiceId', 'placeholder:ApiKey'],
+    );
+
+    const editor = await open(uri);
+    const text = editor.document.getText();
+    const filled = JSON.parse(text) as Record<string, unknown>;
+    filled.InvoiceId = 'INV-2042';
+    filled.ApiKey = '${secret:ERP_KEY}';
+    await editor.edit((b) =>
+      b.replace(
+        new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(text.length)),
+        JSON.stringify(filled, null, 2),
+      ),
+    );
+    const second = await vscode.commands.executeCommand<ValidationOutcome>(commandIds.validateInputFile, uri);
+    assert.equal(second.ok, true, `problems: ${second.problems.map((p) => p.message).join(' | ')}`);
+    const notSet = await waitFor(
+      () => diagnosticsOf(uri).ours.find((d) => codeOf(d) === 'secretNotSet'),
+      'a warning that ERP_KEY is not stored',
+    );
+    assert.match(notSet.message, /ERP_KEY/);
+
+    await assert.rejects(api.inputFiles.prepareForRun(uri, AbortSignal.timeout(30_000)), /nothing was sent/);
+
+    const secret = 'erp-secret-value-0042';
+    await api.inputFiles.secrets.set('ERP_KEY', secret);
+    try {
+      const prepared = await api.inputFiles.prepareForRun(uri, AbortSignal.timeout(30_000));
+      const sent = JSON.parse(prepared.inputs) as Record<string, unknown>;
+      assert.equal(prepared.flowName, seedFlowNames.invoice);
+      assert.equal(prepared.environment.id, devEnvironmentId);
+      assert.equal(sent.$schema, undefined, '$schema is not sent');
+      assert.equal(sent.InvoiceId, 'INV-2042', 'the unsaved edit is what runs');
+      assert.equal(sent.ApiKey, secret, 'the reference is resolved for the run');
+      assert.equal(
+        prepared.maskedInputs.ApiKey,
+        '${secret:ERP_KEY}',
+        'transcripts keep the reference, not the value',
+      );
+      assert.deepEqual(prepared.sensitiveNames, ['ApiKey']);
+      assert.ok(!editor.document.getText().includes(secret), 'the editor never sees the value');
+      const onDisk = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      assert.ok(!onDisk.includes(secret) && onDisk.includes('<required:'), 'the file on disk is untouched');
+      await waitFor(
+        () => !diagnosticsOf(uri).ours.some((d) => codeOf(d) === 'secretNotSet'),
+        'the warning gone once stored',
+      );
+    } finally {
+      await api.inputFiles.secrets.delete('ERP_KEY');
+    }
+  });
+
+  it("flags an open file's renamed input when the flow's schema changes", async () => {
+    const uri = await writeInputFile('.desktopflows/sensitive-credentials/login.json', {
+      $schema: schemaOf(seedIds.flows.credentials),
+      Username: 'maker',
+      Password: '${env:DESKTOPFLOWS_TEST_PASSWORD}',
+    });
+    const { document } = await open(uri);
+    const flow = await flowNode(api, seedFlowNames.credentials);
+    await api.explorer.provider.getChildren(flow);
+    await waitFor(
+      () => diagnosticsOf(uri).ours.some((d) => codeOf(d) === 'envNotSet'),
+      'the file checked against the current schema',
+    );
+    assert.deepEqual(diagnosticsOf(uri).json, [], 'valid against the current schema');
+
+    const row = sandbox.environments
+      .get(seedEnvironmentNames.dev)
+      ?.row('workflows', seedIds.flows.credentials);
+    assert.ok(row, 'the sandbox has the flow row');
+    const original = row.inputs;
+    row.inputs = buildSchemaText(
+      [
+        { name: 'LoginName', type: 'text' },
+        { name: 'Password', type: 'text', sensitive: true },
+      ],
+      true,
+    );
+    try {
+      // The user refreshes the flow in the tree: it fetches the schema again.
+      api.explorer.refresh(flow);
+      await api.explorer.provider.getChildren(flow);
+      const removed = await waitFor(
+        () => diagnosticsOf(uri).ours.find((d) => codeOf(d) === 'removedInput'),
+        'the renamed input flagged',
+        30_000,
+      );
+      note(removed.message);
+      assert.equal(textAt(document, removed), '"Username"');
+      assert.match(removed.message, /LoginName/, 'the likely new name is suggested');
+      const json = await waitFor(
+        () => diagnosticsOf(uri).json.find((d) => textAt(document, d) === '"Username"'),
+        'the JSON language service using the new schema',
+        30_000,
+      );
+      note(`JSON language service: ${json.message}`);
+    } finally {
+      row.inputs = original;
+    }
+  });
+});
