@@ -47,9 +47,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     ...inputs.disposables,
   );
   // Not awaited: activation never waits on the network. Failures are logged; the tree shows what is there.
-  const restored = signIn.restore(AbortSignal.timeout(60_000)).catch((e: unknown) => {
-    log.error(`[auth] restoring accounts failed: ${e instanceof Error ? e.message : String(e)}`);
-  });
+  const restored = signIn
+    .restore(AbortSignal.timeout(60_000))
+    .then(async () => {
+      // `npm start` opens VS Code with DESKTOPFLOWS_SANDBOX_URL set: sign in to that sandbox right away.
+      const sandboxUrl = process.env.DESKTOPFLOWS_SANDBOX_URL;
+      if (sandboxUrl && !accounts.accounts.some((a) => a.kind === 'sandbox')) {
+        await signIn.trySandbox(sandboxUrl);
+      }
+    })
+    .catch((e: unknown) => {
+      log.error(`[auth] restoring accounts failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
   log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
 
   return {
