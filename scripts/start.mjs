@@ -260,6 +260,7 @@ async function smoke(runDir, url) {
   }
   log(`smoke: ${extensionId} activated (no activation error within 3 s)`);
   if (opt.screenshot) {
+    await workbench.page.mouse.move(900, 600); // no hover tooltip over the activity bar
     await new Promise((r) => setTimeout(r, 1500)); // let the view render
     await workbench.page.screenshot({ path: path.resolve(opt.screenshot) });
     log(`smoke: screenshot saved to ${path.resolve(opt.screenshot)}`);
