@@ -134,10 +134,11 @@ async function main() {
       `--host desktop: no desktop VS Code: ${desktop && !desktop.available ? desktop.reason : ''}`,
     );
   }
-  if (desktop && !desktop.available) {
-    log(`desktop VS Code: not available (${desktop.reason}); using the offline host`);
+  const desktopReason = desktop && !desktop.available ? desktop.reason : undefined;
+  if (desktopReason) {
+    log(`desktop VS Code: not available (${desktopReason}); using the offline host`);
   }
-  return await viaCodeServer(testsEntry);
+  return await viaCodeServer(testsEntry, desktopReason);
 }
 
 function build() {
@@ -198,9 +199,10 @@ async function viaDesktop(desktop, testsEntry) {
 
 /**
  * @param {string} testsEntry
+ * @param {string} [desktopReason]  why desktop VS Code was not used, for the failure message
  * @returns {Promise<number>}
  */
-async function viaCodeServer(testsEntry) {
+async function viaCodeServer(testsEntry, desktopReason) {
   // Check everything the offline host needs before spending a minute installing it.
   const missing = [];
   try {
@@ -220,6 +222,9 @@ async function viaCodeServer(testsEntry) {
     }
   }
   if (!host || missing.length > 0) {
+    if (desktopReason) {
+      missing.unshift(`desktop VS Code: ${desktopReason} (or set VSCODE_EXECUTABLE)`);
+    }
     throw new Error(
       `No VS Code extension host could start, so the integration tier cannot run:\n  - ${missing.join('\n  - ')}`,
     );

@@ -26,16 +26,20 @@ export const chromiumArgs = [
  * @returns {string}
  */
 export function findChromium() {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-    /** @returns {p is string} */ (p) => typeof p === 'string' && p.length > 0,
-  );
-  for (const c of candidates) {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) {
+    if (existsSync(fromEnv)) {
+      return fromEnv;
+    }
+    throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist.`);
+  }
+  for (const c of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) {
     if (existsSync(c)) {
       return c;
     }
   }
   throw new Error(
-    'Chromium not found (looked at $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser). The offline ' +
+    'Chromium is not installed (looked for /usr/bin/chromium and /usr/bin/chromium-browser). The offline ' +
       "VS Code host shows its workbench in Debian's chromium: run `sudo apt-get install chromium` " +
       '(.ci/run does this in CI), or set CHROMIUM_PATH.',
   );
