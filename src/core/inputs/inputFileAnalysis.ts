@@ -64,6 +64,21 @@ export function formatBytes(bytes: number): string {
   return `${grouped} bytes`;
 }
 
+/** Stands in for an input of an unreadable schema: any type, treated as sensitive. */
+function unknownInput(name: string): FlowVariable {
+  return {
+    name,
+    kind: 'unknown',
+    declaredType: undefined,
+    title: undefined,
+    description: undefined,
+    hasDefault: false,
+    default: undefined,
+    sensitive: true,
+    requirement: 'unknown',
+  };
+}
+
 function valuePhrase(kind: VariableKind): string {
   return kind === 'unknown' ? 'a value' : `a ${kindLabel(kind)} value`;
 }
@@ -216,6 +231,12 @@ class Checker {
     for (const [name, value] of Object.entries(values)) {
       const variable = findVariable(this.schema, name);
       if (variable === undefined) {
+        const reference = parseReference(value);
+        // The schema could not be read, so sensitivity is unknown: a reference is still a reference,
+        // and sending `${secret:…}` literally would be wrong whatever the input is.
+        if (!this.schema.complete && reference !== undefined) {
+          references.push({ input: unknownInput(name), reference, span: this.valueSpan(name) });
+        }
         continue;
       }
       const span = this.valueSpan(name);

@@ -10,7 +10,7 @@ import { CancellationError } from '../errors';
 import type { Logger } from '../logger';
 import { throwIfAborted } from '../util/abort';
 import { secretMasker as defaultMasker, type SecretMasker } from '../util/secretMasker';
-import { kindNoun, type DesktopFlowSchema } from './desktopFlowSchema';
+import { findVariable, kindNoun, type DesktopFlowSchema } from './desktopFlowSchema';
 import {
   analyzeInputFile,
   tooLargeProblem,
@@ -53,12 +53,16 @@ export type PreparedRunInputs =
       readonly problems: readonly InputProblem[];
     };
 
-/** The inputs with every sensitive value (never a reference: all are resolved by now) masked. */
-function maskedText(entries: ReadonlyMap<string, string>, schema: DesktopFlowSchema): string {
+/** The inputs with every sensitive or resolved value masked (all references are resolved by now). */
+function maskedText(
+  entries: ReadonlyMap<string, string>,
+  schema: DesktopFlowSchema,
+  resolved: ReadonlySet<string>,
+): string {
   const masked = new Map(entries);
-  for (const variable of schema.variables) {
-    if (variable.sensitive && masked.has(variable.name)) {
-      masked.set(variable.name, JSON.stringify(maskedValue));
+  for (const name of masked.keys()) {
+    if (resolved.has(name) || findVariable(schema, name)?.sensitive === true) {
+      masked.set(name, JSON.stringify(maskedValue));
     }
   }
   return joinEntries(masked);
@@ -215,7 +219,7 @@ export async function prepareRunInputs(
   return {
     ok: true,
     inputs,
-    maskedInputs: maskedText(entries, schema),
+    maskedInputs: maskedText(entries, schema, new Set(analysis.references.map((f) => f.input.name))),
     bytes,
     warnings: locateProblems(text, drafts),
   };

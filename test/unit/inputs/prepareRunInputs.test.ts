@@ -235,6 +235,21 @@ describe('inputs: prepareRunInputs (trigger time)', () => {
     assert.equal(secretMasker.mask(`sent ${result.inputs}`).includes(literal), false);
   });
 
+  it("still resolves (and masks) references when the flow's schema could not be read", async () => {
+    const unreadable = parseDesktopFlowSchema({ schema: 'garbled' } as never, 'inputs').schema;
+    assert.equal(unreadable.complete, false);
+    const value = freshSecret();
+    const resolver = tableResolver({ 'secret:Token': value });
+    const result = await prepareRunInputs(
+      '{ "Token": "${secret:Token}", "Other": 1 }',
+      unreadable,
+      opts({ resolver }),
+    );
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.inputs, JSON.stringify({ Token: value, Other: 1 }));
+    assert.equal(result.maskedInputs, JSON.stringify({ Token: maskedValue, Other: 1 }));
+  });
+
   it('stops with CancellationError when the signal aborts during a lookup', async () => {
     const controller = new AbortController();
     const resolver: SecretResolver = async (_kind, _name, signal) => {
