@@ -10,7 +10,10 @@ interface Manifest {
   contributes: {
     commands: { command: string; title: string; category?: string }[];
     menus: { commandPalette: { command: string; when: string }[] };
-    configuration: { title: string; properties: Record<string, { default?: unknown; markdownDescription?: string; enum?: string[] }> }[];
+    configuration: {
+      title: string;
+      properties: Record<string, { default?: unknown; markdownDescription?: string; enum?: string[] }>;
+    }[];
   };
 }
 
@@ -26,17 +29,23 @@ function settingsTable(m: Manifest): string {
     for (const [key, s] of Object.entries(section.properties)) {
       const def = s.default === '' ? '(empty)' : `\`${JSON.stringify(s.default)}\``;
       const values = s.enum ? ` One of: ${s.enum.map((v) => `\`${v}\``).join(', ')}.` : '';
-      rows.push(`| \`${key}\` | ${def} | ${cell((s.markdownDescription ?? '').replace(/`#([\w.]+)#`/g, '`$1`'))}${values} |`);
+      rows.push(
+        `| \`${key}\` | ${def} | ${cell((s.markdownDescription ?? '').replace(/`#([\w.]+)#`/g, '`$1`'))}${values} |`,
+      );
     }
   }
   return rows.join('\n');
 }
 
 function commandsTable(m: Manifest): string {
-  const hidden = new Set(m.contributes.menus.commandPalette.filter((c) => c.when === 'false').map((c) => c.command));
+  const hidden = new Set(
+    m.contributes.menus.commandPalette.filter((c) => c.when === 'false').map((c) => c.command),
+  );
   const rows = ['| Command | Id | Where |', '| --- | --- | --- |'];
   for (const c of m.contributes.commands) {
-    rows.push(`| ${c.category ? `${c.category}: ` : ''}${c.title} | \`${c.command}\` | ${hidden.has(c.command) ? 'tree' : 'palette, tree'} |`);
+    rows.push(
+      `| ${c.category ? `${c.category}: ` : ''}${c.title} | \`${c.command}\` | ${hidden.has(c.command) ? 'tree' : 'palette, tree'} |`,
+    );
   }
   return rows.join('\n');
 }
