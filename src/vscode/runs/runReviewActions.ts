@@ -130,7 +130,8 @@ export class RunReviewActions {
   ): Promise<{ id: string; name: string }> {
     const account = await this.controller.runAccounts.resolve(subject.environment.orgUrl, signal);
     const flowId = args.targetFlowId ?? subject.flowId;
-    if (args.targetFlowId !== undefined || subject.flowName === undefined) {
+    // Asked only when nothing was given: a call with arguments (a task, a test) means the run's own flow.
+    if (args.targetFlowId !== undefined || args.file !== undefined || subject.flowName === undefined) {
       const flow = await account.session.flows.get(subject.environment.orgUrl, flowId, signal, {
         includeDrafts: true,
       });

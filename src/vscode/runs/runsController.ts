@@ -58,7 +58,6 @@ export interface StartRunRequest {
   readonly inputFile?: string;
 }
 
-const historyPageSize = 10;
 
 /**
  * The runs feature of one window: owns the runs core (`RunService`, rebuilt by `restart`), its journal in
@@ -82,6 +81,8 @@ export class RunsController implements vscode.Disposable {
   private readonly pendingInputs = new Map<string, string | undefined>();
   private readonly disposables: vscode.Disposable[] = [];
   private historySeen = false;
+  /** Runs per "Recent runs" page (a screenful; tests lower it to see paging). */
+  historyPageSize = 10;
 
   constructor(private readonly options: RunsControllerOptions) {
     this.statusBar = new RunStatusBar(this.board, options.statusBarLinger);
@@ -98,7 +99,7 @@ export class RunsController implements vscode.Disposable {
       rerender: (node) => options.tree?.rerender(node),
       refresh: (node) => options.tree?.refresh(node),
     };
-    this.recentRuns = new RecentRunsContributor(source, () => historyPageSize);
+    this.recentRuns = new RecentRunsContributor(source, () => this.historyPageSize);
     const boardSub = this.board.onDidChange(
       () => void setContext('desktopFlows.hasActiveRuns', this.board.active().length > 0),
     );

@@ -1,0 +1,353 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+import type { RunSubject } from '../../src/core/runs/runEvents';
+import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
+import { startSandbox } from '../../src/sandbox/server';
+import { commandIds } from '../../src/vscode/commandIds';
+import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
+import type { RunsController } from '../../src/vscode/runs/runsController';
+import { activateExtension, note, waitFor } from './helpers';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/** Sandbox time runs this many times faster: Invoice Processing (60 s) takes 6 s, Echo Text (20 s) 2 s. */
+const speed = 10;
+const devEnvironmentId = seedIds.environments.dev;
+const secretValue = 'erp-key-7f31c0d9e2';
+const secretVariable = 'DESKTOPFLOWS_TEST_RUNS_ERP_KEY';
+
+/** Attended runs through the maker's connection go to DESKTOP-MAKER01, one at a time (its session is unlocked). */
+const makerAttended = {
+  connectionName: seedNames.connections.makerMachine,
+  connectionType: 1,
+  runMode: 'attended',
+  priority: 'normal',
+  timeoutSeconds: 3_600,
+} as const;
+
+/** The runs controller of the extension under test (`ExtensionApi.runs`). */
+function runsOf(api: ExtensionApi): RunsController {
+  const runs = (api as ExtensionApi & { runs?: RunsController }).runs;
+  assert.ok(runs, 'ExtensionApi.runs is wired (registerRunFeatures(…).runs in src/extension.ts)');
+  return runs;
+}
+
+function label(node: ExplorerNode): string {
+  const l = node.getTreeItem().label;
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
+async function child(api: ExtensionApi, parent: ExplorerNode | undefined, name: string): Promise<ExplorerNode> {
+  const list = await api.explorer.provider.getChildren(parent);
+  const found = list.find((n) => label(n) === name);
+  assert.ok(found, `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`);
+  return found;
+}
+
+/** The "Recent runs" rows of a flow, as the tree shows them (reloaded). */
+async function recentRunRows(api: ExtensionApi, flowName: string): Promise<ExplorerNode[]> {
+  const env = await child(api, undefined, 'Contoso Dev');
+  const flows = await child(api, env, 'Desktop flows');
+  const flow = await child(api, flows, flowName);
+  const group = await child(api, flow, 'Recent runs');
+  api.explorer.provider.refresh(group);
+  return api.explorer.provider.getChildren(group);
+}
+
+function runIdOf(node: ExplorerNode): string | undefined {
+  return (node as { subject?: RunSubject }).subject?.runId;
+}
+
+function indexOfMatch(list: readonly string[], pattern: RegExp, from = 0): number {
+  return list.findIndex((t, i) => i >= from && pattern.test(t));
+}
+
+function short(runId: string): string {
+  return runId.slice(0, 8);
+}
+
+describe('Runs against the sandbox', function () {
+  this.timeout(180_000);
+  let api: ExtensionApi;
+  let runs: RunsController;
+  let sandbox: Sandbox;
+  let accountId: string;
+  let folder: vscode.Uri;
+  const created: vscode.Uri[] = [];
+  let invoiceRun: RunSubject | undefined;
+
+  async function writeJson(relativePath: string, content: unknown): Promise<vscode.Uri> {
+    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`));
+    created.push(uri);
+    return uri;
+  }
+
+  const settings = vscode.workspace.getConfiguration('desktopFlows');
+
+  before(async () => {
+    api = await activateExtension();
+    await api.restored;
+    runs = runsOf(api);
+    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
+    folder = workspaceFolder.uri;
+    process.env[secretVariable] = secretValue;
+    await settings.update('runs.pollIntervalMinSeconds', 1, vscode.ConfigurationTarget.Global);
+    await settings.update('runs.pollIntervalMaxSeconds', 5, vscode.ConfigurationTarget.Global);
+    await settings.update('runs.notifyOnCompletion', 'all', vscode.ConfigurationTarget.Workspace);
+    await settings.update('runs.revealTranscript', 'never', vscode.ConfigurationTarget.Workspace);
+    sandbox = await startSandbox({ port: 0, speed });
+    accountId = (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
+    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
+    await waitFor(() => api.isSignedIn(), 'signed in');
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  after(async () => {
+    delete process.env[secretVariable];
+    for (const uri of created) {
+      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    }
+    for (const key of ['runs.pollIntervalMinSeconds', 'runs.pollIntervalMaxSeconds']) {
+      await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+    for (const key of ['runs.notifyOnCompletion', 'runs.revealTranscript']) {
+      await settings.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    if (accountId) {
+      await vscode.commands.executeCommand(commandIds.signOut, accountId);
+    }
+    await sandbox?.stop();
+  });
+
+  it('runs an input file: status bar through queued, running and succeeded; transcript masked; cancel of a long run', async () => {
+    const statusStart = runs.statusBar.history.length;
+    const transcriptStart = runs.transcript.lines.length;
+
+    // A long run takes the machine first, so the input file's run has to queue behind it.
+    const longRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: 'Contoso Dev',
+      flowId: seedIds.flows.longReport,
+      inputs: { Month: '2025-02' },
+      ...makerAttended,
+    });
+    assert.ok(longRun?.runId, 'Run Desktop Flow returned the started run');
+    await waitFor(() => /Long Running Report: Running \d+:\d\d/.test(runs.statusBar.text), 'the long run running in the status bar', 30_000);
+
+    const file = await writeJson('.desktopflows/invoice-processing/runs-test.json', {
+      $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.invoice}.json`,
+      InvoiceId: 'INV-2041',
+      Amount: 1234.5,
+      IsUrgent: true,
+      Customer: { name: 'Fabrikam', id: 'C-7' },
+      LineItems: ['paper', 'toner'],
+      Ledger: [{ Line: 1, Account: '6000', Amount: 1234.5 }],
+      ApiKey: `\${env:${secretVariable}}`,
+    });
+    invoiceRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runInputFile, file, makerAttended);
+    assert.ok(invoiceRun?.runId, 'Run with This Input File returned the started run');
+    await waitFor(
+      () => /2 desktop flow runs: .*1 queued/.test(runs.statusBar.text),
+      'both runs in the status bar, the input file run queued',
+      30_000,
+    );
+    assert.match(runs.statusBar.tooltipMarkdown, /command:desktopFlows\.run\.cancel/, 'the tooltip links Cancel');
+
+    await vscode.commands.executeCommand(commandIds.cancelRun, longRun);
+    await waitFor(() => runs.board.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled', 'the long run cancelled', 30_000);
+    await waitFor(() => /\$\(pass\) Invoice Processing: Succeeded/.test(runs.statusBar.text), 'the invoice run succeeded', 60_000);
+    await runs.idle();
+
+    const texts = runs.statusBar.history.slice(statusStart);
+    note(`status bar: ${texts.filter((t, i) => i === 0 || t.replace(/\d/g, '') !== (texts[i - 1] ?? '').replace(/\d/g, '')).join(' → ')}`);
+    const queued = indexOfMatch(texts, /1 queued/);
+    const running = indexOfMatch(texts, /\$\(sync~spin\) Invoice Processing: Running \d+:\d\d/, queued);
+    const succeeded = indexOfMatch(texts, /\$\(pass\) Invoice Processing: Succeeded/, running);
+    assert.ok(queued >= 0 && running > queued && succeeded > running, 'queued, then running, then succeeded');
+
+    // Cancelling a run that already ended is refused in words.
+    await assert.rejects(runs.cancel(longRun, AbortSignal.timeout(30_000)), /already ended \(cancelled\)/);
+
+    const transcript = runs.transcript.lines.slice(transcriptStart).join('\n');
+    assert.match(transcript, /Started "Invoice Processing" run [0-9a-f]{8} \(attended, priority normal, connection shared-uiflow-/);
+    assert.match(
+      transcript,
+      new RegExp(`Inputs: \\{"InvoiceId":"INV-2041",.*"ApiKey":"(\\*{8}|\\$\\{env:${secretVariable}\\})"\\}`),
+      'inputs shown; the sensitive one as its reference or masked',
+    );
+    assert.match(transcript, /"Invoice Processing" run [0-9a-f]{8} running on DESKTOP-MAKER01 after .* in the queue/);
+    assert.match(transcript, /"Long Running Report" run [0-9a-f]{8} cancelled/);
+    assert.match(transcript, /"Invoice Processing" run [0-9a-f]{8} succeeded on DESKTOP-MAKER01 \(ran .*queued/);
+    assert.match(transcript, /Outputs: \{.*"Status":"Processed".*"Receipt":"\*\*\*\*\*\*\*\*"/, 'outputs shown, the sensitive one masked');
+    assert.ok(!transcript.includes(secretValue), 'the resolved secret never appears');
+    assert.ok(!transcript.includes('RCPT-0001'), 'the sensitive output never appears');
+    note(`transcript: ${runs.transcript.lines.length - transcriptStart} lines, e.g. ${transcript.split('\n').find((l) => l.includes('succeeded')) ?? ''}`);
+
+    const finishes = runs.notifier.shown.filter((n) => n.runId === invoiceRun?.runId);
+    assert.equal(finishes.length, 1, 'one completion notification');
+    assert.match(finishes[0]?.message ?? '', /"Invoice Processing" succeeded on DESKTOP-MAKER01/);
+    assert.ok(runs.notifier.shown.some((n) => n.runId === longRun.runId && /was cancelled/.test(n.message)));
+  });
+
+  it('opens the outputs and the details as read-only documents', async () => {
+    assert.ok(invoiceRun, 'the input file run of the first test');
+    const outputsUri = await vscode.commands.executeCommand<string>(commandIds.openRunOutputs, invoiceRun);
+    assert.ok(outputsUri, 'Open Run Outputs returned the document URI');
+    const outputs = await vscode.workspace.openTextDocument(vscode.Uri.parse(outputsUri));
+    assert.equal(outputs.uri.scheme, 'desktopflows-run');
+    assert.equal(outputs.languageId, 'json');
+    const values = JSON.parse(outputs.getText()) as Record<string, unknown>;
+    assert.equal(values.Status, 'Processed');
+    assert.equal(values.Total, 1234.5);
+    assert.deepEqual(values.Summary, { name: 'Fabrikam', id: 'C-7' });
+    assert.equal(values.Receipt, '********', 'the sensitive output is masked');
+
+    const detailsUri = await vscode.commands.executeCommand<string>(commandIds.showRunDetails, invoiceRun);
+    assert.ok(detailsUri);
+    const details = await vscode.workspace.openTextDocument(vscode.Uri.parse(detailsUri));
+    const text = details.getText();
+    assert.match(text, new RegExp(`^# Invoice Processing — run ${short(invoiceRun.runId)}`));
+    assert.match(text, /\| Status \| succeeded/);
+    assert.match(text, /\| Machine \| DESKTOP-MAKER01 \|/);
+    assert.match(text, /## Inputs[\s\S]*"InvoiceId": "INV-2041"/);
+    assert.ok(!text.includes(secretValue), 'the sensitive input is masked in the details');
+    assert.match(text, /\[Open the flow in Power Automate\]\(http/);
+    note(`documents: ${outputs.uri.path} and ${details.uri.path}`);
+  });
+
+  it('lists both runs under their flows in "Recent runs", with status and machine', async () => {
+    assert.ok(invoiceRun);
+    const invoiceRows = await recentRunRows(api, seedFlowNames.invoice);
+    const row = invoiceRows.find((r) => runIdOf(r) === invoiceRun?.runId);
+    assert.ok(row, `the invoice run is listed; rows: ${invoiceRows.map(label).join(', ')}`);
+    const item = row.getTreeItem();
+    assert.equal(item.contextValue, 'run succeeded');
+    assert.match(String(item.description), /succeeded · \d.* · DESKTOP-MAKER01/);
+    assert.ok(invoiceRows.length >= 4, 'the seeded history is listed too');
+
+    const longRows = await recentRunRows(api, seedFlowNames.longReport);
+    const cancelled = longRows.find((r) => r.getTreeItem().contextValue === 'run cancelled' && runIdOf(r) !== undefined);
+    assert.ok(cancelled, `the cancelled run is listed; rows: ${longRows.map((r) => `${label(r)} ${String(r.getTreeItem().description)}`).join(', ')}`);
+
+    // Paged: a small page shows "Load more…", which appends the older runs.
+    runs.historyPageSize = 2;
+    try {
+      const env = await child(api, undefined, 'Contoso Dev');
+      const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.invoice);
+      api.explorer.provider.refresh(flow);
+      const group = (await child(api, flow, 'Recent runs')) as ExplorerNode & { loadMore(signal: AbortSignal): Promise<void> };
+      const firstPage = await api.explorer.provider.getChildren(group);
+      assert.deepEqual(firstPage.map(label).slice(2), ['Load more…']);
+      assert.equal(firstPage[2]?.getTreeItem().command?.command, 'desktopFlows.explorer.loadMore');
+      await group.loadMore(AbortSignal.timeout(30_000));
+      const twoPages = await api.explorer.provider.getChildren(group);
+      assert.equal(twoPages.filter((r) => runIdOf(r) !== undefined).length, 4, 'the second page is appended');
+      assert.deepEqual(
+        twoPages.filter((r) => runIdOf(r) !== undefined).map(runIdOf),
+        invoiceRows.filter((r) => runIdOf(r) !== undefined).slice(0, 4).map(runIdOf),
+        'pages follow each other, newest first',
+      );
+    } finally {
+      runs.historyPageSize = 10;
+    }
+    note(`Recent runs of ${seedFlowNames.invoice}: ${invoiceRows.length} rows; first: ${label(invoiceRows[0] as ExplorerNode)} ${String(invoiceRows[0]?.getTreeItem().description)}`);
+  });
+
+  it('runs again with the same inputs and options, resumes watching after a restart mid-run, and reports the finish once', async () => {
+    assert.ok(invoiceRun);
+    const again = await vscode.commands.executeCommand<RunSubject>(commandIds.runAgain, invoiceRun);
+    assert.ok(again?.runId && again.runId !== invoiceRun.runId, 'Run Again started a new run without asking anything');
+    await waitFor(() => runs.board.find(again.environment.orgUrl, again.runId)?.phase === 'running', 'the new run running', 30_000);
+
+    // What a window reload does: the service stops, and a new one resumes from the journal in globalState.
+    await runs.stop();
+    const saved = runs.journal.key;
+    assert.match(JSON.stringify(await runs.journal.load(AbortSignal.timeout(5_000))), new RegExp(again.runId), `the run is journaled under ${saved}`);
+    assert.doesNotMatch(runs.statusBar.text, /Running/, 'nothing is watched while stopped');
+    const resumed = await runs.start();
+    assert.deepEqual(resumed.map((r) => r.runId), [again.runId], 'the journaled run is resumed');
+    await waitFor(() => runs.board.find(again.environment.orgUrl, again.runId)?.status === 'succeeded', 'the resumed run succeeded', 60_000);
+    await runs.idle();
+    assert.equal(runs.notifier.shown.filter((n) => n.runId === again.runId).length, 1, 'its finish is reported once');
+    assert.equal(runs.transcript.lines.filter((l) => l.includes(`run ${short(again.runId)} succeeded`)).length, 1);
+    const inputsLines = runs.transcript.lines.filter((l) => /^\s+Inputs: /.test(l));
+    assert.equal(inputsLines.at(-1), inputsLines.at(-2), 'the same inputs were sent again');
+    assert.deepEqual(await runs.journal.load(AbortSignal.timeout(5_000)), undefined, 'the journal is empty once it finished');
+
+    // A run that ends while nothing watches is reported once, when watching resumes.
+    const echo = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: devEnvironmentId,
+      flowName: seedFlowNames.echoText,
+      inputs: { inputText: 'while away', inputInteger: 7 },
+      ...makerAttended,
+    });
+    assert.ok(echo?.runId);
+    await runs.stop();
+    const account = api.accounts.get(accountId);
+    assert.ok(account);
+    await waitFor(
+      async () => (await account.session.runs.getFlowSession(echo.environment.orgUrl, echo.runId, AbortSignal.timeout(10_000))).status === 'succeeded',
+      'the echo run to end on the service',
+      30_000,
+      250,
+    );
+    await runs.start();
+    await waitFor(() => runs.notifier.shown.some((n) => n.runId === echo.runId), 'the run that ended meanwhile is reported', 30_000);
+    await runs.idle();
+    const reports = runs.notifier.shown.filter((n) => n.runId === echo.runId);
+    assert.equal(reports.length, 1);
+    assert.match(reports[0]?.message ?? '', /ended while it was not being watched/);
+    assert.ok(runs.transcript.lines.some((l) => l.includes(`run ${short(echo.runId)} succeeded`) && l.includes('while it was not being watched')));
+
+    // A second restart finds nothing to resume and reports nothing again.
+    assert.deepEqual(await runs.restart(), []);
+    await runs.idle();
+    assert.equal(runs.notifier.shown.filter((n) => n.runId === echo.runId).length, 1);
+  });
+
+  it('compares the outputs of two runs and saves outputs as an input file where names match', async () => {
+    const first = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: devEnvironmentId,
+      flowId: seedIds.flows.echoAllTypes,
+      inputs: { Text: 'one', Number: 1, Flag: true, Customer: { id: 1 }, Items: ['a'], Table: [{ A: 1 }], Secret: 'hidden-value-1' },
+      ...makerAttended,
+    });
+    assert.ok(first?.runId);
+    await waitFor(() => runs.board.find(first.environment.orgUrl, first.runId)?.status === 'succeeded', 'the first echo run', 60_000);
+    const second = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: devEnvironmentId,
+      flowId: seedIds.flows.echoAllTypes,
+      inputs: { Text: 'two', Number: 2, Flag: false, Customer: { id: 1 }, Items: ['a'], Table: [{ A: 1 }], Secret: 'hidden-value-2' },
+      ...makerAttended,
+    });
+    assert.ok(second?.runId);
+    await waitFor(() => runs.board.find(second.environment.orgUrl, second.runId)?.status === 'succeeded', 'the second echo run', 60_000);
+
+    const [left, right] = (await vscode.commands.executeCommand<string[]>(commandIds.compareRunOutputs, second, first)) ?? [];
+    assert.ok(left && right, 'Compare Run Outputs returned both documents');
+    const before = JSON.parse((await vscode.workspace.openTextDocument(vscode.Uri.parse(left))).getText()) as Record<string, unknown>;
+    const after = JSON.parse((await vscode.workspace.openTextDocument(vscode.Uri.parse(right))).getText()) as Record<string, unknown>;
+    assert.equal(before.Text, 'one', 'the older run on the left');
+    assert.equal(after.Text, 'two');
+    assert.equal(before.Secret, '********');
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputTextDiff, 'a diff editor is open');
+
+    const target = vscode.Uri.joinPath(folder, '.desktopflows', 'echo-all-types', 'from-run.json');
+    created.push(target);
+    const saved = await vscode.commands.executeCommand<string>(commandIds.saveOutputsAsInputFile, second, { file: target.fsPath });
+    assert.equal(vscode.Uri.parse(saved ?? '').fsPath, target.fsPath);
+    const file = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(target))) as Record<string, unknown>;
+    assert.equal(file.$schema, `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.echoAllTypes}.json`);
+    assert.equal(file.Text, 'two');
+    assert.equal(file.Number, 2);
+    assert.deepEqual(file.Table, [{ A: 1 }]);
+    assert.notEqual(file.Secret, 'hidden-value-2', 'a sensitive output is never copied into a file');
+    note(`saved input file: ${JSON.stringify(file)}`);
+  });
+});
