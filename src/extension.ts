@@ -41,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     explorer,
     environmentStatus,
     signIn,
+    signIn.watchSettings(),
     { dispose: () => void stopEmbeddedSandbox() },
     ...registerAuthCommands(log, signIn),
     ...registerExplorerCommands({ log, accounts, explorer, environmentStatus }),

@@ -20,6 +20,8 @@ export interface DesktopFlowsConfig {
   inputsFolder: string;
   /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
   httpProxy: string;
+  /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
+  httpNoProxy: string[];
 }
 
 /** Reads the current settings. */
@@ -43,6 +45,7 @@ export function readConfig(): DesktopFlowsConfig {
     revealTranscript: get('runs.revealTranscript'),
     inputsFolder: get('inputs.folder'),
     httpProxy: vscode.workspace.getConfiguration('http').get<string>('proxy') ?? '',
+    httpNoProxy: vscode.workspace.getConfiguration('http').get<string[]>('noProxy') ?? [],
   };
 }
 

@@ -45,8 +45,24 @@ export class SignInController implements vscode.Disposable {
   }
 
   private proxy(): ProxyOptions {
-    const url = readConfig().httpProxy;
-    return url ? { url } : {};
+    const { httpProxy, httpNoProxy } = readConfig();
+    return { ...(httpProxy ? { url: httpProxy } : {}), ...(httpNoProxy.length > 0 ? { noProxy: httpNoProxy } : {}) };
+  }
+
+  /** Settings that shape sign-in and connections take effect for new sessions: offer a reload. */
+  watchSettings(): vscode.Disposable {
+    return vscode.workspace.onDidChangeConfiguration(async (e) => {
+      const connection = ['http.proxy', 'http.noProxy', 'desktopFlows.http.timeoutSeconds'].some((k) => e.affectsConfiguration(k));
+      const signIn = ['desktopFlows.cloud', 'desktopFlows.auth.tenant', 'desktopFlows.auth.clientId'].some((k) => e.affectsConfiguration(k));
+      if (connection && this.accounts.accounts.length > 0) {
+        const choice = await vscode.window.showInformationMessage('Proxy and timeout changes apply to Desktop Flows after a window reload.', 'Reload Window');
+        if (choice) {
+          await vscode.commands.executeCommand('workbench.action.reloadWindow');
+        }
+      } else if (signIn) {
+        void vscode.window.showInformationMessage('The new cloud, tenant or client id applies to your next sign-in; accounts already signed in keep theirs.');
+      }
+    });
   }
 
   /** Restores the accounts signed in during earlier sessions (tokens come silently from the cache). */
