@@ -4,6 +4,7 @@
  * existing clients do. The interval adapts (pollInterval.ts); failures back off, honouring `Retry-After`.
  * The loop exists only while there are active runs: with none left, no timer or listener remains.
  */
+import { setMaxListeners } from 'node:events';
 import { AuthError, ApiError, CancellationError } from '../errors';
 import type { Logger } from '../logger';
 import { isTerminal, type Run, type RunStatus } from '../model/run';
@@ -93,7 +94,11 @@ export class EnvironmentRunWatcher {
   private failures = 0;
   private requestCount = 0;
 
-  constructor(private readonly options: EnvironmentRunWatcherOptions) {}
+  constructor(private readonly options: EnvironmentRunWatcherOptions) {
+    // Every read in flight listens on this signal (one per finishing run at most): many at once is
+    // expected, and each listener goes away with its request.
+    setMaxListeners(0, this.lifetime.signal);
+  }
 
   /** The environment watched. */
   get environment(): EnvironmentRef {
@@ -260,21 +265,23 @@ export class EnvironmentRunWatcher {
     this.failures = 0;
     const now = clock.now();
     const byId = new Map(rows.map((r) => [key(r.id), r]));
+    // State changes are reported in order right away (each observe runs synchronously up to its first
+    // read); the reads that follow (outputs of finished runs, action logs) run side by side, so ten runs
+    // ending together are all reported after one round trip, not ten.
+    const work: Promise<void>[] = [];
     for (const run of chunk) {
-      if (signal.aborted) {
-        return;
-      }
       if (!this.runs.has(key(run.subject.runId))) {
         continue; // removed while the request was in flight
       }
       const row = byId.get(key(run.subject.runId));
       if (row === undefined) {
-        await this.missing(run, now);
+        work.push(this.missing(run, now));
         continue;
       }
       run.missing = 0;
-      await this.observe(run, row, now);
+      work.push(this.observe(run, row, now));
     }
+    await Promise.all(work);
   }
 
   private async observe(run: WatchedRun, row: Run, now: number): Promise<void> {

@@ -4,6 +4,7 @@
  * and review history, details and outputs. Every state change arrives on `onEvent`; nothing here knows
  * about VS Code.
  */
+import { setMaxListeners } from 'node:events';
 import { runStatusByCode, type RunStatus } from '../model/run';
 import { silentLogger, type Logger } from '../logger';
 import { Emitter, type Listener, type Subscription } from '../util/events';
@@ -76,6 +77,8 @@ export class RunService {
   readonly onEvent: (listener: Listener<RunEvent>) => Subscription = this.events.event;
 
   constructor(private readonly options: RunServiceOptions) {
+    // Start requests and lookups in flight listen on the lifetime signal; concurrent triggers are expected.
+    setMaxListeners(0, this.lifetime.signal);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.poll = normalizePollInterval(options.poll);

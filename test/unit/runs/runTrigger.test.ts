@@ -8,7 +8,6 @@ import type { RunsBackend } from '../../../src/core/runs/runsBackend';
 import { RunService } from '../../../src/core/runs/runService';
 import { EventLog } from './eventLog';
 import {
-  connections,
   financeUnattended,
   flows,
   makerAttended,
@@ -354,4 +353,3 @@ function delegate(base: RunsBackend, overrides: Partial<RunsBackend>): RunsBacke
   };
 }
 
-void connections;
