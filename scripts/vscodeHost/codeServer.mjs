@@ -3,9 +3,17 @@
 // inside the run folder, 127.0.0.1 only, no auth, no gallery, no telemetry; builds the workbench
 // URL whose `payload` carries the development extension and the test runner.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 
 /** @param {number} ms */
@@ -91,17 +99,18 @@ export function pruneRunDirs(root, prefix, keep) {
     .forEach((r) => rmSync(r.dir, { recursive: true, force: true }));
 }
 
-/** @returns {Promise<number>} a free TCP port on 127.0.0.1 */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * The port code-server reports in its log: "HTTP server listening on http://127.0.0.1:<port>/".
+ * @param {string} logFile
+ * @returns {number | undefined}
+ */
+function listeningPort(logFile) {
+  try {
+    const match = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, 'utf8'));
+    return match?.[1] ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -147,7 +156,6 @@ function httpOk(url) {
  */
 export async function startCodeServer(options) {
   const { host, runDir } = options;
-  const port = options.port ?? (await freePort());
   const logFile = path.join(runDir.dir, 'code-server.log');
   const logFd = openSync(logFile, 'a');
   const args = [
@@ -157,7 +165,9 @@ export async function startCodeServer(options) {
     '--auth',
     'none',
     '--bind-addr',
-    `127.0.0.1:${port}`,
+    // Port 0 lets the kernel pick a free port atomically; picking one ourselves and passing it
+    // races with every other process binding ports on the machine (seen: EADDRINUSE).
+    `127.0.0.1:${options.port ?? 0}`,
     '--user-data-dir',
     runDir.userData,
     '--extensions-dir',
@@ -182,8 +192,22 @@ export async function startCodeServer(options) {
   let ended = /** @type {string | undefined} */ (undefined);
   void exited.then((d) => (ended = d));
 
-  const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.healthTimeoutMs ?? 60_000);
+  let port = options.port;
+  while (!port) {
+    port = listeningPort(logFile);
+    if (port) {
+      break;
+    }
+    if (ended) {
+      throw new Error(`${ended} before it was listening; see ${logFile}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`code-server did not start listening within 60 s; see ${logFile}`);
+    }
+    await delay(100);
+  }
+  const base = `http://127.0.0.1:${port}`;
   while (!(await httpOk(`${base}/healthz`))) {
     if (ended) {
       throw new Error(`${ended} before it became healthy; see ${logFile}`);
