@@ -350,6 +350,59 @@ describe('Input files against the sandbox', function () {
     }
   });
 
+  it('moves a literal sensitive value into secret storage with the quick fix', async () => {
+    const literal = 'literal-erp-key-7781';
+    const uri = await writeInputFile('.desktopflows/invoice-processing/literal.json', {
+      $schema: schemaOf(seedIds.flows.invoice),
+      InvoiceId: 'INV-7',
+      ApiKey: literal,
+    });
+    const { document } = await open(uri);
+    const warning = await waitFor(
+      () => diagnosticsOf(uri).ours.find((d) => codeOf(d) === 'sensitiveLiteral'),
+      'the literal flagged',
+      30_000,
+    );
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      warning.range,
+    );
+    const move = actions.find((a) => a.title === 'Move the Value to a Secret…');
+    assert.ok(move?.command, `quick fixes: ${actions.map((a) => a.title).join(', ')}`);
+    let settled = false;
+    const moved = Promise.resolve(
+      vscode.commands.executeCommand<string>(
+        move.command.command,
+        ...((move.command.arguments ?? []) as unknown[]),
+      ),
+    ).finally(() => {
+      settled = true;
+    });
+    try {
+      // The name prompt comes prefilled with the input's name: accept it as a user pressing Enter.
+      await waitFor(
+        async () => {
+          await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+          return settled;
+        },
+        'the secret name accepted',
+        15_000,
+        200,
+      );
+      assert.equal(await moved, 'ApiKey');
+      assert.equal(await api.inputFiles.secrets.get('ApiKey'), literal, 'the value is in secret storage');
+      assert.ok(document.getText().includes('"ApiKey": "${secret:ApiKey}"'), document.getText());
+      assert.ok(!document.getText().includes(literal), 'the value left the file');
+      await waitFor(
+        () => !diagnosticsOf(uri).ours.some((d) => ['sensitiveLiteral', 'secretNotSet'].includes(codeOf(d))),
+        'no warning left about ApiKey',
+      );
+    } finally {
+      await api.inputFiles.secrets.delete('ApiKey');
+    }
+  });
+
   it("flags an open file's renamed input when the flow's schema changes", async () => {
     const uri = await writeInputFile('.desktopflows/sensitive-credentials/login.json', {
       $schema: schemaOf(seedIds.flows.credentials),

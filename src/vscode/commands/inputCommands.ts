@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { createInputFileContent } from '../../core/inputs/inputFileContent';
 import type { InputProblem } from '../../core/inputs/inputProblem';
+import { formatReference } from '../../core/inputs/secretReference';
 import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
@@ -12,6 +13,7 @@ import { FlowNode } from '../tree/flowNodes';
 import type { FlowLocation } from '../inputs/flowSchemaResolver';
 import { chooseNewInputFile, type NewInputFileOptions } from '../inputs/newInputFileLocation';
 import { problemPlace, revealProblem, type InputFileService } from '../inputs/inputFileService';
+import type { SecretSource } from '../inputs/inputCodeActions';
 import { secretNamePattern } from '../inputs/inputSecrets';
 
 export interface InputCommandDeps {
@@ -62,6 +64,15 @@ export function targetUri(arg: unknown): vscode.Uri | undefined {
     }
   }
   return vscode.window.activeTextEditor?.document.uri;
+}
+
+function isSecretSource(value: unknown): value is SecretSource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as SecretSource).uri instanceof vscode.Uri &&
+    (value as SecretSource).range instanceof vscode.Range
+  );
 }
 
 function plural(count: number, noun: string): string {
@@ -207,24 +218,65 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
     return { uri, ok, resolved: true, problems };
   };
 
-  const setSecret = async (arg?: unknown): Promise<string> => {
+  const askSecretName = async (suggestion: string | undefined, moving: boolean): Promise<string> => {
     const secrets = inputFiles.secrets;
-    let name = typeof arg === 'string' && secretNamePattern.test(arg) ? arg : undefined;
+    const name = await vscode.window.showInputBox({
+      title: moving ? 'Move the Value to a Secret' : 'Set Secret',
+      prompt: moving
+        ? 'Name of the secret to store the value in; the file will say ${secret:NAME} instead of the value.'
+        : 'Name of the secret, as input files write it: ${secret:NAME}',
+      placeHolder: 'DbPassword',
+      ...(suggestion === undefined ? {} : { value: suggestion }),
+      ignoreFocusOut: true,
+      validateInput: (value) =>
+        !secretNamePattern.test(value)
+          ? 'Use letters, digits and "_", starting with a letter or "_" (e.g. ERP_ApiKey).'
+          : moving && secrets.has(value)
+            ? {
+                message: `A secret named "${value}" exists; its value will be replaced.`,
+                severity: vscode.InputBoxValidationSeverity.Warning,
+              }
+            : undefined,
+    });
     if (name === undefined) {
-      name = await vscode.window.showInputBox({
-        title: 'Set Secret',
-        prompt: 'Name of the secret, as input files write it: ${secret:NAME}',
-        placeHolder: 'DbPassword',
-        ignoreFocusOut: true,
-        validateInput: (value) =>
-          secretNamePattern.test(value)
-            ? undefined
-            : 'Use letters, digits and "_", starting with a letter or "_" (e.g. ERP_ApiKey).',
-      });
-      if (name === undefined) {
-        throw new CancellationError();
-      }
+      throw new CancellationError();
     }
+    return name;
+  };
+
+  /** "Move the Value to a Secret": the literal in the file goes to SecretStorage, a reference takes its place. */
+  const moveToSecret = async (suggestion: string | undefined, source: SecretSource): Promise<string> => {
+    const document = await vscode.workspace.openTextDocument(source.uri);
+    let value: string;
+    try {
+      const parsed = JSON.parse(document.getText(source.range)) as unknown;
+      value = typeof parsed === 'string' ? parsed : JSON.stringify(parsed);
+    } catch {
+      throw new UserFacingError(
+        'The value to move is no longer where it was; validate the file and try again.',
+      );
+    }
+    const name = await askSecretName(suggestion, true);
+    await inputFiles.secrets.set(name, value);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(source.uri, source.range, JSON.stringify(formatReference('secret', name)));
+    await vscode.workspace.applyEdit(edit);
+    log.info(
+      `[inputs] moved a sensitive value of ${vscode.workspace.asRelativePath(source.uri)} to secret "${name}"`,
+    );
+    void vscode.window.showInformationMessage(
+      `The value is now in the secret "${name}"; the file says "\${secret:${name}}". Save the file to remove the value from disk.`,
+    );
+    return name;
+  };
+
+  const setSecret = async (arg?: unknown, source?: unknown): Promise<string> => {
+    const secrets = inputFiles.secrets;
+    const suggested = typeof arg === 'string' && secretNamePattern.test(arg) ? arg : undefined;
+    if (isSecretSource(source)) {
+      return moveToSecret(suggested, source);
+    }
+    const name = suggested ?? (await askSecretName(undefined, false));
     const replacing = secrets.has(name);
     const value = await vscode.window.showInputBox({
       title: `Set Secret "${name}"`,

@@ -5,6 +5,7 @@ import { registerInputCommands } from '../commands/inputCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import type { ExplorerView } from '../tree/explorerView';
 import { FlowSchemaResolver } from './flowSchemaResolver';
+import { registerInputCodeActions } from './inputCodeActions';
 import { InputDiagnostics } from './inputDiagnostics';
 import { registerInputFileCodeLens, trackActiveInputFile } from './inputFileEditorUi';
 import { InputFileIndex } from './inputFileIndex';
@@ -70,6 +71,7 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
         },
       },
       ...registerInputFileCodeLens(),
+      registerInputCodeActions(),
       ...trackActiveInputFile(),
       ...registerInputCommands({ log, accounts, environmentStatus, inputFiles }),
     ],
