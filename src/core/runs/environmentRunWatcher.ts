@@ -90,9 +90,7 @@ export class EnvironmentRunWatcher {
   private wake: AbortController | undefined;
   private sleepingUntil = Number.POSITIVE_INFINITY;
   private looping = false;
-  private loopDone: Promise<void> = Promise.resolve();
   private failures = 0;
-  private requestCount = 0;
 
   constructor(private readonly options: EnvironmentRunWatcherOptions) {
     // Every read in flight listens on this signal (one per finishing run at most): many at once is
@@ -110,12 +108,7 @@ export class EnvironmentRunWatcher {
     return [...this.runs.values()].map((r) => r.subject.runId);
   }
 
-  /** Status requests made so far (for diagnostics and the benchmark). */
-  get statusRequests(): number {
-    return this.requestCount;
-  }
-
-  /** True while the polling loop is alive. */
+  /** True while the polling loop is alive (a timer or request is pending). */
   get isPolling(): boolean {
     return this.looping;
   }
@@ -185,17 +178,12 @@ export class EnvironmentRunWatcher {
     this.runs.clear();
   }
 
-  /** Resolves when the polling loop has ended (nothing left to watch, or disposed). */
-  whenIdle(): Promise<void> {
-    return this.loopDone;
-  }
-
   private ensureLoop(): void {
     if (this.looping || this.runs.size === 0 || this.lifetime.signal.aborted) {
       return;
     }
     this.looping = true;
-    this.loopDone = this.loop().catch((e: unknown) => {
+    void this.loop().catch((e: unknown) => {
       // The loop handles every expected failure; anything else is a bug worth a log line, not a crash.
       this.options.logger.error(e instanceof Error ? e : new Error(String(e)));
     });
@@ -249,7 +237,6 @@ export class EnvironmentRunWatcher {
     const signal = this.lifetime.signal;
     let rows: readonly Run[];
     try {
-      this.requestCount++;
       const page = await backend.listRuns(
         { runIds: chunk.map((r) => r.subject.runId), columns: 'status', pageSize: chunk.length },
         signal,

@@ -213,6 +213,11 @@ export class RunService {
     return out;
   }
 
+  /** True while any environment has a poll scheduled or in flight; false once nothing is being watched. */
+  get isPolling(): boolean {
+    return [...this.watchers.values()].some((w) => w.isPolling);
+  }
+
   /** New poll bounds (a settings change); applies from the next tick. */
   setPollInterval(options: Partial<PollIntervalOptions>): void {
     this.poll = normalizePollInterval(options);

@@ -250,6 +250,7 @@ describe('runs: environment watcher (sandbox)', function () {
       s.h.sandbox.clock.advance(60 * 60_000);
       await realPause(100);
       assert.equal(s.h.requests.length, after, 'no request once the last run ended');
+      assert.equal(s.service.isPolling, false, 'no timer left');
       assert.deepEqual(s.service.activeRuns(), []);
 
       const offline = await start(s, flows.quickPing, {
