@@ -17,6 +17,11 @@
  * found for it are claimed synchronously, so concurrent reconciliations on other connections can never
  * take the same run. Triggers for other flows or connections proceed in parallel.
  *
+ * What this cannot rule out, stated so nobody relies on more: a request the service only processes after
+ * our last lookup (the lookups span several seconds after our side gave up, on top of the HTTP timeout)
+ * would be started again; and a run another client starts on the same flow, connection and run mode
+ * within the same seconds can be taken for ours when our own request created nothing.
+ *
  * Once a request has been sent, the caller's `AbortSignal` no longer abandons it: the outcome is settled
  * under the service's lifetime signal, so a run that was started is always returned (and watched) rather
  * than lost because someone pressed Cancel at the wrong moment.
