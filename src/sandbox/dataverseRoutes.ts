@@ -14,7 +14,7 @@ import { queryCollection, queryEntity } from './odataQuery';
 import type { EntityDef, QueryEnvironment } from './odataQuery';
 import { assertOwner, cancelDesktopFlowRun, runDesktopFlow } from './runActions';
 import type { Caller } from './runActions';
-import { sensitiveMask } from './runEngine';
+import { sensitiveMask } from './runRecords';
 import { orgUrl } from './sandboxRuntime';
 import type { SandboxRuntime } from './sandboxRuntime';
 

@@ -9,23 +9,12 @@ import type { Logger } from '../core/logger';
 import { Emitter } from '../core/util/events';
 import type { SandboxClock } from './clock';
 import { flowSessionStatus, isTerminalStatus } from './dataverseEntities';
-import type { ActionLogEntry, EnvironmentState, MachineState, Run } from './environmentState';
-import { inputValue } from './flowSchema';
+import type { EnvironmentState, MachineState, Run } from './environmentState';
+import { postRunCallback } from './runCallback';
+import { actionLogEntry, newRun, restoredRun, runOutputs } from './runRecords';
+import type { NewRun } from './runRecords';
 import type { SandboxSettings } from './sandboxRuntime';
-import type { SeedAction, SeedConnection, SeedFlow, SeedRun } from './seedTypes';
-
-/** What `RunEngine.create` needs; RunDesktopFlow has validated all of it. */
-export interface NewRun {
-  flow: SeedFlow;
-  connection: SeedConnection;
-  runMode: 'attended' | 'unattended';
-  priority: string;
-  timeoutSeconds: number;
-  inputs: Record<string, unknown>;
-  callbackUrl: string | undefined;
-  /** systemuser id of the caller (the run's owner). */
-  ownerId: string;
-}
+import type { SeedAction, SeedRun } from './seedTypes';
 
 /** Fired on every change of a run's status. */
 export interface RunChange {
@@ -38,13 +27,6 @@ const defaultActions: SeedAction[] = [{ name: 'Run subflow Main', systemActionNa
 
 function sameAccount(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
-}
-
-/** Masked value of a sensitive variable in logs and stored inputs (PAD shows asterisks). */
-export const sensitiveMask = '***';
-
-function display(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export class RunEngine {
@@ -61,82 +43,10 @@ export class RunEngine {
     private readonly logger: Logger,
   ) {}
 
-  private buildRun(env: EnvironmentState, spec: NewRun, id: string, now: string): Run {
-    const run: Run = {
-      row: {
-        flowsessionid: id,
-        name: spec.flow.name,
-        statecode: 0,
-        statuscode: flowSessionStatus.Waiting,
-        runmode: spec.runMode === 'attended' ? 1 : 2,
-        runsessionmode: 1,
-        triggertype: 3,
-        subcategory: 0,
-        startedon: null,
-        completedon: null,
-        runduration: null,
-        runexecutionduration: null,
-        runwaitduration: null,
-        errorcode: null,
-        errormessage: null,
-        errordetails: null,
-        errorinnererror: null,
-        context: JSON.stringify({ runPriority: spec.priority, timeout: spec.timeoutSeconds }),
-        // File columns hold a file id once they have content.
-        inputs: randomUUID(),
-        outputs: null,
-        additionalcontext: null,
-        inputs_name: 'inputs.json',
-        outputs_name: null,
-        additionalcontext_name: null,
-        _regardingobjectid_value: spec.flow.id,
-        regardingobjecttypecode: 'workflow',
-        _machineid_value: null,
-        _machinegroupid_value: spec.connection.targetGroupId,
-        _parentdesktopflowrunid_value: null,
-        parentworkflowid: null,
-        parentcloudflowrunsequenceid: null,
-        connectionid: spec.connection.name,
-        callbackurl: spec.callbackUrl ?? null,
-        correlationid: randomUUID(),
-        clienttrackingid: null,
-        gateway: null,
-        credentials: null,
-        machinepercentcpuusage: null,
-        machinepercentramusage: null,
-        machineramusage: null,
-        processversion: null,
-        rundetails: null,
-        sessionusername: null,
-        sessionusersid: null,
-        createdon: now,
-        modifiedon: now,
-        versionnumber: env.nextVersion(),
-        _ownerid_value: spec.ownerId,
-        _createdby_value: spec.ownerId,
-        _modifiedby_value: spec.ownerId,
-        _owningbusinessunit_value: env.businessUnitId,
-      },
-      flow: spec.flow,
-      connection: spec.connection,
-      inputs: spec.inputs,
-      outputs: undefined,
-      actionLog: [],
-      priority: spec.priority.toLowerCase() === 'high' ? 0 : 1,
-      seq: ++this.seq,
-      timeoutSeconds: spec.timeoutSeconds,
-      runMode: spec.runMode,
-      groupId: spec.connection.targetGroupId.toLowerCase(),
-      timers: [],
-      callbackUrl: spec.callbackUrl,
-    };
-    return run;
-  }
-
   /** Creates a queued flowsession (statuscode 3) and tries to dispatch it. */
   create(env: EnvironmentState, spec: NewRun): Run {
     const id = randomUUID();
-    const run = this.buildRun(env, spec, id, this.clock.iso());
+    const run = newRun(env, spec, id, this.clock.iso(), ++this.seq);
     env.runs.set(id, run);
     run.timers.push(
       this.clock.setTimeout(() => {
@@ -159,52 +69,9 @@ export class RunEngine {
     return run;
   }
 
-  /** Adds a finished run from seed data to history. Throws when it names an unknown flow or connection. */
+  /** Adds a finished run from seed data to history. */
   restore(env: EnvironmentState, seed: SeedRun): Run {
-    const flow = env.flows.get(seed.flowId.toLowerCase());
-    const connection = env.connections.get(seed.connectionName.toLowerCase());
-    if (flow === undefined || connection === undefined) {
-      throw new Error(`Seed run ${seed.id} in ${env.seed.name} names an unknown flow or connection.`);
-    }
-    const run = this.buildRun(
-      env,
-      {
-        flow,
-        connection,
-        runMode: seed.runMode,
-        priority: 'normal',
-        timeoutSeconds: 10_800,
-        inputs: seed.inputs ?? {},
-        callbackUrl: undefined,
-        ownerId: env.defaultOwnerId,
-      },
-      seed.id,
-      seed.createdon,
-    );
-    const r = run.row;
-    const started = seed.startedon === undefined ? undefined : Date.parse(seed.startedon);
-    const completed = seed.completedon === undefined ? undefined : Date.parse(seed.completedon);
-    Object.assign(r, {
-      statuscode: seed.statuscode,
-      statecode: seed.statuscode === 0 || seed.statuscode >= 13 ? 1 : 0,
-      startedon: seed.startedon ?? null,
-      completedon: seed.completedon ?? null,
-      modifiedon: seed.completedon ?? seed.createdon,
-      _machineid_value: seed.machineId ?? null,
-      errorcode: seed.errorcode ?? null,
-      errormessage: seed.errormessage ?? null,
-      runduration:
-        completed === undefined ? null : Math.round((completed - Date.parse(seed.createdon)) / 1000),
-      runexecutionduration:
-        completed === undefined || started === undefined ? null : Math.round((completed - started) / 1000),
-      runwaitduration:
-        started === undefined ? null : Math.round((started - Date.parse(seed.createdon)) / 1000),
-    });
-    if (seed.outputs !== undefined) {
-      run.outputs = seed.outputs;
-      r.outputs = randomUUID();
-      r.outputs_name = 'outputs.json';
-    }
+    const run = restoredRun(env, seed, ++this.seq);
     env.runs.set(seed.id, run);
     return run;
   }
@@ -374,41 +241,7 @@ export class RunEngine {
     end: number,
     failed: boolean,
   ): void {
-    const isoMs = (ms: number): string => new Date(Math.floor(ms)).toISOString();
-    const [module = 'Flow', fn = action.systemActionName] = action.systemActionName.split('.');
-    const variables = i === 0 ? run.flow.inputs : [];
-    const entry: ActionLogEntry = {
-      index: i + 1,
-      name: action.name,
-      systemActionName: action.systemActionName,
-      systemModuleName: module,
-      localizedModuleName: module,
-      functionName: fn,
-      startTime: isoMs(start),
-      endTime: isoMs(end),
-      status: failed ? 'Failed' : 'Succeeded',
-      insideErrorHandling: false,
-      inputs: Object.fromEntries(
-        variables.map((v) => [
-          v.name,
-          {
-            localizedName: v.name,
-            value: v.sensitive === true ? sensitiveMask : display(inputValue(v, run.inputs, v.name)),
-            variableName: v.name,
-          },
-        ]),
-      ),
-      outputs: {},
-      ...(failed
-        ? {
-            error: {
-              code: run.flow.behaviour.errorcode ?? 'ActionFailed',
-              message: run.flow.behaviour.errormessage ?? '',
-            },
-          }
-        : {}),
-    };
-    run.actionLog.push(entry);
+    run.actionLog.push(actionLogEntry(run, action, i, start, end, failed));
     if (run.row.additionalcontext === null) {
       run.row.additionalcontext = randomUUID();
       run.row.additionalcontext_name = 'additionalcontext.json';
@@ -417,33 +250,7 @@ export class RunEngine {
   }
 
   private succeed(env: EnvironmentState, run: Run): void {
-    const b = run.flow.behaviour;
-    const outputs: Record<string, unknown> = {};
-    const inputVar = (name: string): ReturnType<typeof inputValue> =>
-      inputValue(
-        run.flow.inputs.find((v) => v.name === name),
-        run.inputs,
-        name,
-      );
-    for (const out of run.flow.outputs) {
-      const spec =
-        b.outputs === undefined || b.outputs === 'echo' ? { $input: out.name } : b.outputs[out.name];
-      if (
-        typeof spec === 'object' &&
-        spec !== null &&
-        !Array.isArray(spec) &&
-        typeof (spec as { $input?: unknown }).$input === 'string'
-      ) {
-        const source = (spec as { $input: string }).$input;
-        outputs[out.name] =
-          run.flow.inputs.some((v) => v.name === source) || source in run.inputs
-            ? inputVar(source)
-            : inputValue(out, {}, out.name);
-      } else {
-        outputs[out.name] = spec === undefined ? inputValue(out, {}, out.name) : spec;
-      }
-    }
-    run.outputs = outputs;
+    run.outputs = runOutputs(run);
     run.row.outputs = randomUUID();
     run.row.outputs_name = 'outputs.json';
     this.finish(env, run, flowSessionStatus.Succeeded, null, null);
@@ -485,7 +292,7 @@ export class RunEngine {
     this.logger.info(`[sandbox] run ${id} finished: ${status}${errorcode === null ? '' : ` ${errorcode}`}`);
     this.emit(env, run);
     if (run.callbackUrl !== undefined) {
-      void this.callback(run);
+      void postRunCallback(run, this.clock, this.logger);
     }
     this.schedule(env);
   }
@@ -501,42 +308,6 @@ export class RunEngine {
       flowsessionId: String(run.row.flowsessionid),
       statuscode: run.row.statuscode as number,
     });
-  }
-
-  /** POSTs the completion callback (reference 4.8): 3 more attempts 1 s apart on 408 or 5xx. */
-  private async callback(run: Run): Promise<void> {
-    const r = run.row;
-    const body = JSON.stringify({
-      statuscode: r.statuscode,
-      statecode: r.statecode,
-      startedon: r.startedon,
-      completedon: r.completedon,
-      flowsessionid: r.flowsessionid,
-    });
-    for (let attempt = 0; attempt < 4; attempt++) {
-      try {
-        const res = await fetch(run.callbackUrl as string, {
-          method: 'POST',
-          headers: {
-            'user-agent': 'EnterpriseConnectors/1.0',
-            'content-type': 'application/json; charset=utf-8',
-            'x-ms-workflow-id': run.flow.id,
-            'x-ms-run-id': String(r.flowsessionid),
-          },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        await res.arrayBuffer();
-        if (res.status !== 408 && res.status < 500) {
-          return;
-        }
-      } catch (e) {
-        this.logger.warn(
-          `[sandbox] callback for run ${String(r.flowsessionid)} failed: ${e instanceof Error ? e.message : String(e)}`,
-        );
-      }
-      await this.clock.sleep(1000);
-    }
   }
 
   /** Stops every pending timer. */
