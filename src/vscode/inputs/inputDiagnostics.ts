@@ -1,15 +1,21 @@
 import * as vscode from 'vscode';
 import { findVariable, type DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
-import { parseInputDocument, type InputDocument } from '../../core/inputs/inputDocument';
-import type { InputProblem, InputProblemCode } from '../../core/inputs/inputProblem';
-import { hasSchemaUriScheme, parseSchemaUri, type SchemaUriTarget } from '../../core/inputs/schemaUri';
-import { parseReference } from '../../core/inputs/secretReference';
-import { validateInputFile, type InputFileValidation } from '../../core/inputs/validateInputFile';
+import { analyzeInputFile, type FoundReference } from '../../core/inputs/inputFileAnalysis';
+import { parseInputDocument } from '../../core/inputs/inputDocument';
+import { hasErrors, type InputProblem, type InputProblemCode } from '../../core/inputs/inputProblem';
+import { parseSchemaUri, type SchemaUriTarget } from '../../core/inputs/schemaUri';
+import { locateProblems } from '../../core/inputs/textPositions';
+import type { InputFileValidation } from '../../core/inputs/validateInputFile';
 import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import type { FlowSchemaResolution, FlowSchemaResolver, UnresolvedReason } from './flowSchemaResolver';
-import { inputFileLanguages, isInputFileDocument } from './inputFileDetection';
+import {
+  inputFileLanguages,
+  inputFileSchemaUri,
+  isInputFileDocument,
+  schemaProbeChars,
+} from './inputFileDetection';
 import type { InputSecrets } from './inputSecrets';
 import type { SchemaContentProvider } from './schemaContentProvider';
 
@@ -19,6 +25,19 @@ export const diagnosticSource = 'Desktop Flows';
 /** Our own diagnostic codes, next to the core's `InputProblemCode`s. */
 export type InputDiagnosticCode =
   InputProblemCode | `flow:${UnresolvedReason}` | 'secretNotSet' | 'envNotSet';
+
+/**
+ * Documents that are views of something else (git history, diff previews, our own schemas, output): a
+ * Problems entry for them would point at text nobody can fix there.
+ */
+const skippedSchemes = new Set([
+  'desktopflows-schema',
+  'output',
+  'git',
+  'gitfs',
+  'vscode-bulkeditpreview',
+  'vscode-scm',
+]);
 
 /** How long typing must pause before an open input file is checked again. */
 const debounceMs = 300;
@@ -216,7 +235,7 @@ export class InputDiagnostics implements vscode.Disposable {
   }
 
   private schedule(document: vscode.TextDocument, delayMs: number): void {
-    if (document.uri.scheme === 'desktopflows-schema' || document.uri.scheme === 'output') {
+    if (skippedSchemes.has(document.uri.scheme)) {
       return;
     }
     if (!isInputFileDocument(document)) {
@@ -299,21 +318,15 @@ export class InputDiagnostics implements vscode.Disposable {
   ): Promise<InputFileCheck> {
     const state = this.state(document);
     const text = document.getText();
-    const parsed = parseInputDocument(text);
-    const root = parsed.value;
-    const schemaValue =
-      typeof root === 'object' && root !== null && !Array.isArray(root)
-        ? (root as Record<string, unknown>).$schema
-        : undefined;
-    const schemaUri =
-      typeof schemaValue === 'string' && hasSchemaUriScheme(schemaValue.trim())
-        ? schemaValue.trim()
-        : undefined;
+    // `$schema` is read from the file's start (as everywhere): the whole text is parsed once, by the
+    // validator, and only when the flow is known.
+    const head = text.length > schemaProbeChars ? text.slice(0, schemaProbeChars) : text;
+    const schemaUri = inputFileSchemaUri(head);
     const base = { document, schemaUri, target: undefined, resolution: undefined, validation: undefined };
     if (schemaUri === undefined) {
       return { ...base, diagnostics: [] };
     }
-    const schemaSpan = parsed.properties.get('$schema')?.value ?? { offset: 0, length: 0 };
+    const schemaSpan = parseInputDocument(head).properties.get('$schema')?.value ?? { offset: 0, length: 0 };
     const atSchema = (
       message: string,
       severity: vscode.DiagnosticSeverity,
@@ -347,20 +360,27 @@ export class InputDiagnostics implements vscode.Disposable {
       };
     }
 
-    const validation = validateInputFile(text, resolution.schema, {
+    // validateInputFile, keeping the analysis: its references (with their spans) are checked below.
+    const analysis = analyzeInputFile(text, resolution.schema, {
       limitBytes: resolution.limitBytes,
       flowId: target.flowId,
       environment: environmentNames(resolution.environment, target.environment),
       ...(resolution.previousSchema ? { previousSchema: resolution.previousSchema } : {}),
     });
+    const problems = locateProblems(text, analysis.problems);
+    const validation: InputFileValidation = {
+      problems,
+      ok: !hasErrors(problems),
+      values: analysis.values,
+      schemaUri: analysis.schemaUri,
+      bytes: analysis.bytes,
+    };
     const covered = this.coveredByJsonLanguageService(document);
     state.covered = covered;
-    const diagnostics = validation.problems
+    const diagnostics = problems
       .filter((p) => !covered || !reportedByJsonLanguageService(p, resolution.schema, document.languageId))
       .map((p) => this.toDiagnostic(document, p));
-    if (validation.values !== undefined) {
-      diagnostics.push(...this.referenceDiagnostics(document, parsed, validation.values, resolution.schema));
-    }
+    diagnostics.push(...this.referenceDiagnostics(document, analysis.references));
     return { ...base, target, resolution, validation, diagnostics };
   }
 
@@ -370,27 +390,17 @@ export class InputDiagnostics implements vscode.Disposable {
    */
   private referenceDiagnostics(
     document: vscode.TextDocument,
-    parsed: InputDocument,
-    values: Readonly<Record<string, unknown>>,
-    schema: DesktopFlowSchema,
+    references: readonly FoundReference[],
   ): vscode.Diagnostic[] {
     const diagnostics: vscode.Diagnostic[] = [];
     const stored = new Set(this.secrets.names());
-    for (const variable of schema.variables) {
-      if (!variable.sensitive || !Object.hasOwn(values, variable.name)) {
-        continue;
-      }
-      const reference = parseReference(values[variable.name]);
-      const span = parsed.properties.get(variable.name)?.value;
-      if (reference === undefined || span === undefined) {
-        continue;
-      }
+    for (const { input, reference, span } of references) {
       if (reference.kind === 'secret' && !stored.has(reference.name)) {
         diagnostics.push(
           this.diagnostic(
             document,
             span,
-            `No secret named "${reference.name}" is stored in VS Code, so "${variable.name}" cannot be resolved when the flow runs. Run "Desktop Flows: Set Secret…" to store it.`,
+            `No secret named "${reference.name}" is stored in VS Code, so "${input.name}" cannot be resolved when the flow runs. Run "Desktop Flows: Set Secret…" to store it.`,
             vscode.DiagnosticSeverity.Warning,
             'secretNotSet',
           ),
@@ -400,7 +410,7 @@ export class InputDiagnostics implements vscode.Disposable {
           this.diagnostic(
             document,
             span,
-            `The environment variable ${reference.name} is not set for VS Code, so "${variable.name}" cannot be resolved when the flow runs. Set it before starting VS Code, or use \${secret:NAME}.`,
+            `The environment variable ${reference.name} is not set for VS Code, so "${input.name}" cannot be resolved when the flow runs. Set it before starting VS Code, or use \${secret:NAME}.`,
             vscode.DiagnosticSeverity.Warning,
             'envNotSet',
           ),
