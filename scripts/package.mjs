@@ -98,10 +98,14 @@ function zipEntries(file) {
 
 step('production build (node esbuild.mjs --production)', process.execPath, ['esbuild.mjs', '--production']);
 const vsce = path.join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
+// The repository URL is not on GitHub/GitLab, so vsce cannot turn README's relative links into
+// absolute ones (and refuses to package); keep them relative and report below which ones point
+// at files users do not get.
 step(`vsce package --no-dependencies -o ${path.relative(repoRoot, vsix)}`, process.execPath, [
   vsce,
   'package',
   '--no-dependencies',
+  '--no-rewrite-relative-links',
   '-o',
   vsix,
 ]);
@@ -133,6 +137,17 @@ for (const e of entries.filter((x) => x.name.endsWith('.js'))) {
 }
 if (!names.has('extension/readme.md')) {
   console.warn('[package] note: README.md is missing, so the Marketplace page of the package would be empty');
+} else {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const outside = [...readme.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)]
+    .map((m) => String(m[1]))
+    .filter((link) => !/^[a-z][a-z0-9+.-]*:/i.test(link))
+    .filter((link) => !names.has(`extension/${path.posix.normalize(link)}`) && !/^LICENSE$/i.test(link));
+  if (outside.length > 0) {
+    console.warn(
+      `[package] note: README links to files that are not in the package (they only work on the repository page): ${[...new Set(outside)].join(', ')}`,
+    );
+  }
 }
 
 console.log(`\n[package] contents of ${path.relative(repoRoot, vsix)}:`);
