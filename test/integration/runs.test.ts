@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { RunSubject } from '../../src/core/runs/runEvents';
-import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
+import { seedEnvironmentNames, seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
@@ -308,6 +308,66 @@ describe('Runs against the sandbox', function () {
     assert.deepEqual(await runs.restart(), []);
     await runs.idle();
     assert.equal(runs.notifier.shown.filter((n) => n.runId === echo.runId).length, 1);
+  });
+
+  it('Run Desktop Flow… on a flow node asks for the inputs, then offers the options used last time', async () => {
+    const env = await child(api, undefined, 'Contoso Dev');
+    const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.echoText);
+    const started = vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, flow);
+    let settled = false;
+    void started.then(() => (settled = true), () => (settled = true));
+    // Accept the first item of each quick pick: "No inputs", then "Same options as last time".
+    let accepted = 0;
+    for (let i = 0; i < 60 && !settled; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      accepted++;
+    }
+    const run = await started;
+    assert.ok(run?.runId, 'the run started after two answers');
+    assert.equal(run.flowId.toLowerCase(), seedIds.flows.echoText.toLowerCase());
+    await waitFor(() => runs.board.find(run.environment.orgUrl, run.runId)?.phase === 'finished', 'the echo run ended', 60_000);
+    await runs.idle();
+    const transcript = runs.transcript.lines.join('\n');
+    assert.match(transcript, new RegExp(`Started "Echo Text" run ${short(run.runId)} \\(attended, priority normal, connection ${seedNames.connections.makerMachine}`), 'the remembered options were used');
+    note(`started after ${accepted} accept(s); ended ${runs.board.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`);
+  });
+
+  it('says when and why a start waits for the rate limit, and warns about a licence check', async () => {
+    const statusStart = runs.statusBar.history.length;
+    const transcriptStart = runs.transcript.lines.length;
+    const dev = sandbox.environments.get(seedEnvironmentNames.dev);
+    assert.ok(dev);
+    // One start per (sandbox) minute per connection: the second start gets a 429 and waits, visibly.
+    sandbox.settings.runsPerMinutePerConnection = 1;
+    dev.seed.licenseCheck = 'UnattendedNoAddon';
+    try {
+      const unattendedBots = { ...makerAttended, connectionName: seedNames.connections.financeBots, runMode: 'unattended' } as const;
+      const ping = { environment: devEnvironmentId, flowId: seedIds.flows.quickPing, noInputs: true, ...unattendedBots };
+      const first = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, ping);
+      const second = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, ping);
+      assert.ok(first?.runId && second?.runId && first.runId !== second.runId, 'both runs started, one after the other');
+      await waitFor(
+        () => [first, second].every((r) => runs.board.find(r.environment.orgUrl, r.runId)?.status === 'succeeded'),
+        'both pings succeeded',
+        60_000,
+      );
+      await runs.idle();
+    } finally {
+      sandbox.settings.runsPerMinutePerConnection = 70;
+      delete dev.seed.licenseCheck;
+    }
+    const texts = runs.statusBar.history.slice(statusStart);
+    assert.ok(
+      texts.some((t) => /^\$\(clock\) Quick Ping: Waiting \(rate limit\)/.test(t)),
+      `the status bar said the start waits; it showed: ${texts.join(' → ')}`,
+    );
+    const transcript = runs.transcript.lines.slice(transcriptStart).join('\n');
+    assert.match(transcript, /"Quick Ping" waits until .*: the service asked to slow down \(429\)/);
+    assert.match(transcript, /Licence warning for "Quick Ping" run [0-9a-f]{8}: UnattendedNoAddon/);
+    const warnings = runs.notifier.shown.filter((n) => n.severity === 'warning' && /Licence check for "Quick Ping": UnattendedNoAddon/.test(n.message));
+    assert.equal(warnings.length, 2, 'each start warns once');
+    note(`rate limit: ${transcript.split('\n').find((l) => l.includes('waits until')) ?? ''}`);
   });
 
   it('compares the outputs of two runs and saves outputs as an input file where names match', async () => {

@@ -179,10 +179,6 @@ export class RunsController implements vscode.Disposable {
     const triggerId = randomUUID();
     this.pendingInputs.set(triggerId, request.maskedInputs);
     this.board.starting(triggerId, request.environment, request.flowId, request.flowName);
-    await this.memory.remember(request.environment.orgUrl, request.flowId, {
-      options: request.options,
-      ...(request.inputFile === undefined ? {} : { inputFile: request.inputFile }),
-    });
     // Fetched now so the outputs can be masked the moment the run ends.
     this.schemas
       .get(request.environment.orgUrl, request.flowId, AbortSignal.timeout(60_000))
@@ -216,6 +212,11 @@ export class RunsController implements vscode.Disposable {
       }
       throw words;
     }
+    // Remembered only once the service accepted them: options it refused are not offered again.
+    await this.memory.remember(request.environment.orgUrl, request.flowId, {
+      options: run.options,
+      ...(request.inputFile === undefined ? {} : { inputFile: request.inputFile }),
+    });
     this.memory.recordLaunch(runKey(run.environment.orgUrl, run.runId), {
       options: run.options,
       inputs: request.inputs,
@@ -294,7 +295,7 @@ export class RunsController implements vscode.Disposable {
         this.transcript.append(formatRunEvent(e));
         const masked = this.pendingInputs.get(e.triggerId);
         this.pendingInputs.delete(e.triggerId);
-        this.transcript.append(`${' '.repeat(22)}Inputs: ${masked ?? 'none'}`);
+        this.transcript.append(`${' '.repeat(22)}Inputs: ${masked === undefined ? 'none' : clip(masked)}`);
         this.board.triggered(e);
         this.markHistory();
         this.recentRuns.runStarted(e.environment.orgUrl, e.flowId);
@@ -345,6 +346,13 @@ export class RunsController implements vscode.Disposable {
       this.transcript.show();
     }
   }
+}
+
+const maxInputsShown = 2_000;
+
+/** Long inputs are cut in the transcript (they may be up to 2 MB); the details document shows them whole. */
+function clip(text: string): string {
+  return text.length > maxInputsShown ? `${text.slice(0, maxInputsShown)}… (${text.length} characters)` : text;
 }
 
 /** Poll bounds from the settings. */
