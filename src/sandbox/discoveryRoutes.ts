@@ -5,7 +5,8 @@
 import { authenticate } from './auth';
 import { jsonReply, ServiceError } from './httpUtil';
 import type { Reply, RequestContext } from './httpUtil';
-import { evaluateFilter, FilterError, parseFilter } from './odataFilter';
+import { FilterError, parseFilter } from './odataFilter';
+import { evaluateFilter } from './odataFilterEval';
 import type { Literal } from './odataFilter';
 import { queryCollection, schemaOf } from './odataQuery';
 import type { EntityDef, EntityStore } from './odataQuery';

@@ -4,9 +4,19 @@
  * `Prefer: odata.maxpagesize` paging with `@odata.nextLink` / `$skiptoken`, `@odata.etag`, and the
  * `odata.include-annotations` formatted values and lookup annotations (reference 3.1).
  */
-import { evaluateFilter, FilterError, parseFilter, scalarText } from './odataFilter';
+import { FilterError, parseFilter } from './odataFilter';
+import { evaluateFilter, scalarText } from './odataFilterEval';
 import type { FilterNode, FilterSchema, PropertyType } from './odataFilter';
-import { header, queryPairs, ServiceError } from './httpUtil';
+import { queryPairs, ServiceError } from './httpUtil';
+import {
+  annotationWanted,
+  formatValue,
+  makeSkipToken,
+  maxPage,
+  parsePrefer,
+  readSkipToken,
+} from './odataResponse';
+import type { Prefer } from './odataResponse';
 import type { RequestContext } from './httpUtil';
 
 /** One property of an entity type. */
@@ -65,13 +75,6 @@ interface Expand {
   select?: string[];
 }
 
-interface Prefer {
-  maxPageSize?: number;
-  annotations?: string[];
-}
-
-const maxPage = 5000;
-
 export function schemaOf(def: EntityDef): FilterSchema {
   return {
     typeName: `Microsoft.Dynamics.CRM.${def.logicalName}`,
@@ -85,24 +88,6 @@ function unknownProperty(def: EntityDef, name: string): ServiceError {
     '0x0',
     `Could not find a property named '${name}' on type 'Microsoft.Dynamics.CRM.${def.logicalName}'.`,
   );
-}
-
-/** Parses the `Prefer` header. */
-export function parsePrefer(ctx: RequestContext): Prefer {
-  const raw = header(ctx, 'prefer') ?? '';
-  const out: Prefer = {};
-  for (const part of raw.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)) {
-    const [name, value] = part.split('=').map((s) => s.trim());
-    if (name === 'odata.maxpagesize' && value !== undefined && /^\d+$/.test(value)) {
-      out.maxPageSize = Math.min(Math.max(1, Number(value)), maxPage);
-    } else if (name === 'odata.include-annotations' && value !== undefined) {
-      out.annotations = value
-        .replace(/"/g, '')
-        .split(',')
-        .map((s) => s.trim());
-    }
-  }
-  return out;
 }
 
 function selectList(def: EntityDef, raw: string): string[] {
@@ -172,48 +157,6 @@ const collectionOptions = new Set([
 ]);
 const entityOptions = new Set(['$select', '$expand']);
 
-function annotationWanted(prefer: Prefer, name: string): boolean {
-  return (prefer.annotations ?? []).some((p) => {
-    const pattern = p.startsWith('-') ? '' : p;
-    return (
-      pattern === '*' || pattern === name || (pattern.endsWith('*') && name.startsWith(pattern.slice(0, -1)))
-    );
-  });
-}
-
-function formatValue(def: PropertyDef, value: unknown, env: QueryEnvironment): string | undefined {
-  if (value === null || value === undefined) {
-    return undefined;
-  }
-  if (def.choices && typeof value === 'number') {
-    return def.choices[value];
-  }
-  if (def.lookup) {
-    const target = env.store.defByLogicalName(def.lookup.entity);
-    const row =
-      target?.nameProperty === undefined
-        ? undefined
-        : env.store.rows(target.set).find((r) => r[target.key] === value);
-    const name = row?.[target?.nameProperty ?? ''];
-    return typeof name === 'string' ? name : undefined;
-  }
-  switch (def.type) {
-    case 'datetime': {
-      const d = new Date(scalarText(value));
-      return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${((d.getUTCHours() + 11) % 12) + 1}:${String(d.getUTCMinutes()).padStart(2, '0')} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
-    }
-    case 'boolean':
-      return value === true ? 'Yes' : 'No';
-    case 'int':
-    case 'double':
-      return typeof value === 'number' ? value.toLocaleString('en-US') : undefined;
-    case 'string':
-    case 'guid':
-      return undefined;
-  }
-}
-
-/** Shapes one row for output: etag, selected properties (plus the key), annotations, expansions. */
 function shapeRow(
   def: EntityDef,
   row: Record<string, unknown>,
@@ -296,25 +239,6 @@ function contextFor(
 ): string {
   const parts = [...(select ?? []), ...expand.map((e) => `${e.navigation}(${(e.select ?? []).join(',')})`)];
   return `${env.serviceRoot}$metadata#${path}${parts.length > 0 ? `(${parts.join(',')})` : ''}${suffix}`;
-}
-
-function makeSkipToken(page: number, offset: number): string {
-  const inner = `<cookie page="${page}" offset="${offset}" />`;
-  return `<cookie pagenumber="${page + 1}" pagingcookie="${encodeURIComponent(encodeURIComponent(inner))}" istracking="False" />`;
-}
-
-function readSkipToken(token: string): number {
-  const m = /pagingcookie="([^"]*)"/.exec(token);
-  const inner = m ? decodeURIComponent(decodeURIComponent(m[1] as string)) : '';
-  const offset = /offset="(\d+)"/.exec(inner);
-  if (!offset) {
-    throw new ServiceError(
-      400,
-      '0x80060888',
-      'Bad Request - Error in query syntax. The $skiptoken is not valid.',
-    );
-  }
-  return Number(offset[1]);
 }
 
 function optionMap(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { evaluateFilter, FilterError, parseFilter } from '../../../src/sandbox/odataFilter';
+import { FilterError, parseFilter } from '../../../src/sandbox/odataFilter';
+import { evaluateFilter } from '../../../src/sandbox/odataFilterEval';
 import type { FilterSchema, PropertyType } from '../../../src/sandbox/odataFilter';
 
 const types: Record<string, PropertyType> = {
