@@ -1,0 +1,136 @@
+/**
+ * `--env`: an org URL, environment id, org unique name or display name, resolved through discovery
+ * (Global Discovery, enriched by BAP). An org URL also works when discovery is not available to the
+ * credentials (a `DESKTOPFLOWS_TOKEN` issued for the org only): every Dataverse call needs nothing more.
+ */
+import { ApiError } from '../core/errors';
+import { isLoopbackHost, trimTrailingSlashes } from '../core/http/urlSafety';
+import type { Logger } from '../core/logger';
+import type { Environment } from '../core/model/environment';
+import type { EnvironmentRef } from '../core/runs/runJournal';
+import type { ServiceSession } from '../core/serviceSession';
+import { usageError } from './cliErrors';
+
+/** The environment a command works in. */
+export interface CliEnvironment {
+  /** Power Platform environment id; `undefined` when only the org URL is known. */
+  readonly id: string | undefined;
+  readonly displayName: string | undefined;
+  readonly uniqueName: string | undefined;
+  /** Dataverse org URL without trailing slash. */
+  readonly orgUrl: string;
+  /** The runs core's reference (its id falls back to the org URL). */
+  readonly ref: EnvironmentRef;
+}
+
+function fromEnvironment(e: Environment): CliEnvironment {
+  return {
+    id: e.id,
+    displayName: e.displayName,
+    uniqueName: e.uniqueName,
+    orgUrl: e.orgUrl,
+    ref: { id: e.id, orgUrl: e.orgUrl, displayName: e.displayName },
+  };
+}
+
+function normalize(value: string): string {
+  return trimTrailingSlashes(value).toLowerCase();
+}
+
+/** The org URL a `--env` URL names: trailing slashes and a pasted Web API path removed. */
+export function orgUrlFrom(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw usageError(`--env "${value}" is not a valid URL.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw usageError(`--env "${value}" must be an https:// org URL.`);
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw usageError(
+      `--env "${value}" uses plain http, which is allowed for loopback addresses only: use https://.`,
+    );
+  }
+  const path = url.pathname.replace(/\/api\/data\/v\d+(\.\d+)?\/?$/i, '');
+  return trimTrailingSlashes(`${url.origin}${path}`);
+}
+
+/** True when `--env` is given as a URL rather than an id or name. */
+export function isUrlKey(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim());
+}
+
+/**
+ * Finds the environment `key` names. Throws a usage error (exit 2) when none or several match; service
+ * failures propagate, except that an org URL is used as given when discovery refuses the credentials.
+ */
+export async function resolveEnvironment(
+  session: ServiceSession,
+  key: string,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<CliEnvironment> {
+  const wanted = key.trim();
+  if (wanted === '') {
+    throw usageError('--env is empty: give an org URL, environment id, unique name or display name.');
+  }
+  if (isUrlKey(wanted)) {
+    const orgUrl = orgUrlFrom(wanted);
+    let environments: Environment[];
+    try {
+      environments = await session.environments.list(signal);
+    } catch (e) {
+      if (ApiError.is(e, 'unauthorized', 'forbidden')) {
+        logger.debug(`[cli] discovery refused the credentials (${e.reason}); using ${orgUrl} as given`);
+        const bare: CliEnvironment = {
+          id: undefined,
+          displayName: undefined,
+          uniqueName: undefined,
+          orgUrl,
+          ref: { id: orgUrl, orgUrl },
+        };
+        return bare;
+      }
+      throw e;
+    }
+    const match = environments.find(
+      (e) =>
+        normalize(e.orgUrl) === normalize(orgUrl) ||
+        (e.apiUrl !== undefined && normalize(e.apiUrl) === normalize(orgUrl)),
+    );
+    if (match !== undefined) {
+      return fromEnvironment(match);
+    }
+    logger.debug(`[cli] ${orgUrl} is not among the discovered environments; using it as given`);
+    return {
+      id: undefined,
+      displayName: undefined,
+      uniqueName: undefined,
+      orgUrl,
+      ref: { id: orgUrl, orgUrl },
+    };
+  }
+  const environments = await session.environments.list(signal);
+  const lower = wanted.toLowerCase();
+  const byId = environments.filter(
+    (e) =>
+      e.id.toLowerCase() === lower ||
+      e.uniqueName?.toLowerCase() === lower ||
+      e.organizationId?.toLowerCase() === lower,
+  );
+  const matches = byId.length > 0 ? byId : environments.filter((e) => e.displayName.toLowerCase() === lower);
+  const [first, second] = matches;
+  if (first === undefined) {
+    throw usageError(
+      `No environment matches "${wanted}". Run \`desktop-flows envs\` to list the environments you can reach, and pass an org URL, id or name to --env.`,
+    );
+  }
+  if (second !== undefined) {
+    throw usageError(
+      `${matches.length} environments are named "${wanted}" (${matches.map((e) => e.id).join(', ')}): pass the id or org URL to --env.`,
+    );
+  }
+  return fromEnvironment(first);
+}
