@@ -62,6 +62,12 @@ describe('sandbox: runs behave like runs', () => {
     assert.equal(typeof running.startedon, 'string');
     assert.equal(running.completedon, null);
     await advance(20);
+    const doc = await h.dv(`flowsessions(${id})?$select=statuscode,statecode,startedon,completedon`);
+    assert.equal(
+      doc.json['@odata.context'],
+      `${h.api()}$metadata#flowsessions(statuscode,statecode,startedon,completedon)/$entity`,
+    );
+    assert.match(doc.json['@odata.etag'] as string, /^W\/"\d+"$/);
     const done = await session(id);
     assert.deepEqual([done.statuscode, done.statecode, done.errorcode], [4, 0, null]);
     assert.ok(Date.parse(done.completedon as string) - Date.parse(done.startedon as string) >= 19_000);

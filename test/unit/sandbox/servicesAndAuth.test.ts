@@ -56,6 +56,44 @@ describe('sandbox: /_sandbox, discovery, BAP and bearer tokens', () => {
     assert.equal(missing.status, 400);
   });
 
+  it('controls the clock and settings over HTTP', async () => {
+    const clockUrl = `${h.sandbox.url}/_sandbox/clock`;
+    const before = (await (await get(clockUrl)).json()) as { epochMs: number; speed: number };
+    const advanced = (await (
+      await fetch(clockUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advanceSeconds: 3600, speed: 2 }),
+      })
+    ).json()) as { epochMs: number; speed: number };
+    assert.ok(advanced.epochMs - before.epochMs >= 3_600_000);
+    assert.equal(advanced.speed, 2);
+    h.sandbox.clock.setSpeed(1);
+    const bad = await fetch(clockUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ speed: -1 }),
+    });
+    assert.equal(bad.status, 400);
+    const settingsUrl = `${h.sandbox.url}/_sandbox/settings`;
+    const patched = (await (
+      await fetch(settingsUrl, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ cancelFinishedRun: 'noContent' }),
+      })
+    ).json()) as Record<string, unknown>;
+    assert.equal(patched.cancelFinishedRun, 'noContent');
+    assert.equal(h.sandbox.settings.cancelFinishedRun, 'noContent');
+    h.sandbox.settings.cancelFinishedRun = 'error';
+    const unknown = await fetch(settingsUrl, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ colour: 'red' }),
+    });
+    assert.equal(unknown.status, 400);
+  });
+
   it('answers GDS Instances with the documented fields, for the discovery audience only', async () => {
     const url = `${h.sandbox.url}/discovery/api/discovery/v2.0/Instances`;
     const ok = (await (await get(url, h.token(`${h.sandbox.url}/discovery`))).json()) as {
@@ -95,6 +133,8 @@ describe('sandbox: /_sandbox, discovery, BAP and bearer tokens', () => {
     assert.equal((byId.value as unknown[]).length, 1);
     const none = (await (await get(`${base}(UniqueName='nope')`, token)).json()) as { value: unknown[] };
     assert.deepEqual(none.value, []);
+    const region = (await (await get(`${base}(Region='NA')`, token)).json()) as { value: unknown[] };
+    assert.equal(region.value.length, 2);
     const sel = (await (
       await get(
         `${base}?$select=FriendlyName&$filter=${encodeURIComponent("FriendlyName eq 'Contoso Dev'")}`,

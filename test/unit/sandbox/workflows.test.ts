@@ -34,6 +34,24 @@ describe('sandbox: workflows (desktop flows)', () => {
     assert.equal(r.headers.get('odata-version'), '4.0');
   });
 
+  it('answers the recommended richer query with annotations and paging', async () => {
+    const r = await h.dv(
+      'workflows?$select=workflowid,name,description,statecode,statuscode,modifiedon,createdon,uiflowtype,schemaversion,ismanaged,_ownerid_value,_modifiedby_value,workflowidunique&$filter=category eq 6&$orderby=modifiedon desc',
+      { env: 'contoso-bulk', headers: { prefer: 'odata.include-annotations="*",odata.maxpagesize=250' } },
+    );
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('preference-applied'), 'odata.maxpagesize=250,odata.include-annotations="*"');
+    const rows = r.json.value as Record<string, unknown>[];
+    assert.equal(rows.length, 250);
+    const modified = rows.map((x) => Date.parse(x.modifiedon as string));
+    assert.deepEqual(
+      modified,
+      [...modified].sort((a, b) => b - a),
+    );
+    assert.equal(rows[0]?.['uiflowtype@OData.Community.Display.V1.FormattedValue'], 'Power Automate Desktop');
+    assert.equal(typeof rows[0]?.['modifiedon@OData.Community.Display.V1.FormattedValue'], 'string');
+  });
+
   it('lists drafts only with MSCRM.IncludeUnpublished: true', async () => {
     const q = 'workflows?$filter=category eq 6&$select=name';
     const published = ((await h.dv(q)).json as unknown as Page).value.map((v) => v.name);
