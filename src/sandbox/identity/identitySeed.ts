@@ -60,7 +60,11 @@ export const sandboxSecretCredential = {
   clientSecret: 'sandbox-only~Q8x.Desktop-Flows-Test-Secret-0001',
 } as const;
 
-/** SANDBOX-ONLY: a service principal that authenticates with a certificate (RSA 2048, valid until 2126). */
+/**
+ * SANDBOX-ONLY: a service principal that authenticates with a certificate (RSA 2048, valid until 2126). The
+ * identity endpoint needs only the public certificate; the private key lives with the tests
+ * (test/fixtures/sandboxCertificateKey.ts), so no private key ships in the extension bundle.
+ */
 export const sandboxCertificateCredential = {
   clientId: 'f1e2d3c4-0000-4000-8000-ce47e7000002',
   servicePrincipalId: 'f1e2d3c4-0000-4000-8000-0000005e0002',
@@ -85,35 +89,6 @@ N4P/aL+txXHj+WHE4bWpeV2CzZKi9P94mZgdznu2QkojcdBHMbUHuWKKAibpvQit
 b54mJxml7onYioUoyJayTWHC2+NpfKlgMqyRqQjJzahgeayZw7LWFXQVzWEYEB2m
 0/Wyi5K8REMK
 -----END CERTIFICATE-----
-`,
-  privateKeyPem: `-----BEGIN PRIVATE KEY-----
-MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDNPvHCdimtM5Yl
-qJ0wMAmLIRRZ6VADbBPYMWe8EDtBuds3I0JGM0LAikwpXQPqJQ6mAd/UMXT94RHP
-eYKWf/YH/pKHYJYrD3zPPTmYYxeUQFwQ+GIrEok5eJdsih7sKCI5JnlKpCX+6PI7
-HRNc6SxkEhLnqP+y2GsdgeirNpL9MtGnMmC2rm5fneWsr9X9/PVLNhSEfI3rmPVV
-6xsxyGINLvwfbpOcEkkrI/cOednzNuem2gaQ2ZpF8uTD9mLA7bwTfGuEiWNQt01f
-xL8B5K7vpQjJOe2rue3zb74E6al937RJ1tzhSRz6Ed+Za4MUE/39I4gd50UYdWvg
-yHYEbHSNAgMBAAECggEAKyUGrCKruyGDeBIcTONkNi9zeD0P2VBQUZt9G27sDfJ0
-TwBl75zZ9OB9hxpq9r7od+Qf+ZqV5cJ4vHzmAx4OCXstsTCQEKg2S9gqccquy7bF
-w7l65WQFnaOobSQRwQHkw8+/In4kEJRGSz/e8KKBdt3HxJPlgGJ3DeJflxInTvsN
-3WLsSteHa5zgusHs1CS7Ryn4gnpmuz+hasHNr1Mr2fhvlZ8c3XAEMkQSktHKa8ul
-2qfy+MKJybnPxrYPIF4tsYcc8hmBn8sPZGdzMa6yuopN/lMTVPvUz+ukdwa0SJ99
-xwyFXazBp33Sp5LjR4KPmqJHW4dlaKfETtOkmM8T4QKBgQDuoYgpg/gJO25xXiph
-debvX0f92vhocytDkeWcy365LNaQcTYPmYG3C2RqiNTd82X7+X6AlDVWqYiTumie
-4DUy+VbH67bhgYJ1E+HdiIzUlVhm6eG7DfYnTIuNvhFwQ3TiU6rew2ssIvHTstG6
-x2DeoQBhvftZvBjUGLSdIcRTEQKBgQDcL1b9vIqN7VC8/5lft9Kw/in8TdUbGULu
-7CCdpLfGh/sbtdOat3wgsSZ4aJyu0NkOkbhLIfRyNe6C8JnIG04toGiCGSmNUMvj
-ZAl3GMXJstDawozDq0yJZlZJVPku00VN4JxaPpHUoLBFVN4hj9mdHyu1Db7getfB
-7LRMT4cRvQKBgQCHwsR5gggKEJLL0pvf6LjitF170ikDG4qgnY95Pdixtw23DYGJ
-LHc80TFm3sPkJgZ+bToIIsmZrUfza9j7kmkRwAMcKEFaWFkFDLOyWm5svy6VFjiD
-N/Uz9Htsv5aiPO5xmNIcfCcr7BGStChXz/iPkB9sfC5UpgumFwwiXUSZUQKBgHgc
-3wCl5JON3Rhs+pcLqUTiMbcwIkuZGTlK2HQG0jXcIjC4nMluxKj02n6e2rJGvdHD
-zlw2FqpjH0yQweM2egxL0BcAcPllFQRjowI0IlloUaS0sqNfA+6ERBfW4eQYXlsg
-Z0qXjWgHjIEVzeNTHKwov+gRqom8mYxxet2SGKWlAoGBANtq8AIzzrk7jZqWDdSd
-Z/rQW89+/NP4XIxJPGDtr4/fJpBEf6Uml0iZeJMtpHi42JzlNXEMtC9ZU09DXTRD
-JO+smY04/wZuKwr+n/QFJqfP2jH5RK+ITlBsxalUs3zZh16KnkQw5zYxiDKndPQR
-3p7toWIGUcPvbGPhqrqu9z5S
------END PRIVATE KEY-----
 `,
 } as const;
 

@@ -14,6 +14,7 @@ import {
   startIdentityHarness,
   tenantId,
 } from './identityHarness';
+import { sandboxCertificatePrivateKeyPem } from '../../fixtures/sandboxCertificateKey';
 
 describe('sign-in logs', () => {
   let h: IdentityHarness;
@@ -54,7 +55,7 @@ describe('sign-in logs', () => {
         }),
         {
           certificatePem: sandboxCertificateCredential.certificatePem,
-          privateKeyPem: sandboxCertificateCredential.privateKeyPem,
+          privateKeyPem: sandboxCertificatePrivateKeyPem,
         },
         noAbort(),
       );
@@ -104,7 +105,7 @@ describe('sign-in logs', () => {
     ]) {
       assert.ok(!log.includes(secret), 'a credential appears in the log');
     }
-    const keyBody = sandboxCertificateCredential.privateKeyPem.split('\n')[1] ?? '';
+    const keyBody = sandboxCertificatePrivateKeyPem.split('\n')[1] ?? '';
     assert.ok(keyBody.length > 20 && !log.includes(keyBody), 'the private key appears in the log');
     assert.doesNotMatch(log, /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, 'a JWT appears in the log');
     assert.doesNotMatch(log, /[?&]code=[^&\s*]{8,}/, 'an authorization code appears in the log');

@@ -9,6 +9,7 @@ import {
 import { decodeJwtPayload } from '../../../src/sandbox/tokens';
 import type { IdentityHarness } from './identityHarness';
 import { noAbort, resources, startIdentityHarness, tenantId } from './identityHarness';
+import { sandboxCertificatePrivateKeyPem } from '../../fixtures/sandboxCertificateKey';
 
 describe('service principals (client credentials) against the sandbox identity endpoint', () => {
   let h: IdentityHarness;
@@ -53,7 +54,7 @@ describe('service principals (client credentials) against the sandbox identity e
       spTarget(sandboxCertificateCredential.clientId),
       {
         certificatePem: sandboxCertificateCredential.certificatePem,
-        privateKeyPem: sandboxCertificateCredential.privateKeyPem,
+        privateKeyPem: sandboxCertificatePrivateKeyPem,
       },
       noAbort(),
     );
@@ -79,7 +80,7 @@ describe('service principals (client credentials) against the sandbox identity e
         spTarget(sandboxSecretCredential.clientId),
         {
           certificatePem: sandboxCertificateCredential.certificatePem,
-          privateKeyPem: sandboxCertificateCredential.privateKeyPem,
+          privateKeyPem: sandboxCertificatePrivateKeyPem,
         },
         noAbort(),
       ),
