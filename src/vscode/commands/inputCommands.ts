@@ -11,6 +11,7 @@ import { pickEnvironment, pickFlow } from '../pickers';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { FlowNode } from '../tree/flowNodes';
 import type { FlowLocation } from '../inputs/flowSchemaResolver';
+import { InputFilesGroupNode } from '../inputs/inputFileNodes';
 import { chooseNewInputFile, type NewInputFileOptions } from '../inputs/newInputFileLocation';
 import { problemPlace, revealProblem, type InputFileService } from '../inputs/inputFileService';
 import type { SecretSource } from '../inputs/inputCodeActions';
@@ -101,6 +102,9 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
     if (arg instanceof FlowNode) {
       location = { account: arg.account, environment: arg.environment };
       flowId = arg.flow.id;
+    } else if (arg instanceof InputFilesGroupNode) {
+      location = { account: arg.account, environment: arg.environment };
+      flowId = arg.flow.flowId;
     } else if (isFlowByIds(arg)) {
       const found = await accounts.findEnvironment(arg.environment, signal);
       if (!found) {

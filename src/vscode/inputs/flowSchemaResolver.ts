@@ -15,6 +15,7 @@ import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { readConfig } from '../configuration';
 import { describeError } from '../errorMessages';
+import { raceAbort } from './raceAbort';
 
 /** Where a flow lives: the account that reaches it and the environment. */
 export interface FlowLocation {
@@ -84,27 +85,6 @@ const fetchTimeoutMs = 120_000;
 /** The cache key of a flow in an environment of an account. */
 export function flowKey(account: SignedInAccount, environment: Environment, flowId: string): string {
   return `${account.id}\n${environment.orgUrl.toLowerCase()}\n${flowId.toLowerCase()}`;
-}
-
-/** Rejects with CancellationError when `signal` aborts first; the shared work goes on for others. */
-function withSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    return Promise.reject(new CancellationError());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new CancellationError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 /**
@@ -207,7 +187,7 @@ export class FlowSchemaResolver implements vscode.Disposable {
     const { account, environment } = location;
     const key = flowKey(account, environment, flowId);
     try {
-      const entry = await withSignal(this.entry(location, flowId, key, options.fresh === true), signal);
+      const entry = await raceAbort(this.entry(location, flowId, key, options.fresh === true), signal);
       return {
         kind: 'resolved',
         key,

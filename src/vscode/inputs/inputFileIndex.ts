@@ -1,10 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { parseSchemaUri, type SchemaUriTarget } from '../../core/inputs/schemaUri';
-import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import { inputFileSchemaUri, schemaProbeChars } from './inputFileDetection';
+import { raceAbort } from './raceAbort';
 
 /** One input file of the workspace. */
 export interface IndexedInputFile {
@@ -64,16 +64,17 @@ export class InputFileIndex implements vscode.Disposable {
 
   /** Waits for the first scan (started on first call). */
   async ready(signal: AbortSignal): Promise<void> {
-    this.building ??= this.build();
-    await Promise.race([
-      this.building,
-      new Promise<never>((_, reject) => {
-        if (signal.aborted) {
-          reject(new CancellationError());
+    if (this.building === undefined) {
+      const building = this.build();
+      this.building = building;
+      // A failed scan is tried again on next use (the tree's Retry), not remembered.
+      building.catch(() => {
+        if (this.building === building) {
+          this.building = undefined;
         }
-        signal.addEventListener('abort', () => reject(new CancellationError()), { once: true });
-      }),
-    ]);
+      });
+    }
+    await raceAbort(this.building, signal);
   }
 
   /** Every indexed input file. */
@@ -141,7 +142,12 @@ export class InputFileIndex implements vscode.Disposable {
       this.pendingUris.clear();
       return;
     }
-    await this.building;
+    try {
+      await this.building;
+    } catch {
+      this.pendingUris.clear();
+      return;
+    }
     const batch = [...this.pendingUris.entries()];
     this.pendingUris.clear();
     let changed = false;
