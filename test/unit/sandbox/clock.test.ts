@@ -17,6 +17,24 @@ describe('sandbox: SandboxClock', () => {
     clock.dispose();
   });
 
+  it('plays out timers scheduled by timers within one advance, each at its own due time', () => {
+    const clock = new SandboxClock({ start: 0 });
+    const seen: [string, number][] = [];
+    clock.setTimeout(() => {
+      seen.push(['dispatch', clock.now()]);
+      clock.setTimeout(() => seen.push(['finish', clock.now()]), 20_000);
+    }, 1_000);
+    clock.advance(120_000);
+    assert.deepEqual(
+      seen.map(([what]) => what),
+      ['dispatch', 'finish'],
+    );
+    assert.ok((seen[0]?.[1] ?? 0) < 2_000, 'dispatch saw its own due time');
+    assert.ok((seen[1]?.[1] ?? 0) >= 21_000 && (seen[1]?.[1] ?? 0) < 22_000, 'finish saw its own due time');
+    assert.ok(clock.now() >= 120_000);
+    clock.dispose();
+  });
+
   it('runs sandbox time faster with a speed factor', async () => {
     const clock = new SandboxClock({ speed: 10_000 });
     let done = false;
