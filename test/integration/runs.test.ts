@@ -38,10 +38,17 @@ function label(node: ExplorerNode): string {
   return typeof l === 'string' ? l : (l?.label ?? '');
 }
 
-async function child(api: ExtensionApi, parent: ExplorerNode | undefined, name: string): Promise<ExplorerNode> {
+async function child(
+  api: ExtensionApi,
+  parent: ExplorerNode | undefined,
+  name: string,
+): Promise<ExplorerNode> {
   const list = await api.explorer.provider.getChildren(parent);
   const found = list.find((n) => label(n) === name);
-  assert.ok(found, `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`);
+  assert.ok(
+    found,
+    `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`,
+  );
   return found;
 }
 
@@ -79,7 +86,10 @@ describe('Runs against the sandbox', function () {
 
   async function writeJson(relativePath: string, content: unknown): Promise<vscode.Uri> {
     const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`));
+    await vscode.workspace.fs.writeFile(
+      uri,
+      new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`),
+    );
     created.push(uri);
     return uri;
   }
@@ -99,7 +109,8 @@ describe('Runs against the sandbox', function () {
     await settings.update('runs.notifyOnCompletion', 'all', vscode.ConfigurationTarget.Workspace);
     await settings.update('runs.revealTranscript', 'never', vscode.ConfigurationTarget.Workspace);
     sandbox = await startSandbox({ port: 0, speed });
-    accountId = (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
+    accountId =
+      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
     assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
     await waitFor(() => api.isSignedIn(), 'signed in');
   });
@@ -137,7 +148,11 @@ describe('Runs against the sandbox', function () {
       ...makerAttended,
     });
     assert.ok(longRun?.runId, 'Run Desktop Flow returned the started run');
-    await waitFor(() => /Long Running Report: Running \d+:\d\d/.test(runs.statusBar.text), 'the long run running in the status bar', 30_000);
+    await waitFor(
+      () => /Long Running Report: Running \d+:\d\d/.test(runs.statusBar.text),
+      'the long run running in the status bar',
+      30_000,
+    );
 
     const file = await writeJson('.desktopflows/invoice-processing/runs-test.json', {
       $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.invoice}.json`,
@@ -149,22 +164,40 @@ describe('Runs against the sandbox', function () {
       Ledger: [{ Line: 1, Account: '6000', Amount: 1234.5 }],
       ApiKey: `\${env:${secretVariable}}`,
     });
-    invoiceRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runInputFile, file, makerAttended);
+    invoiceRun = await vscode.commands.executeCommand<RunSubject>(
+      commandIds.runInputFile,
+      file,
+      makerAttended,
+    );
     assert.ok(invoiceRun?.runId, 'Run with This Input File returned the started run');
     await waitFor(
       () => /2 desktop flow runs: .*1 queued/.test(runs.statusBar.text),
       'both runs in the status bar, the input file run queued',
       30_000,
     );
-    assert.match(runs.statusBar.tooltipMarkdown, /command:desktopFlows\.run\.cancel/, 'the tooltip links Cancel');
+    assert.match(
+      runs.statusBar.tooltipMarkdown,
+      /command:desktopFlows\.run\.cancel/,
+      'the tooltip links Cancel',
+    );
 
     await vscode.commands.executeCommand(commandIds.cancelRun, longRun);
-    await waitFor(() => runs.board.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled', 'the long run cancelled', 30_000);
-    await waitFor(() => /\$\(pass\) Invoice Processing: Succeeded/.test(runs.statusBar.text), 'the invoice run succeeded', 60_000);
+    await waitFor(
+      () => runs.board.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled',
+      'the long run cancelled',
+      30_000,
+    );
+    await waitFor(
+      () => /\$\(pass\) Invoice Processing: Succeeded/.test(runs.statusBar.text),
+      'the invoice run succeeded',
+      60_000,
+    );
     await runs.idle();
 
     const texts = runs.statusBar.history.slice(statusStart);
-    note(`status bar: ${texts.filter((t, i) => i === 0 || t.replace(/\d/g, '') !== (texts[i - 1] ?? '').replace(/\d/g, '')).join(' → ')}`);
+    note(
+      `status bar: ${texts.filter((t, i) => i === 0 || t.replace(/\d/g, '') !== (texts[i - 1] ?? '').replace(/\d/g, '')).join(' → ')}`,
+    );
     const queued = indexOfMatch(texts, /1 queued/);
     const running = indexOfMatch(texts, /\$\(sync~spin\) Invoice Processing: Running \d+:\d\d/, queued);
     const succeeded = indexOfMatch(texts, /\$\(pass\) Invoice Processing: Succeeded/, running);
@@ -174,19 +207,34 @@ describe('Runs against the sandbox', function () {
     await assert.rejects(runs.cancel(longRun, AbortSignal.timeout(30_000)), /already ended \(cancelled\)/);
 
     const transcript = runs.transcript.lines.slice(transcriptStart).join('\n');
-    assert.match(transcript, /Started "Invoice Processing" run [0-9a-f]{8} \(attended, priority normal, connection shared-uiflow-/);
+    assert.match(
+      transcript,
+      /Started "Invoice Processing" run [0-9a-f]{8} \(attended, priority normal, connection shared-uiflow-/,
+    );
     assert.match(
       transcript,
       new RegExp(`Inputs: \\{"InvoiceId":"INV-2041",.*"ApiKey":"(\\*{8}|\\$\\{env:${secretVariable}\\})"\\}`),
       'inputs shown; the sensitive one as its reference or masked',
     );
-    assert.match(transcript, /"Invoice Processing" run [0-9a-f]{8} running on DESKTOP-MAKER01 after .* in the queue/);
+    assert.match(
+      transcript,
+      /"Invoice Processing" run [0-9a-f]{8} running on DESKTOP-MAKER01 after .* in the queue/,
+    );
     assert.match(transcript, /"Long Running Report" run [0-9a-f]{8} cancelled/);
-    assert.match(transcript, /"Invoice Processing" run [0-9a-f]{8} succeeded on DESKTOP-MAKER01 \(ran .*queued/);
-    assert.match(transcript, /Outputs: \{.*"Status":"Processed".*"Receipt":"\*\*\*\*\*\*\*\*"/, 'outputs shown, the sensitive one masked');
+    assert.match(
+      transcript,
+      /"Invoice Processing" run [0-9a-f]{8} succeeded on DESKTOP-MAKER01 \(ran .*queued/,
+    );
+    assert.match(
+      transcript,
+      /Outputs: \{.*"Status":"Processed".*"Receipt":"\*\*\*\*\*\*\*\*"/,
+      'outputs shown, the sensitive one masked',
+    );
     assert.ok(!transcript.includes(secretValue), 'the resolved secret never appears');
     assert.ok(!transcript.includes('RCPT-0001'), 'the sensitive output never appears');
-    note(`transcript: ${runs.transcript.lines.length - transcriptStart} lines, e.g. ${transcript.split('\n').find((l) => l.includes('succeeded')) ?? ''}`);
+    note(
+      `transcript: ${runs.transcript.lines.length - transcriptStart} lines, e.g. ${transcript.split('\n').find((l) => l.includes('succeeded')) ?? ''}`,
+    );
 
     const finishes = runs.notifier.shown.filter((n) => n.runId === invoiceRun?.runId);
     assert.equal(finishes.length, 1, 'one completion notification');
@@ -231,8 +279,13 @@ describe('Runs against the sandbox', function () {
     assert.ok(invoiceRows.length >= 4, 'the seeded history is listed too');
 
     const longRows = await recentRunRows(api, seedFlowNames.longReport);
-    const cancelled = longRows.find((r) => r.getTreeItem().contextValue === 'run cancelled' && runIdOf(r) !== undefined);
-    assert.ok(cancelled, `the cancelled run is listed; rows: ${longRows.map((r) => `${label(r)} ${String(r.getTreeItem().description)}`).join(', ')}`);
+    const cancelled = longRows.find(
+      (r) => r.getTreeItem().contextValue === 'run cancelled' && runIdOf(r) !== undefined,
+    );
+    assert.ok(
+      cancelled,
+      `the cancelled run is listed; rows: ${longRows.map((r) => `${label(r)} ${String(r.getTreeItem().description)}`).join(', ')}`,
+    );
 
     // Paged: a small page shows "Load more…", which appends the older runs.
     runs.historyPageSize = 2;
@@ -240,7 +293,9 @@ describe('Runs against the sandbox', function () {
       const env = await child(api, undefined, 'Contoso Dev');
       const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.invoice);
       api.explorer.provider.refresh(flow);
-      const group = (await child(api, flow, 'Recent runs')) as ExplorerNode & { loadMore(signal: AbortSignal): Promise<void> };
+      const group = (await child(api, flow, 'Recent runs')) as ExplorerNode & {
+        loadMore(signal: AbortSignal): Promise<void>;
+      };
       const firstPage = await api.explorer.provider.getChildren(group);
       assert.deepEqual(firstPage.map(label).slice(2), ['Load more…']);
       assert.equal(firstPage[2]?.getTreeItem().command?.command, 'desktopFlows.explorer.loadMore');
@@ -249,35 +304,70 @@ describe('Runs against the sandbox', function () {
       assert.equal(twoPages.filter((r) => runIdOf(r) !== undefined).length, 4, 'the second page is appended');
       assert.deepEqual(
         twoPages.filter((r) => runIdOf(r) !== undefined).map(runIdOf),
-        invoiceRows.filter((r) => runIdOf(r) !== undefined).slice(0, 4).map(runIdOf),
+        invoiceRows
+          .filter((r) => runIdOf(r) !== undefined)
+          .slice(0, 4)
+          .map(runIdOf),
         'pages follow each other, newest first',
       );
     } finally {
       runs.historyPageSize = 10;
     }
-    note(`Recent runs of ${seedFlowNames.invoice}: ${invoiceRows.length} rows; first: ${label(invoiceRows[0] as ExplorerNode)} ${String(invoiceRows[0]?.getTreeItem().description)}`);
+    note(
+      `Recent runs of ${seedFlowNames.invoice}: ${invoiceRows.length} rows; first: ${label(invoiceRows[0] as ExplorerNode)} ${String(invoiceRows[0]?.getTreeItem().description)}`,
+    );
   });
 
   it('runs again with the same inputs and options, resumes watching after a restart mid-run, and reports the finish once', async () => {
     assert.ok(invoiceRun);
     const again = await vscode.commands.executeCommand<RunSubject>(commandIds.runAgain, invoiceRun);
-    assert.ok(again?.runId && again.runId !== invoiceRun.runId, 'Run Again started a new run without asking anything');
-    await waitFor(() => runs.board.find(again.environment.orgUrl, again.runId)?.phase === 'running', 'the new run running', 30_000);
+    assert.ok(
+      again?.runId && again.runId !== invoiceRun.runId,
+      'Run Again started a new run without asking anything',
+    );
+    await waitFor(
+      () => runs.board.find(again.environment.orgUrl, again.runId)?.phase === 'running',
+      'the new run running',
+      30_000,
+    );
 
     // What a window reload does: the service stops, and a new one resumes from the journal in globalState.
     await runs.stop();
     const saved = runs.journal.key;
-    assert.match(JSON.stringify(await runs.journal.load(AbortSignal.timeout(5_000))), new RegExp(again.runId), `the run is journaled under ${saved}`);
+    assert.match(
+      JSON.stringify(await runs.journal.load(AbortSignal.timeout(5_000))),
+      new RegExp(again.runId),
+      `the run is journaled under ${saved}`,
+    );
     assert.doesNotMatch(runs.statusBar.text, /Running/, 'nothing is watched while stopped');
     const resumed = await runs.start();
-    assert.deepEqual(resumed.map((r) => r.runId), [again.runId], 'the journaled run is resumed');
-    await waitFor(() => runs.board.find(again.environment.orgUrl, again.runId)?.status === 'succeeded', 'the resumed run succeeded', 60_000);
+    assert.deepEqual(
+      resumed.map((r) => r.runId),
+      [again.runId],
+      'the journaled run is resumed',
+    );
+    await waitFor(
+      () => runs.board.find(again.environment.orgUrl, again.runId)?.status === 'succeeded',
+      'the resumed run succeeded',
+      60_000,
+    );
     await runs.idle();
-    assert.equal(runs.notifier.shown.filter((n) => n.runId === again.runId).length, 1, 'its finish is reported once');
-    assert.equal(runs.transcript.lines.filter((l) => l.includes(`run ${short(again.runId)} succeeded`)).length, 1);
+    assert.equal(
+      runs.notifier.shown.filter((n) => n.runId === again.runId).length,
+      1,
+      'its finish is reported once',
+    );
+    assert.equal(
+      runs.transcript.lines.filter((l) => l.includes(`run ${short(again.runId)} succeeded`)).length,
+      1,
+    );
     const inputsLines = runs.transcript.lines.filter((l) => /^\s+Inputs: /.test(l));
     assert.equal(inputsLines.at(-1), inputsLines.at(-2), 'the same inputs were sent again');
-    assert.deepEqual(await runs.journal.load(AbortSignal.timeout(5_000)), undefined, 'the journal is empty once it finished');
+    assert.deepEqual(
+      await runs.journal.load(AbortSignal.timeout(5_000)),
+      undefined,
+      'the journal is empty once it finished',
+    );
 
     // A run that ends while nothing watches is reported once, when watching resumes.
     const echo = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
@@ -291,18 +381,34 @@ describe('Runs against the sandbox', function () {
     const account = api.accounts.get(accountId);
     assert.ok(account);
     await waitFor(
-      async () => (await account.session.runs.getFlowSession(echo.environment.orgUrl, echo.runId, AbortSignal.timeout(10_000))).status === 'succeeded',
+      async () =>
+        (
+          await account.session.runs.getFlowSession(
+            echo.environment.orgUrl,
+            echo.runId,
+            AbortSignal.timeout(10_000),
+          )
+        ).status === 'succeeded',
       'the echo run to end on the service',
       30_000,
       250,
     );
     await runs.start();
-    await waitFor(() => runs.notifier.shown.some((n) => n.runId === echo.runId), 'the run that ended meanwhile is reported', 30_000);
+    await waitFor(
+      () => runs.notifier.shown.some((n) => n.runId === echo.runId),
+      'the run that ended meanwhile is reported',
+      30_000,
+    );
     await runs.idle();
     const reports = runs.notifier.shown.filter((n) => n.runId === echo.runId);
     assert.equal(reports.length, 1);
     assert.match(reports[0]?.message ?? '', /ended while it was not being watched/);
-    assert.ok(runs.transcript.lines.some((l) => l.includes(`run ${short(echo.runId)} succeeded`) && l.includes('while it was not being watched')));
+    assert.ok(
+      runs.transcript.lines.some(
+        (l) =>
+          l.includes(`run ${short(echo.runId)} succeeded`) && l.includes('while it was not being watched'),
+      ),
+    );
 
     // A second restart finds nothing to resume and reports nothing again.
     assert.deepEqual(await runs.restart(), []);
@@ -315,7 +421,10 @@ describe('Runs against the sandbox', function () {
     const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.echoText);
     const started = vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, flow);
     let settled = false;
-    void started.then(() => (settled = true), () => (settled = true));
+    void started.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     // Accept the first item of each quick pick: "No inputs", then "Same options as last time".
     let accepted = 0;
     for (let i = 0; i < 60 && !settled; i++) {
@@ -326,11 +435,23 @@ describe('Runs against the sandbox', function () {
     const run = await started;
     assert.ok(run?.runId, 'the run started after two answers');
     assert.equal(run.flowId.toLowerCase(), seedIds.flows.echoText.toLowerCase());
-    await waitFor(() => runs.board.find(run.environment.orgUrl, run.runId)?.phase === 'finished', 'the echo run ended', 60_000);
+    await waitFor(
+      () => runs.board.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
+      'the echo run ended',
+      60_000,
+    );
     await runs.idle();
     const transcript = runs.transcript.lines.join('\n');
-    assert.match(transcript, new RegExp(`Started "Echo Text" run ${short(run.runId)} \\(attended, priority normal, connection ${seedNames.connections.makerMachine}`), 'the remembered options were used');
-    note(`started after ${accepted} accept(s); ended ${runs.board.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`);
+    assert.match(
+      transcript,
+      new RegExp(
+        `Started "Echo Text" run ${short(run.runId)} \\(attended, priority normal, connection ${seedNames.connections.makerMachine}`,
+      ),
+      'the remembered options were used',
+    );
+    note(
+      `started after ${accepted} accept(s); ended ${runs.board.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`,
+    );
   });
 
   it('says when and why a start waits for the rate limit, and warns about a licence check', async () => {
@@ -342,13 +463,28 @@ describe('Runs against the sandbox', function () {
     sandbox.settings.runsPerMinutePerConnection = 1;
     dev.seed.licenseCheck = 'UnattendedNoAddon';
     try {
-      const unattendedBots = { ...makerAttended, connectionName: seedNames.connections.financeBots, runMode: 'unattended' } as const;
-      const ping = { environment: devEnvironmentId, flowId: seedIds.flows.quickPing, noInputs: true, ...unattendedBots };
+      const unattendedBots = {
+        ...makerAttended,
+        connectionName: seedNames.connections.financeBots,
+        runMode: 'unattended',
+      } as const;
+      const ping = {
+        environment: devEnvironmentId,
+        flowId: seedIds.flows.quickPing,
+        noInputs: true,
+        ...unattendedBots,
+      };
       const first = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, ping);
       const second = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, ping);
-      assert.ok(first?.runId && second?.runId && first.runId !== second.runId, 'both runs started, one after the other');
+      assert.ok(
+        first?.runId && second?.runId && first.runId !== second.runId,
+        'both runs started, one after the other',
+      );
       await waitFor(
-        () => [first, second].every((r) => runs.board.find(r.environment.orgUrl, r.runId)?.status === 'succeeded'),
+        () =>
+          [first, second].every(
+            (r) => runs.board.find(r.environment.orgUrl, r.runId)?.status === 'succeeded',
+          ),
         'both pings succeeded',
         60_000,
       );
@@ -365,7 +501,9 @@ describe('Runs against the sandbox', function () {
     const transcript = runs.transcript.lines.slice(transcriptStart).join('\n');
     assert.match(transcript, /"Quick Ping" waits until .*: the service asked to slow down \(429\)/);
     assert.match(transcript, /Licence warning for "Quick Ping" run [0-9a-f]{8}: UnattendedNoAddon/);
-    const warnings = runs.notifier.shown.filter((n) => n.severity === 'warning' && /Licence check for "Quick Ping": UnattendedNoAddon/.test(n.message));
+    const warnings = runs.notifier.shown.filter(
+      (n) => n.severity === 'warning' && /Licence check for "Quick Ping": UnattendedNoAddon/.test(n.message),
+    );
     assert.equal(warnings.length, 2, 'each start warns once');
     note(`rate limit: ${transcript.split('\n').find((l) => l.includes('waits until')) ?? ''}`);
   });
@@ -374,24 +512,53 @@ describe('Runs against the sandbox', function () {
     const first = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
       environment: devEnvironmentId,
       flowId: seedIds.flows.echoAllTypes,
-      inputs: { Text: 'one', Number: 1, Flag: true, Customer: { id: 1 }, Items: ['a'], Table: [{ A: 1 }], Secret: 'hidden-value-1' },
+      inputs: {
+        Text: 'one',
+        Number: 1,
+        Flag: true,
+        Customer: { id: 1 },
+        Items: ['a'],
+        Table: [{ A: 1 }],
+        Secret: 'hidden-value-1',
+      },
       ...makerAttended,
     });
     assert.ok(first?.runId);
-    await waitFor(() => runs.board.find(first.environment.orgUrl, first.runId)?.status === 'succeeded', 'the first echo run', 60_000);
+    await waitFor(
+      () => runs.board.find(first.environment.orgUrl, first.runId)?.status === 'succeeded',
+      'the first echo run',
+      60_000,
+    );
     const second = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
       environment: devEnvironmentId,
       flowId: seedIds.flows.echoAllTypes,
-      inputs: { Text: 'two', Number: 2, Flag: false, Customer: { id: 1 }, Items: ['a'], Table: [{ A: 1 }], Secret: 'hidden-value-2' },
+      inputs: {
+        Text: 'two',
+        Number: 2,
+        Flag: false,
+        Customer: { id: 1 },
+        Items: ['a'],
+        Table: [{ A: 1 }],
+        Secret: 'hidden-value-2',
+      },
       ...makerAttended,
     });
     assert.ok(second?.runId);
-    await waitFor(() => runs.board.find(second.environment.orgUrl, second.runId)?.status === 'succeeded', 'the second echo run', 60_000);
+    await waitFor(
+      () => runs.board.find(second.environment.orgUrl, second.runId)?.status === 'succeeded',
+      'the second echo run',
+      60_000,
+    );
 
-    const [left, right] = (await vscode.commands.executeCommand<string[]>(commandIds.compareRunOutputs, second, first)) ?? [];
+    const [left, right] =
+      (await vscode.commands.executeCommand<string[]>(commandIds.compareRunOutputs, second, first)) ?? [];
     assert.ok(left && right, 'Compare Run Outputs returned both documents');
-    const before = JSON.parse((await vscode.workspace.openTextDocument(vscode.Uri.parse(left))).getText()) as Record<string, unknown>;
-    const after = JSON.parse((await vscode.workspace.openTextDocument(vscode.Uri.parse(right))).getText()) as Record<string, unknown>;
+    const before = JSON.parse(
+      (await vscode.workspace.openTextDocument(vscode.Uri.parse(left))).getText(),
+    ) as Record<string, unknown>;
+    const after = JSON.parse(
+      (await vscode.workspace.openTextDocument(vscode.Uri.parse(right))).getText(),
+    ) as Record<string, unknown>;
     assert.equal(before.Text, 'one', 'the older run on the left');
     assert.equal(after.Text, 'two');
     assert.equal(before.Secret, '********');
@@ -400,9 +567,14 @@ describe('Runs against the sandbox', function () {
 
     const target = vscode.Uri.joinPath(folder, '.desktopflows', 'echo-all-types', 'from-run.json');
     created.push(target);
-    const saved = await vscode.commands.executeCommand<string>(commandIds.saveOutputsAsInputFile, second, { file: target.fsPath });
+    const saved = await vscode.commands.executeCommand<string>(commandIds.saveOutputsAsInputFile, second, {
+      file: target.fsPath,
+    });
     assert.equal(vscode.Uri.parse(saved ?? '').fsPath, target.fsPath);
-    const file = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(target))) as Record<string, unknown>;
+    const file = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(target))) as Record<
+      string,
+      unknown
+    >;
     assert.equal(file.$schema, `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.echoAllTypes}.json`);
     assert.equal(file.Text, 'two');
     assert.equal(file.Number, 2);

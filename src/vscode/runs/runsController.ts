@@ -58,7 +58,6 @@ export interface StartRunRequest {
   readonly inputFile?: string;
 }
 
-
 /**
  * The runs feature of one window: owns the runs core (`RunService`, rebuilt by `restart`), its journal in
  * `globalState`, and the surfaces that show runs (status bar, transcript channel, notifications, documents,
@@ -352,7 +351,9 @@ const maxInputsShown = 2_000;
 
 /** Long inputs are cut in the transcript (they may be up to 2 MB); the details document shows them whole. */
 function clip(text: string): string {
-  return text.length > maxInputsShown ? `${text.slice(0, maxInputsShown)}… (${text.length} characters)` : text;
+  return text.length > maxInputsShown
+    ? `${text.slice(0, maxInputsShown)}… (${text.length} characters)`
+    : text;
 }
 
 /** Poll bounds from the settings. */
