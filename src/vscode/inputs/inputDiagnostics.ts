@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findVariable, type DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
+import type { DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
 import { analyzeInputFile, type FoundReference } from '../../core/inputs/inputFileAnalysis';
 import { parseInputDocument } from '../../core/inputs/inputDocument';
 import { hasErrors, type InputProblem, type InputProblemCode } from '../../core/inputs/inputProblem';
@@ -10,12 +10,8 @@ import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import type { FlowSchemaResolution, FlowSchemaResolver, UnresolvedReason } from './flowSchemaResolver';
-import {
-  inputFileLanguages,
-  inputFileSchemaUri,
-  isInputFileDocument,
-  schemaProbeChars,
-} from './inputFileDetection';
+import { inputFileSchemaUri, isInputFileDocument, schemaProbeChars } from './inputFileDetection';
+import { coveredByJsonLanguageService, reportedByJsonLanguageService } from './jsonLanguageServiceCoverage';
 import type { InputSecrets } from './inputSecrets';
 import type { SchemaContentProvider } from './schemaContentProvider';
 
@@ -53,50 +49,6 @@ export interface InputFileCheck {
   readonly validation: InputFileValidation | undefined;
   /** Every diagnostic published for the file (also those the JSON language service shows itself are counted in `validation`). */
   readonly diagnostics: readonly vscode.Diagnostic[];
-}
-
-/**
- * Problems the JSON language service already reports from the served JSON Schema (or from JSON syntax)
- * in an editor tab; repeating them would show each twice in the Problems panel.
- */
-function reportedByJsonLanguageService(
-  problem: InputProblem,
-  schema: DesktopFlowSchema,
-  languageId: string,
-): boolean {
-  switch (problem.code) {
-    case 'syntax':
-    case 'trailingComma':
-    case 'duplicateKey':
-    case 'notObject':
-    case 'type':
-    case 'null':
-    case 'unknownInput':
-      return true;
-    case 'comment':
-      return languageId === 'json';
-    case 'required':
-      // The served schema lists only inputs known to be required; "unknown" requirement is a core warning.
-      return problem.severity === 'error';
-    case 'placeholder': {
-      // A text input's placeholder fails the served schema's pattern, with the same advice.
-      const variable = problem.input === undefined ? undefined : findVariable(schema, problem.input);
-      return variable !== undefined && variable.kind === 'text' && !variable.sensitive;
-    }
-    case 'schemaUri':
-    case 'schemaMismatch':
-    case 'removedInput':
-    case 'hugeNumber':
-    case 'numberPrecision':
-    case 'tooDeep':
-    case 'tooLarge':
-    case 'sensitiveLiteral':
-    case 'badReference':
-    case 'referenceInPlainInput':
-    case 'unresolvedReference':
-    case 'referenceType':
-      return false;
-  }
 }
 
 function unresolvedSeverity(reason: UnresolvedReason): vscode.DiagnosticSeverity {
@@ -201,27 +153,13 @@ export class InputDiagnostics implements vscode.Disposable {
   ): vscode.Diagnostic[] {
     const state = this.state(document);
     state.explicit = true;
-    const covered = this.coveredByJsonLanguageService(document);
+    const covered = coveredByJsonLanguageService(document);
     state.covered = covered;
     const diagnostics = problems
       .filter((p) => !covered || !reportedByJsonLanguageService(p, schema, document.languageId))
       .map((p) => this.toDiagnostic(document, p));
     this.collection.set(document.uri, diagnostics);
     return diagnostics;
-  }
-
-  /** True when an editor tab shows the document and the JSON language service validates it. */
-  coveredByJsonLanguageService(document: vscode.TextDocument): boolean {
-    if (!inputFileLanguages.includes(document.languageId)) {
-      return false;
-    }
-    if (vscode.workspace.getConfiguration('json', document.uri).get<boolean>('validate.enable') === false) {
-      return false;
-    }
-    const uri = document.uri.toString();
-    return vscode.window.tabGroups.all.some((group) =>
-      group.tabs.some((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === uri),
-    );
   }
 
   private state(document: vscode.TextDocument): DocumentState {
@@ -287,7 +225,7 @@ export class InputDiagnostics implements vscode.Disposable {
   private coverageChanged(): void {
     this.revalidate(
       (state, document) =>
-        state.covered !== undefined && state.covered !== this.coveredByJsonLanguageService(document),
+        state.covered !== undefined && state.covered !== coveredByJsonLanguageService(document),
     );
   }
 
@@ -375,7 +313,7 @@ export class InputDiagnostics implements vscode.Disposable {
       schemaUri: analysis.schemaUri,
       bytes: analysis.bytes,
     };
-    const covered = this.coveredByJsonLanguageService(document);
+    const covered = coveredByJsonLanguageService(document);
     state.covered = covered;
     const diagnostics = problems
       .filter((p) => !covered || !reportedByJsonLanguageService(p, resolution.schema, document.languageId))
