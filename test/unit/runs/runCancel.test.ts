@@ -8,7 +8,6 @@ import { EventLog } from './eventLog';
 import { connections, flows, makerAttended, startRunsHarness, type RunsHarness } from './runsHarness';
 
 const signal = new AbortController().signal;
-const sessions = '/org/contoso-dev/api/data/v9.2/flowsessions';
 
 describe('runs: cancel (sandbox)', function () {
   this.timeout(20_000);
@@ -88,7 +87,21 @@ describe('runs: cancel (sandbox)', function () {
   });
 
   it("says a run already ended when it ends between the check and the cancel (the service's 4xx)", async () => {
-    const harness = setup(50);
+    const harness = h as RunsHarness;
+    let checks = 0;
+    // The check is answered "running"; right after it, a minute passes, so the 20-second run has ended
+    // by the time the cancel arrives.
+    const racing = delegate(harness.backend, {
+      getRun: async (runId, sig) => {
+        const run = await harness.backend.getRun(runId, sig);
+        if (++checks === 1) {
+          harness.sandbox.clock.advance(60_000);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+        }
+        return run;
+      },
+    });
+    setup(50, racing);
     const run = await service!.trigger(
       {
         environment: harness.environment,
@@ -102,19 +115,12 @@ describe('runs: cancel (sandbox)', function () {
       () => log.of('stateChanged', run.runId).some((e) => e.status === 'running'),
       'the run to start',
     );
-    // The check is answered "running", then the answer is held back while the 20-second run ends.
-    harness.sandbox.faults.add({
-      method: 'GET',
-      path: `${sessions}(${run.runId})`,
-      kind: 'delay',
-      delayMs: 400,
-      count: 1,
-    });
     await assert.rejects(
       service!.cancel(run, signal),
       (e: unknown) =>
         RunError.is(e, 'alreadyFinished') && e.status === 'succeeded' && ApiError.is(e.cause, 'badRequest'),
     );
+    assert.equal(checks, 2, 'checked, then re-read after the refusal');
     assert.equal(cancelPosts(harness), 1);
     assert.equal((await log.finished(run.runId)).status, 'succeeded');
   });
@@ -154,3 +160,17 @@ describe('runs: cancel (sandbox)', function () {
     );
   });
 });
+
+/** A backend that forwards everything to `base` except the given overrides. */
+function delegate(base: RunsBackend, overrides: Partial<RunsBackend>): RunsBackend {
+  return {
+    startRun: (...a) => base.startRun(...a),
+    listRuns: (...a) => base.listRuns(...a),
+    listRunsPage: (...a) => base.listRunsPage(...a),
+    getRun: overrides.getRun ?? ((...a) => base.getRun(...a)),
+    getRunOutputs: (...a) => base.getRunOutputs(...a),
+    getRunInputs: (...a) => base.getRunInputs(...a),
+    getActionLog: (...a) => base.getActionLog(...a),
+    cancelRun: (...a) => base.cancelRun(...a),
+  };
+}

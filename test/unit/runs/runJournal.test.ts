@@ -3,7 +3,7 @@ import { MemoryRunJournal, parseRunJournal, type RunJournal } from '../../../src
 import { RunService } from '../../../src/core/runs/runService';
 import { isTerminalStatus } from '../../../src/sandbox/dataverseEntities';
 import { EventLog } from './eventLog';
-import { flows, makerAttended, startRunsHarness, type RunsHarness } from './runsHarness';
+import { flows, makerAttended, startRunsHarness, statusPolls, type RunsHarness } from './runsHarness';
 
 const signal = new AbortController().signal;
 
@@ -110,13 +110,22 @@ describe('runs: journal and resume (sandbox)', function () {
       () => before.log.of('actionLog', run.runId).flatMap((e) => e.entries).length >= 2,
       'two log entries',
     );
+    // Sandbox time all but stops while the window "reloads", so the run is surely still going when
+    // watching resumes, however slow this machine is today.
+    h.sandbox.clock.setSpeed(0.001);
     await before.service.flushJournal();
     before.service.dispose();
     const seenBefore = before.log.of('actionLog', run.runId).flatMap((e) => e.entries.map((x) => x.index));
     assert.equal(journal.current?.runs[0]?.lastStatus, 'running');
 
     const after = service(journal, 1_000);
+    const requestsBefore = h.requests.length;
     await after.service.resume(signal);
+    await after.log.until(
+      () => statusPolls(h.requests.slice(requestsBefore)).length > 0,
+      'the first poll after resuming',
+    );
+    h.sandbox.clock.setSpeed(100);
     const end = await after.log.finished(run.runId);
     assert.equal(end.endedWhileAway, false, 'it was still running when watching resumed');
     assert.equal(after.log.of('stateChanged', run.runId).length, 0, '"running" was already reported');

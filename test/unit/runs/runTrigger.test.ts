@@ -7,13 +7,7 @@ import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
 import { RunService } from '../../../src/core/runs/runService';
 import { EventLog } from './eventLog';
-import {
-  financeUnattended,
-  flows,
-  makerAttended,
-  startRunsHarness,
-  type RunsHarness,
-} from './runsHarness';
+import { financeUnattended, flows, makerAttended, startRunsHarness, type RunsHarness } from './runsHarness';
 
 const signal = new AbortController().signal;
 const runAction = '/org/contoso-dev/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
@@ -221,7 +215,11 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     assert.equal(wait?.reason, 'serviceThrottled');
     assert.equal(wait?.triggerId, 'my-trigger');
     assert.equal(wait?.flowName, 'Quick Ping');
-    assert.ok((wait?.until ?? 0) - (wait?.at ?? 0) >= 29_000);
+    const throttled = s.h.requests.find((r) => r.status === 429);
+    assert.ok(
+      throttled !== undefined && (wait?.until ?? 0) >= throttled.at + 30_000,
+      'waits Retry-After from the 429',
+    );
     const triggered = s.log.of('triggered', run.runId)[0];
     assert.ok((triggered?.at ?? 0) >= (wait?.until ?? Infinity), 'sent again only after the wait');
     assert.equal(run.attempts, 2);
@@ -229,7 +227,10 @@ describe('runs: exactly-once trigger (sandbox)', function () {
   });
 
   it('keeps each connection under 70 runs per minute: the 71st waits for the window, and the service never says 429', async () => {
-    s = await setup(60);
+    s = await setup(1);
+    // Sandbox time all but stands still while the 71 requests go out, so the first 70 surely fall in one
+    // minute whatever the machine's load; it runs fast again once the 71st is waiting.
+    s.h.sandbox.clock.setSpeed(0.001);
     // Ten flows in parallel (triggers of one flow on one connection are serialized), one connection.
     const published = [
       flows.echoText,
@@ -243,7 +244,7 @@ describe('runs: exactly-once trigger (sandbox)', function () {
       flows.exportTable,
       flows.credentials,
     ];
-    const all = await Promise.all(
+    const pending = Promise.all(
       Array.from({ length: 71 }, (_, i) =>
         s!.service.trigger(
           {
@@ -256,6 +257,14 @@ describe('runs: exactly-once trigger (sandbox)', function () {
         ),
       ),
     );
+    await s.log.until(
+      () => s!.log.of('waitingForRateLimit').length > 0 && posts(s!.h) === 70,
+      'the first 70 to be answered and the 71st to wait',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(posts(s.h), 70, 'the 71st is held back');
+    s.h.sandbox.clock.setSpeed(600);
+    const all = await pending;
     const statuses = s.h.requests.filter((r) => r.url.includes('RunDesktopFlow')).map((r) => r.status);
     assert.equal(statuses.length, 71);
     assert.ok(
@@ -304,15 +313,22 @@ describe('runs: exactly-once trigger (sandbox)', function () {
   });
 
   it('returns and watches a run whose request was sent, even if the caller cancels meanwhile', async () => {
-    s = await setup(300);
-    s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'delay', delayMs: 150, count: 1 });
     const abort = new AbortController();
-    const pending = s.service.trigger(
+    // The caller gives up at the very moment the request goes out.
+    s = await setup(300, (h) =>
+      delegate(h.backend, {
+        startRun: (flowId, body, sig) => {
+          const sent = h.backend.startRun(flowId, body, sig);
+          abort.abort();
+          return sent;
+        },
+      }),
+    );
+    const run = await s.service.trigger(
       { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
       abort.signal,
     );
-    setTimeout(() => abort.abort(), 50);
-    const run = await pending;
+    assert.ok(abort.signal.aborted);
     assert.ok(
       s.service.activeRuns().some((r) => r.runId === run.runId),
       'the run is watched, not lost',
@@ -352,4 +368,3 @@ function delegate(base: RunsBackend, overrides: Partial<RunsBackend>): RunsBacke
     cancelRun: (...a) => base.cancelRun(...a),
   };
 }
-

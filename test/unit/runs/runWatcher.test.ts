@@ -96,8 +96,8 @@ describe('runs: environment watcher (sandbox)', function () {
     afterEach(() => teardown(s));
 
     it('reports every state a run goes through, with machine, queue wait, run time, errors and outputs', async () => {
-      s = await setup(100);
-      s.h.sandbox.settings.queueTimeoutSeconds = 120;
+      s = await setup(50);
+      s.h.sandbox.settings.queueTimeoutSeconds = 60;
       const first = await start(s, flows.echoText, makerAttended, { inputText: 'one', inputInteger: 1 });
       const queuedBehind = await start(s, flows.echoText, makerAttended, {
         inputText: 'two',
@@ -148,7 +148,7 @@ describe('runs: environment watcher (sandbox)', function () {
         'started when the first run ended',
       );
       assert.deepEqual(queuedEnd.outputs, { outputText: 'two', outputInteger: 2 });
-      assert.ok((queuedEnd.runTimeMs ?? 0) >= 19_000 && (queuedEnd.runTimeMs ?? 0) <= 22_000);
+      assert.ok((queuedEnd.runTimeMs ?? 0) >= 19_000, 'a 20-second run');
 
       assert.equal(badSchemaEnd.status, 'failed');
       assert.equal(badSchemaEnd.errorCode, 'UnsupportedRpaScriptSchemaVersion');
@@ -159,7 +159,7 @@ describe('runs: environment watcher (sandbox)', function () {
       assert.equal(lockedEnd.errorCode, 'NoUnlockedActiveSessionForAttended');
       assert.deepEqual(s.log.story(offline.runId), ['triggered', 'stateChanged:waiting', 'finished:failed']);
       assert.equal(offlineEnd.errorCode, 'NoCandidateMachine');
-      assert.ok((offlineEnd.queueWaitMs ?? 0) >= 120_000);
+      assert.ok((offlineEnd.queueWaitMs ?? 0) >= 60_000, 'failed after the queue timeout');
 
       // Each run ends exactly once.
       for (const r of all) {
@@ -168,7 +168,7 @@ describe('runs: environment watcher (sandbox)', function () {
     });
 
     it('streams new action-log entries once each, in order, while following the log', async () => {
-      s = await setup(100, { actionLogIntervalMs: 1_000 });
+      s = await setup(50, { actionLogIntervalMs: 1_000 });
       const run = await start(
         s,
         flows.invoice,

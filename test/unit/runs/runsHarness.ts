@@ -20,6 +20,9 @@ import type { EnvironmentState } from '../../../src/sandbox/environmentState';
 import { defaultSeed, seedEnvironmentNames, seedIds, seedNames } from '../../../src/sandbox/seed';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/server';
 
+/** A finished request attempt, stamped with the sandbox time it finished at. */
+export type StampedRequest = RequestEvent & { readonly at: number };
+
 export interface RunsHarness {
   readonly sandbox: Sandbox;
   /** The `contoso-dev` environment's live sandbox state. */
@@ -28,7 +31,7 @@ export interface RunsHarness {
   readonly environment: EnvironmentRef;
   readonly clock: RunClock;
   /** Every request attempt of every client of this harness, in order of completion. */
-  readonly requests: RequestEvent[];
+  readonly requests: StampedRequest[];
   /** Another backend: other HttpClient options, another user (`oid`), or another org URL. */
   backendWith(options: {
     readonly http?: HttpClientOptions;
@@ -50,7 +53,7 @@ export async function startRunsHarness(): Promise<RunsHarness> {
     throw new Error('The sandbox has no contoso-dev environment');
   }
   const settings = { ...sandbox.settings };
-  const requests: RequestEvent[] = [];
+  const requests: StampedRequest[] = [];
   const clients: HttpClient[] = [];
   const orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
   const backendWith = (options: { http?: HttpClientOptions; oid?: string; orgUrl?: string }): RunsBackend => {
@@ -59,7 +62,7 @@ export async function startRunsHarness(): Promise<RunsHarness> {
       getToken: (resource) => Promise.resolve(sandbox.token(resource, oid === undefined ? {} : { oid })),
     };
     const http = new HttpClient({ tokens, ...options.http });
-    http.onDidRequest((e) => requests.push(e));
+    http.onDidRequest((e) => requests.push({ ...e, at: sandbox.clock.now() }));
     clients.push(http);
     return new DataverseRunsBackend(new RunsApi(http), http, options.orgUrl ?? orgUrl);
   };
