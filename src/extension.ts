@@ -9,6 +9,8 @@ import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
 import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
+import { registerRunFeatures } from './vscode/runs/runFeatures';
+import type { RunsController } from './vscode/runs/runsController';
 import { ExplorerView } from './vscode/tree/explorerView';
 
 /** The small API returned to integration tests: services to drive and state to observe. */
@@ -21,6 +23,8 @@ export interface ExtensionApi {
   /** Input files: validation, prepareForRun, the index, secrets (tests read `inputFileActive`). */
   readonly inputFiles: InputFileService;
   readonly signIn: SignInController;
+  /** Runs: the controller behind the run commands, status bar, transcript and notifications. */
+  readonly runs: RunsController;
   /** Resolves once accounts from earlier sessions are restored. */
   readonly restored: Promise<void>;
 }
@@ -31,9 +35,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const accounts = new AccountService(log);
   const explorer = new ExplorerView(accounts, log);
   const environmentStatus = new EnvironmentStatusBar(accounts);
-  // After the explorer: it adds "Input files" under each flow through explorer.flowChildren.
-  const inputs = registerInputFeatures({ context, log, accounts, explorer, environmentStatus });
   const signIn = new SignInController(context, accounts, log);
+  // After the explorer: input files add "Input files" under each flow through explorer.flowChildren.
+  const inputs = registerInputFeatures({ context, log, accounts, explorer, environmentStatus });
 
   context.subscriptions.push(
     log,
@@ -60,6 +64,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     .catch((e: unknown) => {
       log.error(`[auth] restoring accounts failed: ${e instanceof Error ? e.message : String(e)}`);
     });
+  // After the input features: "Recent runs" follows "Input files" under each flow.
+  const runFeatures = registerRunFeatures({
+    context,
+    log,
+    accounts,
+    explorer,
+    environmentStatus,
+    inputFiles: inputs.inputFiles,
+    accountsRestored: restored,
+  });
+  context.subscriptions.push(...runFeatures.disposables);
   log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
 
   return {
@@ -70,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     environmentStatus,
     inputFiles: inputs.inputFiles,
     signIn,
+    runs: runFeatures.runs,
     restored,
   };
 }

@@ -10,7 +10,7 @@ import { ConnectionNode, ConnectionReferenceNode } from '../tree/connectionNodes
 import { EnvironmentNode } from '../tree/environmentNode';
 import type { ExplorerNode } from '../tree/explorerNode';
 import type { ExplorerView } from '../tree/explorerView';
-import { FlowNode, FlowsGroupNode } from '../tree/flowNodes';
+import { FlowNode } from '../tree/flowNodes';
 import { MachineGroupNode, MachineNode } from '../tree/machineNodes';
 import { MessageNode } from '../tree/messageNode';
 
@@ -55,9 +55,10 @@ export function registerExplorerCommands(deps: ExplorerCommandDeps): vscode.Disp
     }),
     registerCommand(commandIds.loadMore, logger, async (node?: MessageNode) => {
       const target = node instanceof MessageNode ? node.retryTarget : undefined;
-      if (target instanceof FlowsGroupNode) {
+      const loadMore = target?.loadMore?.bind(target);
+      if (loadMore) {
         await vscode.window.withProgress({ location: { viewId: 'desktopFlows.explorer' } }, () =>
-          target.loadMore(AbortSignal.timeout(120_000)),
+          loadMore(AbortSignal.timeout(120_000)),
         );
       }
     }),

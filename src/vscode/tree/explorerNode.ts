@@ -12,4 +12,6 @@ export interface ExplorerNode {
   getChildren?(signal: AbortSignal): Promise<ExplorerNode[]>;
   /** Forget cached children so the next expansion loads them again. */
   reset?(): void;
+  /** Paged lists: load the next page and re-render ("Load more"). */
+  loadMore?(signal: AbortSignal): Promise<void>;
 }
