@@ -92,9 +92,14 @@ export async function resolveFlow(
   }
   const [first, second] = matches;
   if (first === undefined) {
+    // Only on this error path: every name, so a typo ("Echo Txt") still finds its flow.
+    const every =
+      candidates.length > 0
+        ? candidates
+        : await session.flows.listAll(environment.orgUrl, { includeDrafts: true, pageSize: 5000 }, signal);
     const near = closestName(
       wanted,
-      candidates.map((f) => f.name),
+      every.map((f) => f.name),
     );
     throw usageError(
       `No desktop flow named "${wanted}" in ${where(environment)}.${near === undefined ? '' : ` Did you mean "${near}"?`} \`desktop-flows flows\` lists the flows; a flow id works too.`,
