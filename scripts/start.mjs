@@ -8,8 +8,12 @@
 //   node scripts/start.mjs [--offline-host] [--no-sandbox] [--folder <dir>] [--port <n>]
 //        [--smoke [--screenshot <file.png>] [--timeout <seconds>]]
 //
-// --smoke (CI): start everything, load the workbench in headless Chromium, open the Desktop Flows
-// view, wait until the extension has activated, then stop everything and exit 0.
+// --smoke: start everything, load the workbench in headless Chromium, open the Desktop Flows view,
+// wait (at most --timeout, default 180 s) until it lists the sandbox environments, then stop
+// everything and exit 0 (1 if the view never listed them). A self-check in one process, handy with
+// --screenshot. CI runs scripts/startSmoke.mjs instead, which runs `npm start` like a user, checks
+// the view from its own browser and presses Ctrl+C from outside: a process cannot honestly test
+// its own Ctrl+C.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +28,12 @@ import { cacheRoot, ensureCodeServer, repoRoot } from './vscodeHost/installCodeS
 import { alive, descendants, listProcesses, stopProcessTrees } from './vscodeHost/processTree.mjs';
 import { startSandboxProcess } from './vscodeHost/sandboxProcess.mjs';
 import { launchWorkbenchBrowser } from './vscodeHost/workbenchBrowser.mjs';
+import {
+  activationState,
+  openViewContainer,
+  sandboxEnvironmentNames,
+  waitForSideBarTexts,
+} from './vscodeHost/workbenchChecks.mjs';
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -41,6 +51,13 @@ const { values: opt } = parseArgs({
   },
   strict: true,
 });
+
+if (opt.smoke && opt['no-sandbox']) {
+  console.error(
+    '[start] --smoke checks that the view lists the sandbox environments; it cannot run with --no-sandbox',
+  );
+  process.exit(2);
+}
 
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const extensionId = `${manifest.publisher}.${manifest.name}`;
@@ -216,12 +233,13 @@ async function offline(folder, env) {
 }
 
 /**
+ * Checks what a user of `npm start` sees: the Desktop Flows view lists the sandbox environments,
+ * which needs the extension activated and signed in to the sandbox. Returns 0 when it does.
  * @param {import('./vscodeHost/codeServer.mjs').RunDir} runDir
  * @param {string} url
  * @returns {Promise<number>}
  */
 async function smoke(runDir, url) {
-  const deadline = Date.now() + Number(opt.timeout) * 1000;
   const workbench = await launchWorkbenchBrowser({
     profileDir: runDir.chromeProfile,
     env: { ...process.env, ...runDir.xdg },
@@ -233,62 +251,29 @@ async function smoke(runDir, url) {
   await workbench.page.goto(url);
   await workbench.page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
   log('smoke: workbench loaded');
-  // Opening our view container is a user gesture that activates the extension (onView).
   const title = manifest.contributes?.viewsContainers?.activitybar?.[0]?.title ?? 'Desktop Flows';
-  await workbench.page.getByRole('tab', { name: title }).first().click({ timeout: 30_000 });
-  log(`smoke: opened the "${title}" view container; waiting for ${extensionId} to activate`);
-  let startedAt = 0;
-  for (;;) {
-    const state = activationState(runDir.userData);
-    if (state === 'failed') {
-      throw new Error(
-        `smoke: ${extensionId} failed to activate; see ${findExtensionHostLogs(runDir.userData).join(', ')}`,
-      );
-    }
-    if (state === 'activating' && !startedAt) {
-      startedAt = Date.now();
-    }
-    // The host logs when activation starts and when it fails, not when it succeeds; activate()
-    // either throws quickly or not at all, so a quiet grace period after the start means success.
-    if (startedAt && Date.now() - startedAt > 3000) {
-      break;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`smoke: ${extensionId} did not activate within ${opt.timeout} s`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  log(`smoke: ${extensionId} activated (no activation error within 3 s)`);
+  await openViewContainer(workbench.page, title, 30_000);
+  log(`smoke: opened the "${title}" view; waiting for it to list ${sandboxEnvironmentNames.join(', ')}`);
+  const check = await waitForSideBarTexts(workbench.page, sandboxEnvironmentNames, {
+    timeoutMs: Number(opt.timeout) * 1000,
+    failFast: () =>
+      activationState(runDir.userData, extensionId) === 'failed'
+        ? `${extensionId} failed to activate; see ${findExtensionHostLogs(runDir.userData).join(', ')}`
+        : undefined,
+  });
   if (opt.screenshot) {
     await workbench.page.mouse.move(900, 600); // no hover tooltip over the activity bar
     await new Promise((r) => setTimeout(r, 1500)); // let the view render
     await workbench.page.screenshot({ path: path.resolve(opt.screenshot) });
     log(`smoke: screenshot saved to ${path.resolve(opt.screenshot)}`);
   }
-  return 0;
-}
-
-/**
- * Reads the extension host log: "ExtensionService#_doActivateExtension <id>" is logged when
- * activation starts; "Activating extension <id> failed due to an error" when it throws.
- * @param {string} userData
- * @returns {'pending' | 'activating' | 'failed'}
- */
-function activationState(userData) {
-  let state = /** @type {'pending' | 'activating' | 'failed'} */ ('pending');
-  for (const file of findExtensionHostLogs(userData)) {
-    const text = readFileSync(file, 'utf8');
-    if (
-      text.includes(`Activating extension '${extensionId}' failed`) ||
-      text.includes(`Activating extension ${extensionId} failed`)
-    ) {
-      return 'failed';
-    }
-    if (text.includes(`_doActivateExtension ${extensionId},`)) {
-      state = 'activating';
-    }
+  if (!check.ok) {
+    throw new Error(
+      `smoke: ${check.failure ?? `the view did not list ${check.missing.join(', ')} within ${opt.timeout} s`}; the side bar showed: ${check.sideBarText}`,
+    );
   }
-  return state;
+  log(`smoke: the view lists ${check.found.join(', ')}`);
+  return 0;
 }
 
 /**

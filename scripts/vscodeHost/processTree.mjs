@@ -100,6 +100,60 @@ export function processesMentioning(text) {
 }
 
 /**
+ * The command line of a live process, arguments joined by spaces ('' when it is gone).
+ * @param {number} pid
+ * @returns {string}
+ */
+export function commandLine(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * When a process started, in clock ticks since boot (field 22 of /proc/<pid>/stat); with the pid
+ * it identifies one process, so a recycled pid is not mistaken for the one seen earlier.
+ * @param {number} pid
+ * @returns {number | undefined}
+ */
+export function startTime(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : Number(fields[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Live processes whose environment holds `name=value`. Children inherit their parent's
+ * environment, so a variable set on a launched command finds everything it started, even
+ * processes that double-forked to init or moved to their own process group or session. Only
+ * processes of our own user are readable, which are the only ones we can have started.
+ * @param {string} name
+ * @param {string} value
+ * @returns {number[]}
+ */
+export function processesWithEnv(name, value) {
+  const entry = `${name}=${value}`;
+  return listProcesses()
+    .map((p) => p.pid)
+    .filter((pid) => {
+      if (pid === process.pid) {
+        return false;
+      }
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
  * @param {number[]} pids
  * @returns {number[]} those still alive (zombies count as gone)
  */
