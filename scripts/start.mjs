@@ -15,6 +15,7 @@
 // the view from its own browser and presses Ctrl+C from outside: a process cannot honestly test
 // its own Ctrl+C.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +26,13 @@ import {
   startCodeServer,
 } from './vscodeHost/codeServer.mjs';
 import { cacheRoot, ensureCodeServer, repoRoot } from './vscodeHost/installCodeServer.mjs';
-import { alive, descendants, listProcesses, stopProcessTrees } from './vscodeHost/processTree.mjs';
+import {
+  alive,
+  descendants,
+  listProcesses,
+  processesWithEnv,
+  stopProcessTrees,
+} from './vscodeHost/processTree.mjs';
 import { startSandboxProcess } from './vscodeHost/sandboxProcess.mjs';
 import { launchWorkbenchBrowser } from './vscodeHost/workbenchBrowser.mjs';
 import {
@@ -83,6 +90,14 @@ const tracker = setInterval(track, 1000);
 /** Run folders of this session: any process whose command line names one is ours. */
 const ownDirs = /** @type {string[]} */ ([]);
 
+/**
+ * Set in the environment of the sandbox and code-server, and so inherited by everything they start:
+ * the shutdown finds by it even processes that left our trees between two looks (a double fork
+ * re-parents to init within milliseconds). Not given to desktop VS Code, whose launcher may hand
+ * the window to an instance that was already running, with the user's own terminals in it.
+ */
+const sessionMarker = { DESKTOPFLOWS_START_SESSION: randomBytes(8).toString('hex') };
+
 /** @type {(() => Promise<void>)[]} */
 const closers = [];
 const stopRequested = new Promise((resolve) => {
@@ -126,6 +141,7 @@ async function main() {
   if (!opt['no-sandbox']) {
     const sandbox = await startSandboxProcess({
       repoRoot,
+      env: { ...process.env, ...sessionMarker },
       onLine: (line) => console.log(`[sandbox] ${line}`),
     });
     roots.add(sandbox.pid);
@@ -209,7 +225,7 @@ async function offline(folder, env) {
   const server = await startCodeServer({
     host,
     runDir,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, ...sessionMarker },
     port: opt.port ? Number(opt.port) : undefined,
   });
   if (server.child.pid) {
@@ -288,7 +304,8 @@ async function shutdown() {
   }
   await stopProcessTrees([...roots]);
   // Verify: nothing we ever saw is still running (same pid and same command line, so a recycled
-  // pid is not mistaken for ours), and nothing runs from this session's folders.
+  // pid is not mistaken for ours), nothing runs from this session's folders, and nothing carries
+  // this session's marker.
   const leftovers = new Set();
   for (const [pid, cmdline] of seen) {
     if (alive([pid]).length > 0 && cmdlineOf(pid) === cmdline) {
@@ -300,6 +317,12 @@ async function shutdown() {
     if (p.pid !== process.pid && ownDirs.some((d) => cmdline.includes(d))) {
       leftovers.add(p.pid);
     }
+  }
+  for (const pid of processesWithEnv(
+    'DESKTOPFLOWS_START_SESSION',
+    sessionMarker.DESKTOPFLOWS_START_SESSION,
+  )) {
+    leftovers.add(pid);
   }
   if (leftovers.size > 0) {
     log(

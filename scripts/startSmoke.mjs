@@ -361,6 +361,9 @@ function summary() {
  * @returns {string}
  */
 function kindOf(cmdline) {
+  if (!cmdline) {
+    return 'short-lived'; // gone (or between fork and exec) when we looked
+  }
   /** @type {[RegExp, string][]} */
   const kinds = [
     [/^(\/bin\/)?sh /, 'sh'],

@@ -16,7 +16,7 @@ import { stopProcessTrees } from './processTree.mjs';
  */
 
 /**
- * @param {{ repoRoot: string, port?: number, onLine?: (line: string) => void, startTimeoutMs?: number }} options
+ * @param {{ repoRoot: string, port?: number, env?: NodeJS.ProcessEnv, onLine?: (line: string) => void, startTimeoutMs?: number }} options
  * @returns {Promise<SandboxProcess>}
  */
 export async function startSandboxProcess(options) {
@@ -30,7 +30,7 @@ export async function startSandboxProcess(options) {
     cwd: options.repoRoot,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: process.env,
+    env: options.env ?? process.env,
   });
   const exited = new Promise((resolve) => {
     child.on('error', (err) => resolve(`sandbox could not start: ${err.message}`));
