@@ -1,4 +1,5 @@
-// `npm test`: lint, typecheck, unit tier, integration tier, in that order; stops at the first failure.
+// `npm test`: lint, typecheck, unit tier, integration tier, npm start smoke, in that order; stops at
+// the first failure.
 import { spawnSync } from 'node:child_process';
 
 const steps = [
@@ -6,11 +7,13 @@ const steps = [
   ['typecheck', ['run', '-s', 'typecheck']],
   ['unit tier', ['run', '-s', 'test:unit']],
   ['integration tier', ['run', '-s', 'test:integration']],
+  // Runs `npm start` as a user would, Ctrl+C included (scripts/startSmoke.mjs); not an npm script itself.
+  ['npm start smoke', ['scripts/startSmoke.mjs'], process.execPath],
 ];
-for (const [name, args] of steps) {
+for (const [name, args, command = 'npm'] of steps) {
   const started = Date.now();
   process.stdout.write(`\n=== ${name} ===\n`);
-  const r = spawnSync('npm', args, { stdio: 'inherit' });
+  const r = spawnSync(command, args, { stdio: 'inherit' });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (r.status !== 0) {
     process.stdout.write(`\n${name} failed after ${seconds} s (exit ${r.status ?? r.signal}).\n`);
