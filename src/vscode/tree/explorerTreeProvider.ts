@@ -12,7 +12,7 @@ import { MessageNode } from './messageNode';
 export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, { controller: AbortController; promise: Promise<ExplorerNode[]> }>();
   private disposed = false;
 
   constructor(
@@ -28,14 +28,30 @@ export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNod
     return node.parent;
   }
 
-  async getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
+  /**
+   * Loads a node's children. Concurrent requests for the same node (the view and a command, say) share one
+   * load; `refresh` aborts it, and the view asks again.
+   */
+  getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
     if (node && !node.getChildren) {
-      return [];
+      return Promise.resolve([]);
     }
     const key = node?.id ?? '';
-    this.inFlight.get(key)?.abort();
+    const running = this.inFlight.get(key);
+    if (running) {
+      return running.promise;
+    }
     const controller = new AbortController();
-    this.inFlight.set(key, controller);
+    const promise = this.load(node, key, controller).finally(() => {
+      if (this.inFlight.get(key)?.controller === controller) {
+        this.inFlight.delete(key);
+      }
+    });
+    this.inFlight.set(key, { controller, promise });
+    return promise;
+  }
+
+  private async load(node: ExplorerNode | undefined, key: string, controller: AbortController): Promise<ExplorerNode[]> {
     try {
       return node?.getChildren ? await node.getChildren(controller.signal) : await this.roots(controller.signal);
     } catch (e) {
@@ -45,10 +61,6 @@ export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNod
       const description = describeError(e);
       this.log.error(`[tree] loading ${key || 'roots'} failed: ${description?.message ?? String(e)}`);
       return [new MessageNode(node, `${key}/error`, 'error', description?.message ?? 'Loading failed.', undefined, node)];
-    } finally {
-      if (this.inFlight.get(key) === controller) {
-        this.inFlight.delete(key);
-      }
     }
   }
 
@@ -58,9 +70,9 @@ export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNod
       return;
     }
     const prefix = node?.id;
-    for (const [key, controller] of this.inFlight) {
+    for (const [key, load] of this.inFlight) {
       if (prefix === undefined || key === prefix || key.startsWith(`${prefix}/`)) {
-        controller.abort();
+        load.controller.abort();
         this.inFlight.delete(key);
       }
     }
@@ -75,8 +87,8 @@ export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNod
 
   dispose(): void {
     this.disposed = true;
-    for (const controller of this.inFlight.values()) {
-      controller.abort();
+    for (const load of this.inFlight.values()) {
+      load.controller.abort();
     }
     this.inFlight.clear();
     this.changed.dispose();
