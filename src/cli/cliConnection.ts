@@ -4,12 +4,12 @@
  * service principal, or a device-code sign-in), one `ServiceSession`, and the environment (`--env`).
  * Tokens and credentials stay in memory (`MemorySecretStore`); nothing is written to disk.
  */
-import { readFile } from 'node:fs/promises';
 import { AccountManager } from '../core/auth/accountManager';
 import type { AuthTarget } from '../core/auth/authTarget';
 import { authTargetFor } from '../core/auth/authTarget';
 import { fetchSandboxSignIn, type SandboxSignIn } from '../core/auth/sandboxSignIn';
 import { MemorySecretStore } from '../core/auth/secretStore';
+import type { ServicePrincipalCredential } from '../core/auth/msalTokenProvider';
 import type { TokenProvider } from '../core/auth/tokenProvider';
 import {
   cloudNames,
@@ -26,6 +26,7 @@ import { ServiceSession } from '../core/serviceSession';
 import { secretMasker } from '../core/util/secretMasker';
 import type { CliValues } from './cliCommand';
 import { stringValue, flagValue } from './cliCommand';
+import { readCertificateFile } from './certificateFile';
 import { CliError, exitCodes, usageError } from './cliErrors';
 import type { CliIo, CliOutput } from './cliIo';
 import { resolveEnvironment, type CliEnvironment } from './environmentLookup';
@@ -33,7 +34,10 @@ import { StaticTokenProvider } from './staticTokenProvider';
 
 /** The connection and sign-in settings of one invocation (flags, else environment variables). */
 export interface ConnectionSettings {
+  /** `--env`. */
   readonly env: string | undefined;
+  /** `DESKTOPFLOWS_ENV`: used when neither `--env` nor the command (an input file's `$schema`) names one. */
+  readonly defaultEnv: string | undefined;
   readonly cloud: string | undefined;
   readonly sandboxUrl: string | undefined;
   readonly tenant: string | undefined;
@@ -55,7 +59,8 @@ export function connectionSettings(
   env: Readonly<Record<string, string | undefined>>,
 ): ConnectionSettings {
   return {
-    env: nonEmpty(stringValue(values, 'env')) ?? nonEmpty(env.DESKTOPFLOWS_ENV),
+    env: nonEmpty(stringValue(values, 'env')),
+    defaultEnv: nonEmpty(env.DESKTOPFLOWS_ENV),
     cloud: nonEmpty(stringValue(values, 'cloud')) ?? nonEmpty(env.DESKTOPFLOWS_CLOUD),
     sandboxUrl: nonEmpty(stringValue(values, 'sandbox')) ?? nonEmpty(env.DESKTOPFLOWS_SANDBOX_URL),
     tenant: nonEmpty(stringValue(values, 'tenant')) ?? nonEmpty(env.DESKTOPFLOWS_TENANT),
@@ -105,19 +110,9 @@ function cloudByName(name: string): (typeof cloudNames)[number] {
   return found;
 }
 
-const descriptionUrls = [
-  'baseUrl',
-  'discoveryUrl',
-  'bapUrl',
-  'powerAppsUrl',
-  'identityUrl',
-  'portalUrl',
-] as const;
-
 function parseDescription(raw: unknown, url: string): SandboxDescription {
   const r = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-  const out: Record<string, string> = {};
-  for (const key of descriptionUrls) {
+  const field = (key: keyof SandboxDescription): string => {
     const v = r[key];
     if (typeof v !== 'string' || v === '') {
       throw new CliError(
@@ -125,29 +120,16 @@ function parseDescription(raw: unknown, url: string): SandboxDescription {
         `${url} does not describe a sandbox (GET /_sandbox has no ${key}).`,
       );
     }
-    out[key] = v;
-  }
-  return out as unknown as SandboxDescription;
-}
-
-/** The certificate and private key blocks of a PEM file. */
-export function readCertificatePem(
-  text: string,
-  file: string,
-): { certificatePem: string; privateKeyPem: string } {
-  const certificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)?.[0];
-  const key = /-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (RSA |EC )?PRIVATE KEY-----/.exec(
-    text,
-  )?.[0];
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(text)) {
-    throw usageError(`The private key in ${file} is encrypted: decrypt it first (openssl pkey -in ${file}).`);
-  }
-  if (certificate === undefined || key === undefined) {
-    throw usageError(
-      `${file} must hold both the certificate (BEGIN CERTIFICATE) and its private key (BEGIN PRIVATE KEY) in PEM.`,
-    );
-  }
-  return { certificatePem: `${certificate}\n`, privateKeyPem: `${key}\n` };
+    return v;
+  };
+  return {
+    baseUrl: field('baseUrl'),
+    discoveryUrl: field('discoveryUrl'),
+    bapUrl: field('bapUrl'),
+    powerAppsUrl: field('powerAppsUrl'),
+    identityUrl: field('identityUrl'),
+    portalUrl: field('portalUrl'),
+  };
 }
 
 /** Lazily connects one CLI invocation; call `dispose` when the command is done. */
@@ -182,11 +164,11 @@ export class CliConnection {
   }
 
   /**
-   * The `--env` environment (else `fallback`, e.g. the environment an input file's `$schema` names); a
-   * usage error when there is none.
+   * The environment of `--env`, else `named` (e.g. the one an input file's `$schema` names), else
+   * `DESKTOPFLOWS_ENV`; a usage error when there is none.
    */
-  environment(signal: AbortSignal, fallback?: string): Promise<CliEnvironment> {
-    const key = this.settings.env ?? fallback;
+  environment(signal: AbortSignal, named?: string): Promise<CliEnvironment> {
+    const key = this.settings.env ?? named ?? this.settings.defaultEnv;
     if (key === undefined) {
       return Promise.reject(
         usageError(
@@ -295,6 +277,13 @@ export class CliConnection {
           'A client secret or certificate needs the application id: pass --client-id (or set DESKTOPFLOWS_CLIENT_ID).',
         );
       }
+      const credential: ServicePrincipalCredential =
+        clientSecret !== undefined
+          ? { kind: 'secret', clientSecret }
+          : { kind: 'certificate', ...(await readCertificateFile(certificateFile ?? '')) };
+      if (credential.kind === 'certificate') {
+        secretMasker.add(credential.privateKeyPem);
+      }
       const target = await this.authTarget(
         cloud,
         { ...(tenant === undefined ? {} : { tenantId: tenant }), clientId },
@@ -303,23 +292,7 @@ export class CliConnection {
       if (['organizations', 'common', 'consumers'].includes(target.tenantId.toLowerCase())) {
         throw usageError('A service principal signs in to one tenant: pass --tenant <tenant id or domain>.');
       }
-      let account;
-      if (clientSecret !== undefined) {
-        account = await manager.addClientSecret(target, clientSecret, signal);
-      } else {
-        const file = certificateFile as string;
-        let text: string;
-        try {
-          text = await readFile(file, 'utf8');
-        } catch (e) {
-          throw usageError(
-            `Cannot read the certificate file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`,
-          );
-        }
-        const pem = readCertificatePem(text, file);
-        secretMasker.add(pem.privateKeyPem);
-        account = await manager.addCertificate(target, pem, signal);
-      }
+      const account = await manager.addServicePrincipal(target, credential, signal);
       this.logger.info(`[cli] signed in as service principal ${account.username}`);
       return manager.tokenProvider(account);
     }

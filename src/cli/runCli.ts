@@ -17,8 +17,6 @@ import { CliOutput, type CliIo } from './cliIo';
 import { createCliLogger } from './cliLogger';
 import { commandList, findCommand } from './commandList';
 
-export type { CliIo } from './cliIo';
-
 /** The version `--version` prints. */
 export const cliVersion: string = version;
 

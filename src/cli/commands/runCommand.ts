@@ -162,6 +162,7 @@ export const runCommand: CliCommand = {
           : `Name the flow to run: ${file.label} has no "$schema": "desktopflows-schema:/<flowId>.json", so give it as desktop-flows run <flow> …`,
       );
     }
+    // The file's own environment counts unless --env overrides it (then a different one is a warning).
     const fromSchema = ctx.connection.settings.env === undefined ? file?.target?.environment : undefined;
 
     const cloud = await ctx.connection.cloud(ctx.signal);

@@ -14,6 +14,7 @@ interface RunState {
   runId: string;
   flowId: string;
   flowName: string;
+  environment: { id: string | null; name: string | null; orgUrl: string };
   status: string;
   finished: boolean;
   succeeded: boolean;
@@ -317,14 +318,18 @@ describe('desktop-flows CLI: runs', () => {
         Username: 'maker',
         Password: '${secret:db.password}',
       });
-      const { DESKTOPFLOWS_ENV: _env, ...env } = h.env;
+      // The environment the file's $schema names wins over DESKTOPFLOWS_ENV (--env would win over both).
       const r = await h.cli(['run', '--inputs', '-', ...runArgs, '--wait', '--json', '--verbose'], {
-        env: { ...env, DESKTOPFLOWS_SECRET_DB_PASSWORD: secretValue },
+        env: {
+          ...h.env,
+          DESKTOPFLOWS_ENV: 'Contoso (default)',
+          DESKTOPFLOWS_SECRET_DB_PASSWORD: secretValue,
+        },
         stdin: { text: content },
       });
       assert.equal(r.code, 0, r.stderr);
       const state = json<RunState>(r);
-      assert.equal(state.flowName, 'Sensitive Credentials');
+      assert.deepEqual([state.flowName, state.environment.name], ['Sensitive Credentials', 'Contoso Dev']);
       const sent =
         h.dev.runs.get(state.runId) ??
         [...h.dev.runs.values()].find((x) => x.row.flowsessionid === state.runId);
