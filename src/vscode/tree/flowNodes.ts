@@ -195,7 +195,7 @@ export class VariablesGroupNode implements ExplorerNode {
     schema: RawFlowSchema | undefined,
   ) {
     this.id = `${parent.id}/${kind}`;
-    this.variables = variablesOf(schema);
+    this.variables = variablesOf(schema, kind);
   }
 
   getTreeItem(): vscode.TreeItem {
