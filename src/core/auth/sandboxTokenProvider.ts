@@ -2,10 +2,11 @@
  * Tokens from a running sandbox's `GET <base>/_sandbox/token?aud=<resource>`, for tests, benchmarks and
  * demos until (and besides) real sign-in. Tokens are cached per audience until shortly before they expire.
  */
-import { AuthError, CancellationError } from '../errors';
+import { AuthError } from '../errors';
 import type { HttpClient } from '../http/httpClient';
 import { trimTrailingSlashes } from '../http/urlSafety';
 import { secretMasker } from '../util/secretMasker';
+import { raceAbort } from '../util/abort';
 import type { TokenProvider } from './tokenProvider';
 
 /** Options of `SandboxTokenProvider`. */
@@ -120,24 +121,4 @@ export class SandboxTokenProvider implements TokenProvider {
     this.cache.set(resource, entry);
     return entry;
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    return Promise.reject(new CancellationError());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new CancellationError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -30,3 +30,27 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export function anySignal(...signals: AbortSignal[]): AbortSignal {
   return AbortSignal.any(signals);
 }
+
+/**
+ * Waits for shared work with one caller's signal: rejects with `CancellationError` when the signal aborts
+ * first, while the work itself goes on for its other waiters.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    return Promise.reject(new CancellationError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new CancellationError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

@@ -15,7 +15,7 @@ import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { readConfig } from '../configuration';
 import { describeError } from '../errorMessages';
-import { raceAbort } from './raceAbort';
+import { raceAbort } from '../../core/util/abort';
 
 /** Where a flow lives: the account that reaches it and the environment. */
 export interface FlowLocation {

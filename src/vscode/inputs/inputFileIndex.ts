@@ -4,7 +4,7 @@ import { parseSchemaUri, type SchemaUriTarget } from '../../core/inputs/schemaUr
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import { inputFileSchemaUri, schemaProbeChars } from './inputFileDetection';
-import { raceAbort } from './raceAbort';
+import { raceAbort } from '../../core/util/abort';
 
 /** One input file of the workspace. */
 export interface IndexedInputFile {
