@@ -96,13 +96,13 @@ describe('runs: environment watcher (sandbox)', function () {
     afterEach(() => teardown(s));
 
     it('reports every state a run goes through, with machine, queue wait, run time, errors and outputs', async () => {
-      s = await setup(50);
-      s.h.sandbox.settings.queueTimeoutSeconds = 60;
-      const first = await start(s, flows.echoText, makerAttended, { inputText: 'one', inputInteger: 1 });
-      const queuedBehind = await start(s, flows.echoText, makerAttended, {
-        inputText: 'two',
-        inputInteger: 2,
-      });
+      s = await setup(75);
+      s.h.sandbox.settings.queueTimeoutSeconds = 90;
+      // All runs are queued at (nearly) the same sandbox instant, whatever the machine's load: time all but
+      // stands still while they are started, then runs 75x.
+      s.h.sandbox.clock.setSpeed(0.001);
+      const first = await start(s, flows.invoice, makerAttended, { InvoiceId: 'A', Amount: 1 });
+      const queuedBehind = await start(s, flows.invoice, makerAttended, { InvoiceId: 'B', Amount: 2 });
       const badSchema = await start(s, flows.legacySchema, financeUnattended);
       const timedOut = await start(s, flows.longReport, { ...financeUnattended, timeoutSeconds: 30 });
       const emptyGroup = await start(s, flows.quickPing, {
@@ -117,6 +117,7 @@ describe('runs: environment watcher (sandbox)', function () {
         connection: { kind: 'connection', name: connections.offlineMachine },
         runMode: 'unattended',
       });
+      s.h.sandbox.clock.setSpeed(75);
       const all = [first, queuedBehind, badSchema, timedOut, emptyGroup, locked, offline];
       const done = await Promise.all(all.map((r) => s!.log.finished(r.runId)));
       const [firstEnd, queuedEnd, badSchemaEnd, timedOutEnd, emptyEnd, lockedEnd, offlineEnd] = done as [
@@ -130,10 +131,11 @@ describe('runs: environment watcher (sandbox)', function () {
       ];
 
       assert.deepEqual(s.log.story(first.runId), ['triggered', 'stateChanged:running', 'finished:succeeded']);
-      assert.deepEqual(firstEnd.outputs, { outputText: 'one', outputInteger: 1 });
+      assert.equal(firstEnd.outputs?.Status, 'Processed');
+      assert.equal(firstEnd.outputs?.Total, 1);
       assert.equal(firstEnd.machine?.name, 'DESKTOP-MAKER01');
 
-      // One machine, one run at a time: the second waits in the queue for the first.
+      // One machine, one run at a time: the second waits in the queue for the first (a minute).
       assert.deepEqual(s.log.story(queuedBehind.runId), [
         'triggered',
         'stateChanged:waiting',
@@ -147,8 +149,8 @@ describe('runs: environment watcher (sandbox)', function () {
         Date.parse(started?.startedOn ?? '') >= Date.parse(firstEnd.completedOn ?? ''),
         'started when the first run ended',
       );
-      assert.deepEqual(queuedEnd.outputs, { outputText: 'two', outputInteger: 2 });
-      assert.ok((queuedEnd.runTimeMs ?? 0) >= 19_000, 'a 20-second run');
+      assert.equal(queuedEnd.outputs?.Total, 2);
+      assert.ok((queuedEnd.runTimeMs ?? 0) >= 59_000, 'a one-minute run');
 
       assert.equal(badSchemaEnd.status, 'failed');
       assert.equal(badSchemaEnd.errorCode, 'UnsupportedRpaScriptSchemaVersion');
@@ -159,7 +161,7 @@ describe('runs: environment watcher (sandbox)', function () {
       assert.equal(lockedEnd.errorCode, 'NoUnlockedActiveSessionForAttended');
       assert.deepEqual(s.log.story(offline.runId), ['triggered', 'stateChanged:waiting', 'finished:failed']);
       assert.equal(offlineEnd.errorCode, 'NoCandidateMachine');
-      assert.ok((offlineEnd.queueWaitMs ?? 0) >= 60_000, 'failed after the queue timeout');
+      assert.ok((offlineEnd.queueWaitMs ?? 0) >= 90_000, 'failed after the queue timeout');
 
       // Each run ends exactly once.
       for (const r of all) {
