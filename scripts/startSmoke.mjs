@@ -251,12 +251,6 @@ async function exercise() {
       : `the ${viewTitle} view did not list ${result.missing.join(', ')} ` +
           `(${result.failure ?? `waited ${opt.timeout} s`}); the side bar showed: ${result.sideBarText}`,
   );
-  // Chromium's renderer, GPU and utility processes, to check after closing that none is left.
-  if (browserPid) {
-    for (const pid of descendants(browserPid)) {
-      browserProcesses.set(pid, startTime(pid));
-    }
-  }
 }
 
 /** Steps 4 and 5: Ctrl+C to the process group, then the process table. */
@@ -315,6 +309,12 @@ async function ctrlC() {
 async function closeBrowser() {
   if (!workbench) {
     return;
+  }
+  // Chromium's renderer, GPU and utility processes, to check after closing that none is left.
+  for (const root of [...browserProcesses.keys()]) {
+    for (const pid of descendants(root)) {
+      browserProcesses.set(pid, startTime(pid));
+    }
   }
   await workbench.close();
   const deadline = Date.now() + 5000;
