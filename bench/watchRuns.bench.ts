@@ -128,7 +128,7 @@ async function measure(mode: Mode): Promise<Result> {
   const clock: RunClock = clockFrom(sandbox.clock);
   const orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
   const environment: EnvironmentRef = { id: seedIds.environments.dev, orgUrl };
-  const backend = new DataverseRunsBackend(new RunsApi(http), http, orgUrl);
+  const backend = new DataverseRunsBackend(new RunsApi(http), orgUrl);
   const options: RunOptions = {
     connection: { kind: 'connection', name: connectionName },
     runMode: 'unattended',

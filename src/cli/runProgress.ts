@@ -42,7 +42,7 @@ export function pollIntervalMs(values: CliValues, loopback: boolean): number {
 /** A `RunService` over one session, polling at `pollMs` at the fastest. */
 export function createRunService(session: ServiceSession, logger: Logger, pollMs: number): RunService {
   return new RunService({
-    backendFor: (environment) => new DataverseRunsBackend(session.runs, session.http, environment.orgUrl),
+    backendFor: (environment) => new DataverseRunsBackend(session.runs, environment.orgUrl),
     logger,
     poll: { minMs: pollMs, maxMs: Math.max(pollMs, 30_000) },
     actionLogIntervalMs: Math.round(pollMs * 2.5),

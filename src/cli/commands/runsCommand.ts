@@ -22,7 +22,7 @@ export const runsCommand: CliCommand = {
     const session = await ctx.connection.session(ctx.signal);
     const environment = await ctx.connection.environment(ctx.signal);
     const flow = await resolveFlow(session, environment, ctx.positionals[0] ?? '', ctx.signal);
-    const backend = new DataverseRunsBackend(session.runs, session.http, environment.orgUrl);
+    const backend = new DataverseRunsBackend(session.runs, environment.orgUrl);
     const page = await listRunHistory(backend, flow.id, { pageSize: top }, ctx.signal);
     const runs = page.entries
       .slice(0, top)

@@ -147,14 +147,35 @@ export class RunsApi {
     sessionId: string,
     signal: AbortSignal,
   ): Promise<Record<string, unknown> | undefined> {
-    const parsed = await this.getFileColumnJson(org, sessionId, 'outputs', signal);
+    return this.getFileColumnObject(org, sessionId, 'outputs', signal);
+  }
+
+  /**
+   * The inputs the run was started with (`flowsessions(<id>)/inputs/$value`); `undefined` when there are
+   * none (404 or empty). Sensitive values are whatever the service stored: mask before showing.
+   */
+  async getRunInputs(
+    org: string,
+    sessionId: string,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    return this.getFileColumnObject(org, sessionId, 'inputs', signal);
+  }
+
+  private async getFileColumnObject(
+    org: string,
+    sessionId: string,
+    column: 'inputs' | 'outputs',
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    const parsed = await this.getFileColumnJson(org, sessionId, column, signal);
     if (parsed === undefined) {
       return undefined;
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ApiError({
         reason: 'server',
-        message: 'The run outputs are not a JSON object.',
+        message: `The run ${column} are not a JSON object.`,
         mayHaveReachedService: true,
       });
     }
@@ -186,7 +207,7 @@ export class RunsApi {
   private async getFileColumnJson(
     org: string,
     sessionId: string,
-    column: 'outputs' | 'additionalcontext',
+    column: 'inputs' | 'outputs' | 'additionalcontext',
     signal: AbortSignal,
   ): Promise<unknown> {
     let text: string;

@@ -1,12 +1,9 @@
 /**
  * `RunsBackend` over the Dataverse runs API of one org: turns the runs core's queries into OData
- * (`$filter`, `$select`, `$orderby`, page size) and reads the `inputs` file column, which `RunsApi` has
- * no call for.
+ * (`$filter`, `$select`, `$orderby`, page size).
  */
 import type { RunDesktopFlowRequest, RunsApi } from '../api/runsApi';
-import { dataverseHeaders, dataverseUrl, guidKey, orgResource } from '../api/dataverseUrls';
-import { ApiError } from '../errors';
-import type { HttpClient } from '../http/httpClient';
+import { guidKey } from '../api/dataverseUrls';
 import { runSelect, type Run, type RunStart } from '../model/run';
 import type { RunAction } from '../model/runActionLog';
 import type { RunPage, RunQuery, RunsBackend } from './runsBackend';
@@ -65,12 +62,10 @@ function orderBy(query: RunQuery): string {
 export class DataverseRunsBackend implements RunsBackend {
   /**
    * @param api the runs endpoints
-   * @param http the same client `api` uses (for the `inputs` file column)
    * @param orgUrl `Environment.orgUrl`
    */
   constructor(
     private readonly api: RunsApi,
-    private readonly http: HttpClient,
     private readonly orgUrl: string,
   ) {}
 
@@ -110,47 +105,8 @@ export class DataverseRunsBackend implements RunsBackend {
     return this.api.getRunOutputs(this.orgUrl, runId, signal);
   }
 
-  async getRunInputs(runId: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
-    let text: string;
-    try {
-      text = await this.http.get<string>(
-        dataverseUrl(this.orgUrl, `flowsessions(${guidKey(runId)})/inputs/$value`),
-        {
-          audience: orgResource(this.orgUrl),
-          headers: { ...dataverseHeaders, Accept: '*/*' },
-          responseType: 'text',
-          signal,
-        },
-      );
-    } catch (e) {
-      // An empty file column answers 404 (reference 4.5).
-      if (ApiError.is(e, 'notFound')) {
-        return undefined;
-      }
-      throw e;
-    }
-    if (text.trim() === '') {
-      return undefined;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new ApiError({
-        reason: 'server',
-        message: "The run's inputs file is not valid JSON.",
-        mayHaveReachedService: true,
-        cause: e,
-      });
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new ApiError({
-        reason: 'server',
-        message: 'The run inputs are not a JSON object.',
-        mayHaveReachedService: true,
-      });
-    }
-    return parsed as Record<string, unknown>;
+  getRunInputs(runId: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    return this.api.getRunInputs(this.orgUrl, runId, signal);
   }
 
   async getActionLog(runId: string, signal: AbortSignal): Promise<readonly RunAction[]> {

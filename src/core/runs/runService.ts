@@ -32,7 +32,7 @@ import { RunTrigger, type ReconcileOptions, type TriggeredRun, type TriggerReque
 
 /** Construction options of `RunService`. Only `backendFor` is required. */
 export interface RunServiceOptions {
-  /** The service calls for an environment (e.g. `new DataverseRunsBackend(session.runs, session.http, env.orgUrl)`). */
+  /** The service calls for an environment (e.g. `new DataverseRunsBackend(session.runs, env.orgUrl)`). */
   readonly backendFor: (environment: EnvironmentRef) => RunsBackend;
   /** Where active runs are remembered across reloads; without it nothing is persisted. */
   readonly journal?: RunJournal;

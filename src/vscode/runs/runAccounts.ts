@@ -67,7 +67,7 @@ export class RunAccounts {
 
   private async backendNow(orgUrl: string, signal: AbortSignal): Promise<RunsBackend> {
     const account = await this.resolve(orgUrl, signal);
-    return new DataverseRunsBackend(account.session.runs, account.session.http, orgUrl);
+    return new DataverseRunsBackend(account.session.runs, orgUrl);
   }
 }
 

@@ -64,7 +64,7 @@ export async function startRunsHarness(): Promise<RunsHarness> {
     const http = new HttpClient({ tokens, ...options.http });
     http.onDidRequest((e) => requests.push({ ...e, at: sandbox.clock.now() }));
     clients.push(http);
-    return new DataverseRunsBackend(new RunsApi(http), http, options.orgUrl ?? orgUrl);
+    return new DataverseRunsBackend(new RunsApi(http), options.orgUrl ?? orgUrl);
   };
   return {
     sandbox,
