@@ -176,8 +176,19 @@ export class SignInController implements vscode.Disposable {
   async trySandbox(url?: string): Promise<SignedInAccount> {
     const location = await locateSandbox(url, this.log);
     const sandbox = await this.fetchSandbox(location.url, AbortSignal.timeout(15_000));
-    const account = await this.withSignInProgress('Signing in to the sandbox…', (signal) =>
-      this.manager.signInWithDeviceCode(sandbox.target, { showCode: (info) => this.showDeviceCode(info, true) }, signal),
+    // The sandbox approves the code by itself: the code goes in the progress notification, which closes
+    // when sign-in completes, instead of a message the user would have to dismiss.
+    const account = await this.withSignInProgress('Signing in to the sandbox…', (signal, progress) =>
+      this.manager.signInWithDeviceCode(
+        sandbox.target,
+        {
+          showCode: (info) => {
+            this.log.info(`[auth] sandbox device code sign-in at ${info.verificationUri}`);
+            progress.report({ message: `code ${info.userCode} (the sandbox approves it by itself)` });
+          },
+        },
+        signal,
+      ),
     );
     await this.rememberSandboxUrl(account.id, location.url);
     const signedIn = this.toSignedIn(account, sandbox.cloud);
@@ -252,11 +263,10 @@ export class SignInController implements vscode.Disposable {
   }
 
   /** Shows the device code with Copy and Open buttons, without blocking the sign-in that waits for it. */
-  private showDeviceCode(info: DeviceCodeInfo, sandbox = false): void {
+  private showDeviceCode(info: DeviceCodeInfo): void {
     this.log.info(`[auth] device code sign-in: open ${info.verificationUri} and enter the code shown in the notification`);
-    const detail = sandbox ? ' The sandbox approves it by itself in a moment.' : '';
     void vscode.window
-      .showInformationMessage(`To sign in, open ${info.verificationUri} and enter the code ${info.userCode}.${detail}`, 'Copy Code & Open', 'Copy Code')
+      .showInformationMessage(`To sign in, open ${info.verificationUri} and enter the code ${info.userCode}.`, 'Copy Code & Open', 'Copy Code')
       .then(async (choice) => {
         if (choice) {
           await vscode.env.clipboard.writeText(info.userCode);
@@ -267,10 +277,13 @@ export class SignInController implements vscode.Disposable {
       });
   }
 
-  private withSignInProgress<T>(title: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private withSignInProgress<T>(
+    title: string,
+    work: (signal: AbortSignal, progress: vscode.Progress<{ message?: string }>) => Promise<T>,
+  ): Promise<T> {
     return Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (_progress, token) =>
-        work(toAbortSignal(token)),
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
+        work(toAbortSignal(token), progress),
       ),
     );
   }
