@@ -1,5 +1,6 @@
-// Bundles the extension (dist/extension.js), the CLI (dist/cli.js) and the integration tests
-// (dist/test/integration/*.js). Usage: node esbuild.mjs [--production] [--watch]
+// Bundles the extension (dist/extension.js), the CLI (dist/cli.js), the integration tests
+// (dist/test/integration/*.js) and the README screenshot driver (dist/test/screenshots/*.js).
+// Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -38,6 +39,13 @@ if (!production && existsSync('test/integration')) {
     .map((f) => path.join('test/integration', f));
   // Test files stay separate modules so mocha can load them one by one; mocha itself is external.
   entries.push({ entryPoints: tests, outdir: 'dist/test/integration', external: ['vscode', 'mocha'] });
+}
+if (!production && existsSync('test/screenshots')) {
+  // The README screenshots (scripts/screenshots.mjs): modules the extension host runs instead of mocha.
+  const shots = readdirSync('test/screenshots')
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join('test/screenshots', f));
+  entries.push({ entryPoints: shots, outdir: 'dist/test/screenshots' });
 }
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));

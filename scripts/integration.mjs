@@ -7,10 +7,14 @@
 //   node scripts/integration.mjs [--grep <regexp>] [--host auto|code-server|desktop]
 //        [--env KEY=VALUE ...] [--sandbox] [--timeout <seconds>] [--show-log] [--keep] [--no-build]
 //        [--screenshot <file.png> [--command <commandId> ...] [--wait-text <text>]]
+//        [--entry <module.js>] [--workspace-name <name>]
 //
 // --sandbox starts src/sandbox/main.ts and passes DESKTOPFLOWS_SANDBOX_URL to the extension host.
 // --screenshot runs no tests: it opens the workbench, runs the --command ids (an argument list
 // may follow the id as JSON: --command 'desktopFlows.x ["arg"]'), waits for --wait-text, saves a PNG.
+// --entry runs no tests either: the extension host loads that module (exporting run()) instead of the
+// mocha bootstrap, in the offline host (it needs the workbench probe), e.g. scripts/screenshots.mjs.
+// --workspace-name names the workspace folder (the window title shows it) instead of a random name.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +45,8 @@ const { values: opt } = parseArgs({
     screenshot: { type: 'string' },
     command: { type: 'string', multiple: true, default: [] },
     'wait-text': { type: 'string' },
+    entry: { type: 'string' },
+    'workspace-name': { type: 'string' },
   },
   strict: true,
 });
@@ -88,6 +94,8 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 /** @type {import('./vscodeHost/sandboxProcess.mjs').SandboxProcess | undefined} */
 let sandbox;
 let workspace = '';
+/** What to delete at the end: the workspace, or the temporary folder holding a named one. */
+let workspaceRoot = '';
 let exitCode = 1;
 try {
   exitCode = await main();
@@ -98,8 +106,8 @@ try {
   if (sandbox) {
     await sandbox.stop();
   }
-  if (workspace && !opt.keep) {
-    rmSync(workspace, { recursive: true, force: true });
+  if (workspaceRoot && !opt.keep) {
+    rmSync(workspaceRoot, { recursive: true, force: true });
   }
 }
 process.exit(exitCode);
@@ -110,8 +118,11 @@ async function main() {
     build();
   }
   const testsEntry = path.join(repoRoot, 'dist', 'test', 'integration', 'index.js');
-  if (!opt.screenshot && !existsSync(testsEntry)) {
+  if (!opt.screenshot && !opt.entry && !existsSync(testsEntry)) {
     throw new Error(`${path.relative(repoRoot, testsEntry)} is missing after the build`);
+  }
+  if (opt.entry && !existsSync(path.resolve(opt.entry))) {
+    throw new Error(`--entry ${opt.entry} does not exist (after the build)`);
   }
 
   workspace = createWorkspace();
@@ -125,7 +136,9 @@ async function main() {
   }
 
   const desktop =
-    opt.host === 'code-server' || opt.screenshot ? undefined : await desktopAvailability({ cacheRoot });
+    opt.host === 'code-server' || opt.screenshot || opt.entry
+      ? undefined
+      : await desktopAvailability({ cacheRoot });
   if (desktop?.available) {
     return await viaDesktop(desktop, testsEntry);
   }
@@ -154,7 +167,10 @@ function build() {
 
 /** A fresh workspace folder for this run, seeded from test/fixtures/workspace when it exists. */
 function createWorkspace() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'desktopflows-ws-'));
+  workspaceRoot = mkdtempSync(path.join(tmpdir(), 'desktopflows-ws-'));
+  const name = opt['workspace-name'];
+  const dir = name ? path.join(workspaceRoot, path.basename(name)) : workspaceRoot;
+  mkdirSync(dir, { recursive: true });
   const fixtures = path.join(repoRoot, 'test', 'fixtures', 'workspace');
   if (existsSync(fixtures)) {
     cpSync(fixtures, dir, { recursive: true });
@@ -236,7 +252,7 @@ async function viaCodeServer(testsEntry, desktopReason) {
 
   /** @type {Record<string, string>} */
   const env = { ...hostEnv };
-  let extensionTestsPath = testsEntry;
+  let extensionTestsPath = opt.entry ? path.resolve(opt.entry) : testsEntry;
   if (opt.screenshot) {
     const file = path.resolve(opt.screenshot);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -257,7 +273,7 @@ async function viaCodeServer(testsEntry, desktopReason) {
     timeoutMs,
     runRoot: path.join(cacheRoot, 'runs'),
     showLog: opt['show-log'],
-    expectResults: !opt.screenshot,
+    expectResults: !opt.screenshot && !opt.entry,
     signal: controller.signal,
     log,
   });
@@ -273,6 +289,12 @@ async function viaCodeServer(testsEntry, desktopReason) {
   }
   if (opt.screenshot) {
     log(outcome.exitCode === 0 ? `screenshot: ${path.resolve(opt.screenshot)}` : 'screenshot failed');
+    return outcome.exitCode;
+  }
+  if (opt.entry) {
+    log(
+      `${path.relative(repoRoot, extensionTestsPath)} ${outcome.exitCode === 0 ? 'finished' : `failed (exit ${outcome.exitCode})`}; run logs: ${path.relative(repoRoot, outcome.runDir)}`,
+    );
     return outcome.exitCode;
   }
   return finish(outcome.exitCode, outcome.results, `run logs: ${path.relative(repoRoot, outcome.runDir)}`);

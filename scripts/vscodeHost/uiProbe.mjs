@@ -3,6 +3,7 @@
 // extension host asks the harness about what the workbench really renders — e.g. "is the welcome
 // text of our view visible?" — and asks for screenshots. The extension host cannot see the
 // workbench DOM (viewsWelcome, status bar), but the harness drives that page with playwright.
+// Actions: waitForText, screenshot (whole window, an element or a rectangle), hover, viewport.
 // Tests find it through the DESKTOPFLOWS_TEST_UI_URL environment variable.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -61,9 +62,41 @@ export async function startUiProbe(options) {
         const name = path.basename(String(body.name ?? 'screenshot.png'));
         const file =
           typeof body.file === 'string' ? path.resolve(body.file) : path.join(options.screenshotDir, name);
-        await page.screenshot({ path: file });
+        // Optionally only part of the window: an element (CSS selector) or a rectangle in pixels.
+        const clip = /** @type {{ x: number, y: number, width: number, height: number } | undefined} */ (
+          body.clip && typeof body.clip === 'object' ? body.clip : undefined
+        );
+        if (typeof body.selector === 'string') {
+          await page.locator(body.selector).first().screenshot({ path: file });
+        } else {
+          await page.screenshot({ path: file, clip });
+        }
         options.onScreenshot?.(file);
         send(res, 200, { file });
+        return;
+      }
+      case 'viewport': {
+        // Resizes the window (the workbench relayouts), e.g. for a tall tree in a screenshot.
+        const width = Math.round(Number(body.width));
+        const height = Math.round(Number(body.height));
+        if (!(width >= 400 && width <= 4000 && height >= 300 && height <= 4000)) {
+          send(res, 400, { error: `viewport ${body.width}x${body.height} is out of range` });
+          return;
+        }
+        await page.setViewportSize({ width, height });
+        send(res, 200, { width, height });
+        return;
+      }
+      case 'hover': {
+        // Moves the mouse over an element, e.g. to show a status bar item's tooltip in a screenshot.
+        const selector = String(body.selector ?? '');
+        const timeout = Math.min(Number(body.timeoutMs ?? 10_000), 60_000);
+        try {
+          await page.locator(selector).first().hover({ timeout });
+          send(res, 200, { hovered: true });
+        } catch {
+          send(res, 200, { hovered: false });
+        }
         return;
       }
       default:

@@ -87,8 +87,17 @@ export async function waitFor<T>(
 export interface WorkbenchProbe {
   /** True when `text` becomes visible within `timeoutMs` (optionally inside a CSS selector). */
   waitForText(text: string, options?: { selector?: string; timeoutMs?: number }): Promise<boolean>;
-  /** Saves a PNG of the workbench; returns its path. */
-  screenshot(options: { name?: string; file?: string }): Promise<string>;
+  /** Saves a PNG of the workbench (or of one element, or a rectangle of it); returns its path. */
+  screenshot(options: {
+    name?: string;
+    file?: string;
+    selector?: string;
+    clip?: { x: number; y: number; width: number; height: number };
+  }): Promise<string>;
+  /** Moves the mouse over the first element matching a CSS selector; false when there is none. */
+  hover(selector: string, options?: { timeoutMs?: number }): Promise<boolean>;
+  /** Resizes the browser window the workbench lives in. */
+  setViewport(width: number, height: number): Promise<void>;
 }
 
 export function workbenchProbe(): WorkbenchProbe | undefined {
@@ -117,6 +126,13 @@ export function workbenchProbe(): WorkbenchProbe | undefined {
     async screenshot(options) {
       const r = await call('screenshot', options);
       return String(r.file);
+    },
+    async hover(selector, options = {}) {
+      const r = await call('hover', { selector, timeoutMs: options.timeoutMs });
+      return r.hovered === true;
+    },
+    async setViewport(width, height) {
+      await call('viewport', { width, height });
     },
   };
 }
