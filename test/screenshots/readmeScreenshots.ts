@@ -1,0 +1,341 @@
+// The README screenshots, taken from the real VS Code host. Not a test: scripts/screenshots.mjs has the
+// integration harness load this module (through `--entry`) instead of the mocha bootstrap, in the
+// offline host (code-server + headless Chromium), where the workbench probe can photograph the window.
+// It signs in to an in-process sandbox, drives the UI into each state and saves one PNG per state to
+// DESKTOPFLOWS_SCREENSHOT_DIR. run() rejects (non-zero exit) when a state cannot be reached.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunSubject } from '../../src/core/runs/runEvents';
+import type { ExtensionApi } from '../../src/extension';
+import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
+import { startSandbox } from '../../src/sandbox/server';
+import { commandIds } from '../../src/vscode/commandIds';
+import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
+import type { WorkbenchProbe } from '../integration/helpers';
+import { activateExtension, sleep, testOutput, waitFor, workbenchProbe } from '../integration/helpers';
+
+/** Real time, so the transcript's timestamps agree with its durations (Invoice Processing takes 60 s). */
+const speed = 1;
+const environmentName = 'Contoso Dev';
+/** The window: what the harness opens (scripts/vscodeHost/workbenchBrowser.mjs), and taller for the tree. */
+const width = 1400;
+const height = 900;
+const treeHeight = 1440;
+const erpKeyVariable = 'CONTOSO_ERP_API_KEY';
+
+/** Attended runs through the maker's connection go to DESKTOP-MAKER01 (its session is unlocked). */
+const makerAttended = {
+  connectionName: seedNames.connections.makerMachine,
+  connectionType: 1,
+  runMode: 'attended',
+  priority: 'normal',
+  timeoutSeconds: 3_600,
+} as const;
+
+/** The file names under docs/images, in README order. */
+export const screenshotFiles = {
+  explorer: 'explorer-tree.png',
+  inputFile: 'input-file-diagnostics.png',
+  statusBar: 'status-bar-run.png',
+  transcript: 'run-transcript.png',
+  outputs: 'run-outputs.png',
+} as const;
+
+function label(node: ExplorerNode): string {
+  const l = node.getTreeItem().label;
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
+async function child(
+  api: ExtensionApi,
+  parent: ExplorerNode | undefined,
+  name: string,
+): Promise<ExplorerNode> {
+  const list = await api.explorer.provider.getChildren(parent);
+  const found = list.find((n) => label(n) === name);
+  if (!found) {
+    throw new Error(
+      `no "${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Reveals and expands a node (`levels` deep); the tree view rejects while it is still rendering, so this
+ * retries. Nodes must be the objects the view holds: some parents build new children on every load.
+ */
+async function expand(api: ExtensionApi, node: ExplorerNode, levels: number | true = true): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await api.explorer.treeView.reveal(node, { expand: levels, select: false, focus: false });
+      return;
+    } catch (e) {
+      if (attempt > 40) {
+        throw e;
+      }
+      await sleep(250);
+    }
+  }
+}
+
+/** Runs VS Code commands that may not exist in every build (layout helpers); a missing one is skipped. */
+async function tryCommands(...ids: string[]): Promise<void> {
+  for (const id of ids) {
+    await vscode.commands.executeCommand(id).then(undefined, () => undefined);
+  }
+}
+
+async function writeJson(uri: vscode.Uri, content: unknown): Promise<void> {
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`));
+}
+
+class Shooter {
+  constructor(
+    readonly probe: WorkbenchProbe,
+    private readonly dir: string,
+  ) {}
+
+  async expectText(text: string, selector?: string): Promise<void> {
+    if (!(await this.probe.waitForText(text, { selector, timeoutMs: 30_000 }))) {
+      throw new Error(`"${text}" did not appear in the workbench${selector ? ` (${selector})` : ''}`);
+    }
+  }
+
+  /** Lets animations and progress bars settle, then saves the PNG. */
+  async shoot(
+    file: string,
+    options: { selector?: string; clip?: { x: number; y: number; width: number; height: number } } = {},
+  ): Promise<void> {
+    await sleep(1_200);
+    const saved = await this.probe.screenshot({ file: path.join(this.dir, file), ...options });
+    testOutput(`  saved ${saved}`);
+  }
+}
+
+export async function run(): Promise<void> {
+  const probe = workbenchProbe();
+  const dir = process.env.DESKTOPFLOWS_SCREENSHOT_DIR;
+  if (!probe || !dir) {
+    throw new Error(
+      'the README screenshots need the offline host (workbench probe) and DESKTOPFLOWS_SCREENSHOT_DIR',
+    );
+  }
+  const shots = new Shooter(probe, dir);
+  const api = await activateExtension();
+  await api.restored;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder) {
+    throw new Error('the host opened no workspace folder');
+  }
+  const settings = vscode.workspace.getConfiguration('desktopFlows');
+  // Toasts would cover the pictures; the transcript is shown on purpose below.
+  await settings.update('runs.notifyOnCompletion', 'off', vscode.ConfigurationTarget.Workspace);
+  await settings.update('runs.revealTranscript', 'never', vscode.ConfigurationTarget.Workspace);
+  await settings.update('runs.pollIntervalMinSeconds', 1, vscode.ConfigurationTarget.Global);
+  await settings.update('runs.pollIntervalMaxSeconds', 2, vscode.ConfigurationTarget.Global);
+  // The look of the pictures: dark theme, no port-forwarding noise, no indent guides in the transcript.
+  const user = vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', user);
+  await vscode.workspace.getConfiguration('workbench').update('startupEditor', 'none', user);
+  await vscode.workspace.getConfiguration('remote').update('autoForwardPorts', false, user);
+  await vscode.workspace
+    .getConfiguration('editor', { languageId: 'Log' })
+    .update('guides.indentation', false, user, true);
+  process.env[erpKeyVariable] = 'erp-key-3c9a51f07d';
+
+  const sandbox = await startSandbox({ port: 0, speed });
+  try {
+    const accountId = await vscode.commands.executeCommand<string>(commandIds.trySandbox, {
+      url: sandbox.url,
+    });
+    if (!accountId) {
+      throw new Error('Try the Sandbox did not sign in');
+    }
+    await waitFor(() => api.isSignedIn(), 'signed in', 30_000);
+    const env = await child(api, undefined, environmentName);
+    await vscode.commands.executeCommand(commandIds.selectEnvironment, env);
+    await waitFor(
+      () => api.environmentStatus.text.includes(environmentName),
+      'the default environment in the status bar',
+    );
+    await tryCommands(
+      'workbench.action.closeAllEditors',
+      'notifications.clearAll',
+      'workbench.action.closeAuxiliaryBar',
+    );
+
+    // Input files: one that runs, and one with a wrong type and a missing required input.
+    const flowFolder = vscode.Uri.joinPath(folder, '.desktopflows', 'invoice-processing');
+    const schema = `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.invoice}.json`;
+    const goodFile = vscode.Uri.joinPath(flowFolder, 'march-invoice.json');
+    await writeJson(goodFile, {
+      $schema: schema,
+      InvoiceId: 'INV-2041',
+      Amount: 1234.5,
+      IsUrgent: true,
+      Customer: { name: 'Fabrikam', id: 'C-7' },
+      LineItems: ['paper', 'toner'],
+      Ledger: [{ Line: 1, Account: '6000', Amount: 1234.5 }],
+      ApiKey: `\${env:${erpKeyVariable}}`,
+      Notes: 'Quarter close',
+    });
+    const badFile = vscode.Uri.joinPath(flowFolder, 'april-invoice.json');
+    await writeJson(badFile, {
+      $schema: schema,
+      Amount: 'twelve hundred',
+      IsUrgent: false,
+      Customer: { name: 'Northwind', id: 'C-12' },
+      LineItems: ['laptops'],
+      Ledger: [],
+      ApiKey: '${secret:ERP_API_KEY}',
+    });
+
+    testOutput('input file with diagnostics');
+    await inputFileShot(shots, badFile);
+
+    testOutput('transcript of a finished run');
+    const invoiceRun = await vscode.commands.executeCommand<RunSubject>(
+      commandIds.runInputFile,
+      goodFile,
+      makerAttended,
+    );
+    if (!invoiceRun?.runId) {
+      throw new Error('Run with This Input File started no run');
+    }
+    await waitFor(
+      () => api.runs.board.find(invoiceRun.environment.orgUrl, invoiceRun.runId)?.status === 'succeeded',
+      'the invoice run to succeed',
+      150_000,
+    );
+    await api.runs.idle();
+    await tryCommands('workbench.action.closeAllEditors', 'notifications.clearAll');
+    // The file that ran above, its transcript below; the panel taller than by default (the editor
+    // has the focus in this window, so shrinking it grows the panel).
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(goodFile));
+    await vscode.commands.executeCommand(commandIds.showRunTranscript);
+    await tryCommands(
+      'workbench.action.focusActiveEditorGroup',
+      'workbench.action.decreaseViewHeight',
+      'workbench.action.decreaseViewHeight',
+    );
+    await shots.expectText('succeeded on DESKTOP-MAKER01', '.part.panel');
+    await shots.shoot(screenshotFiles.transcript);
+
+    testOutput('outputs of the succeeded run');
+    await tryCommands('workbench.action.closePanel');
+    await vscode.commands.executeCommand(commandIds.openRunOutputs, invoiceRun);
+    await shots.expectText('Processed', '.part.editor');
+    await shots.shoot(screenshotFiles.outputs);
+
+    testOutput('status bar during a run');
+    await tryCommands('workbench.action.closeAllEditors', 'workbench.action.closePanel');
+    const longRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: environmentName,
+      flowId: seedIds.flows.longReport,
+      inputs: { Month: '2025-03' },
+      ...makerAttended,
+    });
+    if (!longRun?.runId) {
+      throw new Error('Run Desktop Flow started no run');
+    }
+    await waitFor(
+      () => /Long Running Report: Running \d+:\d\d/.test(api.runs.statusBar.text),
+      'the long run running in the status bar',
+      60_000,
+    );
+    const item = '.part.statusbar .statusbar-item:has-text("Long Running Report")';
+    await shots.expectText('Long Running Report', '.part.statusbar');
+    if (!(await probe.hover(item))) {
+      throw new Error("the run's status bar item could not be pointed at");
+    }
+    await shots.expectText('Desktop flow runs', '.monaco-hover, .workbench-hover');
+    // The bottom left corner: the status bar item and its tooltip.
+    await shots.shoot(screenshotFiles.statusBar, {
+      clip: { x: 0, y: height - 240, width: 720, height: 240 },
+    });
+    await probe.hover('.part.editor');
+
+    testOutput('the Desktop Flows tree');
+    // Taller, so the expanded tree fits: flows, a flow's children, connections and machines.
+    await probe.setViewport(width, treeHeight);
+    try {
+      await treeShot(api, shots, invoiceRun);
+    } finally {
+      await probe.setViewport(width, height);
+    }
+
+    await vscode.commands.executeCommand(commandIds.cancelRun, longRun).then(undefined, () => undefined);
+    await vscode.commands.executeCommand(commandIds.signOut, accountId);
+  } finally {
+    delete process.env[erpKeyVariable];
+    await sandbox.stop();
+  }
+}
+
+async function inputFileShot(shots: Shooter, file: vscode.Uri): Promise<void> {
+  await vscode.commands.executeCommand('workbench.view.explorer');
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+  await waitFor(
+    () => {
+      const all = vscode.languages.getDiagnostics(file);
+      return all.some((d) => d.message.includes('InvoiceId')) && all.some((d) => /number/i.test(d.message));
+    },
+    'the wrong-type and missing-input diagnostics',
+    30_000,
+  );
+  await vscode.commands.executeCommand('workbench.actions.view.problems');
+  await shots.expectText('InvoiceId', '.part.panel');
+  // The hover on the wrong value says what is expected, as a user pointing at the squiggle sees it.
+  const text = editor.document.getText();
+  const at = editor.document.positionAt(text.indexOf('"twelve hundred"') + 3);
+  editor.selection = new vscode.Selection(at, at);
+  await vscode.window.showTextDocument(editor.document);
+  await vscode.commands.executeCommand('editor.action.showHover');
+  await shots.expectText('Incorrect type', '.monaco-hover');
+  // Validate Input File says in words whether the flow can run with this file.
+  await vscode.commands.executeCommand(commandIds.validateInputFile, file);
+  await shots.expectText('cannot run with it', '.notifications-toasts');
+  await shots.shoot(screenshotFiles.inputFile);
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  await tryCommands('workbench.action.closePanel');
+}
+
+async function treeShot(api: ExtensionApi, shots: Shooter, invoiceRun: RunSubject): Promise<void> {
+  await vscode.commands.executeCommand('workbench.view.extension.desktopFlows');
+  await vscode.commands.executeCommand('desktopFlows.explorer.focus');
+  await waitFor(() => api.explorer.treeView.visible, 'the Desktop Flows view visible');
+  const env = await child(api, undefined, environmentName);
+  await expand(api, env);
+  const flows = await child(api, env, 'Desktop flows');
+  await expand(api, flows);
+  // A flow's groups (and the machine groups) are rebuilt on each load, so they are expanded from their
+  // parent, two levels at once, instead of being fetched here: the view must hold the nodes it shows.
+  const flow = await child(api, flows, seedFlowNames.invoice);
+  await expand(api, flow, 2);
+  await expand(api, await child(api, env, 'Connections'));
+  await expand(api, await child(api, env, 'Machines'), 2);
+  // The flow selected, the details of the run started from its input file open beside the tree.
+  await vscode.commands.executeCommand(commandIds.showRunDetails, invoiceRun);
+  await api.explorer.treeView.reveal(flow, { select: true, focus: false });
+  // The side bar is narrow by default; taking width from the (focused) editor widens it.
+  await tryCommands(
+    'workbench.action.focusActiveEditorGroup',
+    'workbench.action.decreaseViewWidth',
+    'workbench.action.decreaseViewWidth',
+  );
+  const expected = ['march-invoice.json', 'Recent runs', 'Finance Bots', 'FIN-BOT-01', 'DESKTOP-MAKER01'];
+  const missing: string[] = [];
+  for (const text of expected) {
+    if (!(await shots.probe.waitForText(text, { selector: '.part.sidebar', timeoutMs: 20_000 }))) {
+      missing.push(text);
+    }
+  }
+  // The tree and the left part of the details: the rest of the window adds size, not information.
+  await shots.shoot(screenshotFiles.explorer, { clip: { x: 0, y: 0, width: 1100, height: treeHeight } });
+  // Checked after the shot, so a failure leaves the picture to look at.
+  if (missing.length > 0) {
+    throw new Error(`not visible in the Desktop Flows view: ${missing.join(', ')}`);
+  }
+}
