@@ -158,7 +158,7 @@ describe('Input files against the sandbox', function () {
     assert.ok(schema.required?.includes('InvoiceId'));
   });
 
-  it('flags a bad input file through the JSON language features, and adds only what JSON Schema cannot say', async () => {
+  it('flags a bad input file through the JSON language features, and marks what blocks a run as an error', async () => {
     const uri = await writeInputFile('.desktopflows/invoice-processing/bad.json', {
       $schema: schemaOf(seedIds.flows.invoice),
       InvoiceId: 'INV-1',
@@ -182,8 +182,28 @@ describe('Input files against the sandbox', function () {
     assert.equal(textAt(document, found.literal), '"literal-api-key-1234"');
     assert.equal(found.literal.severity, vscode.DiagnosticSeverity.Warning);
     assert.match(found.literal.message, /\$\{secret:/);
-    const duplicated = found.d.ours.filter((x) => ['type', 'unknownInput', 'syntax'].includes(codeOf(x)));
-    assert.deepEqual(duplicated.map(codeOf), [], 'what the JSON language service reports is not repeated');
+    // The JSON language service reports schema violations as warnings; the ones that block a run are also
+    // reported as errors, so the editor never looks merely "yellow" for a file that Run refuses.
+    assert.equal(found.typeError.severity, vscode.DiagnosticSeverity.Warning);
+    const blocking = await waitFor(
+      () => diagnosticsOf(uri).ours.find((x) => codeOf(x) === 'type' && textAt(document, x) === '"twelve"'),
+      'the wrong type reported as an error too',
+      30_000,
+    );
+    assert.equal(blocking.severity, vscode.DiagnosticSeverity.Error);
+    const unknownInput = diagnosticsOf(uri).ours.find((x) => codeOf(x) === 'unknownInput');
+    assert.equal(
+      unknownInput?.severity,
+      vscode.DiagnosticSeverity.Error,
+      'an unknown input name blocks the run',
+    );
+    assert.deepEqual(
+      diagnosticsOf(uri)
+        .ours.filter((x) => codeOf(x) === 'syntax')
+        .map(codeOf),
+      [],
+      'JSON syntax, which the JSON language service reports as errors, is not repeated',
+    );
   });
 
   it('reports a flow that does not exist in the default environment on the $schema line', async () => {

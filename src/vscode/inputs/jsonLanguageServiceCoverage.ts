@@ -4,8 +4,10 @@ import type { InputProblem } from '../../core/inputs/inputProblem';
 import { inputFileLanguages } from './inputFileDetection';
 
 /**
- * Problems the JSON language service already reports from the served JSON Schema (or from JSON syntax)
- * in an editor tab; repeating them would show each twice in the Problems panel.
+ * Problems the JSON language service already reports, at the same severity, in an editor tab; repeating
+ * them would show each twice. It reports JSON syntax as errors but every schema violation as a warning, so a
+ * schema problem that blocks a run (a wrong type, a missing required input, an unknown name, a placeholder)
+ * is still reported here as an error: the editor must not look merely "yellow" for a file Run refuses.
  */
 export function reportedByJsonLanguageService(
   problem: InputProblem,
@@ -15,21 +17,28 @@ export function reportedByJsonLanguageService(
   switch (problem.code) {
     case 'syntax':
     case 'trailingComma':
+      return true;
+    case 'comment':
+      return languageId === 'json';
     case 'duplicateKey':
     case 'notObject':
     case 'type':
     case 'null':
     case 'unknownInput':
-      return true;
-    case 'comment':
-      return languageId === 'json';
+      return problem.severity === 'warning';
     case 'required':
-      // The served schema lists only inputs known to be required; "unknown" requirement is a core warning.
-      return problem.severity === 'error';
+      // An "unknown" requirement is a core warning the served schema cannot express; a known one blocks.
+      return false;
     case 'placeholder': {
-      // A text input's placeholder fails the served schema's pattern, with the same advice.
+      // A text input's placeholder fails the served schema's pattern with the same advice, but only as a
+      // warning; placeholders always block a run, so they are reported here too.
       const variable = problem.input === undefined ? undefined : findVariable(schema, problem.input);
-      return variable !== undefined && variable.kind === 'text' && !variable.sensitive;
+      return (
+        variable !== undefined &&
+        variable.kind === 'text' &&
+        !variable.sensitive &&
+        problem.severity === 'warning'
+      );
     }
     case 'schemaUri':
     case 'schemaMismatch':
