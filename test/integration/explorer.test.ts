@@ -5,31 +5,18 @@ import { seedFlowNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ConnectionNode, ConnectionReferenceNode } from '../../src/vscode/tree/connectionNodes';
-import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { FlowNode, FlowsGroupNode, VariableNode } from '../../src/vscode/tree/flowNodes';
 import type { MachineGroupNode, MachineNode } from '../../src/vscode/tree/machineNodes';
-import { activateExtension, is, note, waitFor } from './helpers';
+import { activateExtension, child, children, is, label, note, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
-function label(node: ExplorerNode): string {
-  const l = node.getTreeItem().label;
-  return typeof l === 'string' ? l : (l?.label ?? '');
-}
-
-async function children(api: ExtensionApi, node?: ExplorerNode): Promise<ExplorerNode[]> {
-  return api.explorer.provider.getChildren(node);
-}
-
-async function child(api: ExtensionApi, parent: ExplorerNode | undefined, name: string): Promise<ExplorerNode> {
-  const list = await children(api, parent);
-  const found = list.find((n) => label(n) === name);
-  assert.ok(found, `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`);
-  return found;
-}
-
 async function addFault(sandbox: Sandbox, spec: Record<string, unknown>): Promise<void> {
-  const r = await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  const r = await fetch(`${sandbox.url}/_sandbox/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
   assert.equal(r.status < 300, true, `fault accepted (${r.status})`);
 }
 
@@ -47,7 +34,8 @@ describe('Explorer against the sandbox', function () {
     api = await activateExtension();
     await api.restored;
     sandbox = await startSandbox({ port: 0 });
-    accountId = (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
+    accountId =
+      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
     assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
     await waitFor(() => api.isSignedIn(), 'signed in');
   });
@@ -82,7 +70,10 @@ describe('Explorer against the sandbox', function () {
     assert.ok(conns.length >= 5, `connections: ${conns.length}`);
     assert.ok(refs.length >= 2, `connection references: ${refs.length}`);
     const toGroup = conns.find((c) => c.target === 'Finance Bots');
-    assert.ok(toGroup, `a connection shows its target group; targets: ${conns.map((c) => c.target ?? '-').join(', ')}`);
+    assert.ok(
+      toGroup,
+      `a connection shows its target group; targets: ${conns.map((c) => c.target ?? '-').join(', ')}`,
+    );
 
     const machines = await child(api, env, 'Machines');
     const machineRows = await children(api, machines);
@@ -112,20 +103,27 @@ describe('Explorer against the sandbox', function () {
     assert.equal(label(outputs), 'Outputs');
     const variables = (await children(api, inputs)) as VariableNode[];
     const types = new Set(variables.map((v) => v.variable.typeLabel));
-    note(`Echo All Types inputs: ${variables.map((v) => `${v.variable.name}:${v.variable.typeLabel}`).join(', ')}`);
+    note(
+      `Echo All Types inputs: ${variables.map((v) => `${v.variable.name}:${v.variable.typeLabel}`).join(', ')}`,
+    );
     for (const t of ['Text', 'Number', 'Boolean', 'Custom object', 'List', 'Datatable'] as const) {
       assert.ok(types.has(t), `input of type ${t}`);
     }
     const credentials = (await child(api, flows, seedFlowNames.credentials)) as FlowNode;
     const [credInputs] = await children(api, credentials);
     assert.ok(credInputs);
-    const sensitive = ((await children(api, credInputs)) as VariableNode[]).filter((v) => v.variable.sensitive);
+    const sensitive = ((await children(api, credInputs)) as VariableNode[]).filter(
+      (v) => v.variable.sensitive,
+    );
     assert.ok(sensitive.length > 0, 'a sensitive input is marked');
     assert.match(String(sensitive[0]?.getTreeItem().description), /sensitive/);
     const optionalFlow = (await child(api, flows, seedFlowNames.optionalInputs)) as FlowNode;
     const [optInputs] = await children(api, optionalFlow);
     assert.ok(optInputs);
-    assert.ok(((await children(api, optInputs)) as VariableNode[]).some((v) => v.variable.optional), 'an optional input is marked');
+    assert.ok(
+      ((await children(api, optInputs)) as VariableNode[]).some((v) => v.variable.optional),
+      'an optional input is marked',
+    );
   });
 
   it('filters flows by name and toggles drafts', async () => {
@@ -136,7 +134,10 @@ describe('Explorer against the sandbox', function () {
       const names = (await children(api, flows)).map(label);
       assert.ok(names.length >= 2 && names.every((n) => n.includes('Echo')), names.join(', '));
       await vscode.commands.executeCommand(commandIds.filterFlows, 'no such flow at all');
-      const none = await children(api, await child(api, await child(api, undefined, 'Contoso Dev'), 'Desktop flows'));
+      const none = await children(
+        api,
+        await child(api, await child(api, undefined, 'Contoso Dev'), 'Desktop flows'),
+      );
       assert.ok(none.length === 1 && is(none[0], 'empty'), 'an empty filter result explains itself');
     } finally {
       await vscode.commands.executeCommand(commandIds.clearFlowFilter);
@@ -149,7 +150,11 @@ describe('Explorer against the sandbox', function () {
       // A draft's schema is only served with MSCRM.IncludeUnpublished: expanding it must still work.
       const draft = await child(api, flows, seedFlowNames.draftOnboarding);
       const draftChildren = await children(api, draft);
-      assert.equal(label(draftChildren[0] ?? draft), 'Inputs', `draft flow expands: ${draftChildren.map(label).join(', ')}`);
+      assert.equal(
+        label(draftChildren[0] ?? draft),
+        'Inputs',
+        `draft flow expands: ${draftChildren.map(label).join(', ')}`,
+      );
     } finally {
       await vscode.commands.executeCommand(commandIds.hideDrafts);
     }
@@ -164,7 +169,9 @@ describe('Explorer against the sandbox', function () {
     const firstCount = flows.loadedFlows.length;
     await vscode.commands.executeCommand(commandIds.loadMore, more);
     assert.ok(flows.loadedFlows.length > firstCount, `${flows.loadedFlows.length} > ${firstCount}`);
-    note(`2,000-flow environment: ${firstCount} flows on the first page, ${flows.loadedFlows.length} after Load more`);
+    note(
+      `2,000-flow environment: ${firstCount} flows on the first page, ${flows.loadedFlows.length} after Load more`,
+    );
   });
 
   it('turns a failing load into an error row that Retry recovers', async () => {
@@ -186,7 +193,10 @@ describe('Explorer against the sandbox', function () {
     const failed = (await children(api, connections))[0];
     await vscode.commands.executeCommand(commandIds.retry, failed);
     const rows = await children(api, connections);
-    assert.ok(rows.some((r) => is(r, 'connection')), 'Retry loads the connections');
+    assert.ok(
+      rows.some((r) => is(r, 'connection')),
+      'Retry loads the connections',
+    );
   });
 
   it('reveals a flow in the view and survives a refresh', async () => {
@@ -208,7 +218,11 @@ describe('Explorer against the sandbox', function () {
     }
     assert.equal(api.explorer.treeView.selection[0]?.id, flow.id);
     await vscode.commands.executeCommand(commandIds.refresh);
-    const again = await child(api, await child(api, await child(api, undefined, 'Contoso Dev'), 'Desktop flows'), seedFlowNames.invoice);
+    const again = await child(
+      api,
+      await child(api, await child(api, undefined, 'Contoso Dev'), 'Desktop flows'),
+      seedFlowNames.invoice,
+    );
     assert.equal(again.id, flow.id, 'node ids are stable across refresh');
   });
 
@@ -223,7 +237,11 @@ describe('Explorer against the sandbox', function () {
 
   it('copies ids and builds portal links', async () => {
     const env = await child(api, undefined, 'Contoso Dev');
-    const flow = (await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.invoice)) as FlowNode;
+    const flow = (await child(
+      api,
+      await child(api, env, 'Desktop flows'),
+      seedFlowNames.invoice,
+    )) as FlowNode;
     const copied = await vscode.commands.executeCommand<string>(commandIds.copyId, flow);
     assert.equal(copied, flow.flow.id);
     assert.equal(await vscode.env.clipboard.readText(), flow.flow.id);

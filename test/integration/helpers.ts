@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as manifest from '../../package.json';
 import type { ExtensionApi } from '../../src/extension';
+import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 
 /** `publisher.name` of the extension under test, as VS Code identifies it. */
 export const extensionId = `${manifest.publisher}.${manifest.name}`;
@@ -144,4 +145,30 @@ export function workbenchProbe(): WorkbenchProbe | undefined {
 export function is(node: { getTreeItem(): vscode.TreeItem } | undefined, tag: string): boolean {
   const value = node?.getTreeItem().contextValue ?? '';
   return value.split(' ').includes(tag);
+}
+
+/** A tree node's label as the view shows it. */
+export function label(node: ExplorerNode): string {
+  const l = node.getTreeItem().label;
+  return typeof l === 'string' ? l : (l?.label ?? '');
+}
+
+/** The children of a node (or the roots), through the extension's own tree provider. */
+export function children(api: ExtensionApi, node?: ExplorerNode): Promise<ExplorerNode[]> {
+  return api.explorer.provider.getChildren(node);
+}
+
+/** The child with this label; fails the test with what was there instead. */
+export async function child(
+  api: ExtensionApi,
+  parent: ExplorerNode | undefined,
+  name: string,
+): Promise<ExplorerNode> {
+  const list = await children(api, parent);
+  const found = list.find((n) => label(n) === name);
+  assert.ok(
+    found,
+    `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`,
+  );
+  return found;
 }

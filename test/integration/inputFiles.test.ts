@@ -8,33 +8,13 @@ import { commandIds } from '../../src/vscode/commandIds';
 import type { ValidationOutcome } from '../../src/vscode/commands/inputCommands';
 import { diagnosticSource } from '../../src/vscode/inputs/inputDiagnostics';
 import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
-import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { FlowNode } from '../../src/vscode/tree/flowNodes';
-import { activateExtension, note, waitFor } from './helpers';
+import { activateExtension, child, note, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 const devEnvironmentId = seedIds.environments.dev;
 const schemaOf = (flowId: string): string => `desktopflows-schema:/${flowId}.json`;
-
-function label(node: ExplorerNode): string {
-  const l = node.getTreeItem().label;
-  return typeof l === 'string' ? l : (l?.label ?? '');
-}
-
-async function child(
-  api: ExtensionApi,
-  parent: ExplorerNode | undefined,
-  name: string,
-): Promise<ExplorerNode> {
-  const list = await api.explorer.provider.getChildren(parent);
-  const found = list.find((n) => label(n) === name);
-  assert.ok(
-    found,
-    `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`,
-  );
-  return found;
-}
 
 async function flowNode(api: ExtensionApi, flowName: string): Promise<FlowNode> {
   const env = await child(api, undefined, 'Contoso Dev');

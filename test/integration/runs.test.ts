@@ -7,7 +7,7 @@ import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { RunsController } from '../../src/vscode/runs/runsController';
-import { activateExtension, note, waitFor } from './helpers';
+import { activateExtension, child, label, note, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -26,30 +26,9 @@ const makerAttended = {
   timeoutSeconds: 3_600,
 } as const;
 
-/** The runs controller of the extension under test (`ExtensionApi.runs`). */
+/** The runs controller of the extension under test. */
 function runsOf(api: ExtensionApi): RunsController {
-  const runs = (api as ExtensionApi & { runs?: RunsController }).runs;
-  assert.ok(runs, 'ExtensionApi.runs is wired (registerRunFeatures(…).runs in src/extension.ts)');
-  return runs;
-}
-
-function label(node: ExplorerNode): string {
-  const l = node.getTreeItem().label;
-  return typeof l === 'string' ? l : (l?.label ?? '');
-}
-
-async function child(
-  api: ExtensionApi,
-  parent: ExplorerNode | undefined,
-  name: string,
-): Promise<ExplorerNode> {
-  const list = await api.explorer.provider.getChildren(parent);
-  const found = list.find((n) => label(n) === name);
-  assert.ok(
-    found,
-    `"${name}" under ${parent ? label(parent) : 'the roots'}; found: ${list.map(label).join(', ')}`,
-  );
-  return found;
+  return api.runs;
 }
 
 /** The "Recent runs" rows of a flow, as the tree shows them (reloaded). */

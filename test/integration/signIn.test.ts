@@ -21,7 +21,10 @@ describe('Sign-in against the sandbox identity endpoint', function () {
       assert.ok(id, 'signed in');
       await waitFor(() => api.isSignedIn(), 'signed-in context key');
       const roots = await api.explorer.provider.getChildren();
-      assert.ok(roots.length === 3 && roots.every((r) => is(r, 'environment')), 'one account: environments are the roots');
+      assert.ok(
+        roots.length === 3 && roots.every((r) => is(r, 'environment')),
+        'one account: environments are the roots',
+      );
       const account = api.accounts.get(id);
       assert.equal(account?.kind, 'sandbox');
       note(`signed in as ${account?.label ?? '?'} (${account?.description ?? '?'})`);
@@ -32,7 +35,13 @@ describe('Sign-in against the sandbox identity endpoint', function () {
       const probe = workbenchProbe();
       if (probe) {
         await vscode.commands.executeCommand('desktopFlows.explorer.focus');
-        assert.ok(await probe.waitForText('Sign in with your work account', { selector: '.part.sidebar', timeoutMs: 15_000 }), 'welcome content is back');
+        assert.ok(
+          await probe.waitForText('Sign in with your work account', {
+            selector: '.part.sidebar',
+            timeoutMs: 15_000,
+          }),
+          'welcome content is back',
+        );
       }
     } finally {
       await sandbox.stop();
@@ -44,12 +53,19 @@ describe('Sign-in against the sandbox identity endpoint', function () {
     const second = await startSandbox({ port: 0 });
     const ids: string[] = [];
     try {
-      ids.push((await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: first.url })) ?? '');
-      ids.push((await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: second.url })) ?? '');
+      ids.push(
+        (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: first.url })) ?? '',
+      );
+      ids.push(
+        (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: second.url })) ?? '',
+      );
       assert.notEqual(ids[0], ids[1], 'two distinct accounts');
       const roots = await api.explorer.provider.getChildren();
       assert.equal(roots.length, 2);
-      assert.ok(roots.every((r) => is(r, 'account')), 'several accounts: accounts are the roots');
+      assert.ok(
+        roots.every((r) => is(r, 'account')),
+        'several accounts: accounts are the roots',
+      );
       for (const root of roots) {
         const envs = await api.explorer.provider.getChildren(root);
         assert.equal(envs.length, 3, `environments of ${root.id}`);
