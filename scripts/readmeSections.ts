@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { commandList } from '../src/cli/commandList';
 import { knownErrorCodes, remedyFor } from '../src/core/runs/remedies';
 
 interface Manifest {
@@ -61,6 +62,18 @@ function troubleshootingTable(): string {
   return rows.join('\n');
 }
 
+function cliTable(): string {
+  const rows = ['| Command | What it does | Example |', '| --- | --- | --- |'];
+  for (const c of commandList) {
+    const args = c.positionals.map((p) => `<${p.name}>`).join(' ');
+    const example = c.examples[0];
+    rows.push(
+      `| \`desktop-flows ${c.name}${args ? ` ${args}` : ''}\` | ${cell(c.summary)} | ${example ? `\`${cell(example)}\`` : ''} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
 /** Each generated section by marker name. */
 export function readmeSections(): Record<string, string> {
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Manifest;
@@ -68,6 +81,7 @@ export function readmeSections(): Record<string, string> {
     settings: settingsTable(manifest),
     commands: commandsTable(manifest),
     troubleshooting: troubleshootingTable(),
+    cli: cliTable(),
   };
 }
 

@@ -296,7 +296,9 @@ export class CliConnection {
       this.logger.info(`[cli] signed in as service principal ${account.username}`);
       return manager.tokenProvider(account);
     }
-    const interactive = this.io.stdin?.isTTY === true || this.settings.deviceCode;
+    // A sandbox approves device codes by itself, so a pipeline needs no flag to sign in to it.
+    const interactive =
+      this.io.stdin?.isTTY === true || this.settings.deviceCode || cloud.sandboxUrl !== undefined;
     if (!interactive) {
       throw new CliError(
         exitCodes.auth,

@@ -50,10 +50,16 @@ describe('desktop-flows CLI: sign-in', () => {
       assert.ok(json<{ name: string }[]>(r).some((f) => f.name === 'Echo Text'));
     });
 
-    it('with --device-code when stdin is not a terminal; without it, exit 3 saying how to sign in', async () => {
+    it('with --device-code when stdin is not a terminal, or by itself against a sandbox; else exit 3 saying how to sign in', async () => {
       const forced = await h.cli(['envs', '--json', '--device-code'], { env: where });
       assert.equal(forced.code, 0, forced.stderr);
-      const refused = await h.cli(['envs'], { env: where });
+      const sandbox = await h.cli(['envs', '--json'], { env: where });
+      assert.equal(sandbox.code, 0, `the sandbox approves device codes by itself: ${sandbox.stderr}`);
+      // A real cloud in a pipeline: nothing to sign in with, and nobody to enter a code. Nothing is sent.
+      const refused = await h.cli(
+        ['envs', '--cloud', 'Public', '--env', 'https://contoso.crm.dynamics.com'],
+        { env: {} },
+      );
       assert.equal(refused.code, 3);
       assert.match(
         errorLines(refused)[0] ?? '',
