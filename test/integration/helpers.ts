@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import * as manifest from '../../package.json';
 import type { ExtensionApi } from '../../src/extension';
+import { seedNames } from '../../src/sandbox/seed';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 
 /** `publisher.name` of the extension under test, as VS Code identifies it. */
@@ -172,3 +173,12 @@ export async function child(
   );
   return found;
 }
+
+/** Run options for attended runs through the maker's connection: they go to DESKTOP-MAKER01, one at a time. */
+export const makerAttended = {
+  connectionName: seedNames.connections.makerMachine,
+  connectionType: 1,
+  runMode: 'attended',
+  priority: 'normal',
+  timeoutSeconds: 3_600,
+} as const;

@@ -7,7 +7,7 @@ import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { RunsController } from '../../src/vscode/runs/runsController';
-import { activateExtension, child, label, note, waitFor } from './helpers';
+import { activateExtension, child, label, makerAttended, note, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -16,15 +16,6 @@ const speed = 10;
 const devEnvironmentId = seedIds.environments.dev;
 const secretValue = 'erp-key-7f31c0d9e2';
 const secretVariable = 'DESKTOPFLOWS_TEST_RUNS_ERP_KEY';
-
-/** Attended runs through the maker's connection go to DESKTOP-MAKER01, one at a time (its session is unlocked). */
-const makerAttended = {
-  connectionName: seedNames.connections.makerMachine,
-  connectionType: 1,
-  runMode: 'attended',
-  priority: 'normal',
-  timeoutSeconds: 3_600,
-} as const;
 
 /** The runs controller of the extension under test. */
 function runsOf(api: ExtensionApi): RunsController {

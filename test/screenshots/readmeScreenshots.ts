@@ -7,12 +7,19 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSubject } from '../../src/core/runs/runEvents';
 import type { ExtensionApi } from '../../src/extension';
-import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
+import { seedFlowNames, seedIds } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { WorkbenchProbe } from '../integration/helpers';
-import { activateExtension, sleep, testOutput, waitFor, workbenchProbe } from '../integration/helpers';
+import {
+  activateExtension,
+  makerAttended,
+  sleep,
+  testOutput,
+  waitFor,
+  workbenchProbe,
+} from '../integration/helpers';
 
 /** Real time, so the transcript's timestamps agree with its durations (Invoice Processing takes 60 s). */
 const speed = 1;
@@ -22,15 +29,6 @@ const width = 1400;
 const height = 900;
 const treeHeight = 1440;
 const erpKeyVariable = 'CONTOSO_ERP_API_KEY';
-
-/** Attended runs through the maker's connection go to DESKTOP-MAKER01 (its session is unlocked). */
-const makerAttended = {
-  connectionName: seedNames.connections.makerMachine,
-  connectionType: 1,
-  runMode: 'attended',
-  priority: 'normal',
-  timeoutSeconds: 3_600,
-} as const;
 
 /** The file names under docs/images, in README order. */
 export const screenshotFiles = {
