@@ -21,6 +21,8 @@ export interface CliEnvironment {
   readonly orgUrl: string;
   /** The runs core's reference (its id falls back to the org URL). */
   readonly ref: EnvironmentRef;
+  /** Discovery region code (`NA`, `CHN`, …), when discovered: the China cloud's inputs limit is 1 MB. */
+  readonly region?: string;
 }
 
 function fromEnvironment(e: Environment): CliEnvironment {
@@ -30,6 +32,7 @@ function fromEnvironment(e: Environment): CliEnvironment {
     uniqueName: e.uniqueName,
     orgUrl: e.orgUrl,
     ref: { id: e.id, orgUrl: e.orgUrl, displayName: e.displayName },
+    ...(e.region === undefined ? {} : { region: e.region }),
   };
 }
 

@@ -122,3 +122,17 @@ export function sandboxCloud(d: SandboxDescription): CloudEndpoints {
     knownAuthorities: [new URL(d.identityUrl).host],
   };
 }
+
+/** Discovery region codes of environments in the China cloud (operated by 21Vianet). */
+const chinaRegions = new Set(['chn', 'china', 'cn']);
+
+/**
+ * The RunDesktopFlow inputs limit for an environment: its cloud's, and 1 MB for an environment whose
+ * discovery region is China even when reached through another endpoint table (the sandbox). See
+ * docs/service-contract.md#inputs-size-limit.
+ */
+export function inputLimitBytesFor(cloud: CloudEndpoints, region: string | undefined): number {
+  return region !== undefined && chinaRegions.has(region.trim().toLowerCase())
+    ? Math.min(cloud.inputLimitBytes, oneMegabyte)
+    : cloud.inputLimitBytes;
+}

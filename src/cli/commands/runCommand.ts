@@ -1,18 +1,17 @@
 /**
- * `desktop-flows run <flow>`: validate the inputs and options locally (nothing is sent when they are
- * wrong), then start the run through the runs core (rate limit, exactly once), and with `--wait` follow
- * it to its end.
+ * `desktop-flows run <flow>`: builds a `RunRequest` from the flags, prepares it with the core's
+ * `prepareRun` (target, inputs, options and connection checked; nothing is sent when anything is wrong:
+ * exit 2), starts it with `RunService.start` (rate limit, exactly once), and with `--wait` follows it to
+ * its end. See docs/architecture.md for the road.
  */
-import { randomUUID } from 'node:crypto';
-import { ApiError, CancellationError } from '../../core/errors';
-import { parseDesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
-import { prepareRunInputs } from '../../core/inputs/prepareRunInputs';
-import { validateRunOptions, type RunConnection, type RunOptionsProblem } from '../../core/runs/runOptions';
+import { CancellationError } from '../../core/errors';
+import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import { prepareRun, type RunProblem } from '../../core/runs/prepareRun';
+import type { RunRequest } from '../../core/runs/runRequest';
+import type { RunConnection, RunOptionsProblem } from '../../core/runs/runOptions';
 import type { CliCommand, CommandContext } from '../cliCommand';
 import { flagValue, numberValue, pollOption, stringValue } from '../cliCommand';
 import { exitCodes, usageError, type ExitCode } from '../cliErrors';
-import type { CliEnvironment } from '../environmentLookup';
-import { resolveFlow } from '../flowLookup';
 import { runStartedJson, runStateJson } from '../jsonShapes';
 import {
   cliSecretResolver,
@@ -57,39 +56,56 @@ function connectionOf(ctx: CommandContext): RunConnection | undefined {
   return reference === undefined ? undefined : { kind: 'connectionReference', logicalName: reference };
 }
 
-/** Looks a connection reference up: unknown ones fail before sending; known ones share their connection's budget. */
-async function withReferencedConnection(
-  ctx: CommandContext,
-  connection: RunConnection,
-  environment: CliEnvironment,
-): Promise<RunConnection> {
-  if (connection.kind !== 'connectionReference') {
-    return connection;
+/** One problem as a terminal line: `file:line:column: error: message fix` for files, else `where: error: …`. */
+function problemLine(p: RunProblem): string {
+  if (p.optionsProblem !== undefined) {
+    return `error: ${describeProblem(p.optionsProblem)}`;
   }
-  const session = await ctx.connection.session(ctx.signal);
-  let references;
-  try {
-    references = await session.connectionReferences.listDesktopFlowReferences(environment.orgUrl, ctx.signal);
-  } catch (e) {
-    if (!ApiError.is(e) || e.reason === 'cancelled') {
-      throw e;
+  if (p.input !== undefined && p.source !== undefined) {
+    if (p.located === true) {
+      return formatProblems(p.source, [p.input])[0] ?? '';
     }
-    // The service checks the reference itself; only the shared rate budget is lost.
-    ctx.logger.debug(
-      `[cli] could not read connection references (${e.reason}); sending the logical name as given`,
-    );
-    return connection;
+    const at = p.input.pathText === '' ? '' : ` ${p.input.pathText}:`;
+    return `${p.source}:${at} ${p.severity}: ${p.message} ${p.fix}`.trimEnd();
   }
-  const wanted = connection.logicalName.toLowerCase();
-  const found = references.find((r) => r.logicalName.toLowerCase() === wanted);
-  if (found === undefined) {
+  return `${p.severity}: ${p.message} ${p.fix}`.trimEnd();
+}
+
+/** Prints the problems on stderr and fails with exit 2 (a usage error): nothing was sent. */
+function refuse(ctx: CommandContext, problems: readonly RunProblem[], flowName: string | undefined): never {
+  const errors = problems.filter((p) => p.severity === 'error');
+  const inputErrors = errors.filter((p) => p.field === 'inputs' && p.input !== undefined);
+  // A lone problem that is not about the inputs is the message itself, as before.
+  if (errors.length === 1 && inputErrors.length === 0) {
+    for (const p of problems.filter((w) => w.severity === 'warning')) {
+      ctx.out.note(problemLine(p));
+    }
+    const [only] = errors;
+    if (only?.code === 'requiredInputs' && flowName !== undefined) {
+      throw usageError(
+        `${only.message} Give them in an input file: desktop-flows run "${flowName}" --inputs <file> (\`desktop-flows schema "${flowName}" --template\` writes one). Nothing was sent.`,
+      );
+    }
     throw usageError(
-      `No desktop-flow connection reference "${connection.logicalName}" in ${environment.displayName ?? environment.orgUrl}. \`desktop-flows connections\` lists them.`,
+      only?.optionsProblem !== undefined
+        ? describeProblem(only.optionsProblem)
+        : `${only?.message ?? ''} ${only?.fix ?? ''}`.trim(),
     );
   }
-  return found.connectionName === undefined
-    ? { kind: 'connectionReference', logicalName: found.logicalName }
-    : { kind: 'connectionReference', logicalName: found.logicalName, connectionName: found.connectionName };
+  for (const p of problems) {
+    ctx.out.note(problemLine(p));
+  }
+  if (problems.some((p) => p.input?.code === 'unresolvedReference')) {
+    ctx.out.note(
+      `Note: the CLI reads \${secret:NAME} from the environment variable ${secretVariablePrefix}NAME.`,
+    );
+  }
+  const source = inputErrors[0]?.source;
+  const what = inputErrors.length === errors.length && source !== undefined ? source : 'The run';
+  const flow = flowName === undefined ? 'the flow' : `"${flowName}"`;
+  throw usageError(
+    `${what} has ${errors.length} problem${errors.length === 1 ? '' : 's'} that must be fixed before ${flow} can run; nothing was sent.`,
+  );
 }
 
 export const runCommand: CliCommand = {
@@ -142,15 +158,7 @@ export const runCommand: CliCommand = {
     const connection = connectionOf(ctx);
     const timeoutSeconds = numberValue(ctx.values, 'timeout', { min: 1, max: 86_400, integer: true });
     const priority = stringValue(ctx.values, 'priority');
-    const validation = validateRunOptions({
-      connection: connection ?? null,
-      runMode: stringValue(ctx.values, 'mode'),
-      ...(priority === undefined ? {} : { priority }),
-      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
-    });
-    if (!validation.ok) {
-      throw usageError(validation.problems.map(describeProblem).join(' '));
-    }
+    const mode = stringValue(ctx.values, 'mode');
     const inputsPath = stringValue(ctx.values, 'inputs');
     const file: InputFileText | undefined =
       inputsPath === undefined ? undefined : await readInputFile(inputsPath, ctx.io);
@@ -169,69 +177,56 @@ export const runCommand: CliCommand = {
     const pollMs = pollIntervalMs(ctx.values, cloud.loopback);
     const session = await ctx.connection.session(ctx.signal);
     const environment = await ctx.connection.environment(ctx.signal, fromSchema);
-    const flow = await resolveFlow(session, environment, flowKey, ctx.signal);
-    const schemas = await session.flows.getSchemas(environment.orgUrl, flow.id, ctx.signal, {
-      includeDrafts: flow.isUnpublished,
-    });
-
-    let inputs: string | undefined;
-    if (file !== undefined) {
-      const schema = parseDesktopFlowSchema(schemas.inputs, 'inputs').schema;
-      const prepared = await prepareRunInputs(file.text, schema, {
-        signal: ctx.signal,
-        resolver: cliSecretResolver(ctx.io.env),
-        logger: ctx.logger,
-        limitBytes: cloud.endpoints.inputLimitBytes,
-        flowId: flow.id,
-        environment: [
-          environment.displayName,
-          environment.id,
-          environment.uniqueName,
-          environment.orgUrl,
-          fromSchema,
-        ].filter((n): n is string => n !== undefined && n !== ''),
-      });
-      if (!prepared.ok) {
-        for (const line of formatProblems(file.label, prepared.problems)) {
-          ctx.out.note(line);
-        }
-        if (prepared.problems.some((p) => p.code === 'unresolvedReference')) {
-          ctx.out.note(
-            `Note: the CLI reads \${secret:NAME} from the environment variable ${secretVariablePrefix}NAME.`,
-          );
-        }
-        const errors = prepared.problems.filter((p) => p.severity === 'error').length;
-        throw usageError(
-          `${file.label} has ${errors} problem${errors === 1 ? '' : 's'} that must be fixed before "${flow.name}" can run; nothing was sent.`,
-        );
-      }
-      for (const line of formatProblems(file.label, prepared.warnings)) {
-        ctx.out.note(line);
-      }
-      inputs = prepared.inputs;
-    }
-
-    const options = {
-      ...validation.options,
-      connection: await withReferencedConnection(ctx, validation.options.connection, environment),
+    const request: RunRequest = {
+      target: {
+        environment: {
+          kind: 'resolved',
+          ref: environment.ref,
+          names: [
+            environment.displayName,
+            environment.id,
+            environment.uniqueName,
+            environment.orgUrl,
+            fromSchema,
+          ].filter((n): n is string => n !== undefined && n !== ''),
+          ...(environment.region === undefined ? {} : { region: environment.region }),
+        },
+        flow: { kind: 'key', key: flowKey },
+      },
+      inputs: file === undefined ? { kind: 'none' } : { kind: 'file', text: file.text, label: file.label },
+      options: {
+        connection: connection ?? null,
+        runMode: mode,
+        ...(priority === undefined ? {} : { priority }),
+        ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      },
+      origin: 'cli',
     };
-    const outputs = parseDesktopFlowSchema(schemas.outputs, 'outputs').schema;
-    const mask = outputMasker(outputs, flagValue(ctx.values, 'show-sensitive'));
+    const schemas = new FlowSchemaCache((org, id, signal, o) => session.flows.getSchemas(org, id, signal, o));
+    let result;
+    try {
+      result = await prepareRun(
+        request,
+        { session, schemas, resolver: cliSecretResolver(ctx.io.env), logger: ctx.logger },
+        ctx.signal,
+      );
+    } finally {
+      schemas.dispose();
+    }
+    if (!result.ok) {
+      refuse(ctx, result.problems, result.problems.some((p) => p.field === 'flow') ? undefined : flowKey);
+    }
+    const prepared = result.run;
+    for (const p of result.warnings) {
+      ctx.out.note(problemLine(p));
+    }
+    const flow = prepared.flow;
+    const options = prepared.options;
+    const mask = outputMasker(prepared.outputsSchema, flagValue(ctx.values, 'show-sensitive'));
     const service = createRunService(session, ctx.logger, pollMs);
     const progress = new RunProgress(service, ctx.out, mask);
     try {
-      const started = await service.trigger(
-        {
-          environment: environment.ref,
-          flowId: flow.id,
-          flowName: flow.name,
-          options,
-          ...(inputs === undefined ? {} : { inputs }),
-          triggerId: randomUUID(),
-          followActionLog: wait,
-        },
-        ctx.signal,
-      );
+      const started = await service.start(prepared, ctx.signal, { followActionLog: wait });
       const start = runStartedJson(started, environment);
       if (!wait) {
         if (ctx.json) {

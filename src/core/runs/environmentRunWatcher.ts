@@ -131,6 +131,7 @@ export class EnvironmentRunWatcher {
         flowId: request.flowId,
         runId: request.runId,
         ...(request.flowName === undefined ? {} : { flowName: request.flowName }),
+        ...(request.display === undefined ? {} : { display: request.display }),
       },
       status: request.lastStatus,
       lastChangeAt: now,

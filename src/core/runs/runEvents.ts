@@ -9,6 +9,23 @@ import type { RateWaitReason } from './rateLimiter';
 import type { EnvironmentRef } from './runJournal';
 import type { RunOptions } from './runOptions';
 
+/**
+ * What the UI shows about a run started through `RunService.start`, carried by its `triggered` event and
+ * every later event (and kept in the journal, so resumed runs carry it too). Holds no secret: inputs are masked.
+ */
+export interface RunDisplay {
+  readonly flowName: string;
+  /** The environment's display name (its org URL when only that is known). */
+  readonly environmentName: string;
+  /** The connection's display name, or the connection reference's. */
+  readonly connectionName: string;
+  /** The inputs as sent, with sensitive and resolved values replaced by `********`; `undefined` when none were sent. */
+  readonly maskedInputs: string | undefined;
+  readonly sensitiveInputNames: readonly string[];
+  /** Which front end started it (`RunRequest.origin`). */
+  readonly origin: string;
+}
+
 /** Which run an event is about. */
 export interface RunSubject {
   readonly environment: EnvironmentRef;
@@ -16,6 +33,8 @@ export interface RunSubject {
   readonly flowName?: string;
   /** `flowsessionid`. */
   readonly runId: string;
+  /** Present for runs started through `RunService.start` (and resumed ones it journaled). */
+  readonly display?: RunDisplay;
 }
 
 /** The machine a run went to. */
@@ -54,6 +73,8 @@ export interface RunTriggeredEvent extends RunSubject {
 /** A start request waits before it is sent: our per-connection limit, or the service's 429. */
 export interface RunWaitingForRateLimitEvent {
   readonly kind: 'waitingForRateLimit';
+  /** Present when the run was started through `RunService.start`. */
+  readonly display?: RunDisplay;
   readonly at: number;
   readonly triggerId: string;
   readonly environment: EnvironmentRef;

@@ -7,6 +7,8 @@
  * `finished` event is emitted. A crash between the two loses that one notification rather than repeating
  * it on every start; repeating a "run failed" notification after each reload is the worse failure.
  */
+import type { RunDisplay } from './runEvents';
+import { runKey } from './runKeys';
 import { validateRunOptions, type RunOptions } from './runOptions';
 
 /** The environment a run belongs to, as much as the core needs to reach it again. Plain JSON. */
@@ -34,6 +36,8 @@ export interface JournaledRun {
   readonly actionLogCount?: number;
   /** Whether the maker asked to follow the action log live. */
   readonly followActionLog?: boolean;
+  /** What the UI shows about it (masked inputs included), for runs started through `RunService.start`. */
+  readonly display?: RunDisplay;
 }
 
 /** The journal's content. */
@@ -122,7 +126,7 @@ export function parseRunJournal(value: unknown): RunJournalState {
     ) {
       continue;
     }
-    const key = `${orgUrl.toLowerCase()}|${runId.toLowerCase()}`;
+    const key = runKey(orgUrl, runId);
     if (seen.has(key)) {
       continue;
     }
@@ -144,7 +148,28 @@ export function parseRunJournal(value: unknown): RunJournalState {
         ? { actionLogCount: count }
         : {}),
       ...(entry.followActionLog === true ? { followActionLog: true } : {}),
+      ...(parseDisplay(entry.display) === undefined ? {} : { display: parseDisplay(entry.display) }),
     });
   }
   return { version: 1, runs };
+}
+
+/** A journaled `RunDisplay`, if it is one. */
+function parseDisplay(value: unknown): RunDisplay | undefined {
+  if (!isRecord(value)) {
+    return undefined;
+  }
+  const text = (v: unknown): v is string => typeof v === 'string';
+  const { flowName, environmentName, connectionName, maskedInputs, sensitiveInputNames, origin } = value;
+  if (!text(flowName) || !text(environmentName) || !text(connectionName) || !text(origin)) {
+    return undefined;
+  }
+  return {
+    flowName,
+    environmentName,
+    connectionName,
+    maskedInputs: text(maskedInputs) ? maskedInputs : undefined,
+    sensitiveInputNames: Array.isArray(sensitiveInputNames) ? sensitiveInputNames.filter(text) : [],
+    origin,
+  };
 }

@@ -6,9 +6,10 @@
  */
 import type { Logger } from '../logger';
 import { parseRunJournal, type JournaledRun, type RunJournal, type RunJournalState } from './runJournal';
+import { runKey } from './runKeys';
 
 function entryKey(orgUrl: string, runId: string): string {
-  return `${orgUrl.toLowerCase()}|${runId.toLowerCase()}`;
+  return runKey(orgUrl, runId);
 }
 
 /** Keeps the journaled runs and writes them through to a `RunJournal`. */

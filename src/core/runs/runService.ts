@@ -4,6 +4,7 @@
  * and review history, details and outputs. Every state change arrives on `onEvent`; nothing here knows
  * about VS Code.
  */
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { runStatusByCode, type RunStatus } from '../model/run';
 import { silentLogger, type Logger } from '../logger';
@@ -14,9 +15,11 @@ import { normalizePollInterval, type PollIntervalOptions } from './pollInterval'
 import { runDesktopFlowRateLimit, SlidingWindowRateLimiter } from './rateLimiter';
 import { cancelRun, type CancelResult } from './runCancel';
 import { systemClock, type RunClock } from './runClock';
-import type { RunEvent, RunSubject } from './runEvents';
+import type { RunDisplay, RunEvent, RunSubject } from './runEvents';
+import type { PreparedRun } from './prepareRun';
 import type { EnvironmentRef, JournaledRun, RunJournal } from './runJournal';
 import { RunJournalStore } from './runJournalStore';
+import { idKey, orgKey } from './runKeys';
 import {
   compareRunOutputs,
   getRunDetails,
@@ -62,6 +65,11 @@ export interface WatchRunRequest extends RunSubject {
   readonly followActionLog?: boolean;
 }
 
+/** A run started through `start`: what the trigger returned, and what the UI shows about it. */
+export interface StartedRun extends TriggeredRun {
+  readonly display: RunDisplay;
+}
+
 /** Starts, watches, cancels and reviews desktop-flow runs. Dispose it to stop every timer and request. */
 export class RunService {
   private readonly events = new Emitter<RunEvent>();
@@ -71,6 +79,8 @@ export class RunService {
   private readonly trigger_: RunTrigger;
   private readonly journal: RunJournalStore;
   private readonly watchers = new Map<string, EnvironmentRunWatcher>();
+  /** What starts in flight show (by trigger id), for their rate-limit waits. */
+  private readonly starting = new Map<string, RunDisplay>();
   private poll: Required<PollIntervalOptions>;
 
   /** Every state change of every run: subscribe, and dispose the subscription when done. */
@@ -93,7 +103,10 @@ export class RunService {
       logger: this.logger,
       lifetime: this.lifetime.signal,
       ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
-      onWaiting: (e) => this.emit(e),
+      onWaiting: (e) => {
+        const display = this.starting.get(e.triggerId);
+        this.emit(display === undefined ? e : { ...e, display });
+      },
       onLicenseWarning: (e) => this.emit(e),
     });
   }
@@ -114,6 +127,7 @@ export class RunService {
         ...(knownStatus(run.lastStatus) === undefined ? {} : { lastStatus: knownStatus(run.lastStatus) }),
         actionLogCount: run.actionLogCount ?? 0,
         followActionLog: run.followActionLog ?? false,
+        ...(run.display === undefined ? {} : { display: run.display }),
         checkNow: true,
         resumed: true,
       });
@@ -125,15 +139,67 @@ export class RunService {
   }
 
   /**
-   * Starts a run and watches it. Resolves once the service accepted it (the run is journaled by then).
-   * See `RunTrigger.trigger` for the errors; `signal` only abandons the request while it has not been sent.
+   * Starts a prepared run and watches it: the only way a run reaches RunDesktopFlow (rate limit, exactly
+   * once; see RunTrigger). Resolves once the service accepted it (the run is journaled by then). The
+   * `triggered` event and every later event of the run carry `display` (masked inputs included). `signal`
+   * only abandons the request while it has not been sent.
    */
-  async trigger(
+  async start(
+    prepared: PreparedRun,
+    signal: AbortSignal,
+    options: { readonly followActionLog?: boolean; readonly triggerId?: string } = {},
+  ): Promise<StartedRun> {
+    const display: RunDisplay = {
+      flowName: prepared.flow.name,
+      environmentName: prepared.environment.displayName ?? prepared.environment.orgUrl,
+      connectionName: prepared.connectionDisplayName,
+      maskedInputs: prepared.maskedInputs,
+      sensitiveInputNames: prepared.sensitiveInputNames,
+      origin: prepared.origin,
+    };
+    const run = await this.startRun(
+      {
+        environment: prepared.environment,
+        flowId: prepared.flow.id,
+        flowName: prepared.flow.name,
+        options: prepared.options,
+        ...(prepared.inputs === undefined ? {} : { inputs: prepared.inputs }),
+        triggerId: options.triggerId ?? randomUUID(),
+        ...(options.followActionLog === undefined ? {} : { followActionLog: options.followActionLog }),
+      },
+      display,
+      signal,
+    );
+    return { ...run, display };
+  }
+
+  /**
+   * Starts a run from a bare trigger request, skipping `prepareRun`.
+   * @deprecated Kept only until the VS Code entry points move to `prepareRun` + `start` (issue 17, VS Code half).
+   */
+  trigger(
     request: TriggerRequest & { readonly followActionLog?: boolean },
     signal: AbortSignal,
   ): Promise<TriggeredRun> {
+    return this.startRun(request, undefined, signal);
+  }
+
+  private async startRun(
+    request: TriggerRequest & { readonly followActionLog?: boolean },
+    display: RunDisplay | undefined,
+    signal: AbortSignal,
+  ): Promise<TriggeredRun> {
     throwIfAborted(this.lifetime.signal);
-    const run = await this.trigger_.trigger(request, signal);
+    const triggerId = request.triggerId ?? randomUUID();
+    if (display !== undefined) {
+      this.starting.set(triggerId, display);
+    }
+    let run: TriggeredRun;
+    try {
+      run = await this.trigger_.trigger({ ...request, triggerId }, signal);
+    } finally {
+      this.starting.delete(triggerId);
+    }
     const follow = request.followActionLog ?? false;
     await this.journal.put({
       environment: run.environment,
@@ -143,6 +209,7 @@ export class RunService {
       triggeredAt: run.triggeredAt,
       options: run.options,
       ...(follow ? { followActionLog: true } : {}),
+      ...(display === undefined ? {} : { display }),
     });
     this.emit({
       kind: 'triggered',
@@ -155,6 +222,7 @@ export class RunService {
       options: run.options,
       reconciled: run.reconciled,
       attempts: run.attempts,
+      ...(display === undefined ? {} : { display }),
     });
     this.watcherFor(run.environment).add({
       environment: run.environment,
@@ -162,6 +230,7 @@ export class RunService {
       runId: run.runId,
       ...(run.flowName === undefined ? {} : { flowName: run.flowName }),
       followActionLog: follow,
+      ...(display === undefined ? {} : { display }),
     });
     return run;
   }
@@ -230,7 +299,7 @@ export class RunService {
   async cancel(subject: RunSubject, signal: AbortSignal): Promise<CancelResult> {
     const result = await cancelRun(this.options.backendFor(subject.environment), subject.runId, signal);
     const watcher = this.watchers.get(watcherKey(subject.environment));
-    if (watcher?.activeRunIds.some((id) => id.toLowerCase() === subject.runId.toLowerCase()) === true) {
+    if (watcher?.activeRunIds.some((id) => idKey(id) === idKey(subject.runId)) === true) {
       watcher.poke();
     } else {
       await this.watch(subject);
@@ -349,5 +418,5 @@ function knownStatus(name: string | undefined): RunStatus | undefined {
 }
 
 function watcherKey(environment: EnvironmentRef): string {
-  return environment.orgUrl.toLowerCase();
+  return orgKey(environment.orgUrl);
 }

@@ -191,8 +191,8 @@ describe('desktop-flows CLI: runs', () => {
       assert.equal(sandboxRuns(flows.quickPing).length, before + 2);
     });
 
-    it('reports a run the service refused with exit 4 (unknown connection)', async () => {
-      const r = await h.cli([
+    it('refuses an unknown connection or an unbound connection reference before sending (exit 2)', async () => {
+      const unknown = await h.cli([
         'run',
         'Quick Ping',
         '--connection',
@@ -200,9 +200,32 @@ describe('desktop-flows CLI: runs', () => {
         '--mode',
         'attended',
       ]);
-      assert.equal(r.code, 4, r.stderr);
-      assert.equal(h.runRequests.length, 1);
-      assert.match(r.stderr, /^error: The service rejected the request \(HTTP 400.*shared-uiflow-nope/);
+      assertNothingSent(unknown);
+      assert.match(
+        unknown.stderr,
+        /^error: No desktop-flow connection "shared-uiflow-nope" in "Contoso Dev"\./m,
+      );
+      assert.match(unknown.stderr, /Pick one from the connections list/);
+      const unbound = await h.cli([
+        'run',
+        'Quick Ping',
+        '--connection-reference',
+        'cr_unbound',
+        '--mode',
+        'attended',
+      ]);
+      assertNothingSent(unbound);
+      assert.match(unbound.stderr, /\(cr_unbound\) is not bound to a connection\. Set its connection/);
+    });
+
+    it('refuses a flow with required inputs when no --inputs is given, naming them (exit 2)', async () => {
+      const r = await h.cli(['run', 'Echo All Types', ...runArgs, '--wait']);
+      assertNothingSent(r);
+      assert.match(
+        r.stderr,
+        /"Echo All Types" has required inputs without defaults, and no inputs were given: "/,
+      );
+      assert.match(r.stderr, /--inputs <file>.*Nothing was sent\./);
     });
   });
 
