@@ -70,7 +70,7 @@ export class FlowSchemaCache {
   }
 
   /** The flow's schemas; `signal` only stops this caller's wait. */
-  get(request: FlowSchemaRequest, signal: AbortSignal): Promise<CachedFlowSchemas> {
+  async get(request: FlowSchemaRequest, signal: AbortSignal): Promise<CachedFlowSchemas> {
     throwIfAborted(signal);
     throwIfAborted(this.lifetime.signal);
     const key = flowKey(request.orgUrl, request.flowId);
