@@ -17,7 +17,7 @@ import { numberValue } from './cliCommand';
 import { usageError } from './cliErrors';
 import type { CliOutput } from './cliIo';
 
-/** Default fastest status check (the extension's default, reference 4.7). */
+/** Default fastest status check (the extension's default, docs/service-contract.md#flowsessions-run-status). */
 const defaultPollSeconds = 2;
 /** Fastest status check a real service gets from the CLI. */
 const minimumPollSeconds = 1;

@@ -1,5 +1,5 @@
 /**
- * One endpoint table per cloud (reference section 1.5). Nothing else in the code base hard-codes a host:
+ * One endpoint table per cloud (docs/service-contract.md#clouds-and-endpoints). Nothing else in the code base hard-codes a host:
  * every URL is built from a `CloudEndpoints` value. The sandbox gets its own table, built from the
  * sandbox's base URL, so the same client code runs against the real hosts and against the sandbox.
  */
@@ -88,7 +88,7 @@ export const clouds: Readonly<Record<Exclude<CloudName, 'Sandbox'>, CloudEndpoin
     powerAppsUrl: 'https://api.powerapps.cn',
     powerAppsResource: 'https://service.powerapps.cn',
     portalUrl: 'https://make.powerautomate.cn',
-    // Unverified in the public docs (reference 1.5): kept as a cautious client-side limit.
+    // Unverified in the public docs (docs/service-contract.md#clouds-and-endpoints): kept as a cautious client-side limit.
     inputLimitBytes: oneMegabyte,
   },
 };

@@ -56,12 +56,12 @@ export class ServiceSession {
     this.runs = new RunsApi(this.http);
   }
 
-  /** Portal link to a flow's details page (reference 8.5). */
+  /** Portal link to a flow's details page (docs/service-contract.md#portal-deep-links). */
   flowPortalUrl(environmentId: string, flowId: string): string {
     return `${this.cloud.portalUrl}/manage/environments/${encodeURIComponent(environmentId)}/uiflows/${encodeURIComponent(flowId)}/details`;
   }
 
-  /** Portal link to a desktop-flow connection (reference 8.5). */
+  /** Portal link to a desktop-flow connection (docs/service-contract.md#portal-deep-links). */
   connectionPortalUrl(environmentId: string, connectionName: string): string {
     return `${this.cloud.portalUrl}/manage/environments/${encodeURIComponent(environmentId)}/connections?apiName=shared_uiflow&connectionName=${encodeURIComponent(connectionName)}`;
   }

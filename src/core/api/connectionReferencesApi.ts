@@ -1,5 +1,5 @@
 /**
- * Connection references to desktop-flow connections (Dataverse `connectionreferences`, reference 5.4).
+ * Connection references to desktop-flow connections (Dataverse `connectionreferences`, docs/service-contract.md#connection-type-1-and-2).
  */
 import type { HttpClient } from '../http/httpClient';
 import {
@@ -21,7 +21,7 @@ export class ConnectionReferencesApi {
       audience: orgResource(org),
       query: {
         $select: connectionReferenceSelect.join(','),
-        // Some rows store the connector id in other casing or with an environment prefix (reference 5.4).
+        // Some rows store the connector id in other casing or with an environment prefix (docs/service-contract.md#connection-type-1-and-2).
         $filter: `endswith(connectorid,'${desktopFlowConnectorName}')`,
         $orderby: 'connectionreferencedisplayname asc',
       },

@@ -1,6 +1,6 @@
 /**
  * Desktop-flow connections (connector `shared_uiflow`) of one environment, from the Power Apps resource
- * provider (reference 5.1). These live in API Hub, not Dataverse, and use the Power Apps token audience.
+ * provider (docs/service-contract.md#connection-type-1-and-2). These live in API Hub, not Dataverse, and use the Power Apps token audience.
  */
 import type { CloudEndpoints } from '../clouds';
 import type { HttpClient } from '../http/httpClient';
@@ -14,7 +14,7 @@ import {
 } from '../model/connection';
 import { odataString } from './dataverseUrls';
 
-/** api-version of the Power Apps connections routes (reference 5.1). */
+/** api-version of the Power Apps connections routes (docs/service-contract.md#connection-type-1-and-2). */
 export const powerAppsApiVersion = '2016-11-01';
 
 /** Lists desktop-flow connections for one cloud. */
@@ -35,7 +35,7 @@ export class ConnectionsApi {
     const url = `${trimTrailingSlashes(this.cloud.powerAppsUrl)}/providers/Microsoft.PowerApps/apis/${desktopFlowConnectorName}/connections`;
     const dtos = await this.http.getAll<PowerAppsConnectionDto>(url, {
       audience: this.cloud.powerAppsResource,
-      // Exactly this filter form is what the service supports (reference 5.1).
+      // Exactly this filter form is what the service supports (docs/service-contract.md#connection-type-1-and-2).
       query: { 'api-version': powerAppsApiVersion, $filter: `environment eq ${odataString(environmentId)}` },
       signal,
     });

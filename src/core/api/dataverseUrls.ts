@@ -1,11 +1,11 @@
 /**
- * How Dataverse Web API requests are addressed (reference 3.1): the `{org}/api/data/v9.2/` base, the org
+ * How Dataverse Web API requests are addressed (docs/service-contract.md#dataverse-conventions): the `{org}/api/data/v9.2/` base, the org
  * URL as token audience, GUID keys, OData string literals and the standard headers.
  */
 import { ApiError } from '../errors';
 import { trimTrailingSlashes } from '../http/urlSafety';
 
-/** The org URL as a token audience and base: trimmed, no trailing slash (reference 1.1). */
+/** The org URL as a token audience and base: trimmed, no trailing slash (docs/service-contract.md#authentication-scopes). */
 export function orgResource(org: string): string {
   return trimTrailingSlashes(org);
 }

@@ -1,6 +1,6 @@
 /**
- * Desktop flows of one environment (Dataverse `workflows` with `category eq 6`, reference 3.2) and their
- * input/output schemas (reference 3.4). Lists never include schemas: those are fetched when a flow is
+ * Desktop flows of one environment (Dataverse `workflows` with `category eq 6`, docs/service-contract.md#desktop-flows-workflows-category-6) and their
+ * input/output schemas (docs/service-contract.md#flow-input-and-output-schemas). Lists never include schemas: those are fetched when a flow is
  * expanded.
  */
 import { ApiError } from '../errors';

@@ -1,6 +1,6 @@
 /**
  * Environments the user can reach: the Global Discovery Service lists those with Dataverse (all that can
- * hold desktop flows); BAP adds SKU and the default flag where it answers (reference 2.3). A BAP failure
+ * hold desktop flows); BAP adds SKU and the default flag where it answers (docs/service-contract.md#environments). A BAP failure
  * is logged and the GDS list returned alone.
  */
 import type { CloudEndpoints } from '../clouds';
@@ -16,7 +16,7 @@ import {
   type Environment,
 } from '../model/environment';
 
-/** BAP api-version for the maker-level environment list (reference 2.2). */
+/** BAP api-version for the maker-level environment list (docs/service-contract.md#environments). */
 export const bapApiVersion = '2020-10-01';
 
 /** Lists environments for one cloud. */

@@ -1,6 +1,6 @@
 /**
  * Machine groups and their members (Dataverse `flowmachinegroups` and the collection navigation
- * `flowmachinegroup_flowmachine`, reference 6.2/6.3).
+ * `flowmachinegroup_flowmachine`, docs/service-contract.md#machines-and-machine-groups/6.3).
  */
 import type { HttpClient } from '../http/httpClient';
 import { machineFromDto, machineSelect, type FlowMachineDto, type Machine } from '../model/machine';

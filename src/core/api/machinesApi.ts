@@ -1,5 +1,5 @@
 /**
- * Machines registered for desktop flows (Dataverse `flowmachines`, reference 6.1/6.3).
+ * Machines registered for desktop flows (Dataverse `flowmachines`, docs/service-contract.md#machines-and-machine-groups/6.3).
  */
 import type { HttpClient } from '../http/httpClient';
 import { machineFromDto, machineSelect, type FlowMachineDto, type Machine } from '../model/machine';

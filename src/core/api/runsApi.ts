@@ -1,5 +1,5 @@
 /**
- * The desktop-flow run endpoints as thin calls (reference 4.1-4.9). Run logic (exactly-once triggering,
+ * The desktop-flow run endpoints as thin calls (docs/service-contract.md#rundesktopflow, docs/service-contract.md#flowsessions-run-status). Run logic (exactly-once triggering,
  * rate limiting, watching) lives in `src/core/runs` on top of these.
  */
 import { ApiError } from '../errors';
@@ -22,7 +22,7 @@ import {
   orgResource,
 } from './dataverseUrls';
 
-/** The RunDesktopFlow action's parameters (reference 4.1). */
+/** The RunDesktopFlow action's parameters (docs/service-contract.md#rundesktopflow). */
 export interface RunDesktopFlowRequest {
   readonly runMode: 'attended' | 'unattended';
   /** `normal` or `high` (others undocumented). */
@@ -52,7 +52,7 @@ export interface ListFlowSessionsQuery {
   readonly nextLink?: string;
 }
 
-// Polls must see fresh data, never a cached 304 (reference 3.1 / 4.7).
+// Polls must see fresh data, never a cached 304 (docs/service-contract.md#dataverse-conventions / 4.7).
 const freshHeaders = { ...dataverseHeaders, 'If-None-Match': 'null' };
 
 /** The run endpoints of one Dataverse org. `org` is the org URL (`Environment.orgUrl`). */
@@ -194,7 +194,7 @@ export class RunsApi {
 
   /**
    * Cancel a queued or running run (204). Not retried blindly. What the service does for a finished run is
-   * undocumented (reference 4.6): treat success and any 4xx as "done; re-read the session".
+   * undocumented (docs/service-contract.md#canceldesktopflowrun): treat success and any 4xx as "done; re-read the session".
    */
   async cancelRun(org: string, sessionId: string, signal: AbortSignal): Promise<void> {
     await this.http.post<unknown>(
@@ -222,7 +222,7 @@ export class RunsApi {
         },
       );
     } catch (e) {
-      // An empty file column answers 404 (reference 4.5).
+      // An empty file column answers 404 (docs/service-contract.md#flowsessions-run-status).
       if (ApiError.is(e, 'notFound')) {
         return undefined;
       }

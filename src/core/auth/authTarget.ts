@@ -6,7 +6,7 @@
 import type { CloudEndpoints, CloudName } from '../clouds';
 
 /**
- * The documented Dataverse sample public client (reference 1.2): the default client id. Fine for a
+ * The documented Dataverse sample public client (docs/service-contract.md#authentication-scopes): the default client id. Fine for a
  * quick start; organisations should register their own app and set it in the settings.
  */
 export const defaultPublicClientId = '51f81489-12ee-4a9e-aaae-a2591f45987d';
@@ -55,7 +55,7 @@ export function authTargetFor(cloud: CloudEndpoints, options: AuthTargetOptions 
 /**
  * The scope that asks for every consented permission of a resource: `<resource>/.default`. Trailing
  * slashes are removed first (BAP's `instanceUrl` ends with one), since `https://x//.default` names a
- * different resource (reference 1.1).
+ * different resource (docs/service-contract.md#authentication-scopes).
  */
 export function defaultScopeFor(resource: string): string {
   return `${normalizeResource(resource)}/.default`;

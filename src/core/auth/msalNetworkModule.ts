@@ -1,5 +1,5 @@
 /**
- * msal-node's network client (`INetworkModule`, reference 1.3) on top of our `HttpClient`, so sign-in
+ * msal-node's network client (`INetworkModule`, docs/service-contract.md#authentication-scopes) on top of our `HttpClient`, so sign-in
  * uses the same proxy settings, timeouts and CA handling as every other request. It also remembers, per
  * msal correlation id, the OAuth error a token endpoint answered and any transport failure, because
  * msal reduces some of them to generic codes (a device-code poll's `expired_token` becomes

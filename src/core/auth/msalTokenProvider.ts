@@ -415,7 +415,7 @@ export class MsalServicePrincipalClient implements TokenSource {
     deps: MsalClientDeps,
   ) {
     if (['organizations', 'common', 'consumers'].includes(target.tenantId.toLowerCase())) {
-      // Client credentials need a named tenant (reference 1.3).
+      // Client credentials need a named tenant (docs/service-contract.md#authentication-scopes).
       throw authError('invalidClient', 'tenant_required');
     }
     const logger = deps.logger ?? silentLogger;

@@ -1,5 +1,5 @@
 /**
- * msal's cache plugin (`ICachePlugin`, reference 1.4) over a `SecretStore`: the serialized token cache
+ * msal's cache plugin (`ICachePlugin`, docs/service-contract.md#authentication-scopes) over a `SecretStore`: the serialized token cache
  * lives in the keychain-backed secret store under one key per authority host and client id, never in
  * settings or files.
  */

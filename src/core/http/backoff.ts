@@ -1,5 +1,5 @@
 /**
- * Retry timing: exponential backoff with jitter, and `Retry-After` parsing (reference section 7: the
+ * Retry timing: exponential backoff with jitter, and `Retry-After` parsing (docs/service-contract.md#service-protection-429-and-retry-after: the
  * header is seconds; parsed leniently, and the HTTP-date form is accepted too).
  */
 

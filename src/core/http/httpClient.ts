@@ -355,7 +355,7 @@ export class HttpClient {
 
   /**
    * Iterate over every page of a collection, following `@odata.nextLink` (or `nextLink`) until the last
-   * page. The same `Prefer: odata.maxpagesize` is sent on every page (reference 3.1).
+   * page. The same `Prefer: odata.maxpagesize` is sent on every page (docs/service-contract.md#dataverse-conventions).
    */
   async *paged<T>(url: string, options: PageOptions): AsyncGenerator<Page<T>, void, undefined> {
     let page = await this.getPage<T>(url, options);

@@ -30,7 +30,7 @@ export function isLoopbackHost(hostname: string): boolean {
   }
 }
 
-/** Normalises a base URL such as an org URL: trims whitespace and trailing slashes (reference 1.1). */
+/** Normalises a base URL such as an org URL: trims whitespace and trailing slashes (docs/service-contract.md#authentication-scopes). */
 export function trimTrailingSlashes(url: string): string {
   return url.trim().replace(/\/+$/, '');
 }

@@ -1,5 +1,5 @@
 /**
- * A desktop flow's input or output schema (reference 3.4, 3.6), normalised into one variable list the
+ * A desktop flow's input or output schema (docs/service-contract.md#flow-input-and-output-schemas), normalised into one variable list the
  * rest of `src/core/inputs` works from. Only `string` and `number` are documented; every other shape
  * (boolean, custom object, list, datatable, sensitive, optional) is accepted when plausible and reported
  * as a warning, never as an error: a guess about the schema must not block a run.
@@ -7,7 +7,7 @@
 import type { RawFlowSchema } from '../model/flowSchema';
 import { coerceToKind } from './variableValues';
 
-/** PAD variable data types (reference 3.6), plus `unknown` for a type the schema does not name. */
+/** PAD variable data types (docs/service-contract.md#flow-input-and-output-schemas), plus `unknown` for a type the schema does not name. */
 export type VariableKind = 'text' | 'number' | 'boolean' | 'customObject' | 'list' | 'datatable' | 'unknown';
 
 /** Which schema column a schema came from (`workflows(<id>)/inputs` or `/outputs`). */

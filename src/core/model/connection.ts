@@ -1,10 +1,10 @@
 /**
  * A desktop-flow connection: an API Hub connection of connector `shared_uiflow`, listed through the Power
- * Apps resource provider (reference 5.1). Its `name` is what RunDesktopFlow's `connectionName` expects.
+ * Apps resource provider (docs/service-contract.md#connection-type-1-and-2). Its `name` is what RunDesktopFlow's `connectionName` expects.
  */
 import { optionalRecord, optionalString } from './dtoFields';
 
-/** Health: usable only when a `Connected` status is present (reference 5.1). */
+/** Health: usable only when a `Connected` status is present (docs/service-contract.md#connection-type-1-and-2). */
 export type ConnectionStatus = 'connected' | 'error' | 'unknown';
 
 /** One entry of `properties.statuses`. */
@@ -120,7 +120,7 @@ export function connectionFromDto(dto: PowerAppsConnectionDto): DesktopFlowConne
     id: optionalString(dto.id),
     displayName: optionalString(p.displayName) ?? name,
     apiId: optionalString(p.apiId),
-    // `environment.name` is sometimes missing: the id's last segment is the environment id (reference 5.1).
+    // `environment.name` is sometimes missing: the id's last segment is the environment id (docs/service-contract.md#connection-type-1-and-2).
     environmentId: optionalString(environment?.name) ?? environmentPath?.split('/').filter(Boolean).pop(),
     status,
     statuses,

@@ -1,5 +1,5 @@
 /**
- * A connection reference (Dataverse `connectionreference`, reference 5.4): a solution-aware pointer to a
+ * A connection reference (Dataverse `connectionreference`, docs/service-contract.md#connection-type-1-and-2): a solution-aware pointer to a
  * connection. RunDesktopFlow takes its logical name with `connectionType` 2.
  */
 import { optionalNumber, optionalString } from './dtoFields';

@@ -1,6 +1,6 @@
 /**
  * A Power Platform environment with Dataverse, as listed by the Global Discovery Service and, where BAP
- * answers, enriched with its SKU and default flag (reference 2.1-2.3).
+ * answers, enriched with its SKU and default flag (docs/service-contract.md#environments).
  */
 import { trimTrailingSlashes } from '../http/urlSafety';
 import { optionalBoolean, optionalNumber, optionalRecord, optionalString } from './dtoFields';

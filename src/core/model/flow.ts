@@ -1,5 +1,5 @@
 /**
- * A desktop flow: a `workflow` row with `category` 6 (reference 3.2-3.3).
+ * A desktop flow: a `workflow` row with `category` 6 (docs/service-contract.md#desktop-flows-workflows-category-6).
  */
 import { formattedValue, optionalBoolean, optionalNumber, optionalString } from './dtoFields';
 

@@ -1,6 +1,6 @@
 /**
  * A desktop flow's input or output schema as Dataverse stores it (`workflows(<id>)/inputs/$value`,
- * reference 3.4): parsed, but otherwise raw. Converting it to JSON Schema happens in `src/core/inputs`.
+ * docs/service-contract.md#flow-input-and-output-schemas): parsed, but otherwise raw. Converting it to JSON Schema happens in `src/core/inputs`.
  */
 import { ApiError } from '../errors';
 

@@ -1,12 +1,12 @@
 /**
- * A machine registered for desktop flows (Dataverse `flowmachine`, reference 6.1).
+ * A machine registered for desktop flows (Dataverse `flowmachine`, docs/service-contract.md#machines-and-machine-groups).
  */
 import { formattedValue, optionalNumber, optionalString } from './dtoFields';
 
 /** `statecode`: 0 Active, 1 Inactive, 2 Maintenance. */
 export type MachineState = 'active' | 'inactive' | 'maintenance' | 'unknown';
 
-/** `statuscode` of a machine (state pairing per reference 6.1). */
+/** `statuscode` of a machine (state pairing per docs/service-contract.md#machines-and-machine-groups). */
 export type MachineStatus =
   | 'active'
   | 'inactive'

@@ -1,5 +1,5 @@
 /**
- * A machine group (Dataverse `flowmachinegroup`, reference 6.2). Its id is the `targetId` of connections.
+ * A machine group (Dataverse `flowmachinegroup`, docs/service-contract.md#machines-and-machine-groups). Its id is the `targetId` of connections.
  */
 import { optionalBoolean, optionalNumber, optionalString } from './dtoFields';
 
@@ -12,7 +12,7 @@ export type MachineGroupManagement = 'customer' | 'managed' | 'shared' | 'unknow
 /** `statecode`: 0 Active, 1 Inactive, 2 Maintenance. */
 export type MachineGroupState = 'active' | 'inactive' | 'maintenance' | 'unknown';
 
-/** `statuscode` of a group (reference 6.2). */
+/** `statuscode` of a group (docs/service-contract.md#machines-and-machine-groups). */
 export type MachineGroupStatus =
   | 'active'
   | 'inactive'
@@ -31,7 +31,7 @@ export interface MachineGroup {
   readonly groupType: MachineGroupType;
   /**
    * True for the implicit per-machine group (`flowgrouptype` Default), which the portal hides. An inference
-   * (reference 6.3); callers may still show it.
+   * (docs/service-contract.md#machines-and-machine-groups); callers may still show it.
    */
   readonly isImplicit: boolean;
   readonly management: MachineGroupManagement;

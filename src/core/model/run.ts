@@ -1,5 +1,5 @@
 /**
- * A desktop flow run: a Dataverse `flowsession` row (reference 4.3). `statecode` cannot tell running from
+ * A desktop flow run: a Dataverse `flowsession` row (docs/service-contract.md#flowsessions-run-status). `statecode` cannot tell running from
  * finished (statuses 1-12 all pair with state 0), so "finished" is derived from `statuscode` only.
  */
 import { formattedValue, optionalNumber, optionalRecord, optionalString } from './dtoFields';
@@ -60,7 +60,7 @@ export function runStatusFromCode(code: number | undefined): RunStatus {
   return code === undefined ? 'unknown' : (runStatusByCode[code] ?? 'unknown');
 }
 
-/** True once a run can no longer change: stop polling (reference 4.3). */
+/** True once a run can no longer change: stop polling (docs/service-contract.md#flowsessions-run-status). */
 export function isTerminal(status: RunStatus): boolean {
   return terminalStatuses.has(status);
 }
@@ -109,7 +109,7 @@ export interface Run {
   readonly machineGroupId: string | undefined;
   readonly ownerId: string | undefined;
   readonly connectionId: string | undefined;
-  /** Raw `runduration` (units undocumented, reference 4.3). */
+  /** Raw `runduration` (units undocumented, docs/service-contract.md#flowsessions-run-status). */
   readonly runDuration: number | undefined;
 }
 
@@ -135,7 +135,7 @@ export interface FlowSessionDto {
   readonly [field: string]: unknown;
 }
 
-/** Columns for run lists and status polls (reference 4.4). */
+/** Columns for run lists and status polls (docs/service-contract.md#flowsessions-run-status). */
 export const runSelect = [
   'flowsessionid',
   'name',
@@ -189,7 +189,7 @@ export function runFromDto(dto: FlowSessionDto): Run | undefined {
   };
 }
 
-/** `licenseCheck` of a RunDesktopFlow response (reference 4.2). Anything but `ValidLicenseCoverage` is a warning. */
+/** `licenseCheck` of a RunDesktopFlow response (docs/service-contract.md#rundesktopflow). Anything but `ValidLicenseCoverage` is a warning. */
 export interface LicenseCheck {
   readonly code: string;
   readonly message: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * A run's V1 action log: the `additionalcontext` file column of `flowsession` (reference 4.9). The JSON
+ * A run's V1 action log: the `additionalcontext` file column of `flowsession` (docs/service-contract.md#flowsessions-run-status). The JSON
  * shape is community-observed only, so every field is optional and unknown fields are ignored.
  */
 import { optionalBoolean, optionalNumber, optionalRecord, optionalString } from './dtoFields';

@@ -402,7 +402,7 @@ export class EnvironmentRunWatcher {
     this.failures++;
     const now = clock.now();
     const runIds = chunk.map((r) => r.subject.runId);
-    // Reading runs needs Owner access (reference 4.1): retrying cannot fix a 403, so these runs are dropped.
+    // Reading runs needs Owner access (docs/service-contract.md#rundesktopflow): retrying cannot fix a 403, so these runs are dropped.
     if (ApiError.is(e, 'forbidden', 'badRequest')) {
       logger.warn(`[runs] stopped watching ${runIds.length} run(s): ${describe(e)}`);
       for (const run of chunk) {

@@ -1,5 +1,5 @@
 /**
- * Plain-language remedies for the error codes documented in reference section 4.10 (run-time codes in
+ * Plain-language remedies for the error codes documented in docs/service-contract.md#dataverse-conventions (run-time codes in
  * `flowsession.errorcode`, queue sub-codes, and the Dataverse codes a run request can fail with) and the
  * licence check codes of section 4.2. This table is the one place in the core that holds user-facing
  * words, because the CLI needs them as much as the VS Code UI does. Keep entries factual: what the code

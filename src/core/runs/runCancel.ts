@@ -1,7 +1,7 @@
 /**
- * Cancelling a run (CancelDesktopFlowRun, reference 4.6) with failures the UI can explain: a run that
+ * Cancelling a run (CancelDesktopFlowRun, docs/service-contract.md#canceldesktopflowrun) with failures the UI can explain: a run that
  * already ended (found before sending, or the service's 4xx for it), a missing Owner privilege (status
- * and cancel both need Owner access, reference 4.1), a run that does not exist.
+ * and cancel both need Owner access, docs/service-contract.md#rundesktopflow), a run that does not exist.
  */
 import { ApiError, CancellationError } from '../errors';
 import { isTerminal, type Run, type RunStatus } from '../model/run';
@@ -73,7 +73,7 @@ export async function cancelRun(
     if (CancellationError.is(e) || ApiError.is(e, 'forbidden', 'notFound')) {
       throw typed(e, runId, before.flowId);
     }
-    // What the service answers for a run that ended meanwhile is undocumented (reference 4.6): any other
+    // What the service answers for a run that ended meanwhile is undocumented (docs/service-contract.md#canceldesktopflowrun): any other
     // failure means "re-read the run". Ended: say so. Cancelled (the answer was lost): that is success.
     if (!ApiError.is(e)) {
       throw e;

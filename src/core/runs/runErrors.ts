@@ -10,7 +10,7 @@ export type RunErrorReason =
   | 'invalidOptions'
   /** Cancel of a run that already ended; `status` is its final status. */
   | 'alreadyFinished'
-  /** Status or cancel needs Owner access to the run (reference 4.1); the cause is the 403 `ApiError`. */
+  /** Status or cancel needs Owner access to the run (docs/service-contract.md#rundesktopflow); the cause is the 403 `ApiError`. */
   | 'notOwner'
   /** The run does not exist, or is not visible to the caller. */
   | 'runNotFound'

@@ -1,5 +1,5 @@
 /**
- * How a run is started (reference 4.1): which connection, attended or unattended, priority and timeout.
+ * How a run is started (docs/service-contract.md#rundesktopflow): which connection, attended or unattended, priority and timeout.
  * `RunOptions` is plain JSON so the UI can remember it per flow per workspace and hand it back later;
  * `validateRunOptions` accepts anything (e.g. a remembered value from an older version) and either returns
  * clean options or lists every problem.
@@ -24,10 +24,10 @@ export type RunConnection =
       readonly connectionName?: string;
     };
 
-/** `attended` runs in the signed-in user's session; `unattended` creates its own session (reference 8.3). */
+/** `attended` runs in the signed-in user's session; `unattended` creates its own session (docs/service-contract.md#attended-and-unattended). */
 export type RunMode = 'attended' | 'unattended';
 
-/** `normal`, `high`, or a custom priority name the service accepts (reference 4.1, "or add your own"). */
+/** `normal`, `high`, or a custom priority name the service accepts (docs/service-contract.md#rundesktopflow, "or add your own"). */
 export type RunPriority = 'normal' | 'high' | (string & Record<never, never>);
 
 /** Everything about how to start a run, except the inputs. Plain JSON. */

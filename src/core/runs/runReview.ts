@@ -68,7 +68,7 @@ export interface RunDetails extends RunTimings {
         readonly remedy: Remedy | undefined;
       }
     | undefined;
-  /** What a portal link needs (the run page's URL pattern is unconfirmed, reference 8.5: link the flow). */
+  /** What a portal link needs (the run page's URL pattern is unconfirmed, docs/service-contract.md#portal-deep-links: link the flow). */
   readonly portal: {
     readonly environmentId: string;
     readonly flowId: string | undefined;

@@ -23,7 +23,7 @@ const labels: Record<VariableKind, FlowVariable['typeLabel']> = {
 
 /**
  * The variables of a stored schema, read by the core's schema parser (the one place that interprets the
- * undocumented sensitive/optional/datatable markers, reference 3.4/3.6).
+ * undocumented sensitive/optional/datatable markers, docs/service-contract.md#flow-input-and-output-schemas/3.6).
  */
 export function variablesOf(schema: RawFlowSchema | undefined, direction: 'inputs' | 'outputs'): FlowVariable[] {
   return parseDesktopFlowSchema(schema, direction).schema.variables.map((v) => ({

@@ -8,7 +8,7 @@ import { MessageNode } from './messageNode';
 import type { TreeContext } from './treeContext';
 import { factsTooltip, formatWhen } from './treeFormat';
 
-/** A machine counts as online when it was heard from within this long (lastheartbeatdate, reference 6.1). */
+/** A machine counts as online when it was heard from within this long (lastheartbeatdate, docs/service-contract.md#machines-and-machine-groups). */
 const onlineWithinMs = 10 * 60 * 1000;
 
 export type MachinePresence = 'inUse' | 'online' | 'offline' | 'maintenance';
