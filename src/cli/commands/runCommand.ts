@@ -113,7 +113,7 @@ export const runCommand: CliCommand = {
   summary: 'Start a desktop flow run, optionally waiting for it to end.',
   details: [
     'The flow is named by id or exact name; it may be left out when the --inputs file names it in "$schema". The environment comes from --env, else from the input file\'s "$schema", else DESKTOPFLOWS_ENV.',
-    "Input files are checked against the flow's input schema before anything is sent: on any problem the CLI lists them and exits with 2. ${env:NAME} reads the environment variable NAME; ${secret:NAME} reads DESKTOPFLOWS_SECRET_NAME (or DESKTOPFLOWS_SECRET_ with NAME upper-cased and other characters turned into _).",
+    "Inputs, options and the connection are checked before anything is sent: the input file (or, without --inputs, the flow's required inputs) against the flow's current input schema, and that the connection or connection reference exists. On any problem the CLI lists them and exits with 2. ${env:NAME} reads the environment variable NAME; ${secret:NAME} reads DESKTOPFLOWS_SECRET_NAME (or DESKTOPFLOWS_SECRET_ with NAME upper-cased and other characters turned into _).",
     'Without --wait the run id is printed on stdout and the command ends once the service accepted the run. With --wait, progress goes to stderr and the exit code tells how the run ended: 0 succeeded, 1 failed, cancelled or timed out. Ctrl+C stops waiting (exit 130); the run goes on.',
   ],
   positionals: [{ name: 'flow', required: false, description: 'Flow id or exact name.' }],
