@@ -25,6 +25,7 @@ import { cacheRoot, codeServerVersion, ensureCodeServer, repoRoot } from './vsco
 import { runInCodeServer } from './vscodeHost/runInCodeServer.mjs';
 import { desktopAvailability, runInDesktop } from './vscodeHost/runInDesktop.mjs';
 import { FileTail, readResults } from './vscodeHost/testOutput.mjs';
+import { ensurePrerequisites } from './prerequisites.mjs';
 import { startSandboxProcess } from './vscodeHost/sandboxProcess.mjs';
 import { findChromium } from './vscodeHost/workbenchBrowser.mjs';
 
@@ -221,6 +222,9 @@ async function viaDesktop(desktop, testsEntry) {
 async function viaCodeServer(testsEntry, desktopReason) {
   // Check everything the offline host needs before spending a minute installing it.
   const missing = [];
+  if (!ensurePrerequisites({ purpose: 'test', log: (line) => log(`[prerequisites] ${line}`) })) {
+    missing.push('the operating-system prerequisites above are missing');
+  }
   try {
     findChromium();
   } catch (err) {

@@ -33,6 +33,7 @@ import {
   processesWithEnv,
   stopProcessTrees,
 } from './vscodeHost/processTree.mjs';
+import { ensurePrerequisites } from './prerequisites.mjs';
 import { startSandboxProcess } from './vscodeHost/sandboxProcess.mjs';
 import { launchWorkbenchBrowser } from './vscodeHost/workbenchBrowser.mjs';
 import {
@@ -218,7 +219,21 @@ async function desktop(code, folder, env) {
  * @returns {Promise<number>}
  */
 async function offline(folder, env) {
+  // The smoke drives Chromium itself; a user's start needs only what compiles the host.
+  if (
+    !ensurePrerequisites({
+      purpose: opt.smoke ? 'test' : 'start',
+      log: (line) => log(`[prerequisites] ${line}`),
+    })
+  ) {
+    return 1;
+  }
   const host = await ensureCodeServer({ log: (line) => log(`[host-install] ${line}`) });
+  if (!host.searchAvailable) {
+    log(
+      'search is unavailable in this workbench: ripgrep (rg) is not installed (`sudo apt-get install ripgrep` adds it)',
+    );
+  }
   pruneRunDirs(path.join(cacheRoot, 'start'), 'session-', 2);
   const runDir = createRunDir(path.join(cacheRoot, 'start'), 'session-');
   ownDirs.push(runDir.dir);

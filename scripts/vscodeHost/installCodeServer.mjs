@@ -1,7 +1,8 @@
 // @ts-check
 // Installs the offline VS Code host: code-server from the npm registry into the repo's git-ignored
 // .vscode-test/ folder, with its native modules compiled locally against local Node headers.
-// Nothing is downloaded from anywhere but the npm registry (and Debian, for ripgrep in CI).
+// Nothing is downloaded from anywhere but the npm registry (the OS packages it needs come from
+// scripts/prerequisites.mjs: Debian's apt).
 //
 //   node scripts/vscodeHost/installCodeServer.mjs [--force]
 //
@@ -27,6 +28,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { which } from '../prerequisites.mjs';
 
 /** The host version the project tests against (VS Code 1.100.3, runs on Node 20). */
 export const codeServerVersion = '4.100.3';
@@ -43,6 +45,7 @@ const markerName = '.desktopflows-host.json';
  * @property {string} entry     absolute path of out/node/entry.js
  * @property {string} node      Node binary that runs it (the one its native modules were built for)
  * @property {string} dir       install folder
+ * @property {boolean} searchAvailable  false when ripgrep is missing: the workbench opens, search does not work
  */
 
 /** @param {number} ms */
@@ -73,6 +76,7 @@ function readMarker(dir, version) {
         entry: entryOf(dir),
         node: process.execPath,
         dir,
+        searchAvailable: linkRipgrep(dir),
       };
     }
   } catch {
@@ -115,40 +119,43 @@ function findNodeHeaders() {
 
 /**
  * ripgrep powers VS Code's text and file search inside the host; @vscode/ripgrep would fetch it from
- * GitHub, so we take Debian's. In CI as root we install it; elsewhere we say exactly what to do.
- * @param {(line: string) => void} log
- * @returns {string} path of rg
+ * GitHub, so we take the system's (scripts/prerequisites.mjs installs Debian's `ripgrep`). Without it
+ * the host still starts; only search is unavailable.
+ * @returns {string | undefined} path of rg
  */
-function ensureRipgrep(log) {
-  const which = () => spawnSync('sh', ['-c', 'command -v rg'], { encoding: 'utf8' }).stdout.trim();
-  let rg = which();
-  if (rg) {
-    return rg;
-  }
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const ci = /^(1|true|yes)$/i.test(process.env.CI ?? '');
-  if (isRoot && ci) {
-    log('ripgrep (rg) missing: installing Debian package ripgrep with apt-get (CI, root)');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    for (const args of [
-      ['update', '-qq'],
-      ['install', '-y', '-qq', '--no-install-recommends', 'ripgrep'],
-    ]) {
-      const r = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
-      if (r.status !== 0) {
-        throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
-      }
-    }
-    rg = which();
-    if (rg) {
-      return rg;
-    }
-  }
-  throw new Error(
-    'ripgrep (rg) is not installed. The offline VS Code host needs it for search and it is taken ' +
-      'from Debian, not downloaded: run `sudo apt-get install ripgrep` (CI as root with CI=true ' +
-      'installs it automatically), then run the tests again.',
+function findRipgrep() {
+  return which('rg', process.env.PATH ?? '');
+}
+
+/**
+ * Puts the system's rg where VS Code looks for it (once it exists), so search works in the host.
+ * @param {string} dir  install folder
+ * @returns {boolean} true when search is available
+ */
+function linkRipgrep(dir) {
+  const rgDir = path.join(
+    entryOf(dir),
+    '..',
+    '..',
+    '..',
+    'lib',
+    'vscode',
+    'node_modules',
+    '@vscode',
+    'ripgrep',
   );
+  const target = path.join(rgDir, 'bin', 'rg');
+  if (existsSync(target)) {
+    return true;
+  }
+  const rg = findRipgrep();
+  if (rg === undefined || !existsSync(rgDir)) {
+    return false;
+  }
+  mkdirSync(path.dirname(target), { recursive: true });
+  copyFileSync(rg, target);
+  chmodSync(target, 0o755);
+  return true;
 }
 
 /**
@@ -270,7 +277,6 @@ export async function ensureCodeServer(options = {}) {
 async function install(dir, version, log) {
   const started = Date.now();
   const step = (/** @type {string} */ what) => log(`${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
-  const rg = ensureRipgrep(log);
   const nodedir = findNodeHeaders();
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -320,12 +326,7 @@ async function install(dir, version, log) {
   step(`building native modules: ${natives.join(' ')}`);
   await run(npm, ['rebuild', ...natives], { ...o, cwd: vscodeDir });
 
-  const rgDir = path.join(vscodeDir, 'node_modules', '@vscode', 'ripgrep');
-  if (existsSync(rgDir)) {
-    mkdirSync(path.join(rgDir, 'bin'), { recursive: true });
-    copyFileSync(rg, path.join(rgDir, 'bin', 'rg'));
-    chmodSync(path.join(rgDir, 'bin', 'rg'), 0o755);
-  }
+  linkRipgrep(dir);
   // The symlinks code-server's postinstall.sh would create.
   for (const [link, target] of [
     ['bin/remote-cli/code-server', 'code-linux.sh'],
@@ -362,7 +363,14 @@ async function install(dir, version, log) {
     ),
   );
   step(`done: code-server ${version} (VS Code ${vscodeVersion})`);
-  return { version, vscodeVersion, entry: entryOf(dir), node: process.execPath, dir };
+  return {
+    version,
+    vscodeVersion,
+    entry: entryOf(dir),
+    node: process.execPath,
+    dir,
+    searchAvailable: linkRipgrep(dir),
+  };
 }
 
 /** @param {string} p */

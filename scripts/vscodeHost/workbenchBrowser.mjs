@@ -5,6 +5,7 @@
 // for the extension host's console output.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { which } from '../prerequisites.mjs';
 
 /** Flags proven on this kind of machine (root, no GPU, no network but 127.0.0.1). */
 export const chromiumArgs = [
@@ -33,15 +34,17 @@ export function findChromium() {
     }
     throw new Error(`CHROMIUM_PATH=${fromEnv} does not exist.`);
   }
-  for (const c of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) {
-    if (existsSync(c)) {
+  const onPath =
+    which('chromium', process.env.PATH ?? '') ?? which('chromium-browser', process.env.PATH ?? '');
+  for (const c of [onPath, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (c !== undefined && existsSync(c)) {
       return c;
     }
   }
   throw new Error(
-    'Chromium is not installed (looked for /usr/bin/chromium and /usr/bin/chromium-browser). The offline ' +
-      "VS Code host shows its workbench in Debian's chromium: run `sudo apt-get install chromium` " +
-      '(.ci/run does this in CI), or set CHROMIUM_PATH.',
+    'Chromium is not installed (looked for chromium and chromium-browser on PATH and in /usr/bin). The ' +
+      "offline VS Code host shows its workbench in Debian's chromium: run `node scripts/prerequisites.mjs` " +
+      '(it installs it as root or with passwordless sudo) or `sudo apt-get install chromium`, or set CHROMIUM_PATH.',
   );
 }
 
