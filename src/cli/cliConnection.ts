@@ -29,7 +29,7 @@ import { stringValue, flagValue } from './cliCommand';
 import { readCertificateFile } from './certificateFile';
 import { CliError, exitCodes, usageError } from './cliErrors';
 import type { CliIo, CliOutput } from './cliIo';
-import { resolveEnvironment, type CliEnvironment } from './environmentLookup';
+import { isUrlKey, orgUrlFrom, resolveEnvironment, type CliEnvironment } from './environmentLookup';
 import { StaticTokenProvider } from './staticTokenProvider';
 
 /** The connection and sign-in settings of one invocation (flags, else environment variables). */
@@ -77,7 +77,7 @@ export interface CliCloud {
   readonly endpoints: CloudEndpoints;
   /** The sandbox's base URL, for `--sandbox`. */
   readonly sandboxUrl: string | undefined;
-  /** True when every service is on this machine (a sandbox on a loopback address). */
+  /** True when the services are on this machine (a sandbox, or an org URL, on a loopback address). */
   readonly loopback: boolean;
 }
 
@@ -200,7 +200,8 @@ export class CliConnection {
       if (name === 'Sandbox') {
         throw usageError('--cloud Sandbox needs --sandbox <url> (`desktop-flows sandbox` starts one).');
       }
-      return { endpoints: clouds[name ?? 'Public'], sandboxUrl: undefined, loopback: false };
+      // An org URL on this machine (a local stand-in for the service) counts as loopback too.
+      return { endpoints: clouds[name ?? 'Public'], sandboxUrl: undefined, loopback: this.loopbackOrgUrl() };
     }
     if (name !== undefined && name !== 'Sandbox') {
       throw usageError(`--sandbox and --cloud ${name} contradict each other: give one of them.`);
@@ -214,6 +215,19 @@ export class CliConnection {
     }
     const signIn = await this.sandboxSignIn(base, signal);
     return { endpoints: signIn.cloud, sandboxUrl: base, loopback };
+  }
+
+  /** True when the environment is given as an org URL on a loopback address. */
+  private loopbackOrgUrl(): boolean {
+    const key = this.settings.env ?? this.settings.defaultEnv;
+    if (key === undefined || !isUrlKey(key)) {
+      return false;
+    }
+    try {
+      return isLoopbackHost(new URL(orgUrlFrom(key)).hostname);
+    } catch {
+      return false;
+    }
   }
 
   private sandboxSignIn(base: string, signal: AbortSignal): Promise<SandboxSignIn> {

@@ -1,9 +1,8 @@
 /**
- * `--env`: an org URL, environment id, org unique name or display name, resolved through discovery
- * (Global Discovery, enriched by BAP). An org URL also works when discovery is not available to the
- * credentials (a `DESKTOPFLOWS_TOKEN` issued for the org only): every Dataverse call needs nothing more.
+ * `--env`: an org URL, used directly (only the org is asked, for its display name), or an environment
+ * id, org unique name or display name, resolved through discovery (Global Discovery, enriched by BAP).
+ * A `DESKTOPFLOWS_TOKEN` issued for the org only is therefore enough with an org URL.
  */
-import { ApiError } from '../core/errors';
 import { isLoopbackHost, trimTrailingSlashes } from '../core/http/urlSafety';
 import type { Logger } from '../core/logger';
 import type { Environment } from '../core/model/environment';
@@ -36,10 +35,6 @@ function fromEnvironment(e: Environment): CliEnvironment {
   };
 }
 
-function normalize(value: string): string {
-  return trimTrailingSlashes(value).toLowerCase();
-}
-
 /** The org URL a `--env` URL names: trailing slashes and a pasted Web API path removed. */
 export function orgUrlFrom(value: string): string {
   let url: URL;
@@ -66,8 +61,33 @@ export function isUrlKey(value: string): boolean {
 }
 
 /**
- * Finds the environment `key` names. Throws a usage error (exit 2) when none or several match; service
- * failures propagate, except that an org URL is used as given when discovery refuses the credentials.
+ * The environment at an org URL, asking only the org itself: never Global Discovery or BAP, which a
+ * proxy, DNS filter or an org-only `DESKTOPFLOWS_TOKEN` may keep out of reach. The display name,
+ * unique name and environment id come from `RetrieveCurrentOrganization`; when the org does not answer
+ * it, the host names the environment and the id stays unknown.
+ */
+export async function environmentAtOrgUrl(
+  session: ServiceSession,
+  orgUrl: string,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<CliEnvironment> {
+  const detail = await session.environments.currentOrganization(orgUrl, signal);
+  const host = new URL(orgUrl).host;
+  const displayName = detail?.friendlyName ?? host;
+  logger.debug(`[cli] using ${orgUrl} directly (${displayName}); no discovery`);
+  return {
+    id: detail?.environmentId,
+    displayName,
+    uniqueName: detail?.uniqueName,
+    orgUrl,
+    ref: { id: detail?.environmentId ?? orgUrl, orgUrl, displayName },
+  };
+}
+
+/**
+ * Finds the environment `key` names: an org URL directly (no discovery), an id or name through
+ * discovery. Throws a usage error (exit 2) when none or several match; service failures propagate.
  */
 export async function resolveEnvironment(
   session: ServiceSession,
@@ -80,40 +100,7 @@ export async function resolveEnvironment(
     throw usageError('--env is empty: give an org URL, environment id, unique name or display name.');
   }
   if (isUrlKey(wanted)) {
-    const orgUrl = orgUrlFrom(wanted);
-    let environments: Environment[];
-    try {
-      environments = await session.environments.list(signal);
-    } catch (e) {
-      if (ApiError.is(e, 'unauthorized', 'forbidden')) {
-        logger.debug(`[cli] discovery refused the credentials (${e.reason}); using ${orgUrl} as given`);
-        const bare: CliEnvironment = {
-          id: undefined,
-          displayName: undefined,
-          uniqueName: undefined,
-          orgUrl,
-          ref: { id: orgUrl, orgUrl },
-        };
-        return bare;
-      }
-      throw e;
-    }
-    const match = environments.find(
-      (e) =>
-        normalize(e.orgUrl) === normalize(orgUrl) ||
-        (e.apiUrl !== undefined && normalize(e.apiUrl) === normalize(orgUrl)),
-    );
-    if (match !== undefined) {
-      return fromEnvironment(match);
-    }
-    logger.debug(`[cli] ${orgUrl} is not among the discovered environments; using it as given`);
-    return {
-      id: undefined,
-      displayName: undefined,
-      uniqueName: undefined,
-      orgUrl,
-      ref: { id: orgUrl, orgUrl },
-    };
+    return await environmentAtOrgUrl(session, orgUrlFrom(wanted), signal, logger);
   }
   const environments = await session.environments.list(signal);
   const lower = wanted.toLowerCase();

@@ -15,6 +15,7 @@ import type { EntityDef, QueryEnvironment } from './odataQuery';
 import { assertOwner, cancelDesktopFlowRun, runDesktopFlow } from './runActions';
 import type { Caller } from './runActions';
 import { sensitiveMask } from './runRecords';
+import { seedTenantId } from './seed';
 import { orgUrl } from './sandboxRuntime';
 import type { SandboxRuntime } from './sandboxRuntime';
 
@@ -243,6 +244,32 @@ function route(
       BusinessUnitId: env.businessUnitId,
       UserId: caller.systemUserId,
       OrganizationId: env.seed.organizationId,
+    });
+  }
+  if (name === 'RetrieveCurrentOrganization') {
+    // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/retrievecurrentorganization
+    // Called as RetrieveCurrentOrganization(AccessType=@p)?@p=Microsoft.Dynamics.CRM.EndpointAccessType'Default'.
+    if (ctx.method !== 'GET' || segments.length > 1 || !/^AccessType=/.test(key ?? '')) {
+      throw noResource(ctx);
+    }
+    const seed = env.seed;
+    const urlName = seed.name;
+    return ok({
+      '@odata.context': `${serviceRoot}$metadata#Microsoft.Dynamics.CRM.RetrieveCurrentOrganizationResponse`,
+      Detail: {
+        OrganizationId: seed.organizationId,
+        FriendlyName: seed.friendlyName,
+        OrganizationVersion: '9.2.25012.00000',
+        EnvironmentId: seed.environmentId,
+        DatacenterId: '00000000-0000-0000-0000-000000000000',
+        Geo: seed.region ?? 'NA',
+        TenantId: seedTenantId,
+        UrlName: urlName,
+        UniqueName: seed.uniqueName ?? `unq${seed.organizationId.replace(/-/g, '').slice(0, 24)}`,
+        State: 'Enabled',
+        SchemaType: 'Standard',
+        OrganizationType: 'Customer',
+      },
     });
   }
   const def = env.def(name);

@@ -1,6 +1,9 @@
 /** `desktop-flows connections`: desktop-flow connections and connection references of an environment. */
+import { AuthError } from '../../core/errors';
+import type { DesktopFlowConnection } from '../../core/model/connection';
+import type { ServiceSession } from '../../core/serviceSession';
 import type { CliCommand } from '../cliCommand';
-import { exitCodes, usageError } from '../cliErrors';
+import { exitCodes } from '../cliErrors';
 import { connectionJson, connectionReferenceJson } from '../jsonShapes';
 import { formatTable } from '../textTable';
 
@@ -20,19 +23,23 @@ export const connectionsCommand: CliCommand = {
   async run(ctx) {
     const session = await ctx.connection.session(ctx.signal);
     const environment = await ctx.connection.environment(ctx.signal);
-    const environmentId = environment.id;
-    if (environmentId === undefined) {
-      throw usageError(
-        'Listing connections needs the environment id, and discovery could not name the environment of this org URL: pass --env <environment id or name>.',
-      );
-    }
-    const [connections, references] = await Promise.all([
-      session.connections.listDesktopFlowConnections(environmentId, ctx.signal),
+    const where = environment.displayName ?? environment.orgUrl;
+    // References live in the org; connections in the Power Apps service, which needs the environment id
+    // and a token for that service. Without either, the references are still listed.
+    const [connectionsResult, references] = await Promise.all([
+      listConnections(session, environment.id, ctx.signal),
       session.connectionReferences.listDesktopFlowReferences(environment.orgUrl, ctx.signal),
     ]);
+    const connections = connectionsResult.ok ? connectionsResult.connections : [];
+    if (!connectionsResult.ok) {
+      ctx.out.note(
+        `Connections of ${where} are not listed: ${connectionsResult.missing} Connection references are listed below.`,
+      );
+    }
     const result = {
       connections: connections.map(connectionJson),
       connectionReferences: references.map(connectionReferenceJson),
+      ...(connectionsResult.ok ? {} : { connectionsUnavailable: connectionsResult.missing }),
     };
     if (ctx.json) {
       ctx.out.json(result);
@@ -40,12 +47,20 @@ export const connectionsCommand: CliCommand = {
     }
     ctx.out.line('Connections');
     ctx.out.line(
-      result.connections.length === 0
-        ? '  (none)'
-        : formatTable(
-            ['NAME', 'DISPLAY NAME', 'STATUS', 'USERNAME', 'ERROR'],
-            result.connections.map((c) => [c.name, c.displayName, c.status, c.username ?? '', c.error ?? '']),
-          ),
+      !connectionsResult.ok
+        ? '  (not available)'
+        : result.connections.length === 0
+          ? '  (none)'
+          : formatTable(
+              ['NAME', 'DISPLAY NAME', 'STATUS', 'USERNAME', 'ERROR'],
+              result.connections.map((c) => [
+                c.name,
+                c.displayName,
+                c.status,
+                c.username ?? '',
+                c.error ?? '',
+              ]),
+            ),
     );
     ctx.out.line('');
     ctx.out.line('Connection references');
@@ -64,3 +79,36 @@ export const connectionsCommand: CliCommand = {
     return exitCodes.success;
   },
 };
+
+type ConnectionsResult =
+  | { readonly ok: true; readonly connections: DesktopFlowConnection[] }
+  | { readonly ok: false; readonly missing: string };
+
+/** Power Apps connections when they can be had; otherwise what is missing, in a sentence. */
+async function listConnections(
+  session: ServiceSession,
+  environmentId: string | undefined,
+  signal: AbortSignal,
+): Promise<ConnectionsResult> {
+  if (environmentId === undefined) {
+    return {
+      ok: false,
+      missing:
+        'the org did not tell its environment id, which the Power Apps service needs (pass --env <environment id or name> to look it up through discovery).',
+    };
+  }
+  try {
+    return {
+      ok: true,
+      connections: await session.connections.listDesktopFlowConnections(environmentId, signal),
+    };
+  } catch (e) {
+    if (e instanceof AuthError && e.reason !== 'cancelled') {
+      return {
+        ok: false,
+        missing: `no token for the Power Apps service (${e.message}) Sign in without DESKTOPFLOWS_TOKEN, or give a token for ${session.cloud.powerAppsResource}.`,
+      };
+    }
+    throw e;
+  }
+}

@@ -8,12 +8,14 @@ import { AuthError, CancellationError, ApiError } from '../errors';
 import type { HttpClient } from '../http/httpClient';
 import { trimTrailingSlashes } from '../http/urlSafety';
 import { silentLogger, type Logger } from '../logger';
+import { dataverseHeaders, dataverseUrl, orgResource } from './dataverseUrls';
 import {
   discoveryInstanceSelect,
   environmentFromDto,
   type BapEnvironmentDto,
   type DiscoveryInstanceDto,
   type Environment,
+  type OrganizationFacts,
 } from '../model/environment';
 
 /** BAP api-version for the maker-level environment list (docs/service-contract.md#environments). */
@@ -87,6 +89,44 @@ export class EnvironmentsApi {
         signal,
       },
     );
+  }
+
+  /**
+   * What the org says about itself (`RetrieveCurrentOrganization`, docs/service-contract.md): its display
+   * name, unique name and environment id, from the org alone, with no discovery. `undefined` when the org
+   * does not answer it (older orgs, restricted roles): callers then name the org by its host.
+   */
+  async currentOrganization(org: string, signal: AbortSignal): Promise<OrganizationFacts | undefined> {
+    try {
+      const body = await this.http.get<{ Detail?: Record<string, unknown> }>(
+        dataverseUrl(org, 'RetrieveCurrentOrganization(AccessType=@p1)'),
+        {
+          audience: orgResource(org),
+          query: { '@p1': "Microsoft.Dynamics.CRM.EndpointAccessType'Default'" },
+          headers: dataverseHeaders,
+          signal,
+        },
+      );
+      const d = body.Detail ?? {};
+      const text = (key: string): string | undefined => {
+        const v = d[key];
+        return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+      };
+      return {
+        friendlyName: text('FriendlyName'),
+        uniqueName: text('UniqueName'),
+        environmentId: text('EnvironmentId'),
+        organizationId: text('OrganizationId'),
+      };
+    } catch (e) {
+      if (ApiError.is(e, 'forbidden', 'notFound', 'badRequest', 'server')) {
+        this.logger.debug(
+          `[environments] ${org} did not describe itself (${describe(e)}); naming it by its host`,
+        );
+        return undefined;
+      }
+      throw e;
+    }
   }
 
   /** BAP environments (maker-level list), following `nextLink`. */

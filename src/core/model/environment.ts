@@ -33,8 +33,8 @@ export interface Environment {
   readonly sku: EnvironmentSku | undefined;
   /** From BAP only; `undefined` when BAP was unavailable. */
   readonly isDefault: boolean | undefined;
-  /** Where the data came from: GDS alone, or GDS joined with BAP. */
-  readonly source: 'discovery' | 'discovery+bap';
+  /** Where the data came from: GDS alone, GDS joined with BAP, or the org itself (an org URL, no discovery). */
+  readonly source: 'discovery' | 'discovery+bap' | 'org';
 }
 
 /** One `Instances` row of the Global Discovery Service (fields the client selects). */
@@ -122,5 +122,58 @@ export function environmentFromDto(
     sku: optionalString(properties?.environmentSku),
     isDefault: properties === undefined ? undefined : (optionalBoolean(properties.isDefault) ?? false),
     source: bap === undefined ? 'discovery' : 'discovery+bap',
+  };
+}
+
+/**
+ * The org URL a setting or argument names, when it is a URL: trailing slashes and a pasted Web API path
+ * (`/api/data/v9.2`) removed. `undefined` for ids and names (those are looked up through discovery).
+ */
+export function orgUrlOf(key: string): string | undefined {
+  const value = key.trim();
+  if (!/^https?:\/\//i.test(value)) {
+    return undefined;
+  }
+  try {
+    const url = new URL(value);
+    return trimTrailingSlashes(`${url.origin}${url.pathname.replace(/\/api\/data\/v\d+(\.\d+)?\/?$/i, '')}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What an org says about itself (`RetrieveCurrentOrganization`), when it answers. */
+export interface OrganizationFacts {
+  readonly friendlyName: string | undefined;
+  readonly uniqueName: string | undefined;
+  readonly environmentId: string | undefined;
+  readonly organizationId: string | undefined;
+}
+
+/**
+ * The environment at an org URL, from the org alone (no discovery): named by its friendly name, else its
+ * host; its id is the environment id the org gives, else the org URL.
+ */
+export function environmentFromOrganization(
+  orgUrl: string,
+  facts: OrganizationFacts | undefined,
+): Environment {
+  const url = trimTrailingSlashes(orgUrl);
+  return {
+    id: facts?.environmentId ?? url,
+    displayName: facts?.friendlyName ?? new URL(url).host,
+    orgUrl: url,
+    apiUrl: undefined,
+    organizationId: facts?.organizationId,
+    uniqueName: facts?.uniqueName,
+    tenantId: undefined,
+    region: undefined,
+    version: undefined,
+    enabled: true,
+    isUserSysAdmin: undefined,
+    trialExpiresOn: undefined,
+    sku: undefined,
+    isDefault: undefined,
+    source: 'org',
   };
 }

@@ -1,6 +1,12 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
-import type { Environment } from '../../core/model/environment';
+import { CancellationError } from '../../core/errors';
+import {
+  environmentFromOrganization,
+  orgUrlOf,
+  type Environment,
+  type OrganizationFacts,
+} from '../../core/model/environment';
 import type { SignedInAccount } from './signedInAccount';
 
 /**
@@ -13,6 +19,8 @@ export class AccountService implements vscode.Disposable {
   readonly onDidChangeAccounts = this.changed.event;
   private readonly accountList: SignedInAccount[] = [];
   private readonly environmentCache = new Map<string, Promise<Environment[]>>();
+  /** What each org said about itself, per account and org URL (org URLs skip discovery). */
+  private readonly orgCache = new Map<string, Promise<OrganizationFacts | undefined>>();
 
   constructor(private readonly log: Logger) {}
 
@@ -33,7 +41,7 @@ export class AccountService implements vscode.Disposable {
     } else {
       this.accountList.push(account);
     }
-    this.environmentCache.delete(account.id);
+    this.forget(account.id);
     this.log.info(`[accounts] signed in: ${account.label} (${account.description})`);
     this.changed.fire();
   }
@@ -45,7 +53,7 @@ export class AccountService implements vscode.Disposable {
       return undefined;
     }
     const [account] = this.accountList.splice(index, 1);
-    this.environmentCache.delete(id);
+    this.forget(id);
     await account?.session.dispose();
     this.log.info(`[accounts] signed out: ${account?.label ?? id}`);
     this.changed.fire();
@@ -64,13 +72,17 @@ export class AccountService implements vscode.Disposable {
   }
 
   /** Every environment of every account, each with its account (for pickers). Failed accounts are logged and skipped. */
-  async allEnvironments(signal: AbortSignal): Promise<{ account: SignedInAccount; environment: Environment }[]> {
+  async allEnvironments(
+    signal: AbortSignal,
+  ): Promise<{ account: SignedInAccount; environment: Environment }[]> {
     const lists = await Promise.all(
       this.accountList.map(async (account) => {
         try {
           return (await this.environments(account, signal)).map((environment) => ({ account, environment }));
         } catch (e) {
-          this.log.warn(`[accounts] environments of ${account.label} unavailable: ${e instanceof Error ? e.message : String(e)}`);
+          this.log.warn(
+            `[accounts] environments of ${account.label} unavailable: ${e instanceof Error ? e.message : String(e)}`,
+          );
           if (this.accountList.length === 1) {
             throw e;
           }
@@ -81,24 +93,66 @@ export class AccountService implements vscode.Disposable {
     return lists.flat();
   }
 
-  /** Finds an environment by id, org URL, unique name or display name (case-insensitive). */
+  /**
+   * Finds an environment by org URL, id, unique name or display name (case-insensitive). An org URL is
+   * used directly: only the org is asked (for its name), never discovery, so it works where discovery
+   * cannot be reached. Ids and names are looked up through discovery.
+   */
   async findEnvironment(
     key: string,
     signal: AbortSignal,
   ): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
+    const orgUrl = orgUrlOf(key);
+    if (orgUrl !== undefined) {
+      return this.environmentAtOrg(orgUrl, signal);
+    }
     const wanted = key.trim().toLowerCase().replace(/\/+$/, '');
     const all = await this.allEnvironments(signal);
     return all.find(({ environment: e }) =>
-      [e.id, e.orgUrl, e.uniqueName, e.displayName].some((v) => v !== undefined && v.toLowerCase().replace(/\/+$/, '') === wanted),
+      [e.id, e.orgUrl, e.uniqueName, e.displayName].some(
+        (v) => v !== undefined && v.toLowerCase().replace(/\/+$/, '') === wanted,
+      ),
     );
+  }
+
+  /** The first signed-in account the org lets in, with what the org says about itself (cached). */
+  private async environmentAtOrg(
+    orgUrl: string,
+    signal: AbortSignal,
+  ): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
+    for (const account of this.accountList) {
+      const cacheKey = `${account.id}\n${orgUrl.toLowerCase()}`;
+      let pending = this.orgCache.get(cacheKey);
+      if (!pending) {
+        pending = account.session.environments.currentOrganization(orgUrl, signal);
+        this.orgCache.set(cacheKey, pending);
+        pending.catch(() => this.orgCache.delete(cacheKey));
+      }
+      try {
+        const facts = await pending;
+        return { account, environment: environmentFromOrganization(orgUrl, facts) };
+      } catch (e) {
+        if (CancellationError.is(e)) {
+          throw e;
+        }
+        this.log.info(
+          `[accounts] ${orgUrl} did not accept ${account.label}: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    }
+    return undefined;
   }
 
   /** Forget cached environments (refresh). */
   forget(accountId?: string): void {
     if (accountId === undefined) {
       this.environmentCache.clear();
+      this.orgCache.clear();
     } else {
       this.environmentCache.delete(accountId);
+      for (const key of [...this.orgCache.keys()].filter((k) => k.startsWith(`${accountId}\n`))) {
+        this.orgCache.delete(key);
+      }
     }
   }
 

@@ -180,7 +180,12 @@ describe('desktop-flows CLI: sign-in', () => {
         },
       );
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(json(run).environment, { id: null, name: null, orgUrl: h.devOrgUrl });
+      // The org names itself (RetrieveCurrentOrganization): no discovery, yet the display name and id.
+      assert.deepEqual(json(run).environment, {
+        id: h.dev.seed.environmentId,
+        name: 'Contoso Dev',
+        orgUrl: h.devOrgUrl,
+      });
 
       const envs = await h.cli(['envs', '--json'], {
         env: {
@@ -197,7 +202,10 @@ describe('desktop-flows CLI: sign-in', () => {
         env: { DESKTOPFLOWS_SANDBOX_URL: h.sandbox.url, DESKTOPFLOWS_TOKEN: orgToken },
       });
       assert.equal(byName.code, 3, 'a Dataverse token cannot look environments up by name');
-      assert.match(errorLines(byName)[0] ?? '', /did not accept the sign-in \(HTTP 401\).*one audience/);
+      assert.match(
+        errorLines(byName)[0] ?? '',
+        /DESKTOPFLOWS_TOKEN is issued for \S+\/org\/contoso-dev, so it is not sent to \S+\/discovery.*pass the org URL to --env/,
+      );
       const bogus = await h.cli(['flows', '--env', h.devOrgUrl], {
         env: { DESKTOPFLOWS_SANDBOX_URL: h.sandbox.url, DESKTOPFLOWS_TOKEN: 'not-a-token' },
       });
