@@ -69,9 +69,13 @@ export class RunsApi {
     body: RunDesktopFlowRequest,
     signal: AbortSignal,
   ): Promise<RunStart> {
+    // The body as Microsoft's article prints it: `connectionType` only for a connection reference (2);
+    // 1 is the documented default (docs/service-contract.md).
+    const { connectionType, ...rest } = body;
+    const wire = connectionType === 2 ? { ...rest, connectionType } : rest;
     const response = await this.http.post<RunDesktopFlowResponseDto | undefined>(
       dataverseUrl(org, `workflows(${guidKey(flowId)})/Microsoft.Dynamics.CRM.RunDesktopFlow`),
-      body,
+      wire,
       { audience: orgResource(org), headers: dataverseHeaders, signal },
     );
     const start = response === undefined ? undefined : runStartFromDto(response);

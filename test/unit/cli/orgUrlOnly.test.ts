@@ -112,7 +112,7 @@ describe('desktop-flows CLI: an org URL is used directly, with a network that re
     h = await startCliHarness({ identity: false });
     h.sandbox.settings.cancelFinishedRun = 'noContent';
     proxy = await startRefusingProxy();
-    const sandboxToken = await h.sandbox.token(h.devOrgUrl);
+    const sandboxToken = h.sandbox.token(h.devOrgUrl);
     org = await startOrgGateway(h, (origin) => jwtFor(`${origin}/org/contoso-dev`), sandboxToken);
     orgUrl = `${org.origin}/org/contoso-dev`;
     env = {
