@@ -9,7 +9,7 @@
  * caller's `AbortSignal` aborting throws `CancellationError`.
  */
 import { inputLimitBytesFor } from '../clouds';
-import { ApiError, CancellationError } from '../errors';
+import { ApiError, AuthError, CancellationError } from '../errors';
 import { isLoopbackHost, trimTrailingSlashes } from '../http/urlSafety';
 import type { FlowSchemaCache } from '../inputs/flowSchemaCache';
 import { findVariable, kindNoun, type DesktopFlowSchema } from '../inputs/desktopFlowSchema';
@@ -598,7 +598,11 @@ async function checkConnection(
       warnings: [],
     };
   } catch (e) {
-    if (CancellationError.is(e) || !ApiError.is(e) || e.reason === 'cancelled') {
+    // No token for the service that lists connections (e.g. an org-only DESKTOPFLOWS_TOKEN) is like a
+    // failed listing: the run service checks the connection itself.
+    const unreachable =
+      (ApiError.is(e) && e.reason !== 'cancelled') || (AuthError.is(e) && e.reason !== 'cancelled');
+    if (CancellationError.is(e) || !unreachable) {
       throw e;
     }
     deps.logger?.debug(`[runs] could not list connections (${e.reason}); the service checks the connection`);

@@ -183,6 +183,22 @@ describe('desktop-flows CLI: an org URL is used directly, with a network that re
     assert.ok(json<{ runId?: string; id?: string }[]>(runs).length > 0);
   });
 
+  it('run with a connection name: the Power Apps check is skipped, not sent with the org token', async () => {
+    const r = await cli([
+      'run',
+      seedFlowNames.echoText,
+      '--env',
+      orgUrl,
+      '--connection',
+      seedNames.connections.makerMachine,
+      '--mode',
+      'attended',
+      '--json',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Could not check that connection/);
+  });
+
   it('cancel a running run', async () => {
     const started = await cli([
       'run',
