@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /**
@@ -114,7 +114,8 @@ export function which(name, searchPath) {
 
 /**
  * What to do about the prerequisites. Pure apart from file-system lookups on `options.path`.
- * @param {{ purpose: Purpose, path: string, uid: number, sudoWorks: () => boolean, env?: Record<string, string | undefined> }} options
+ * `hostInstalled`: the offline host is already built, so `npm start` needs no compiler any more.
+ * @param {{ purpose: Purpose, path: string, uid: number, sudoWorks: () => boolean, env?: Record<string, string | undefined>, hostInstalled?: boolean }} options
  * @returns {Plan}
  */
 export function planPrerequisites(options) {
@@ -131,7 +132,7 @@ export function planPrerequisites(options) {
         id: p.id,
         pkg: p.pkg,
         why: p.why,
-        required: options.purpose !== 'start' || p.neededToStart,
+        required: options.purpose !== 'start' || (p.neededToStart && options.hostInstalled !== true),
       });
     }
   }
@@ -189,8 +190,8 @@ export function passwordlessSudo() {
 
 /**
  * Checks, installs when it can, and says what it did. Resolves to true when the purpose can go on.
- * @param {{ purpose: Purpose, log?: (line: string) => void, dryRun?: boolean }} options
- * @returns {boolean}
+ * @param {{ purpose: Purpose, log?: (line: string) => void, dryRun?: boolean, hostInstalled?: boolean }} options
+ * @returns {boolean} true when the purpose can go on
  */
 export function ensurePrerequisites(options) {
   const log = options.log ?? ((line) => console.log(`[prerequisites] ${line}`));
@@ -201,6 +202,7 @@ export function ensurePrerequisites(options) {
     uid,
     sudoWorks: passwordlessSudo,
     env: process.env,
+    hostInstalled: options.hostInstalled,
   });
   if (plan.action === 'nothing') {
     return true;
@@ -229,6 +231,7 @@ export function ensurePrerequisites(options) {
       uid,
       sudoWorks: () => false,
       env: process.env,
+      hostInstalled: options.hostInstalled,
     });
     if (after.missing.length > 0) {
       log(`still missing after apt-get: ${after.missing.map((m) => m.id).join(', ')}.`);
@@ -269,5 +272,3 @@ if (isMain) {
   }
   process.exit(ok ? 0 : 1);
 }
-
-export const scriptPath = fileURLToPath(import.meta.url);

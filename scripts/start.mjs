@@ -25,7 +25,12 @@ import {
   pruneRunDirs,
   startCodeServer,
 } from './vscodeHost/codeServer.mjs';
-import { cacheRoot, ensureCodeServer, repoRoot } from './vscodeHost/installCodeServer.mjs';
+import {
+  cacheRoot,
+  codeServerInstalled,
+  ensureCodeServer,
+  repoRoot,
+} from './vscodeHost/installCodeServer.mjs';
 import {
   alive,
   descendants,
@@ -223,6 +228,7 @@ async function offline(folder, env) {
   if (
     !ensurePrerequisites({
       purpose: opt.smoke ? 'test' : 'start',
+      hostInstalled: codeServerInstalled(),
       log: (line) => log(`[prerequisites] ${line}`),
     })
   ) {

@@ -237,6 +237,15 @@ async function acquireLock(lockDir, log) {
 }
 
 /**
+ * True when code-server `version` is installed and complete for the running Node (nothing to compile).
+ * @param {string} [version]
+ * @returns {boolean}
+ */
+export function codeServerInstalled(version = codeServerVersion) {
+  return readMarker(path.join(cacheRoot, `code-server-${version}`), version) !== undefined;
+}
+
+/**
  * Makes sure code-server `version` is installed and complete under .vscode-test/, installing it
  * when the marker file is missing or names another version/Node ABI (an interrupted install is
  * wiped and redone). Returns how to run it.

@@ -20,6 +20,7 @@ interface PrerequisitesModule {
     uid: number;
     sudoWorks: () => boolean;
     env?: Record<string, string | undefined>;
+    hostInstalled?: boolean;
   }): Plan;
 }
 
@@ -127,6 +128,27 @@ describe('scripts/prerequisites.mjs: the plan for a PATH that lacks each tool', 
       });
     });
   }
+
+  it('npm start needs no compiler once the host is built; the tests still ask for one', () => {
+    const dir = binDir('host-built', ['chromium', 'rg', 'git', 'apt-get']);
+    const start = mod.planPrerequisites({
+      purpose: 'start',
+      path: dir,
+      uid: 1000,
+      sudoWorks: () => false,
+      hostInstalled: true,
+    });
+    assert.deepEqual(start.packages, ['build-essential', 'python3']);
+    assert.equal(start.blocking, false);
+    const test = mod.planPrerequisites({
+      purpose: 'test',
+      path: dir,
+      uid: 1000,
+      sudoWorks: () => false,
+      hostInstalled: true,
+    });
+    assert.equal(test.blocking, true);
+  });
 
   it('finds chromium-browser (Ubuntu) and CHROMIUM_PATH as well as chromium', () => {
     const ubuntu = binDir('ubuntu', [
