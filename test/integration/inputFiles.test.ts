@@ -9,7 +9,7 @@ import type { ValidationOutcome } from '../../src/vscode/commands/inputCommands'
 import { diagnosticSource } from '../../src/vscode/inputs/inputDiagnostics';
 import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
 import type { FlowNode } from '../../src/vscode/tree/flowNodes';
-import { activateExtension, child, note, waitFor } from './helpers';
+import { activateExtension, child, label, note, waitFor, workbenchProbe } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -107,6 +107,36 @@ describe('Input files against the sandbox', function () {
       await vscode.commands.executeCommand(commandIds.signOut, accountId);
     }
     await sandbox?.stop();
+  });
+
+  it("lists a flow's input files even when the group is refreshed while it loads (the index finishing)", async () => {
+    const uri = await writeInputFile('.desktopflows/echo-text/hello.json', {
+      $schema: schemaOf(seedIds.flows.echoText),
+      Text: 'hello',
+    });
+    await api.inputFiles.index.add(uri);
+    const flow = await flowNode(api, seedFlowNames.echoText);
+    const group = await child(api, flow, 'Input files');
+    // What a new window does: the view asks for the group's files, and the index finishing its first scan
+    // refreshes the group before that load has answered.
+    const asked = api.explorer.provider.getChildren(group);
+    api.explorer.refresh(group);
+    const rows = await asked;
+    note(`rows the view was given: ${rows.map(label).join(', ') || 'none'}`);
+    assert.ok(
+      rows.some((r) => label(r) === 'hello.json'),
+      'the load the refresh aborted answers with the fresh list, not with nothing',
+    );
+    const probe = workbenchProbe();
+    if (probe) {
+      api.explorer.refresh(flow);
+      await api.explorer.treeView.reveal(group, { expand: true, select: false, focus: false });
+      api.explorer.refresh(group);
+      assert.ok(
+        await probe.waitForText('hello.json', { timeoutMs: 15_000 }),
+        'the view shows the file under "Input files"',
+      );
+    }
   });
 
   it("serves a flow's inputs as JSON Schema under desktopflows-schema:", async () => {
