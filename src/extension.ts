@@ -33,7 +33,7 @@ export interface ExtensionApi {
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = new LogChannel();
   const accounts = new AccountService(log);
-  const explorer = new ExplorerView(accounts, log);
+  const explorer = new ExplorerView(accounts, log, context.workspaceState);
   const environmentStatus = new EnvironmentStatusBar(accounts);
   const signIn = new SignInController(context, accounts, log);
   // After the explorer: input files add "Input files" under each flow through explorer.flowChildren.
@@ -75,7 +75,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accountsRestored: restored,
   });
   context.subscriptions.push(...runFeatures.disposables);
-  log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
+  log.info(
+    `[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`,
+  );
 
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),
