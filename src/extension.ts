@@ -27,6 +27,8 @@ export interface ExtensionApi {
   readonly runs: RunsController;
   /** Resolves once accounts from earlier sessions are restored. */
   readonly restored: Promise<void>;
+  /** This extension's log folder; the extension host's own log is next to it (tests read it). */
+  readonly logUri: vscode.Uri;
 }
 
 /** Composition root: builds every service, registers every disposable, and returns the test API. */
@@ -89,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     signIn,
     runs: runFeatures.runs,
     restored,
+    logUri: context.logUri,
   };
 }
 

@@ -9,7 +9,8 @@ import type { ValidationOutcome } from '../../src/vscode/commands/inputCommands'
 import { diagnosticSource } from '../../src/vscode/inputs/inputDiagnostics';
 import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
 import type { FlowNode } from '../../src/vscode/tree/flowNodes';
-import { activateExtension, child, label, note, waitFor, workbenchProbe } from './helpers';
+import { activateExtension, child, hostLogProblems, label, note, waitFor, workbenchProbe } from './helpers';
+import { LogChannel } from '../../src/vscode/logChannel';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -137,6 +138,42 @@ describe('Input files against the sandbox', function () {
         'the view shows the file under "Input files"',
       );
     }
+  });
+
+  it('leaves the extension host log free of warnings about settings (resource scopes) while validating', async () => {
+    const uri = await writeInputFile('.desktopflows/echo-text/log-check.json', {
+      $schema: schemaOf(seedIds.flows.echoText),
+      Nope: 1,
+    });
+    await open(uri);
+    await waitFor(
+      () => diagnosticsOf(uri).ours.some((d) => codeOf(d) === 'unknownInput'),
+      'the file validated',
+      30_000,
+    );
+    // New Input File and Save Outputs read desktopFlows.inputs.folder (resource scope) for a folder.
+    const folderUri = await vscode.commands.executeCommand<vscode.Uri>(
+      commandIds.newInputFile,
+      { environment: devEnvironmentId, flowId: seedIds.flows.echoText },
+      { fileName: 'log-check-new' },
+    );
+    created.push(folderUri);
+    const problems = await hostLogProblems(api);
+    note(`host log lines about the extension: ${problems.length}`);
+    assert.deepEqual(problems, [], 'no warnings or errors about Desktop Flows in the extension host log');
+  });
+
+  it('drops log lines written after the log channel closed, instead of throwing "Channel has been closed"', () => {
+    const log = new LogChannel('Desktop Flows (closing)');
+    log.dispose();
+    // What the command error path does when the window closes under an open prompt.
+    assert.doesNotThrow(() => {
+      log.warn('[desktopFlows.test] late warning');
+      log.error('[desktopFlows.test] late error');
+      log.error(new Error('late error object'));
+      log.info('late info');
+    });
+    assert.equal(log.isDisposed, true);
   });
 
   it("serves a flow's inputs as JSON Schema under desktopflows-schema:", async () => {

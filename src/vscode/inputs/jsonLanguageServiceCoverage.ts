@@ -61,7 +61,8 @@ export function coveredByJsonLanguageService(document: vscode.TextDocument): boo
   if (!inputFileLanguages.includes(document.languageId)) {
     return false;
   }
-  if (vscode.workspace.getConfiguration('json', document.uri).get<boolean>('validate.enable') === false) {
+  // A window-scoped setting: asking for it for a resource logs a warning in the extension host log.
+  if (vscode.workspace.getConfiguration('json').get<boolean>('validate.enable') === false) {
     return false;
   }
   const uri = document.uri.toString();
