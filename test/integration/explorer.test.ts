@@ -185,6 +185,7 @@ describe('Explorer against the sandbox', function () {
       assert.ok(error && is(error, 'error'), `an error row, got ${rows.map(label).join(', ')}`);
       assert.match(label(error), /service had an error/i);
       note(`error row: ${label(error)}`);
+      assert.match(label(error), /^[A-Z].*[.!?]$/s, 'the error row reads as a full sentence');
     } finally {
       await clearFaults(sandbox);
     }
