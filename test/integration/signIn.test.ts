@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { startSandbox } from '../../src/sandbox/server';
+import { defaultSandboxUser } from '../../src/sandbox/tokens';
 import { commandIds } from '../../src/vscode/commandIds';
 import { activateExtension, is, note, waitFor, workbenchProbe } from './helpers';
 
@@ -66,10 +67,9 @@ describe('Sign-in against the sandbox identity endpoint', function () {
         'the first poll gets the tokens: the code was approved as it was issued, no polling interval waited out',
       );
       assert.equal(stats.tokenErrors, 0, 'no "authorization_pending" round');
-      const account = api.accounts.get(id);
       const probe = workbenchProbe();
       if (probe) {
-        const words = `Signed in as ${account?.label ?? '?'} (Sandbox).`;
+        const words = `Signed in as ${defaultSandboxUser.upn} (Sandbox).`;
         assert.ok(await probe.waitForText(words, { timeoutMs: 15_000 }), `"${words}" is shown`);
       }
     } finally {
