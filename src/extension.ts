@@ -27,13 +27,15 @@ export interface ExtensionApi {
   readonly runs: RunsController;
   /** Resolves once accounts from earlier sessions are restored. */
   readonly restored: Promise<void>;
+  /** This extension's log folder; the extension host's own log is next to it (tests read it). */
+  readonly logUri: vscode.Uri;
 }
 
 /** Composition root: builds every service, registers every disposable, and returns the test API. */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = new LogChannel();
   const accounts = new AccountService(log);
-  const explorer = new ExplorerView(accounts, log);
+  const explorer = new ExplorerView(accounts, log, context.workspaceState);
   const environmentStatus = new EnvironmentStatusBar(accounts);
   const signIn = new SignInController(context, accounts, log);
   // After the explorer: input files add "Input files" under each flow through explorer.flowChildren.
@@ -75,7 +77,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accountsRestored: restored,
   });
   context.subscriptions.push(...runFeatures.disposables);
-  log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
+  log.info(
+    `[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`,
+  );
 
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),
@@ -87,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     signIn,
     runs: runFeatures.runs,
     restored,
+    logUri: context.logUri,
   };
 }
 

@@ -52,7 +52,8 @@ export interface SandboxOptions {
   identity?: boolean;
   /**
    * Device codes are approved by themselves after this many sandbox milliseconds, as if the user had entered
-   * the code (default 1500; `null` waits for an explicit approval through the identity endpoint).
+   * the code (default 0: at once, so a sign-in does not wait out a polling interval; `null` waits for an
+   * explicit approval through the identity endpoint).
    */
   deviceCodeAutoApproveAfterMs?: number | null;
   /** Sandbox time at start, epoch ms (default: now). */
@@ -309,7 +310,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         accessTokenLifetimeSeconds: issuer.lifetimeSeconds,
         ...(options.deviceCodeAutoApproveAfterMs === null
           ? {}
-          : { deviceCodeAutoApproveAfterMs: options.deviceCodeAutoApproveAfterMs ?? 1500 }),
+          : { deviceCodeAutoApproveAfterMs: options.deviceCodeAutoApproveAfterMs ?? 0 }),
       });
       rt.identityUrl = identity.url;
       ca = identity.ca;

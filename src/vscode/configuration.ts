@@ -17,14 +17,17 @@ export interface DesktopFlowsConfig {
   pollIntervalMaxSeconds: number;
   defaultTimeoutSeconds: number;
   revealTranscript: 'never' | 'onStart' | 'onFailure';
-  inputsFolder: string;
   /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
   httpProxy: string;
   /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
   httpNoProxy: string[];
 }
 
-/** Reads the current settings. */
+/**
+ * Reads the current window-wide settings. Resource-scoped ones (`desktopFlows.inputs.folder`) differ per
+ * workspace folder and are read for a folder with `readInputsFolder`: reading them here, without a
+ * resource, logs a warning in the extension host log.
+ */
 export function readConfig(): DesktopFlowsConfig {
   const c = vscode.workspace.getConfiguration('desktopFlows');
   const get = <T>(key: string): T => c.get<T>(key) as T;
@@ -43,10 +46,16 @@ export function readConfig(): DesktopFlowsConfig {
     pollIntervalMaxSeconds: get('runs.pollIntervalMaxSeconds'),
     defaultTimeoutSeconds: get('runs.defaultTimeoutSeconds'),
     revealTranscript: get('runs.revealTranscript'),
-    inputsFolder: get('inputs.folder'),
     httpProxy: vscode.workspace.getConfiguration('http').get<string>('proxy') ?? '',
     httpNoProxy: vscode.workspace.getConfiguration('http').get<string[]>('noProxy') ?? [],
   };
+}
+
+/** `desktopFlows.inputs.folder` of a workspace folder (or of no folder in particular), as path segments. */
+export function readInputsFolder(folder: vscode.WorkspaceFolder | undefined): string[] {
+  const value =
+    vscode.workspace.getConfiguration('desktopFlows', folder?.uri ?? null).get<string>('inputs.folder') ?? '';
+  return value.split(/[\\/]+/).filter(Boolean);
 }
 
 /** Writes a setting where it belongs: the workspace when one is open, else user settings. */

@@ -8,24 +8,44 @@ import { secretMasker } from '../core/util/secretMasker';
  */
 export class LogChannel implements Logger, vscode.Disposable {
   readonly channel: vscode.LogOutputChannel;
+  /**
+   * Once disposed (the window closing), lines are dropped: work still settling then (a prompt dismissed by
+   * the closing window, a load aborted) would otherwise throw "Channel has been closed" into the host log.
+   */
+  private disposed = false;
 
   constructor(name = 'Desktop Flows') {
     this.channel = vscode.window.createOutputChannel(name, { log: true });
   }
 
   trace(message: string, ...args: unknown[]): void {
+    if (this.disposed) {
+      return;
+    }
     this.channel.trace(mask(message), ...args.map(maskArg));
   }
   debug(message: string, ...args: unknown[]): void {
+    if (this.disposed) {
+      return;
+    }
     this.channel.debug(mask(message), ...args.map(maskArg));
   }
   info(message: string, ...args: unknown[]): void {
+    if (this.disposed) {
+      return;
+    }
     this.channel.info(mask(message), ...args.map(maskArg));
   }
   warn(message: string, ...args: unknown[]): void {
+    if (this.disposed) {
+      return;
+    }
     this.channel.warn(mask(message), ...args.map(maskArg));
   }
   error(message: string | Error, ...args: unknown[]): void {
+    if (this.disposed) {
+      return;
+    }
     if (message instanceof Error) {
       const masked = new Error(mask(message.message));
       masked.name = message.name;
@@ -37,10 +57,18 @@ export class LogChannel implements Logger, vscode.Disposable {
   }
 
   show(): void {
-    this.channel.show(true);
+    if (!this.disposed) {
+      this.channel.show(true);
+    }
+  }
+
+  /** True once the channel is closed (writes are dropped). */
+  get isDisposed(): boolean {
+    return this.disposed;
   }
 
   dispose(): void {
+    this.disposed = true;
     this.channel.dispose();
   }
 }

@@ -185,6 +185,7 @@ describe('Explorer against the sandbox', function () {
       assert.ok(error && is(error, 'error'), `an error row, got ${rows.map(label).join(', ')}`);
       assert.match(label(error), /service had an error/i);
       note(`error row: ${label(error)}`);
+      assert.match(label(error), /^[A-Z].*[.!?]$/s, 'the error row reads as a full sentence');
     } finally {
       await clearFaults(sandbox);
     }
@@ -233,6 +234,26 @@ describe('Explorer against the sandbox', function () {
     note(`status bar: ${api.environmentStatus.text}`);
     const marked = await child(api, undefined, 'Contoso Dev');
     assert.match(String(marked.getTreeItem().description), /default/);
+  });
+
+  it('keeps Show Draft Flows when another setting changes (Select Environment)', async () => {
+    const settings = vscode.workspace.getConfiguration('desktopFlows');
+    await settings.update('defaultEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand(commandIds.showDrafts);
+    try {
+      const env = await child(api, undefined, 'Contoso Dev');
+      await vscode.commands.executeCommand(commandIds.selectEnvironment, env);
+      await waitFor(() => api.environmentStatus.text.includes('Contoso Dev'), 'Contoso Dev as the default');
+      const flows = await child(api, await child(api, undefined, 'Contoso Dev'), 'Desktop flows');
+      const names = (await children(api, flows)).map(label);
+      note(`after Select Environment: "Desktop flows" ${String(flows.getTreeItem().description)}`);
+      assert.equal(api.explorer.state.showDrafts, true, 'the toggle survives the configuration change');
+      assert.match(String(flows.getTreeItem().description), /with drafts/);
+      assert.ok(names.includes(seedFlowNames.draftOnboarding), names.join(', '));
+    } finally {
+      await vscode.commands.executeCommand(commandIds.hideDrafts);
+      await settings.update('defaultEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('copies ids and builds portal links', async () => {

@@ -182,3 +182,29 @@ export const makerAttended = {
   priority: 'normal',
   timeoutSeconds: 3_600,
 } as const;
+
+/**
+ * The lines of the extension host's own log (exthost.log / remoteexthost.log, next to the extension's log
+ * folder) that VS Code wrote about this extension at warning level or above, or that name its code.
+ */
+export async function hostLogProblems(api: ExtensionApi): Promise<string[]> {
+  const folder = vscode.Uri.joinPath(api.logUri, '..');
+  const entries = await vscode.workspace.fs.readDirectory(folder);
+  const logs = entries.filter(([name]) => /exthost\.log$/i.test(name)).map(([name]) => name);
+  assert.ok(
+    logs.length > 0,
+    `the extension host log is in ${folder.fsPath} (found: ${entries.map(([n]) => n).join(', ')})`,
+  );
+  const lines: string[] = [];
+  for (const name of logs) {
+    const text = new TextDecoder().decode(
+      await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name)),
+    );
+    lines.push(...text.split('\n'));
+  }
+  return lines.filter(
+    (line) =>
+      /\[(warning|error)\]/.test(line) &&
+      (line.includes(`[${extensionId}]`) || /desktopFlows\.|Channel has been closed/.test(line)),
+  );
+}

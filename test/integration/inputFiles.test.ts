@@ -9,7 +9,8 @@ import type { ValidationOutcome } from '../../src/vscode/commands/inputCommands'
 import { diagnosticSource } from '../../src/vscode/inputs/inputDiagnostics';
 import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
 import type { FlowNode } from '../../src/vscode/tree/flowNodes';
-import { activateExtension, child, note, waitFor } from './helpers';
+import { activateExtension, child, hostLogProblems, label, note, waitFor, workbenchProbe } from './helpers';
+import { LogChannel } from '../../src/vscode/logChannel';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -109,6 +110,72 @@ describe('Input files against the sandbox', function () {
     await sandbox?.stop();
   });
 
+  it("lists a flow's input files even when the group is refreshed while it loads (the index finishing)", async () => {
+    const uri = await writeInputFile('.desktopflows/echo-text/hello.json', {
+      $schema: schemaOf(seedIds.flows.echoText),
+      Text: 'hello',
+    });
+    await api.inputFiles.index.add(uri);
+    const flow = await flowNode(api, seedFlowNames.echoText);
+    const group = await child(api, flow, 'Input files');
+    // What a new window does: the view asks for the group's files, and the index finishing its first scan
+    // refreshes the group before that load has answered.
+    const asked = api.explorer.provider.getChildren(group);
+    api.explorer.refresh(group);
+    const rows = await asked;
+    note(`rows the view was given: ${rows.map(label).join(', ') || 'none'}`);
+    assert.ok(
+      rows.some((r) => label(r) === 'hello.json'),
+      'the load the refresh aborted answers with the fresh list, not with nothing',
+    );
+    const probe = workbenchProbe();
+    if (probe) {
+      api.explorer.refresh(flow);
+      await api.explorer.treeView.reveal(group, { expand: true, select: false, focus: false });
+      api.explorer.refresh(group);
+      assert.ok(
+        await probe.waitForText('hello.json', { timeoutMs: 15_000 }),
+        'the view shows the file under "Input files"',
+      );
+    }
+  });
+
+  it('leaves the extension host log free of warnings about settings (resource scopes) while validating', async () => {
+    const uri = await writeInputFile('.desktopflows/echo-text/log-check.json', {
+      $schema: schemaOf(seedIds.flows.echoText),
+      Nope: 1,
+    });
+    await open(uri);
+    await waitFor(
+      () => diagnosticsOf(uri).ours.some((d) => codeOf(d) === 'unknownInput'),
+      'the file validated',
+      30_000,
+    );
+    // New Input File and Save Outputs read desktopFlows.inputs.folder (resource scope) for a folder.
+    const folderUri = await vscode.commands.executeCommand<vscode.Uri>(
+      commandIds.newInputFile,
+      { environment: devEnvironmentId, flowId: seedIds.flows.echoText },
+      { fileName: 'log-check-new' },
+    );
+    created.push(folderUri);
+    const problems = await hostLogProblems(api);
+    note(`host log lines about the extension: ${problems.length}`);
+    assert.deepEqual(problems, [], 'no warnings or errors about Desktop Flows in the extension host log');
+  });
+
+  it('drops log lines written after the log channel closed, instead of throwing "Channel has been closed"', () => {
+    const log = new LogChannel('Desktop Flows (closing)');
+    log.dispose();
+    // What the command error path does when the window closes under an open prompt.
+    assert.doesNotThrow(() => {
+      log.warn('[desktopFlows.test] late warning');
+      log.error('[desktopFlows.test] late error');
+      log.error(new Error('late error object'));
+      log.info('late info');
+    });
+    assert.equal(log.isDisposed, true);
+  });
+
   it("serves a flow's inputs as JSON Schema under desktopflows-schema:", async () => {
     const document = await vscode.workspace.openTextDocument(
       vscode.Uri.parse(schemaOf(seedIds.flows.invoice)),
@@ -134,55 +201,75 @@ describe('Input files against the sandbox', function () {
     ]);
     assert.match(schema.properties.Amount?.markdownDescription ?? '', /Invoice total/);
     assert.match(schema.properties.ApiKey?.markdownDescription ?? '', /secret/);
-    assert.equal(schema.additionalProperties, false, 'unknown input names are flagged');
-    assert.ok(schema.required?.includes('InvoiceId'));
+    // A guide for completion and hover only: the input diagnostics report the problems, once.
+    assert.equal(schema.additionalProperties, undefined);
+    assert.equal(schema.required, undefined);
+    assert.ok(
+      Object.values(schema.properties).every((p) => !('type' in p) && !('anyOf' in p)),
+      'no property constrains its value',
+    );
   });
 
-  it('flags a bad input file through the JSON language features, and marks what blocks a run as an error', async () => {
-    const uri = await writeInputFile('.desktopflows/invoice-processing/bad.json', {
-      $schema: schemaOf(seedIds.flows.invoice),
-      InvoiceId: 'INV-1',
-      Amount: 'twelve',
-      ApiKey: 'literal-api-key-1234',
-      Unknwn: 1,
-    });
+  it('reports each problem of an input file once, and what blocks a run as an error', async () => {
+    // The comment is the JSON language service's to report (comments are not JSON): its diagnostic shows
+    // that the service has checked this file against the served schema.
+    const uri = await writeInputFile(
+      '.desktopflows/invoice-processing/bad.json',
+      [
+        '{',
+        `  "$schema": "${schemaOf(seedIds.flows.invoice)}",`,
+        '  // a note',
+        '  "InvoiceId": "INV-1",',
+        '  "Amount": "twelve",',
+        '  "ApiKey": "literal-api-key-1234",',
+        '  "Unknwn": 1',
+        '}',
+        '',
+      ].join('\n'),
+    );
     const { document } = await open(uri);
     const found = await waitFor(
       () => {
         const d = diagnosticsOf(uri);
-        const typeError = d.json.find((x) => textAt(document, x) === '"twelve"');
-        const unknown = d.json.find((x) => textAt(document, x) === '"Unknwn"');
+        const comment = d.json.find((x) => document.getText(x.range).startsWith('// a note'));
+        const type = d.ours.find((x) => codeOf(x) === 'type' && textAt(document, x) === '"twelve"');
+        const unknown = d.ours.find((x) => codeOf(x) === 'unknownInput');
         const literal = d.ours.find((x) => codeOf(x) === 'sensitiveLiteral');
-        return typeError && unknown && literal ? { d, typeError, unknown, literal } : undefined;
+        return comment && type && unknown && literal ? { d, comment, type, unknown, literal } : undefined;
       },
-      'JSON language service and Desktop Flows diagnostics',
+      'the JSON language service and Desktop Flows diagnostics',
       30_000,
     );
-    note(`diagnostics: ${describeDiagnostics([...found.d.json, ...found.d.ours])}`);
-    assert.equal(textAt(document, found.literal), '"literal-api-key-1234"');
-    assert.equal(found.literal.severity, vscode.DiagnosticSeverity.Warning);
-    assert.match(found.literal.message, /\$\{secret:/);
-    // The JSON language service reports schema violations as warnings; the ones that block a run are also
-    // reported as errors, so the editor never looks merely "yellow" for a file that Run refuses.
-    assert.equal(found.typeError.severity, vscode.DiagnosticSeverity.Warning);
-    const blocking = await waitFor(
-      () => diagnosticsOf(uri).ours.find((x) => codeOf(x) === 'type' && textAt(document, x) === '"twelve"'),
-      'the wrong type reported as an error too',
-      30_000,
-    );
-    assert.equal(blocking.severity, vscode.DiagnosticSeverity.Error);
-    const unknownInput = diagnosticsOf(uri).ours.find((x) => codeOf(x) === 'unknownInput');
+    const all = vscode.languages.getDiagnostics(uri);
+    note(`diagnostics: ${describeDiagnostics(all)}`);
+    assert.equal(found.type.severity, vscode.DiagnosticSeverity.Error, 'a wrong type blocks the run');
     assert.equal(
-      unknownInput?.severity,
+      found.unknown.severity,
       vscode.DiagnosticSeverity.Error,
       'an unknown input name blocks the run',
     );
+    assert.equal(textAt(document, found.literal), '"literal-api-key-1234"');
+    assert.equal(
+      found.literal.severity,
+      vscode.DiagnosticSeverity.Warning,
+      'a literal secret does not block',
+    );
+    assert.match(found.literal.message, /\$\{secret:/);
     assert.deepEqual(
-      diagnosticsOf(uri)
-        .ours.filter((x) => codeOf(x) === 'syntax')
-        .map(codeOf),
+      found.d.json.map((x) => x.message),
+      [found.comment.message],
+      'the JSON language service reports only what is not JSON, not the schema problems again',
+    );
+    const ranges = all.map((x) => `${x.range.start.line}:${x.range.start.character}`);
+    assert.deepEqual(
+      ranges.filter((r, i) => ranges.indexOf(r) !== i),
       [],
-      'JSON syntax, which the JSON language service reports as errors, is not repeated',
+      'one diagnostic per place: each problem shown once (Problems view, hovers)',
+    );
+    assert.deepEqual(
+      found.d.ours.filter((x) => codeOf(x) === 'syntax' || codeOf(x) === 'comment').map(codeOf),
+      [],
+      'what the JSON language service reports is not repeated either',
     );
   });
 
@@ -445,12 +532,26 @@ describe('Input files against the sandbox', function () {
       note(removed.message);
       assert.equal(textAt(document, removed), '"Username"');
       assert.match(removed.message, /LoginName/, 'the likely new name is suggested');
-      const json = await waitFor(
-        () => diagnosticsOf(uri).json.find((d) => textAt(document, d) === '"Username"'),
-        'the JSON language service using the new schema',
+      assert.deepEqual(
+        vscode.languages.getDiagnostics(uri).filter((d) => textAt(document, d) === '"Username"').length,
+        1,
+        'reported once',
+      );
+      // Completion follows the new schema too.
+      await waitFor(
+        async () => {
+          const list = await vscode.commands.executeCommand<vscode.CompletionList>(
+            'vscode.executeCompletionItemProvider',
+            uri,
+            new vscode.Position(1, 0),
+          );
+          return list.items.some((i) =>
+            (typeof i.label === 'string' ? i.label : i.label.label).includes('LoginName'),
+          );
+        },
+        'completion offering the new input name',
         30_000,
       );
-      note(`JSON language service: ${json.message}`);
     } finally {
       row.inputs = original;
     }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { startSandbox } from '../../src/sandbox/server';
+import { defaultSandboxUser } from '../../src/sandbox/tokens';
 import { commandIds } from '../../src/vscode/commandIds';
 import { activateExtension, is, note, waitFor, workbenchProbe } from './helpers';
 
@@ -44,6 +45,37 @@ describe('Sign-in against the sandbox identity endpoint', function () {
         );
       }
     } finally {
+      await sandbox.stop();
+    }
+  });
+
+  it('Try the Sandbox signs in without waiting for a code nobody types, and says who is signed in', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    let id: string | undefined;
+    try {
+      id = await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url });
+      assert.ok(id, 'signed in');
+      const stats = sandbox.identity?.tenant.stats;
+      assert.ok(stats, 'the sandbox runs its identity endpoint');
+      note(
+        `device code requests ${stats.deviceCode}, token polls ${stats.token.device_code}, answered with an error ${stats.tokenErrors}`,
+      );
+      assert.equal(stats.deviceCode, 1);
+      assert.equal(
+        stats.token.device_code,
+        1,
+        'the first poll gets the tokens: the code was approved as it was issued, no polling interval waited out',
+      );
+      assert.equal(stats.tokenErrors, 0, 'no "authorization_pending" round');
+      const probe = workbenchProbe();
+      if (probe) {
+        const words = `Signed in as ${defaultSandboxUser.upn} (Sandbox).`;
+        assert.ok(await probe.waitForText(words, { timeoutMs: 15_000 }), `"${words}" is shown`);
+      }
+    } finally {
+      if (id) {
+        await vscode.commands.executeCommand(commandIds.signOut, id);
+      }
       await sandbox.stop();
     }
   });

@@ -1,7 +1,7 @@
 /**
- * Converts a desktop flow's schema into JSON Schema draft-07, the draft VS Code's JSON language service
- * handles best. The same document drives editor completion/hover/squiggles (served under a
- * `desktopflows-schema:` URI) and the core's authoritative check, so both agree.
+ * Converts a desktop flow's schema into JSON Schema draft-07: the core's authoritative check and what
+ * `desktop-flows schema` prints. The editor is served a guide derived from it without the constraints
+ * (`editorJsonSchema.ts`), so that each problem is reported once, by the input diagnostics.
  *
  * Shape of the result for inputs: an object with `additionalProperties: false` (unknown input names are
  * flagged), a `$schema` property (input files name their flow with it), and one property per input with

@@ -27,7 +27,10 @@ export interface IdentitySettings {
    * this long between polls; tests use a fraction of a second.
    */
   deviceCodeIntervalSeconds: number;
-  /** Approve device codes on their own after this many sandbox milliseconds; undefined = never. */
+  /**
+   * Approve device codes on their own after this many sandbox milliseconds (0: as they are issued, so the
+   * client's first poll already gets its tokens); undefined = never.
+   */
   deviceCodeAutoApproveAfterMs: number | undefined;
 }
 
@@ -313,7 +316,10 @@ export class IdentityState {
     };
     this.deviceCodes.set(grant.deviceCode, grant);
     const delay = this.settings.deviceCodeAutoApproveAfterMs;
-    if (delay !== undefined) {
+    if (delay === 0) {
+      // Nobody has to type the code: approved before it is even handed out, no polling round is wasted.
+      this.approveDeviceCode(grant.userCode);
+    } else if (delay !== undefined) {
       grant.autoApproveTimer = this.clock.setTimeout(() => {
         grant.autoApproveTimer = undefined;
         this.approveDeviceCode(grant.userCode);

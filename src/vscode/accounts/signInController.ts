@@ -171,28 +171,33 @@ export class SignInController implements vscode.Disposable {
 
   /**
    * "Try the Sandbox": find or start the local sandbox and sign in to its identity endpoint with a device
-   * code, exactly as a user signs in to Entra (the sandbox approves the code by itself after a moment).
+   * code, exactly as a user signs in to Entra (the sandbox approves the code as it issues it).
    */
   async trySandbox(url?: string): Promise<SignedInAccount> {
     const location = await locateSandbox(url, this.log);
     const sandbox = await this.fetchSandbox(location.url, AbortSignal.timeout(15_000));
-    // The sandbox approves the code by itself: the code goes in the progress notification, which closes
-    // when sign-in completes, instead of a message the user would have to dismiss.
+    // Nobody types the code: the sandbox approves it at once. It is shown (in the progress notification,
+    // which closes when sign-in completes) only when sign-in still waits after a moment: a sandbox started
+    // without auto-approval, where someone must enter it.
+    let codeTimer: NodeJS.Timeout | undefined;
     const account = await this.withSignInProgress('Signing in to the sandbox…', (signal, progress) =>
       this.manager.signInWithDeviceCode(
         sandbox.target,
         {
           showCode: (info) => {
             this.log.info(`[auth] sandbox device code sign-in at ${info.verificationUri}`);
-            progress.report({ message: `code ${info.userCode} (the sandbox approves it by itself)` });
+            codeTimer = setTimeout(() => {
+              progress.report({ message: `enter the code ${info.userCode} at ${info.verificationUri}` });
+            }, sandboxCodeDelayMs);
           },
         },
         signal,
       ),
-    );
+    ).finally(() => clearTimeout(codeTimer));
     await this.rememberSandboxUrl(account.id, location.url);
     const signedIn = this.toSignedIn(account, sandbox.cloud);
     await this.accounts.add(signedIn);
+    void vscode.window.showInformationMessage(`Signed in as ${account.username} (Sandbox).`);
     return signedIn;
   }
 
@@ -326,3 +331,6 @@ export class SignInController implements vscode.Disposable {
     void this.manager.dispose();
   }
 }
+
+/** How long Try the Sandbox waits for the sandbox's own approval before showing the code to type. */
+const sandboxCodeDelayMs = 2_000;

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import type { DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
 import { analyzeInputFile, type FoundReference } from '../../core/inputs/inputFileAnalysis';
 import { parseInputDocument } from '../../core/inputs/inputDocument';
 import { hasErrors, type InputProblem, type InputProblemCode } from '../../core/inputs/inputProblem';
@@ -146,17 +145,13 @@ export class InputDiagnostics implements vscode.Disposable {
    * Publishes problems found outside `check` (run preparation) for a document: the core's, filtered like
    * an explicit check.
    */
-  publish(
-    document: vscode.TextDocument,
-    problems: readonly InputProblem[],
-    schema: DesktopFlowSchema,
-  ): vscode.Diagnostic[] {
+  publish(document: vscode.TextDocument, problems: readonly InputProblem[]): vscode.Diagnostic[] {
     const state = this.state(document);
     state.explicit = true;
     const covered = coveredByJsonLanguageService(document);
     state.covered = covered;
     const diagnostics = problems
-      .filter((p) => !covered || !reportedByJsonLanguageService(p, schema, document.languageId))
+      .filter((p) => !covered || !reportedByJsonLanguageService(p, document.languageId))
       .map((p) => this.toDiagnostic(document, p));
     this.collection.set(document.uri, diagnostics);
     return diagnostics;
@@ -316,7 +311,7 @@ export class InputDiagnostics implements vscode.Disposable {
     const covered = coveredByJsonLanguageService(document);
     state.covered = covered;
     const diagnostics = problems
-      .filter((p) => !covered || !reportedByJsonLanguageService(p, resolution.schema, document.languageId))
+      .filter((p) => !covered || !reportedByJsonLanguageService(p, document.languageId))
       .map((p) => this.toDiagnostic(document, p));
     diagnostics.push(...this.referenceDiagnostics(document, analysis.references));
     return { ...base, target, resolution, validation, diagnostics };

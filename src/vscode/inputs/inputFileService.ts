@@ -152,7 +152,7 @@ export class InputFileService {
       ...(resolution.previousSchema ? { previousSchema: resolution.previousSchema } : {}),
     });
     if (!prepared.ok) {
-      this.diagnostics.publish(document, prepared.problems, resolution.schema);
+      this.diagnostics.publish(document, prepared.problems);
       const errors = prepared.problems.filter((p) => p.severity === 'error');
       const first = errors[0] ?? prepared.problems[0];
       const count = `${errors.length} problem${errors.length === 1 ? '' : 's'}`;
@@ -169,7 +169,7 @@ export class InputFileService {
         ],
       );
     }
-    this.diagnostics.publish(document, prepared.warnings, resolution.schema);
+    this.diagnostics.publish(document, prepared.warnings);
     // For transcripts: the file's own values, where a reference still says where a secret came from
     // ("${secret:ERP_KEY}") and any literal sensitive value is masked.
     const written = parseInputDocument(text).value as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
+import { readInputsFolder } from '../configuration';
 
 /** Lets callers (tests, other features) skip the prompts of New Input File. */
 export interface NewInputFileOptions {
@@ -106,13 +107,7 @@ export async function chooseNewInputFile(
   if (folder === undefined) {
     return saveDialog(undefined);
   }
-  const inputsFolder =
-    vscode.workspace.getConfiguration('desktopFlows', folder.uri).get<string>('inputs.folder') ?? '';
-  const directory = vscode.Uri.joinPath(
-    folder.uri,
-    ...inputsFolder.split(/[\\/]+/).filter(Boolean),
-    folderNameFor(flowName),
-  );
+  const directory = vscode.Uri.joinPath(folder.uri, ...readInputsFolder(folder), folderNameFor(flowName));
   if (options.fileName !== undefined) {
     const problem = fileNameProblem(options.fileName);
     if (problem !== undefined) {

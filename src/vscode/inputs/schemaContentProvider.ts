@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { toJsonSchema, jsonSchemaDraft } from '../../core/inputs/flowJsonSchema';
+import { toEditorJsonSchema } from '../../core/inputs/editorJsonSchema';
+import { jsonSchemaDraft } from '../../core/inputs/flowJsonSchema';
 import { parseSchemaUri, schemaUriScheme } from '../../core/inputs/schemaUri';
 import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
@@ -8,7 +9,9 @@ import type { FlowSchemaResolver } from './flowSchemaResolver';
 /**
  * Serves `desktopflows-schema:` URIs as JSON Schema documents. VS Code's JSON language service asks the
  * extension host for schemas of schemes it does not know (`workspace.openTextDocument`), which lands
- * here, so input files get completion, hover and squiggles from VS Code itself.
+ * here, so input files get completion and hover from VS Code itself. What is served is a guide without
+ * constraints (`toEditorJsonSchema`): the input diagnostics report every problem, once, as an error when
+ * it blocks a run; the JSON language service would repeat each one as a warning.
  *
  * When the flow cannot be found (signed out, no default environment, unknown flow) a permissive schema is
  * served: the JSON language service would otherwise put a bare "unable to load schema" on the `$schema`
@@ -66,7 +69,7 @@ export class SchemaContentProvider implements vscode.TextDocumentContentProvider
       ]
         .filter(Boolean)
         .join(' ');
-      const schema = toJsonSchema(resolution.schema, { id: text, title: flow.name, description });
+      const schema = toEditorJsonSchema(resolution.schema, { id: text, title: flow.name, description });
       this.log.debug(`[inputs] served ${text} (${resolution.schema.variables.length} inputs)`);
       return JSON.stringify(schema, undefined, 2);
     } catch (e) {
@@ -124,11 +127,7 @@ export class SchemaContentProvider implements vscode.TextDocumentContentProvider
 
 const loadTimeoutMs = 120_000;
 
-/** A schema that accepts any object, explaining why nothing more is known. */
+/** A schema that accepts anything, explaining why nothing more is known (the diagnostics say what to do). */
 function permissive(reason: string): string {
-  return JSON.stringify(
-    { $schema: jsonSchemaDraft, type: 'object', description: reason, additionalProperties: true },
-    undefined,
-    2,
-  );
+  return JSON.stringify({ $schema: jsonSchemaDraft, description: reason }, undefined, 2);
 }

@@ -4,7 +4,7 @@ import { outputsToInputFile } from '../../core/inputs/outputsToInputFile';
 import { isTerminal } from '../../core/model/run';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { describeStatus } from '../../core/runs/runTranscript';
-import { readConfig } from '../configuration';
+import { readInputsFolder } from '../configuration';
 import { pickFlow } from '../pickers';
 import { UserFacingError } from '../registerCommand';
 import { describeRunError } from './runErrorWords';
@@ -171,13 +171,13 @@ export class RunReviewActions {
         : vscode.Uri.file(args.file);
     }
     const folder = vscode.workspace.workspaceFolders?.[0];
-    const inputsFolder = readConfig().inputsFolder;
+    const inputsFolder = readInputsFolder(folder);
     const suggested =
       folder === undefined
         ? undefined
         : vscode.Uri.joinPath(
             folder.uri,
-            ...inputsFolder.split(/[\\/]+/).filter(Boolean),
+            ...inputsFolder,
             folderNameFor(flowName),
             `from-run-${subject.runId.slice(0, 8)}.json`,
           );

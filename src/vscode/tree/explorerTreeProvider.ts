@@ -5,6 +5,14 @@ import { describeError } from '../errorMessages';
 import type { ExplorerNode } from './explorerNode';
 import { MessageNode } from './messageNode';
 
+/** A load of a node's children in flight. */
+interface Load {
+  readonly controller: AbortController;
+  /** Set when the node itself was refreshed: the aborted load answers with a fresh one. */
+  reload: boolean;
+  promise: Promise<ExplorerNode[]>;
+}
+
 /**
  * The Desktop Flows tree. Delegates to nodes, owns cancellation (getChildren has no token): refreshing a
  * node aborts every load in flight below it. A failing load becomes an error row, never a thrown error.
@@ -12,7 +20,7 @@ import { MessageNode } from './messageNode';
 export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly inFlight = new Map<string, { controller: AbortController; promise: Promise<ExplorerNode[]> }>();
+  private readonly inFlight = new Map<string, Load>();
   private disposed = false;
 
   constructor(
@@ -41,27 +49,57 @@ export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNod
     if (running) {
       return running.promise;
     }
-    const controller = new AbortController();
-    const promise = this.load(node, key, controller).finally(() => {
-      if (this.inFlight.get(key)?.controller === controller) {
+    const load: Load = { controller: new AbortController(), reload: false, promise: Promise.resolve([]) };
+    load.promise = this.load(node, key, load).finally(() => {
+      if (this.inFlight.get(key) === load) {
         this.inFlight.delete(key);
       }
     });
-    this.inFlight.set(key, { controller, promise });
-    return promise;
+    this.inFlight.set(key, load);
+    return load.promise;
   }
 
-  private async load(node: ExplorerNode | undefined, key: string, controller: AbortController): Promise<ExplorerNode[]> {
+  /**
+   * One load. A load aborted because its own node was refreshed never answers with its own (partial or
+   * empty) result: whoever waited for it gets the children from a fresh load. The view keeps what it was
+   * given even when the refresh event arrives meanwhile, so an empty answer here would stick.
+   */
+  private async load(node: ExplorerNode | undefined, key: string, load: Load): Promise<ExplorerNode[]> {
+    const signal = load.controller.signal;
     try {
-      return node?.getChildren ? await node.getChildren(controller.signal) : await this.roots(controller.signal);
+      const children = node?.getChildren ? await node.getChildren(signal) : await this.roots(signal);
+      return signal.aborted ? await this.superseded(node, load) : children;
     } catch (e) {
-      if (CancellationError.is(e) || controller.signal.aborted) {
-        return [];
+      if (signal.aborted) {
+        return this.superseded(node, load);
+      }
+      if (CancellationError.is(e)) {
+        // Cancelled from inside (a timeout), not by a refresh: say so instead of showing nothing.
+        this.log.warn(`[tree] loading ${key || 'roots'} was cancelled`);
+        return [new MessageNode(node, `${key}/error`, 'error', 'Loading was cancelled.', undefined, node)];
       }
       const description = describeError(e);
       this.log.error(`[tree] loading ${key || 'roots'} failed: ${description?.message ?? String(e)}`);
-      return [new MessageNode(node, `${key}/error`, 'error', description?.message ?? 'Loading failed.', undefined, node)];
+      return [
+        new MessageNode(
+          node,
+          `${key}/error`,
+          'error',
+          description?.message ?? 'Loading failed.',
+          undefined,
+          node,
+        ),
+      ];
     }
+  }
+
+  /**
+   * The answer of an aborted load: the children from the load that replaces it when its node itself was
+   * refreshed. A load below a refreshed node answers nothing: its node is being replaced, and the view asks
+   * the replacement's children afresh.
+   */
+  private superseded(node: ExplorerNode | undefined, load: Load): Promise<ExplorerNode[]> {
+    return load.reload && !this.disposed ? this.getChildren(node) : Promise.resolve([]);
   }
 
   /** Reload a node's children (or the whole tree), aborting loads in flight below it. */
@@ -72,6 +110,7 @@ export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNod
     const prefix = node?.id;
     for (const [key, load] of this.inFlight) {
       if (prefix === undefined || key === prefix || key.startsWith(`${prefix}/`)) {
+        load.reload = key === (prefix ?? '');
         load.controller.abort();
         this.inFlight.delete(key);
       }

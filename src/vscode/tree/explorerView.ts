@@ -10,6 +10,9 @@ import type { ExplorerViewState, FlowChildContributor, TreeContext } from './tre
 
 export const explorerViewId = 'desktopFlows.explorer';
 
+/** workspaceState key of the Show/Hide Draft Flows toggle. */
+const showDraftsKey = 'desktopFlows.explorer.showDrafts';
+
 /**
  * The Desktop Flows view: roots are environments, or accounts when several are signed in. Owns the tree view,
  * the view state (filter, drafts) and the context keys the manifest's `when` clauses read.
@@ -25,11 +28,13 @@ export class ExplorerView implements vscode.Disposable {
   constructor(
     private readonly accounts: AccountService,
     private readonly log: Logger,
+    /** Where view toggles live across reloads (the workspace's state); settings only give their defaults. */
+    private readonly viewMemento?: vscode.Memento,
   ) {
     const config = readConfig();
     this.state = {
       flowFilter: '',
-      showDrafts: config.showDrafts,
+      showDrafts: viewMemento?.get<boolean>(showDraftsKey) ?? config.showDrafts,
       pageSize: config.pageSize,
       defaultEnvironmentId: config.defaultEnvironment || undefined,
     };
@@ -52,13 +57,24 @@ export class ExplorerView implements vscode.Disposable {
         this.provider.refresh();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('desktopFlows.explorer') || e.affectsConfiguration('desktopFlows.defaultEnvironment')) {
+        if (
+          e.affectsConfiguration('desktopFlows.explorer') ||
+          e.affectsConfiguration('desktopFlows.defaultEnvironment')
+        ) {
           const c = readConfig();
-          const reload = c.pageSize !== this.state.pageSize || c.showDrafts !== this.state.showDrafts;
+          // The drafts toggle is view state: only a change of its own setting overrides it, never
+          // re-reading settings because another one changed (Select Environment writes one).
+          const showDrafts = e.affectsConfiguration('desktopFlows.explorer.showDrafts')
+            ? c.showDrafts
+            : this.state.showDrafts;
+          const reload = c.pageSize !== this.state.pageSize || showDrafts !== this.state.showDrafts;
           this.state.pageSize = c.pageSize;
-          this.state.showDrafts = c.showDrafts;
           this.state.defaultEnvironmentId = c.defaultEnvironment || undefined;
-          void setContext('desktopFlows.showDrafts', c.showDrafts);
+          if (showDrafts !== this.state.showDrafts) {
+            this.state.showDrafts = showDrafts;
+            void this.viewMemento?.update(showDraftsKey, showDrafts);
+            void setContext('desktopFlows.showDrafts', showDrafts);
+          }
           if (reload) {
             this.refreshFlowLists();
           } else {
@@ -109,6 +125,7 @@ export class ExplorerView implements vscode.Disposable {
 
   async setShowDrafts(show: boolean): Promise<void> {
     this.state.showDrafts = show;
+    await this.viewMemento?.update(showDraftsKey, show);
     await setContext('desktopFlows.showDrafts', show);
     this.refreshFlowLists();
   }
