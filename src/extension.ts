@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { AccountService } from './vscode/accounts/accountService';
 import { stopEmbeddedSandbox } from './vscode/accounts/sandboxLocator';
 import { SignInController } from './vscode/accounts/signInController';
+import { ExtensionAgentHost } from './vscode/agent/extensionAgentHost';
+import { registerLanguageModelTools } from './vscode/agent/languageModelTools';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
 import { getContext } from './vscode/contextKeys';
@@ -75,7 +77,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accountsRestored: restored,
   });
   context.subscriptions.push(...runFeatures.disposables);
-  log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
+  // Copilot's tools (package.json languageModelTools): runs they start go through the same runs controller.
+  const agentHost = new ExtensionAgentHost({
+    accounts,
+    environmentStatus,
+    runs: runFeatures.runs,
+    secretResolver: inputs.inputFiles.secrets.resolver,
+  });
+  context.subscriptions.push(...registerLanguageModelTools(agentHost, agentHost.start, log));
+  log.info(
+    `[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`,
+  );
 
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),

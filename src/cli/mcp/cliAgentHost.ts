@@ -74,6 +74,7 @@ export interface CliAgentHostOptions {
 
 /** The CLI's `AgentHost` for one MCP server. */
 export class CliAgentHost implements AgentHost {
+  readonly surface = 'mcp' as const;
   readonly secretResolver: SecretResolver;
   private readonly out: McpOutput;
   private connection: CliConnection;
@@ -164,7 +165,7 @@ export class CliAgentHost implements AgentHost {
     if (wanted === undefined) {
       return Promise.reject(
         new AgentToolError(
-          'No environment given and no default: pass `environment` (list_environments lists them), or start the server with --env.',
+          'No environment given and no default: pass `environment` ({listEnvironments} lists them), or start the server with --env.',
         ),
       );
     }

@@ -13,7 +13,7 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { agentTools } from '../../core/agent/agentToolCatalog';
+import { agentTools, agentToolsFor } from '../../core/agent/agentToolCatalog';
 import { AgentToolError, invokeAgentTool, type AgentRunStarter } from '../../core/agent/agentOperations';
 import type { AgentHost } from '../../core/agent/agentHost';
 import { CancellationError } from '../../core/errors';
@@ -36,7 +36,7 @@ const instructions =
 
 /** The tool list as MCP clients see it. */
 export function mcpToolList(): Tool[] {
-  return agentTools.map((t) => ({
+  return agentToolsFor('mcp').map((t) => ({
     name: t.mcpName,
     title: t.title,
     description: t.description,

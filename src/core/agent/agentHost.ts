@@ -4,6 +4,7 @@
  * front end, how secrets and input files are read, and the words for errors. Everything else (what the
  * tools check, send and return) is shared in `agentOperations.ts`.
  */
+import type { AgentSurface } from './agentToolCatalog';
 import type { SecretResolver } from '../inputs/secretReference';
 import type { Environment } from '../model/environment';
 import type { DesktopFlow } from '../model/flow';
@@ -44,6 +45,8 @@ export interface AgentEnvironmentEntry {
 
 /** The front end the tools run in. */
 export interface AgentHost {
+  /** Which tool names results mention. */
+  readonly surface: AgentSurface;
   /** Every environment the signed-in account(s) reach. */
   listEnvironments(signal: AbortSignal): Promise<AgentEnvironmentEntry[]>;
   /**

@@ -33,7 +33,7 @@ import { describeStatus } from '../runs/runTranscript';
 import type { TriggeredRun } from '../runs/runTrigger';
 import { secretMasker } from '../util/secretMasker';
 import type { AgentEnvironment, AgentHost, AgentTarget } from './agentHost';
-import { agentTool, type AgentToolId } from './agentToolCatalog';
+import { agentTool, withToolNames, type AgentToolId } from './agentToolCatalog';
 
 /** A tool's answer: a few lines for the model, and the same facts as data. */
 export interface AgentToolResult {
@@ -96,7 +96,7 @@ export function checkArguments(id: AgentToolId, args: unknown): AgentArgs {
   if (!validate(value)) {
     const problems = [...new Set((validate.errors ?? []).map(argumentProblem))];
     throw new AgentToolError(
-      `The arguments of ${agentTool(id).mcpName} are not valid: ${problems.join(' ')} Nothing was done.`,
+      `The arguments of {${id}} are not valid: ${problems.join(' ')} Nothing was done.`,
       { argumentProblems: problems },
     );
   }
@@ -366,7 +366,7 @@ async function targetAndFlow(
   if (flowKey === undefined) {
     throw new AgentToolError(
       given === undefined || given.label === 'inputs'
-        ? 'Name the flow: give `flow` (its id or exact name; list_desktop_flows lists them).'
+        ? 'Name the flow: give `flow` (its id or exact name; {listFlows} lists them).'
         : `Name the flow: ${given.label} has no "$schema": "desktopflows-schema:/<flowId>.json", so give \`flow\`.`,
     );
   }
@@ -719,7 +719,7 @@ async function runFlow(
   const head = `Started "${flow.name}" in ${environmentName(target.environment)} (${run.options.runMode}, ${connectionText(run.options)}): run ${run.runId}.`;
   if (args.wait !== true) {
     return {
-      text: `${head} It is queued; call get_run with runId ${run.runId} to follow it.`,
+      text: `${head} It is queued; call {getRun} with runId ${run.runId} to follow it.`,
       data: { ...started, status: 'waiting', finished: false },
     };
   }
@@ -731,7 +731,7 @@ async function runFlow(
       throw e;
     }
     throw new AgentToolError(
-      `${head} Following it failed: ${host.describeError(e)} The run goes on; call get_run with runId ${run.runId}.`,
+      `${head} Following it failed: ${host.describeError(e)} The run goes on; call {getRun} with runId ${run.runId}.`,
       { ...started, finished: false },
     );
   }
@@ -790,7 +790,7 @@ function runIdOf(args: AgentArgs): string {
   const runId = str(args, 'runId') ?? '';
   if (!guid.test(runId)) {
     throw new AgentToolError(
-      `"${runId}" is not a run id: run ids are GUIDs (run_desktop_flow and list_runs return them).`,
+      `"${runId}" is not a run id: run ids are GUIDs ({runFlow} and {listRuns} return them).`,
     );
   }
   return runId.replace(/^\{|\}$/g, '').toLowerCase();
@@ -813,7 +813,7 @@ async function cancelRun(host: AgentHost, args: AgentArgs, signal: AbortSignal):
     signal,
   );
   return {
-    text: `Cancellation of run ${run.id}${flow.name === undefined ? '' : ` of "${flow.name}"`} requested (it was ${describeStatus(result.statusBefore)}). Call get_run to see it end.`,
+    text: `Cancellation of run ${run.id}${flow.name === undefined ? '' : ` of "${flow.name}"`} requested (it was ${describeStatus(result.statusBefore)}). Call {getRun} to see it end.`,
     data: {
       runId: run.id,
       flowId: n(run.flowId),
@@ -887,13 +887,13 @@ export async function invokeAgentTool(
         result = await listRuns(host, args, signal);
         break;
     }
-    return masked(result);
+    return masked({ ...result, text: withToolNames(host.surface, result.text) });
   } catch (e) {
     if (CancellationError.is(e)) {
       throw e;
     }
     if (AgentToolError.is(e)) {
-      throw maskedError(e);
+      throw maskedError(new AgentToolError(withToolNames(host.surface, e.message), e.data));
     }
     throw maskedError(new AgentToolError(host.describeError(e)));
   }
@@ -946,6 +946,40 @@ export async function describePendingRun(
   ];
   return {
     title: `Run "${flowName}"?`,
+    message: secretMasker.mask(lines.join('\n')),
+  };
+}
+
+/** What cancel_run is about to do, for a confirmation: the run, its flow and environment. */
+export async function describePendingCancel(
+  host: AgentHost,
+  args: AgentArgs,
+  signal: AbortSignal,
+): Promise<{ title: string; message: string }> {
+  const runId = str(args, 'runId') ?? '(run id not given)';
+  let where = str(args, 'environment') ?? 'the default environment';
+  let flowName: string | undefined;
+  let status: string | undefined;
+  try {
+    const target = await host.target(str(args, 'environment'), signal);
+    where = environmentName(target.environment);
+    const run = await target.session.runs.getFlowSession(target.environment.orgUrl, runIdOf(args), signal);
+    status = describeStatus(run.status);
+    flowName = (await outputSchemaOf(target, run.flowId, signal)).name;
+  } catch (e) {
+    if (CancellationError.is(e)) {
+      throw e;
+    }
+    // The cancellation itself reports the problem.
+  }
+  const lines = [
+    `Run: ${runId}`,
+    `Flow: ${flowName ?? 'unknown'}`,
+    `Environment: ${where}`,
+    ...(status === undefined ? [] : [`Status: ${status}`]),
+  ];
+  return {
+    title: `Cancel the run${flowName === undefined ? '' : ` of "${flowName}"`}?`,
     message: secretMasker.mask(lines.join('\n')),
   };
 }

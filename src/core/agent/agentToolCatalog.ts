@@ -40,7 +40,7 @@ export interface AgentToolSpec {
 const environment = {
   type: 'string',
   description:
-    'Environment: display name, environment id, org unique name or org URL. Optional; defaults to the configured default environment. list_environments / desktopFlows_listEnvironments lists them.',
+    'Environment: display name, environment id, org unique name or org URL. Optional; defaults to the configured default environment. {listEnvironments} lists them.',
 };
 const flow = {
   type: 'string',
@@ -59,7 +59,7 @@ const inputFile = {
 };
 const runId = {
   type: 'string',
-  description: 'Run id (flowsessionid GUID), as run_desktop_flow or list_runs returned it.',
+  description: 'Run id (flowsessionid GUID), as {runFlow} or {listRuns} returned it.',
 };
 const top = {
   type: 'integer',
@@ -112,7 +112,7 @@ export const agentTools: readonly AgentToolSpec[] = [
     referenceName: 'desktopFlowsSchema',
     title: 'Get a desktop flow input/output schema',
     description:
-      "Returns a desktop flow's inputs and outputs: name, type (text, number, boolean, customObject, list, datatable), whether required, whether sensitive, default and description. Call it before validating or running a flow to know which inputs to give.",
+      "Returns a desktop flow's inputs and outputs: name, type (text, number, boolean, customObject, list, datatable), whether required, whether sensitive, default and description. Call it before {validateInputs} or {runFlow} to know which inputs to give.",
     inputSchema: schema({ environment, flow }, ['flow']),
     changesState: false,
   },
@@ -134,7 +134,7 @@ export const agentTools: readonly AgentToolSpec[] = [
     referenceName: 'desktopFlowsRunFlow',
     title: 'Run a desktop flow',
     description:
-      'Starts a desktop flow run through a desktop-flow connection (or connection reference), attended or unattended. Inputs are validated first: on any problem nothing is sent and the problems are returned. Starts are exactly once and respect the 70-per-minute limit. With `wait`, blocks until the run ends and returns its outcome and outputs (sensitive values masked); otherwise returns the run id for get_run.',
+      'Starts a desktop flow run through a desktop-flow connection (or connection reference), attended or unattended. Inputs are validated first: on any problem nothing is sent and the problems are returned. Starts are exactly once and respect the 70-per-minute limit. With `wait`, blocks until the run ends and returns its outcome and outputs (sensitive values masked); otherwise returns the run id for {getRun}.',
     inputSchema: schema({
       environment,
       flow,
@@ -210,4 +210,42 @@ export function agentTool(id: AgentToolId): AgentToolSpec {
     throw new Error(`unknown agent tool ${id}`);
   }
   return found;
+}
+
+/** Where the tools are offered: names differ (snake_case for MCP, `desktopFlows_…` in VS Code). */
+export type AgentSurface = 'mcp' | 'lm';
+
+/** The name of tool `id` on `surface`. */
+export function toolName(surface: AgentSurface, id: AgentToolId): string {
+  const spec = agentTool(id);
+  return surface === 'mcp' ? spec.mcpName : spec.lmName;
+}
+
+/** `{toolId}` placeholders in a description replaced by the tool names of `surface`. */
+export function withToolNames(surface: AgentSurface, text: string): string {
+  return text.replace(/\{(\w+)\}/g, (all, id: string) =>
+    agentTools.some((t) => t.id === id) ? toolName(surface, id as AgentToolId) : all,
+  );
+}
+
+function describedFor(surface: AgentSurface, value: unknown): unknown {
+  if (typeof value === 'string') {
+    return withToolNames(surface, value);
+  }
+  if (Array.isArray(value)) {
+    return value.map((v) => describedFor(surface, v));
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, describedFor(surface, v)]));
+  }
+  return value;
+}
+
+/** The tools as `surface` lists them: descriptions and schema descriptions naming that surface's tools. */
+export function agentToolsFor(surface: AgentSurface): AgentToolSpec[] {
+  return agentTools.map((t) => ({
+    ...t,
+    description: withToolNames(surface, t.description),
+    inputSchema: describedFor(surface, t.inputSchema) as ToolInputSchema,
+  }));
 }
