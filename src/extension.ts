@@ -85,9 +85,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     secretResolver: inputs.inputFiles.secrets.resolver,
   });
   context.subscriptions.push(...registerLanguageModelTools(agentHost, agentHost.start, log));
-  log.info(
-    `[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`,
-  );
+  log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
 
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),
