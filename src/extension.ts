@@ -29,6 +29,8 @@ export interface ExtensionApi {
   readonly runs: RunsController;
   /** Resolves once accounts from earlier sessions are restored. */
   readonly restored: Promise<void>;
+  /** The registered language-model tools by name (tests call `prepareInvocation`, which the test host never shows). */
+  readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
 }
 
 /** Composition root: builds every service, registers every disposable, and returns the test API. */
@@ -84,7 +86,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     runs: runFeatures.runs,
     secretResolver: inputs.inputFiles.secrets.resolver,
   });
-  context.subscriptions.push(...registerLanguageModelTools(agentHost, agentHost.start, log));
+  const agentTools = registerLanguageModelTools(agentHost, agentHost.start, log);
+  context.subscriptions.push(...agentTools.disposables);
   log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
 
   return {
@@ -97,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     signIn,
     runs: runFeatures.runs,
     restored,
+    languageModelTools: agentTools.tools,
   };
 }
 

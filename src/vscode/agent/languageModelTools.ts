@@ -39,14 +39,9 @@ async function confirmation(
     spec.id === 'runFlow'
       ? await describePendingRun(host, args, signal)
       : await describePendingCancel(host, args, signal);
-  const message = new vscode.MarkdownString();
-  for (const line of pending.message.split('\n')) {
-    message.appendText(line);
-    message.appendMarkdown('  \n');
-  }
   return {
     invocationMessage: spec.id === 'runFlow' ? 'Starting the desktop flow…' : 'Cancelling the run…',
-    confirmationMessages: { title: pending.title, message },
+    confirmationMessages: { title: pending.title, message: pending.message },
   };
 }
 
@@ -60,13 +55,10 @@ export function registerLanguageModelTools(
   host: AgentHost,
   start: AgentRunStarter,
   log: Logger,
-): vscode.Disposable[] {
-  if (typeof vscode.lm?.registerTool !== 'function') {
-    log.info('[agent] this VS Code has no language-model tools API; the tools are not registered');
-    return [];
-  }
-  return agentTools.map((spec) =>
-    vscode.lm.registerTool<unknown>(spec.lmName, {
+): { disposables: vscode.Disposable[]; tools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>> } {
+  const tools = new Map<string, vscode.LanguageModelTool<unknown>>();
+  for (const spec of agentTools) {
+    tools.set(spec.lmName, {
       ...(spec.changesState
         ? { prepareInvocation: (options, token) => confirmation(spec, host, options.input, token) }
         : {}),
@@ -83,6 +75,14 @@ export function registerLanguageModelTools(
           return toolResult(`Error: ${error.message}`, { ...error.data, error: true });
         }
       },
-    }),
-  );
+    });
+  }
+  if (typeof vscode.lm?.registerTool !== 'function') {
+    log.info('[agent] this VS Code has no language-model tools API; the tools are not registered');
+    return { disposables: [], tools };
+  }
+  return {
+    disposables: [...tools].map(([name, tool]) => vscode.lm.registerTool(name, tool)),
+    tools,
+  };
 }
