@@ -156,7 +156,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
       connection: maker,
       mode: 'attended',
     });
-    assert.match(answer.text, /^Error: The inputs have \d+ problems? .*nothing was sent/);
+    assert.match(answer.text, /^Error: The run has \d+ problems? .*nothing was sent/);
     assert.match(answer.text, /Amount/);
     assert.equal(answer.data.sent, false);
     assert.equal(sandboxRunCount(), before, 'no RunDesktopFlow reached the sandbox');

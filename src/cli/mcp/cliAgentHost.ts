@@ -4,7 +4,6 @@
  * environment of `--env` as the default, and one `RunService` for the server's lifetime, so starts share
  * the rate limit and exactly-once bookkeeping.
  */
-import { randomUUID } from 'node:crypto';
 import type {
   AgentEnvironment,
   AgentHost,
@@ -58,7 +57,14 @@ class McpOutput extends CliOutput {
 }
 
 function agentEnvironment(e: CliEnvironment): AgentEnvironment {
-  return { id: e.id, displayName: e.displayName, uniqueName: e.uniqueName, orgUrl: e.orgUrl, ref: e.ref };
+  return {
+    id: e.id,
+    displayName: e.displayName,
+    uniqueName: e.uniqueName,
+    orgUrl: e.orgUrl,
+    ref: e.ref,
+    ...(e.region === undefined ? {} : { region: e.region }),
+  };
 }
 
 /** Options of `CliAgentHost`. */
@@ -230,17 +236,7 @@ export class CliAgentHost implements AgentHost {
     signal: AbortSignal,
   ): Promise<TriggeredRun> => {
     const service = await this.runs(signal);
-    return service.trigger(
-      {
-        environment: prepared.target.environment.ref,
-        flowId: prepared.flow.id,
-        flowName: prepared.flow.name,
-        options: prepared.options,
-        ...(prepared.inputs === undefined ? {} : { inputs: prepared.inputs }),
-        triggerId: randomUUID(),
-      },
-      signal,
-    );
+    return service.start(prepared.run, signal);
   };
 
   async dispose(): Promise<void> {

@@ -19,6 +19,8 @@ export interface AgentEnvironment {
   readonly uniqueName: string | undefined;
   readonly orgUrl: string;
   readonly ref: EnvironmentRef;
+  /** Discovery region code, when known (the China cloud's inputs limit differs). */
+  readonly region?: string;
 }
 
 /** An environment with the session that reaches it. */

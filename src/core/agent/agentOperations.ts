@@ -14,7 +14,7 @@ import {
 } from '../inputs/desktopFlowSchema';
 import type { InputProblem } from '../inputs/inputProblem';
 import { maskedValue, maskInputs } from '../inputs/maskInputs';
-import { prepareRunInputs } from '../inputs/prepareRunInputs';
+import { FlowSchemaCache } from '../inputs/flowSchemaCache';
 import { validateInputFile } from '../inputs/validateInputFile';
 import { parseInputDocument } from '../inputs/inputDocument';
 import { parseSchemaUri } from '../inputs/schemaUri';
@@ -22,14 +22,11 @@ import type { DesktopFlow } from '../model/flow';
 import { isTerminal, type Run, type RunStatus } from '../model/run';
 import { remedyFor } from '../runs/remedies';
 import { runTimings, type RunFinishedEvent, type RunMachine, type RunTimings } from '../runs/runEvents';
-import {
-  validateRunOptions,
-  type RunConnection,
-  type RunOptions,
-  type RunOptionsProblem,
-} from '../runs/runOptions';
+import type { RunConnection, RunOptions, RunOptionsProblem } from '../runs/runOptions';
 import type { RunService } from '../runs/runService';
 import { describeStatus } from '../runs/runTranscript';
+import { prepareRun, type PreparedRun, type RunProblem } from '../runs/prepareRun';
+import type { RunRequest } from '../runs/runRequest';
 import type { TriggeredRun } from '../runs/runTrigger';
 import { secretMasker } from '../util/secretMasker';
 import type { AgentEnvironment, AgentHost, AgentTarget } from './agentHost';
@@ -375,17 +372,36 @@ async function targetAndFlow(
   return { target, flow };
 }
 
-function problemsError(
-  what: string,
-  label: string,
-  flow: DesktopFlow,
-  problems: readonly InputProblem[],
-): AgentToolError {
+function runProblemData(p: RunProblem): Record<string, unknown> {
+  return {
+    severity: p.severity,
+    code: p.code,
+    field: p.field,
+    message: p.message,
+    fix: p.fix,
+    ...(p.input === undefined ? {} : { input: problemData(p.input), located: p.located === true }),
+  };
+}
+
+function runProblemLine(p: RunProblem): string {
+  if (p.input !== undefined) {
+    const i = p.input;
+    const where =
+      p.located === true
+        ? `${p.source ?? 'inputs'}:${i.line}:${i.column}`
+        : `${p.source ?? 'inputs'} ${i.pathText}`;
+    return `${where}: ${i.severity}: ${i.message} ${i.fix}`.trimEnd();
+  }
+  const message =
+    p.optionsProblem === undefined ? `${p.message} ${p.fix}` : describeOptionsProblem(p.optionsProblem);
+  return `${p.severity}: ${message}`.trimEnd();
+}
+
+function runProblemsError(flowName: string, problems: readonly RunProblem[]): AgentToolError {
   const errors = problems.filter((p) => p.severity === 'error');
-  const lines = problems.map((p) => problemLine(label, p));
   return new AgentToolError(
-    `${what} ${errors.length} problem${errors.length === 1 ? '' : 's'} that must be fixed before "${flow.name}" can run; nothing was sent.\n${lines.join('\n')}`,
-    { flow: { id: flow.id, name: flow.name }, problems: problems.map(problemData), sent: false },
+    `The run has ${errors.length} problem${errors.length === 1 ? '' : 's'} that must be fixed before "${flowName}" can run; nothing was sent.\n${problems.map(runProblemLine).join('\n')}`,
+    { problems: problems.map(runProblemData), sent: false },
   );
 }
 
@@ -408,12 +424,14 @@ function describeOptionsProblem(p: RunOptionsProblem): string {
   }
 }
 
-/** The run options in the arguments, checked. */
-export function runOptionsOf(args: AgentArgs): RunOptions {
+/** The run options in the arguments, as `RunRequest.options` (checked by `prepareRun`). */
+function runOptionsOf(args: AgentArgs): Record<string, unknown> {
   const name = str(args, 'connection');
   const reference = str(args, 'connectionReference');
   if (name !== undefined && reference !== undefined) {
-    throw new AgentToolError('Give `connection` or `connectionReference`, not both. Nothing was sent.');
+    throw new AgentToolError('Give `connection` or `connectionReference`, not both. Nothing was sent.', {
+      sent: false,
+    });
   }
   const connection: RunConnection | null =
     name !== undefined
@@ -423,19 +441,12 @@ export function runOptionsOf(args: AgentArgs): RunOptions {
         : null;
   const priority = str(args, 'priority');
   const timeoutSeconds = num(args, 'timeoutSeconds');
-  const validation = validateRunOptions({
+  return {
     connection,
     runMode: str(args, 'mode'),
     ...(priority === undefined ? {} : { priority }),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
-  });
-  if (!validation.ok) {
-    throw new AgentToolError(
-      `${validation.problems.map(describeOptionsProblem).join(' ')} Nothing was sent.`,
-      { optionProblems: validation.problems.map((p) => p.field), sent: false },
-    );
-  }
-  return validation.options;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -613,22 +624,17 @@ export function waitForRun(
   });
 }
 
-/** A run ready to start: everything checked, the inputs string built. */
+/** A run ready to start: `prepareRun`'s `PreparedRun`, and where the tool found it. */
 export interface AgentPreparedRun {
   readonly target: AgentTarget;
-  readonly flow: DesktopFlow;
-  readonly schemas: FlowSchemas;
-  readonly options: RunOptions;
-  /** The exact inputs to send; `undefined` sends none. Holds resolved secrets: never show it. */
-  readonly inputs: string | undefined;
-  /** The inputs with sensitive values masked. */
-  readonly maskedInputs: string | undefined;
-  readonly sensitiveInputNames: readonly string[];
-  readonly warnings: readonly InputProblem[];
-  readonly inputsLabel: string | undefined;
+  readonly run: PreparedRun;
+  readonly warnings: readonly RunProblem[];
 }
 
-/** Checks everything a run needs, sending nothing; `AgentToolError` with the problems otherwise. */
+/**
+ * Builds the `RunRequest` of a run tool call and prepares it with `prepareRun` (inputs validated, options
+ * and connection checked, secrets resolved); nothing is sent. `AgentToolError` with the problems otherwise.
+ */
 export async function prepareAgentRun(
   host: AgentHost,
   args: AgentArgs,
@@ -637,59 +643,44 @@ export async function prepareAgentRun(
   const options = runOptionsOf(args);
   const given = await givenInputs(host, args, signal);
   const { target, flow } = await targetAndFlow(host, args, given, signal);
-  const schemas = await schemasOf(target, flow, signal);
-  const sensitiveInputNames = schemas.inputs.variables.filter((v) => v.sensitive).map((v) => v.name);
-  const validateOptions = {
-    limitBytes: target.limitBytes,
-    flowId: flow.id,
-    environment: environmentNames(target.environment),
-  };
-  if (given === undefined) {
-    // No inputs: the flow's defaults apply, but a required input without one would fail on the machine.
-    const check = validateInputFile('{}', schemas.inputs, validateOptions);
-    const missing = check.problems.filter((p) => p.code === 'required' && p.severity === 'error');
-    if (missing.length > 0) {
-      throw problemsError('The run has', 'inputs', flow, missing);
-    }
-    return {
-      target,
-      flow,
-      schemas,
-      options,
-      inputs: undefined,
-      maskedInputs: undefined,
-      sensitiveInputNames,
-      warnings: [],
-      inputsLabel: undefined,
-    };
-  }
-  const prepared = await prepareRunInputs(given.text, schemas.inputs, {
-    signal,
-    resolver: host.secretResolver,
-    ...validateOptions,
-  });
-  if (!prepared.ok) {
-    throw problemsError(
-      given.label === 'inputs' ? 'The inputs have' : `${given.label} has`,
-      given.label,
-      flow,
-      prepared.problems,
-    );
-  }
-  return {
-    target,
-    flow,
-    schemas,
+  const values = args.inputs;
+  const request: RunRequest = {
+    target: {
+      environment: {
+        kind: 'resolved',
+        ref: target.environment.ref,
+        names: [
+          ...environmentNames(target.environment),
+          ...(given?.environment === undefined ? [] : [given.environment]),
+        ],
+        ...(target.environment.region === undefined ? {} : { region: target.environment.region }),
+      },
+      flow: { kind: 'resolved', flow },
+    },
+    inputs:
+      given === undefined
+        ? { kind: 'none' }
+        : given.label === 'inputs' && typeof values === 'object' && values !== null
+          ? { kind: 'values', values: values as Record<string, unknown>, label: 'inputs' }
+          : { kind: 'file', text: given.text, label: given.label },
     options,
-    inputs: prepared.inputs,
-    maskedInputs: prepared.maskedInputs,
-    sensitiveInputNames,
-    warnings: prepared.warnings,
-    inputsLabel: given.label,
+    origin: 'agent',
   };
+  const session = target.session;
+  const schemas = new FlowSchemaCache((org, id, s, o) => session.flows.getSchemas(org, id, s, o));
+  let result;
+  try {
+    result = await prepareRun(request, { session, schemas, resolver: host.secretResolver }, signal);
+  } finally {
+    schemas.dispose();
+  }
+  if (!result.ok) {
+    throw runProblemsError(flow.name, result.problems);
+  }
+  return { target, run: result.run, warnings: result.warnings };
 }
 
-/** How a surface starts a prepared run (through its one `RunService`). */
+/** How a surface starts a prepared run: `RunService.start` of its one runs core. */
 export type AgentRunStarter = (prepared: AgentPreparedRun, signal: AbortSignal) => Promise<TriggeredRun>;
 
 function connectionText(o: RunOptions): string {
@@ -705,18 +696,18 @@ async function runFlow(
   start: AgentRunStarter,
 ): Promise<AgentToolResult> {
   const prepared = await prepareAgentRun(host, args, signal);
-  const { target, flow, schemas } = prepared;
+  const { target, run: ready } = prepared;
   const run = await start(prepared, signal);
   const started = {
     runId: run.runId,
-    flow: { id: flow.id, name: flow.name },
+    flow: { id: ready.flow.id, name: ready.flow.name },
     environment: environmentData(target.environment),
-    options: optionsData(run.options),
-    inputs: prepared.maskedInputs === undefined ? null : (JSON.parse(prepared.maskedInputs) as unknown),
-    warnings: prepared.warnings.map(problemData),
+    options: { ...optionsData(run.options), connectionName: ready.connectionDisplayName },
+    inputs: ready.maskedInputs === undefined ? null : (JSON.parse(ready.maskedInputs) as unknown),
+    warnings: prepared.warnings.map(runProblemData),
     reconciled: run.reconciled,
   };
-  const head = `Started "${flow.name}" in ${environmentName(target.environment)} (${run.options.runMode}, ${connectionText(run.options)}): run ${run.runId}.`;
+  const head = `Started "${ready.flow.name}" in ${environmentName(target.environment)} (${run.options.runMode}, ${connectionText(run.options)}): run ${run.runId}.`;
   if (args.wait !== true) {
     return {
       text: `${head} It is queued; call {getRun} with runId ${run.runId} to follow it.`,
@@ -735,8 +726,8 @@ async function runFlow(
       { ...started, finished: false },
     );
   }
-  const state: RunStateSource = { ...finished, flowName: flow.name };
-  const outputs = maskBy(finished.outputs, schemas.outputs);
+  const state: RunStateSource = { ...finished, flowName: ready.flow.name };
+  const outputs = maskBy(finished.outputs, ready.outputsSchema);
   return {
     text: `${head}\n${runLine(state)}${outputs === null ? '' : `\nOutputs: ${JSON.stringify(outputs)}`}`,
     data: { ...started, ...runData(state, target.environment), outputs },

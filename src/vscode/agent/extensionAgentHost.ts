@@ -43,6 +43,7 @@ function agentEnvironment(e: Environment): AgentEnvironment {
     uniqueName: e.uniqueName,
     orgUrl: e.orgUrl,
     ref: { id: e.id, orgUrl: e.orgUrl, displayName: e.displayName },
+    ...(e.region === undefined ? {} : { region: e.region }),
   };
 }
 
@@ -194,26 +195,18 @@ export class ExtensionAgentHost implements AgentHost {
     return describeError(words)?.message ?? (words instanceof Error ? words.message : String(words));
   }
 
-  /** Starts a prepared run through the window's runs controller (status bar, transcript, Recent runs). */
+  /**
+   * Starts a prepared run with the window's one `RunService` (`RunService.start`): its events reach the
+   * runs controller, so the run shows in the status bar, transcript and "Recent runs" like any other.
+   */
   readonly start: AgentRunStarter = async (
     prepared: AgentPreparedRun,
     signal: AbortSignal,
   ): Promise<TriggeredRun> => {
     const account = this.accountOf.get(prepared.target.environment.orgUrl.toLowerCase());
-    if (account === undefined) {
-      throw new AgentToolError('The environment is no longer signed in; call the tool again.');
+    if (account !== undefined) {
+      this.deps.runs.runAccounts.remember(prepared.target.environment.orgUrl, account);
     }
-    return this.deps.runs.startRun(
-      {
-        account,
-        environment: prepared.target.environment.ref,
-        flowId: prepared.flow.id,
-        flowName: prepared.flow.name,
-        options: prepared.options,
-        ...(prepared.inputs === undefined ? {} : { inputs: prepared.inputs }),
-        ...(prepared.maskedInputs === undefined ? {} : { maskedInputs: prepared.maskedInputs }),
-      },
-      signal,
-    );
+    return this.deps.runs.core.start(prepared.run, signal, { followActionLog: true });
   };
 }
