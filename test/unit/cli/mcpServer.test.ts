@@ -271,4 +271,34 @@ describe('desktop-flows mcp: the MCP server over stdio (SDK client, sandbox)', f
     assert.match(session.stderr(), /serving 8 tools on stdio/);
     assert.match(session.stderr(), /stdin closed; server stopped/);
   });
+
+  it('signs in with a device code whose prompt comes back as a tool result, not on stdout', async () => {
+    // No token and no service principal: the sandbox's device code (it approves it by itself).
+    const session = await startMcp({
+      DESKTOPFLOWS_SANDBOX_URL: h.env.DESKTOPFLOWS_SANDBOX_URL,
+      DESKTOPFLOWS_ENV: 'Contoso Dev',
+    });
+    try {
+      const first = await session.call('list_environments');
+      assert.equal(first.isError, true);
+      assert.match(text(first), /^Sign-in needed\. .*devicelogin.*code .*call the tool again/is);
+      assert.equal(data<{ signInRequired: boolean }>(first).signInRequired, true);
+      const envs = await waitForSignIn(session);
+      assert.match(text(envs), /Contoso Dev/);
+    } finally {
+      await session.client.close();
+    }
+  });
 });
+
+/** Calls list_environments until the device-code sign-in has completed (bounded). */
+async function waitForSignIn(session: McpSession): Promise<CallToolResult> {
+  for (let i = 0; i < 100; i++) {
+    const r = await session.call('list_environments');
+    if (r.isError !== true) {
+      return r;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the device-code sign-in did not complete; stderr:\n${session.stderr()}`);
+}
