@@ -275,7 +275,7 @@ describe('desktop-flows mcp: the MCP server over stdio (SDK client, sandbox)', f
   it('signs in with a device code whose prompt comes back as a tool result, not on stdout', async () => {
     // No token and no service principal: the sandbox's device code (it approves it by itself).
     const session = await startMcp({
-      DESKTOPFLOWS_SANDBOX_URL: h.env.DESKTOPFLOWS_SANDBOX_URL,
+      DESKTOPFLOWS_SANDBOX_URL: h.sandbox.url,
       DESKTOPFLOWS_ENV: 'Contoso Dev',
     });
     try {
