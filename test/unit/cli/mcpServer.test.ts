@@ -197,6 +197,13 @@ describe('desktop-flows mcp: the MCP server over stdio (SDK client, sandbox)', f
     });
     assert.equal(badArg.isError, true);
     assert.match(text(badArg), /`conection` is not an argument/);
+    const noConnection = await mcp.call('run_desktop_flow', {
+      flow: 'Quick Ping',
+      connection: 'shared-uiflow-does-not-exist',
+      mode: 'attended',
+    });
+    assert.equal(noConnection.isError, true);
+    assert.match(text(noConnection), /nothing was sent/);
     assert.deepEqual(h.runRequests, []);
     assert.doesNotMatch(text(badArg), /\bat \S+:\d+:\d+\)?$/m, 'no stack trace');
   });
