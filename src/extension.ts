@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { AccountService } from './vscode/accounts/accountService';
 import { stopEmbeddedSandbox } from './vscode/accounts/sandboxLocator';
 import { SignInController } from './vscode/accounts/signInController';
+import { ExtensionAgentHost } from './vscode/agent/extensionAgentHost';
+import { registerLanguageModelTools } from './vscode/agent/languageModelTools';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
 import { getContext } from './vscode/contextKeys';
@@ -29,6 +31,8 @@ export interface ExtensionApi {
   readonly restored: Promise<void>;
   /** This extension's log folder; the extension host's own log is next to it (tests read it). */
   readonly logUri: vscode.Uri;
+  /** The registered language-model tools by name (tests call `prepareInvocation`, which the test host never shows). */
+  readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
 }
 
 /** Composition root: builds every service, registers every disposable, and returns the test API. */
@@ -77,6 +81,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accountsRestored: restored,
   });
   context.subscriptions.push(...runFeatures.disposables);
+  // Copilot's tools (package.json languageModelTools): runs they start go through the same runs controller.
+  const agentHost = new ExtensionAgentHost({
+    accounts,
+    environmentStatus,
+    runs: runFeatures.runs,
+    secretResolver: inputs.inputFiles.secrets.resolver,
+  });
+  const agentTools = registerLanguageModelTools(agentHost, agentHost.start, log);
+  context.subscriptions.push(...agentTools.disposables);
   log.info(
     `[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`,
   );
@@ -92,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     runs: runFeatures.runs,
     restored,
     logUri: context.logUri,
+    languageModelTools: agentTools.tools,
   };
 }
 

@@ -5,6 +5,7 @@ import { connectionsCommand } from './commands/connectionsCommand';
 import { envsCommand } from './commands/envsCommand';
 import { flowsCommand } from './commands/flowsCommand';
 import { machinesCommand } from './commands/machinesCommand';
+import { mcpCommand } from './commands/mcpCommand';
 import { outputsCommand } from './commands/outputsCommand';
 import { runCommand } from './commands/runCommand';
 import { runsCommand } from './commands/runsCommand';
@@ -24,6 +25,7 @@ export const commandList: readonly CliCommand[] = [
   cancelCommand,
   runsCommand,
   sandboxCommand,
+  mcpCommand,
 ];
 
 /** The command called `name`, if any. */

@@ -292,7 +292,8 @@ export class RunsController implements vscode.Disposable {
     switch (e.kind) {
       case 'triggered': {
         this.transcript.append(formatRunEvent(e));
-        const masked = this.pendingInputs.get(e.triggerId);
+        // Runs started with RunService.start (e.g. by an agent tool) carry their masked inputs on the event.
+        const masked = this.pendingInputs.get(e.triggerId) ?? e.display?.maskedInputs;
         this.pendingInputs.delete(e.triggerId);
         this.transcript.append(`${' '.repeat(22)}Inputs: ${masked === undefined ? 'none' : clip(masked)}`);
         this.board.triggered(e);
