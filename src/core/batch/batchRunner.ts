@@ -46,6 +46,8 @@ export interface BatchPort {
   ): Promise<StartedBatchItem>;
   /** Watches a run started earlier (resumed batches). */
   watch(subject: RunSubject): Promise<void>;
+  /** Stops watching a started run (a batch that does not wait has no use for its status). */
+  unwatch(environment: EnvironmentRef, runId: string): Promise<void>;
   /** Every event of the runs core. */
   onEvent(listener: (event: RunEvent) => void): Subscription;
   /** Outputs with the flow's sensitive outputs masked. */
@@ -380,7 +382,9 @@ export class BatchRunner {
           this.startsByConnection.set(label, starts);
         }
         starts.push(started.triggeredAt);
-        if (this.options.wait) {
+        if (!this.options.wait) {
+          await port.unwatch(this.options.environment, started.runId);
+        } else {
           const runKey = started.runId.toLowerCase();
           if (!this.active.has(runKey) && !this.finishedEarly.has(runKey)) {
             this.active.set(runKey, {

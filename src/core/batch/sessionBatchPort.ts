@@ -219,6 +219,10 @@ export class SessionBatchPort implements BatchPort {
     return this.options.service.watch(subject);
   }
 
+  unwatch(environment: EnvironmentRef, runId: string): Promise<void> {
+    return this.options.service.stopWatching(environment, runId);
+  }
+
   onEvent(listener: (event: RunEvent) => void): Subscription {
     return this.options.service.onEvent(listener);
   }
