@@ -128,7 +128,6 @@ async function child(url: string, count: number): Promise<void> {
     environmentNames: [seedIds.environments.dev],
     options: { runMode: 'unattended' },
     resolver: () => Promise.resolve(undefined),
-    limitBytes: cloud.inputLimitBytes,
     logger: silentLogger,
   });
   const backend = new DataverseRunsBackend(session.runs, env.orgUrl);
@@ -166,6 +165,7 @@ async function child(url: string, count: number): Promise<void> {
     signal,
   );
   const wallSeconds = (Date.now() - started) / 1000;
+  port.dispose();
   service.dispose();
   if (result.kind !== 'ran') {
     throw new Error(`the batch did not run: ${result.kind}`);
@@ -210,7 +210,7 @@ function startSandboxProcess(): Promise<{ url: string; process: ChildProcess }> 
     },
   );
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: sandbox.stdout! });
+    const lines = createInterface({ input: sandbox.stdout });
     // Keep reading: the sandbox writes on exit too.
     lines.on('line', () => undefined);
     lines.once('line', (line) => {
@@ -240,7 +240,7 @@ function runChild(
       },
     );
     let result: (Result & { runsInSandbox: number }) | undefined;
-    createInterface({ input: c.stdout! }).on('line', (line) => {
+    createInterface({ input: c.stdout }).on('line', (line) => {
       if (line.startsWith('RESULT ')) {
         result = JSON.parse(line.slice(7)) as Result & { runsInSandbox: number };
       }

@@ -299,7 +299,6 @@ export const batchCommand: CliCommand = {
       options: options.options,
       ...(flow === undefined ? {} : { flowId: flow.id }),
       resolver: cliSecretResolver(ctx.io.env),
-      limitBytes: cloud.endpoints.inputLimitBytes,
       logger: ctx.logger,
       showSensitive: flagValue(ctx.values, 'show-sensitive'),
     });
@@ -361,6 +360,7 @@ export const batchCommand: CliCommand = {
       throw e;
     } finally {
       printer.dispose();
+      port.dispose();
       service.dispose();
     }
 

@@ -111,7 +111,11 @@ export async function runBatchSession(
     explicit.add(path.resolve(p));
   }
 
-  // 1. Check every item that may still be sent.
+  // 1. Check every item that may still be sent (the connections themselves are checked once, up front).
+  const firstConnection = header.connections[0];
+  if (firstConnection === undefined) {
+    throw new RangeError('A batch needs at least one connection');
+  }
   const files: string[] = [];
   const invalid = new Map<string, BatchProblem>();
   let errors = 0;
@@ -122,7 +126,7 @@ export async function runBatchSession(
       files.push(file);
       continue;
     }
-    const check = await port.check(file, explicit.has(file), signal);
+    const check = await port.check(file, explicit.has(file), firstConnection, signal);
     if (check.kind === 'notAnItem') {
       continue;
     }

@@ -1,24 +1,28 @@
 /**
- * The batch's way onto the run road, over one signed-in session: each item's file is read, validated
- * against its flow's current input schema (one schema fetch per flow, cached), its references resolved
- * (`prepareRunInputs`), and started through `RunService.trigger` (rate limit, exactly once).
+ * The batch's way onto the one run road, over one signed-in session: each item is a `RunRequest` (its
+ * file's text, the environment and flow already resolved), prepared by `prepareRun` (inputs validated
+ * against the flow's input schema, references resolved, options and connection checked) and started by
+ * `RunService.start` (rate limit, exactly once). Nothing here sends a run any other way.
  *
- * This is the adapter that stands in for `prepareRun` + `RunService.start` until the run pipeline lands
- * them: the same calls `desktop-flows run` makes today, in one place, so switching is a change here only.
+ * What is shared across the items of one batch, so that 10,000 items do not mean 10,000 times the same
+ * lookups: the flow (resolved once per flow id), its schemas (one `FlowSchemaCache`, asked for schemas no
+ * older than the moment the batch was checked), and the connection lists (read once per batch; the
+ * connections were checked before anything was sent).
  */
 import { readFile } from 'node:fs/promises';
 import { ApiError } from '../errors';
-import type { Logger } from '../logger';
-import { parseDesktopFlowSchema, type DesktopFlowSchema } from '../inputs/desktopFlowSchema';
-import type { InputProblem } from '../inputs/inputProblem';
+import { FlowSchemaCache } from '../inputs/flowSchemaCache';
+import type { DesktopFlowSchema } from '../inputs/desktopFlowSchema';
 import { maskInputs } from '../inputs/maskInputs';
-import { prepareRunInputs } from '../inputs/prepareRunInputs';
 import type { SecretResolver } from '../inputs/secretReference';
+import type { Logger } from '../logger';
 import type { DesktopFlow } from '../model/flow';
-import type { RunService } from '../runs/runService';
+import { prepareRun, type PrepareRunDeps, type PrepareRunResult, type RunProblem } from '../runs/prepareRun';
 import type { RunEvent, RunSubject } from '../runs/runEvents';
 import type { EnvironmentRef } from '../runs/runJournal';
+import { idKey } from '../runs/runKeys';
 import type { RunConnection, RunOptions } from '../runs/runOptions';
+import type { RunService } from '../runs/runService';
 import type { ServiceSession } from '../serviceSession';
 import type { Subscription } from '../util/events';
 import { schemaTargetOf } from './batchItems';
@@ -58,8 +62,7 @@ export type BatchItemCheck =
   | { readonly kind: 'notAnItem' };
 
 interface FlowInfo {
-  readonly flow: DesktopFlow;
-  readonly inputs: DesktopFlowSchema;
+  readonly flow: Pick<DesktopFlow, 'id' | 'name' | 'isUnpublished'>;
   readonly outputs: DesktopFlowSchema;
   readonly sensitive: ReadonlySet<string>;
 }
@@ -76,39 +79,110 @@ export interface SessionBatchPortOptions {
   /** `--flow`, resolved to an id: every file runs this flow. */
   readonly flowId?: string;
   readonly resolver: SecretResolver;
-  readonly limitBytes: number;
   readonly logger: Logger;
   /** Do not mask sensitive outputs in the journal and report. */
   readonly showSensitive?: boolean;
+  /** Time source for "schemas no older than the check" (default `Date.now`). */
+  readonly now?: () => number;
 }
 
 function fileProblem(file: string, message: string, fix: string): BatchProblem {
   return { file, line: 1, column: 1, path: '$', severity: 'error', message, fix };
 }
 
-function fromInputProblem(file: string, p: InputProblem): BatchProblem {
+function fromRunProblem(file: string, p: RunProblem): BatchProblem {
+  const at = p.input !== undefined && p.located === true ? p.input : undefined;
   return {
     file,
-    line: p.line,
-    column: p.column,
-    path: p.pathText,
+    line: at?.line ?? 1,
+    column: at?.column ?? 1,
+    path: p.input?.pathText ?? '$',
     severity: p.severity,
     message: p.message,
     fix: p.fix,
   };
 }
 
-/** `BatchPort` over a `ServiceSession` and a `RunService`. */
+/** `BatchPort` over a `ServiceSession` and a `RunService`, through `prepareRun` and `RunService.start`. */
 export class SessionBatchPort implements BatchPort {
   private readonly flows = new Map<string, Promise<FlowInfo>>();
+  private readonly known = new Map<string, FlowInfo>();
+  private readonly schemas: FlowSchemaCache;
+  private readonly deps: PrepareRunDeps;
+  /** Schemas loaded since this moment are current enough for every item of the batch. */
+  private readonly checkedAt: number;
 
-  constructor(private readonly options: SessionBatchPortOptions) {}
+  constructor(private readonly options: SessionBatchPortOptions) {
+    const { session } = options;
+    const now = options.now ?? Date.now;
+    this.checkedAt = now();
+    this.schemas = new FlowSchemaCache((org, id, signal, o) => session.flows.getSchemas(org, id, signal, o), {
+      now,
+    });
+    const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
+      let p: Promise<T> | undefined;
+      return () => {
+        p ??= load().catch((e: unknown) => {
+          p = undefined;
+          throw e;
+        });
+        return p;
+      };
+    };
+    const connections = new Map<
+      string,
+      () => ReturnType<ServiceSession['connections']['listDesktopFlowConnections']>
+    >();
+    const references = new Map<
+      string,
+      () => ReturnType<ServiceSession['connectionReferences']['listDesktopFlowReferences']>
+    >();
+    this.deps = {
+      session: {
+        cloud: session.cloud,
+        environments: session.environments,
+        flows: session.flows,
+        runs: session.runs,
+        // Read once per batch: the connections were checked before anything was sent.
+        connections: {
+          listDesktopFlowConnections: (environmentId: string, signal: AbortSignal) => {
+            let list = connections.get(environmentId);
+            if (list === undefined) {
+              list = once(() => session.connections.listDesktopFlowConnections(environmentId, signal));
+              connections.set(environmentId, list);
+            }
+            return list();
+          },
+        } as ServiceSession['connections'],
+        connectionReferences: {
+          listDesktopFlowReferences: (orgUrl: string, signal: AbortSignal) => {
+            let list = references.get(orgUrl);
+            if (list === undefined) {
+              list = once(() => session.connectionReferences.listDesktopFlowReferences(orgUrl, signal));
+              references.set(orgUrl, list);
+            }
+            return list();
+          },
+        } as ServiceSession['connectionReferences'],
+      },
+      schemas: this.schemas,
+      resolver: options.resolver,
+      logger: options.logger,
+      // "Validated against the flow as it is now": now is when the batch was checked.
+      now: () => this.checkedAt,
+    };
+  }
 
   /** Checks one file: is it an item, and is it valid (nothing is sent). */
-  async check(file: string, explicit: boolean, signal: AbortSignal): Promise<BatchItemCheck> {
+  async check(
+    file: string,
+    explicit: boolean,
+    connection: RunConnection,
+    signal: AbortSignal,
+  ): Promise<BatchItemCheck> {
     let text: string;
     try {
-      text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+      text = await readText(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       return {
@@ -119,8 +193,7 @@ export class SessionBatchPort implements BatchPort {
         ],
       };
     }
-    const target = schemaTargetOf(text);
-    const flowId = this.options.flowId ?? target?.flowId;
+    const flowId = this.options.flowId ?? schemaTargetOf(text)?.flowId;
     if (flowId === undefined) {
       if (!explicit) {
         return { kind: 'notAnItem' };
@@ -156,15 +229,15 @@ export class SessionBatchPort implements BatchPort {
       }
       throw e;
     }
-    const prepared = await this.prepare(text, info, signal);
-    if (!prepared.ok) {
-      return { kind: 'invalid', flowId, problems: prepared.problems.map((p) => fromInputProblem(file, p)) };
+    const result = await this.prepare(file, text, info, connection, signal);
+    if (!result.ok) {
+      return { kind: 'invalid', flowId, problems: result.problems.map((p) => fromRunProblem(file, p)) };
     }
     return {
       kind: 'item',
       flowId,
       flowName: info.flow.name,
-      warnings: prepared.warnings.map((p) => fromInputProblem(file, p)),
+      warnings: result.warnings.map((p) => fromRunProblem(file, p)),
     };
   }
 
@@ -176,7 +249,7 @@ export class SessionBatchPort implements BatchPort {
   ): Promise<StartedBatchItem> {
     let text: string;
     try {
-      text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+      text = await readText(file);
     } catch (e) {
       throw new BatchItemInvalidError(
         `The file could not be read again (${(e as NodeJS.ErrnoException).code ?? String(e)}).`,
@@ -187,29 +260,28 @@ export class SessionBatchPort implements BatchPort {
       throw new BatchItemInvalidError('The file no longer names its flow in "$schema".');
     }
     const info = await this.flowInfo(flowId, signal);
-    const prepared = await this.prepare(text, info, signal);
-    if (!prepared.ok) {
-      const first = prepared.problems.find((p) => p.severity === 'error');
+    const result = await this.prepare(file, text, info, connection, signal);
+    if (!result.ok) {
+      const first = result.problems.find((p) => p.severity === 'error');
+      const at =
+        first?.input !== undefined && first.located === true
+          ? ` (line ${first.input.line}:${first.input.column})`
+          : '';
       throw new BatchItemInvalidError(
-        `The file changed after the batch was checked and is no longer valid${first === undefined ? '' : ` (line ${first.line}:${first.column}: ${first.message})`}.`,
+        `The file changed after the batch was checked and can no longer run${first === undefined ? '' : `: ${first.message}${at}`}.`,
       );
     }
-    const digest = inputsDigest(prepared.inputs, info.sensitive);
-    await beforeSend({ flowId: info.flow.id, flowName: info.flow.name, inputsDigest: digest });
-    const run = await this.options.service.trigger(
-      {
-        environment: this.options.environment,
-        flowId: info.flow.id,
-        flowName: info.flow.name,
-        options: { ...this.options.options, connection },
-        inputs: prepared.inputs,
-      },
-      signal,
-    );
+    const prepared = result.run;
+    await beforeSend({
+      flowId: prepared.flow.id,
+      flowName: prepared.flow.name,
+      inputsDigest: inputsDigest(prepared.inputs, info.sensitive),
+    });
+    const run = await this.options.service.start(prepared, signal);
     return {
       runId: run.runId,
-      flowId: info.flow.id,
-      flowName: info.flow.name,
+      flowId: prepared.flow.id,
+      flowName: prepared.flow.name,
       reconciled: run.reconciled,
       triggeredAt: run.triggeredAt,
     };
@@ -231,11 +303,11 @@ export class SessionBatchPort implements BatchPort {
     if (this.options.showSensitive === true) {
       return outputs;
     }
-    const info = this.known.get(flowId.toLowerCase());
+    const info = this.known.get(idKey(flowId));
     return info === undefined ? maskAll(outputs) : maskInputs(outputs, info.outputs);
   }
 
-  /** Loads a flow's schemas (for masking the outputs of runs followed after a resume). */
+  /** Loads a flow and its schemas (for masking the outputs of runs followed after a resume). */
   async prepareFlow(flowId: string, signal: AbortSignal): Promise<void> {
     await this.flowInfo(flowId, signal);
   }
@@ -250,15 +322,43 @@ export class SessionBatchPort implements BatchPort {
     return inputsDigest(inputs, info.sensitive);
   }
 
-  private readonly known = new Map<string, FlowInfo>();
+  dispose(): void {
+    this.schemas.dispose();
+  }
+
+  private prepare(
+    file: string,
+    text: string,
+    info: FlowInfo,
+    connection: RunConnection,
+    signal: AbortSignal,
+  ): Promise<PrepareRunResult> {
+    return prepareRun(
+      {
+        target: {
+          environment: {
+            kind: 'resolved',
+            ref: this.options.environment,
+            names: this.options.environmentNames,
+          },
+          flow: { kind: 'resolved', flow: info.flow },
+        },
+        inputs: { kind: 'file', text, label: file },
+        options: { ...this.options.options, connection },
+        origin: 'batch',
+      },
+      this.deps,
+      signal,
+    );
+  }
 
   private flowInfo(flowId: string, signal: AbortSignal): Promise<FlowInfo> {
-    const key = flowId.toLowerCase();
+    const key = idKey(flowId);
     let info = this.flows.get(key);
     if (info === undefined) {
       info = this.loadFlow(flowId, signal);
       this.flows.set(key, info);
-      // A failed load (network) is tried again by the next item; cancellation too.
+      // A failed load (network, cancellation) is tried again by the next item.
       info.then(
         (i) => this.known.set(key, i),
         () => this.flows.delete(key),
@@ -278,29 +378,26 @@ export class SessionBatchPort implements BatchPort {
       }
       flow = await session.flows.get(environment.orgUrl, flowId, signal, { includeDrafts: true });
     }
-    const schemas = await session.flows.getSchemas(environment.orgUrl, flow.id, signal, {
-      includeDrafts: flow.isUnpublished,
-    });
-    const inputs = parseDesktopFlowSchema(schemas.inputs, 'inputs').schema;
-    const outputs = parseDesktopFlowSchema(schemas.outputs, 'outputs').schema;
+    const schemas = await this.schemas.get(
+      {
+        orgUrl: environment.orgUrl,
+        flowId: flow.id,
+        includeDrafts: flow.isUnpublished,
+        notBefore: this.checkedAt,
+      },
+      signal,
+    );
+    const inputs = schemas.inputs.schema;
     return {
-      flow,
-      inputs,
-      outputs,
+      flow: { id: flow.id, name: flow.name, isUnpublished: flow.isUnpublished },
+      outputs: schemas.outputs.schema,
       sensitive: new Set(inputs.variables.filter((v) => v.sensitive).map((v) => v.name)),
     };
   }
+}
 
-  private prepare(text: string, info: FlowInfo, signal: AbortSignal) {
-    return prepareRunInputs(text, info.inputs, {
-      signal,
-      resolver: this.options.resolver,
-      logger: this.options.logger,
-      limitBytes: this.options.limitBytes,
-      flowId: info.flow.id,
-      environment: this.options.environmentNames,
-    });
-  }
+async function readText(file: string): Promise<string> {
+  return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
 }
 
 /** Without the output schema, every output is masked: better hidden than leaked. */

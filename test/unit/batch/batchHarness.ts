@@ -106,7 +106,6 @@ export async function startBatchHarness(speed: number): Promise<BatchHarness> {
         environmentNames: [seedIds.environments.dev, 'contoso-dev'],
         options: { runMode: options.runMode },
         resolver: () => Promise.resolve(undefined),
-        limitBytes: cloud.inputLimitBytes,
         logger: silentLogger,
       });
       try {
@@ -135,6 +134,7 @@ export async function startBatchHarness(speed: number): Promise<BatchHarness> {
           signal,
         );
       } finally {
+        port.dispose();
         service.dispose();
         await session.dispose();
       }
