@@ -13,6 +13,8 @@ import type { CliIo, CliOutput } from './cliIo';
 export interface CliOption {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
+  /** The option may be given several times (its value is then a list). */
+  readonly multiple?: boolean;
   /** Placeholder in help, e.g. `<file>`. */
   readonly value?: string;
   readonly description: string;
@@ -26,10 +28,12 @@ export interface CliPositional {
   readonly name: string;
   readonly required: boolean;
   readonly description: string;
+  /** Takes every remaining argument (last positional only). */
+  readonly variadic?: boolean;
 }
 
 /** Parsed option values by long name. */
-export type CliValues = Readonly<Record<string, string | boolean | undefined>>;
+export type CliValues = Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
 
 /** Everything a command gets to run. */
 export interface CommandContext {
@@ -126,6 +130,16 @@ export const pollOption: CliOptions = {
 export function stringValue(values: CliValues, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Every value of an option given several times (`multiple`), in order. */
+export function stringValues(values: CliValues, name: string): string[] {
+  const v = values[name];
+  return typeof v === 'string'
+    ? [v]
+    : Array.isArray(v)
+      ? v.filter((x): x is string => typeof x === 'string')
+      : [];
 }
 
 /** A boolean option's value. */

@@ -48,7 +48,10 @@ function optionBlock(options: CliOptions): string {
 }
 
 function usageLine(command: CliCommand): string {
-  const args = command.positionals.map((p) => (p.required ? `<${p.name}>` : `[<${p.name}>]`));
+  const args = command.positionals.map((p) => {
+    const name = `<${p.name}>${p.variadic === true ? '...' : ''}`;
+    return p.required ? name : `[${name}]`;
+  });
   return `Usage: desktop-flows ${[command.name, ...args].join(' ')} [options]`;
 }
 

@@ -1,5 +1,6 @@
 /** Every command of the CLI, in the order `desktop-flows --help` lists them. */
 import type { CliCommand } from './cliCommand';
+import { batchCommand } from './commands/batchCommand';
 import { cancelCommand } from './commands/cancelCommand';
 import { connectionsCommand } from './commands/connectionsCommand';
 import { envsCommand } from './commands/envsCommand';
@@ -20,6 +21,7 @@ export const commandList: readonly CliCommand[] = [
   connectionsCommand,
   machinesCommand,
   runCommand,
+  batchCommand,
   statusCommand,
   outputsCommand,
   cancelCommand,

@@ -25,7 +25,11 @@ type ParseOptions = NonNullable<ParseArgsConfig['options']>;
 function parseOptions(options: CliOptions): ParseOptions {
   const out: ParseOptions = {};
   for (const [name, spec] of Object.entries(options)) {
-    out[name] = spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short };
+    out[name] = {
+      type: spec.type,
+      ...(spec.short === undefined ? {} : { short: spec.short }),
+      ...(spec.multiple === true ? { multiple: true } : {}),
+    };
   }
   return out;
 }
@@ -120,7 +124,7 @@ function parseCommandLine(argv: readonly string[]): Invocation {
   // The first positional is the command name itself.
   const positionals = parsed.positionals.slice(1);
   const [firstExtra] = positionals.slice(command.positionals.length);
-  if (firstExtra !== undefined) {
+  if (firstExtra !== undefined && command.positionals.at(-1)?.variadic !== true) {
     throw usageError(`Unexpected argument "${firstExtra}" for ${command.name}. ${seeHelp(command)}`);
   }
   const missing = command.positionals.slice(positionals.length).find((p) => p.required);

@@ -3,7 +3,8 @@
  * (`$filter`, `$select`, `$orderby`, page size).
  */
 import type { RunDesktopFlowRequest, RunsApi } from '../api/runsApi';
-import { guidKey } from '../api/dataverseUrls';
+import { dataverseUrl, guidKey } from '../api/dataverseUrls';
+import { withQuery } from '../http/httpClient';
 import { runSelect, type Run, type RunStart } from '../model/run';
 import type { RunAction } from '../model/runActionLog';
 import type { RunPage, RunQuery, RunsBackend } from './runsBackend';
@@ -54,6 +55,16 @@ export function runQueryFilter(query: RunQuery): string | undefined {
   return clauses.length === 0 ? undefined : clauses.join(' and ');
 }
 
+/**
+ * Longest status-poll URL we send. Dataverse accepts URLs up to 32,768 characters (docs/service-contract.md,
+ * "Maximum URL length"); we stay at a quarter of that, which is also under the 8 KB request-line limit of
+ * common proxies and gateways that may sit between the client and the service.
+ */
+export const maxStatusUrlLength = 8_192;
+
+/** Most runs one status query asks for: the largest page the service serves (`odata.maxpagesize`). */
+export const maxRunIdsPerQuery = 5_000;
+
 function orderBy(query: RunQuery): string {
   return query.order === 'oldestFirst' ? 'createdon asc' : 'createdon desc';
 }
@@ -67,7 +78,38 @@ export class DataverseRunsBackend implements RunsBackend {
   constructor(
     private readonly api: RunsApi,
     private readonly orgUrl: string,
+    private readonly maxUrlLength: number = maxStatusUrlLength,
   ) {}
+
+  /** The URL of a status query for `runIds` (what `listRuns` sends, `Prefer` aside). */
+  statusQueryUrl(runIds: readonly string[]): string {
+    const query: RunQuery = { runIds, columns: 'status' };
+    return withQuery(dataverseUrl(this.orgUrl, 'flowsessions'), {
+      $select: runStatusSelect.join(','),
+      $filter: runQueryFilter(query),
+      $orderby: orderBy(query),
+    });
+  }
+
+  /**
+   * Status queries for `runIds`, each URL within `maxUrlLength`: as many ids per query as fit (run ids are
+   * GUIDs, so every id adds the same length), at most `maxRunIdsPerQuery`.
+   */
+  chunkRunIds(runIds: readonly string[]): string[][] {
+    const [first, second] = runIds;
+    if (first === undefined) {
+      return [];
+    }
+    const one = this.statusQueryUrl([first]).length;
+    const perId = this.statusQueryUrl([first, second ?? first]).length - one;
+    const fit = perId > 0 ? Math.floor((this.maxUrlLength - one) / perId) + 1 : 1;
+    const size = Math.max(1, Math.min(maxRunIdsPerQuery, fit));
+    const chunks: string[][] = [];
+    for (let i = 0; i < runIds.length; i += size) {
+      chunks.push(runIds.slice(i, i + size));
+    }
+    return chunks;
+  }
 
   startRun(flowId: string, request: RunDesktopFlowRequest, signal: AbortSignal): Promise<RunStart> {
     return this.api.runDesktopFlow(this.orgUrl, flowId, request, signal);

@@ -56,7 +56,10 @@ export interface EnvironmentRunWatcherOptions {
   readonly beforeSettle: (runId: string) => Promise<void>;
   /** A run's reported status or log count changed. */
   readonly onProgress?: (runId: string, progress: WatchProgress) => void;
-  /** Runs per status request; more active runs than this make several requests per tick. Default 100. */
+  /**
+   * Most runs per status request. By default the backend decides (`chunkRunIds`: as many as keep the
+   * URL within the service's limit), else 100.
+   */
   readonly chunkSize?: number;
   /** Minimum time between action-log reads of one run. Default 5 s. */
   readonly actionLogIntervalMs?: number;
@@ -223,14 +226,28 @@ export class EnvironmentRunWatcher {
 
   /** One poll of every active run: one request per chunk of ids. */
   private async tick(): Promise<void> {
-    const chunkSize = this.options.chunkSize ?? defaultChunkSize;
-    const all = [...this.runs.values()];
-    for (let i = 0; i < all.length; i += chunkSize) {
+    for (const chunk of this.chunks([...this.runs.values()])) {
       if (this.lifetime.signal.aborted) {
         return;
       }
-      await this.pollChunk(all.slice(i, i + chunkSize));
+      await this.pollChunk(chunk);
     }
+  }
+
+  /** The runs split into status requests: by URL length when the backend knows it, capped by `chunkSize`. */
+  private chunks(all: WatchedRun[]): WatchedRun[][] {
+    const { backend, chunkSize } = this.options;
+    const sizes = backend.chunkRunIds?.(all.map((r) => r.subject.runId)).map((ids) => ids.length) ?? [];
+    const out: WatchedRun[][] = [];
+    let i = 0;
+    for (const size of sizes) {
+      out.push(...split(all.slice(i, i + size), chunkSize ?? size));
+      i += size;
+    }
+    if (i < all.length) {
+      out.push(...split(all.slice(i), chunkSize ?? defaultChunkSize));
+    }
+    return out;
   }
 
   private async pollChunk(chunk: WatchedRun[]): Promise<void> {
@@ -448,6 +465,14 @@ export class EnvironmentRunWatcher {
       this.options.logger.warn(`[runs] could not update the run journal for ${runId}: ${describe(e)}`);
     }
   }
+}
+
+function split<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size)) {
+    out.push(items.slice(i, i + Math.max(1, size)));
+  }
+  return out;
 }
 
 function key(runId: string): string {

@@ -235,6 +235,14 @@ export class RunService {
     return run;
   }
 
+  /**
+   * Marks runs as already attributed to a start (e.g. every run of a batch journal), so settling a lost
+   * answer later never takes one of them for the run it created.
+   */
+  claimRuns(runIds: Iterable<string>): void {
+    this.trigger_.claim(runIds);
+  }
+
   /** Watches a run this client did not start (or no longer watches); journaled like a started one. */
   async watch(request: WatchRunRequest): Promise<void> {
     throwIfAborted(this.lifetime.signal);

@@ -55,4 +55,9 @@ export interface RunsBackend {
   getActionLog(runId: string, signal: AbortSignal): Promise<readonly RunAction[]>;
   /** POST CancelDesktopFlowRun. */
   cancelRun(runId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Splits run ids into as few status queries (`runIds`) as the service's URL limit allows, in order.
+   * Without it, the watcher uses a fixed number of ids per query.
+   */
+  chunkRunIds?(runIds: readonly string[]): string[][];
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../src/core/errors';
 import type { HttpClientOptions } from '../../../src/core/http/httpClient';
+import type { DataverseRunsBackend } from '../../../src/core/runs/dataverseRunsBackend';
+import { maxStatusUrlLength } from '../../../src/core/runs/dataverseRunsBackend';
 import type { RunFinishedEvent } from '../../../src/core/runs/runEvents';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import { RunService, type RunServiceOptions } from '../../../src/core/runs/runService';
@@ -242,6 +245,52 @@ describe('runs: environment watcher (sandbox)', function () {
         polls.slice(0, 3).flatMap((p) => ids.filter((id) => decodeURIComponent(p.url).includes(id))),
       );
       assert.equal(covered.size, 12);
+    });
+
+    it('asks for 5,000 active runs in as few requests as the URL limit allows, every URL within it', async () => {
+      s = await setup(100);
+      // What the watcher asks for, seen at the backend (URLs in the request log pass the secret masker).
+      const real = s.h.backend as DataverseRunsBackend;
+      const asked: string[][] = [];
+      const spy = Object.create(real) as DataverseRunsBackend;
+      spy.listRuns = (query, sig) => {
+        if (query.runIds !== undefined) {
+          asked.push([...query.runIds]);
+        }
+        return real.listRuns(query, sig);
+      };
+      const service = new RunService({
+        backendFor: () => spy,
+        clock: s.h.clock,
+        poll: { minMs: 2_000, maxMs: 30_000 },
+      });
+      const log = new EventLog(service);
+      try {
+        const ids = Array.from({ length: 5_000 }, () => randomUUID());
+        for (const runId of ids) {
+          await service.watch({ environment: s.h.environment, flowId: flows.quickPing, runId });
+        }
+        // None of these runs exists: after three polls each is given up with one error, so all were asked for.
+        await log.until(
+          () =>
+            log.events
+              .filter((e) => e.kind === 'error' && e.retryAt === undefined)
+              .flatMap((e) => (e.kind === 'error' ? e.runIds : [])).length >= 5_000,
+          'every run given up',
+          60_000,
+        );
+        const longest = Math.max(...asked.map((q) => real.statusQueryUrl(q).length));
+        assert.ok(longest <= maxStatusUrlLength, `longest URL ${longest} characters`);
+        const perRequest = Math.max(...asked.map((q) => q.length));
+        assert.ok(perRequest > 100, `${perRequest} runs per request: more than a fixed 100`);
+        const covered = new Set(asked.flat());
+        assert.ok(
+          ids.every((id) => covered.has(id)),
+          'every run was asked for',
+        );
+      } finally {
+        service.dispose();
+      }
     });
 
     it('stops polling when nothing is active, and after dispose', async () => {
