@@ -179,6 +179,7 @@ export class RunService {
         flowName: prepared.flow.name,
         options: prepared.options,
         ...(prepared.inputs === undefined ? {} : { inputs: prepared.inputs }),
+        sensitiveInputNames: prepared.sensitiveInputNames,
         triggerId: options.triggerId ?? randomUUID(),
         ...(options.followActionLog === undefined ? {} : { followActionLog: options.followActionLog }),
       },
