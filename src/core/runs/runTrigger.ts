@@ -109,7 +109,7 @@ export interface ReconcileOptions {
 const reconcileDefaults: Required<ReconcileOptions> = {
   skewMarginMs: 120_000,
   maxRequestMs: 150_000,
-  lookupDelaysMs: [0, 1_000, 2_000, 4_000, 8_000, 15_000],
+  lookupDelaysMs: [0, 250, 1_000, 2_000, 4_000, 8_000, 15_000],
   maxLookups: 60,
   lookupRetries: 5,
   maxAttempts: 5,
