@@ -17,6 +17,7 @@ export interface DesktopFlowsConfig {
   pollIntervalMaxSeconds: number;
   defaultTimeoutSeconds: number;
   revealTranscript: 'never' | 'onStart' | 'onFailure';
+  resendWhenUncertain: boolean;
   inputsFolder: string;
   /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
   httpProxy: string;
@@ -43,6 +44,7 @@ export function readConfig(): DesktopFlowsConfig {
     pollIntervalMaxSeconds: get('runs.pollIntervalMaxSeconds'),
     defaultTimeoutSeconds: get('runs.defaultTimeoutSeconds'),
     revealTranscript: get('runs.revealTranscript'),
+    resendWhenUncertain: get('runs.resendWhenUncertain'),
     inputsFolder: get('inputs.folder'),
     httpProxy: vscode.workspace.getConfiguration('http').get<string>('proxy') ?? '',
     httpNoProxy: vscode.workspace.getConfiguration('http').get<string[]>('noProxy') ?? [],
