@@ -81,7 +81,7 @@ export class RunsApi {
   constructor(private readonly http: HttpClient) {}
 
   /**
-   * `GET WhoAmI` (docs/service-contract.md, "Who am I"): the caller's user id, and the service's time from
+   * `GET WhoAmI` (docs/service-contract.md#identifying-the-run-of-a-lost-answer): the caller's user id, and the service's time from
    * the response's `Date` header.
    */
   async whoAmI(org: string, signal: AbortSignal): Promise<WhoAmIAnswer> {
