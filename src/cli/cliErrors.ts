@@ -20,6 +20,12 @@ export const exitCodes = {
   auth: 3,
   /** Service or network failure. */
   service: 4,
+  /**
+   * The start request may have started a run, but the evidence does not single out which (or none was
+   * found and resending was off): nothing was sent again; the message names the candidate runs and the
+   * command to check them.
+   */
+  outcomeUnknown: 5,
   /** Interrupted (Ctrl+C). */
   interrupted: 130,
 } as const;
@@ -186,11 +192,25 @@ function describeRunError(e: RunError): FailureReport {
         message: `${sentence(e.message)} Check the run id (\`desktop-flows runs <flow>\` lists recent runs) and --env.`,
       };
     case 'outcomeUnknown':
-      return {
-        exitCode: exitCodes.service,
-        message: `${sentence(e.message)} \`desktop-flows runs <flow>\` lists the flow's recent runs.`,
-      };
+      return { exitCode: exitCodes.outcomeUnknown, message: outcomeUnknownMessage(e) };
   }
+}
+
+/** The command that lists the runs an uncertain start may have created. */
+export function checkRunsCommand(flow: string, since: string | undefined, env?: string): string {
+  const quote = (v: string): string => (/^[\w.:/-]+$/.test(v) ? v : `"${v.replace(/(["\\$`])/g, '\\$1')}"`);
+  return `desktop-flows runs ${quote(flow)}${env === undefined ? '' : ` --env ${quote(env)}`}${since === undefined ? '' : ` --since ${since}`}`;
+}
+
+/** The outcome-unknown report: what is known, the candidate runs, and how to check them. */
+export function outcomeUnknownMessage(e: RunError, env?: string): string {
+  const flow = e.flowName ?? e.flowId ?? '<flow>';
+  const ids = e.candidateRunIds;
+  const candidates =
+    ids.length === 0
+      ? ' No candidate run was found.'
+      : ` Candidate run${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}.`;
+  return `${sentence(e.message)}${candidates} It was not sent again. Check with \`${checkRunsCommand(flow, e.since, env)}\` before starting it again.`;
 }
 
 /** The exit code and one-line message for any failure. */

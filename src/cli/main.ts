@@ -1,15 +1,21 @@
 /**
  * The `desktop-flows` executable (bundled to dist/cli.js): runs `runCli` with the real process. The
  * first Ctrl+C aborts the command (waits stop, the sandbox shuts down, exit 130); a second one exits at
- * once.
+ * once, first saying what is known when a start request is in flight (it may have started a run).
  */
 import { runCli } from './runCli';
+import { startInFlightNote } from './startInFlight';
 
 const controller = new AbortController();
 let interrupts = 0;
 const onSignal = (): void => {
   interrupts++;
   if (interrupts > 1) {
+    const note = startInFlightNote();
+    if (note !== undefined) {
+      // Synchronous for files, terminals and pipes on POSIX: it is out before the process ends.
+      process.stderr.write(`${note}\n`);
+    }
     process.exit(130);
   }
   controller.abort();

@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger';
 import { DataverseRunsBackend } from '../core/runs/dataverseRunsBackend';
 import type { RunEvent, RunFinishedEvent } from '../core/runs/runEvents';
 import { RunService } from '../core/runs/runService';
+import { defaultStateDir, SharedRunState } from '../core/runs/sharedRunState';
 import { formatRunEvent } from '../core/runs/runTranscript';
 import type { ServiceSession } from '../core/serviceSession';
 import type { Subscription } from '../core/util/events';
@@ -39,10 +40,26 @@ export function pollIntervalMs(values: CliValues, loopback: boolean): number {
   return Math.round(seconds * 1000);
 }
 
-/** A `RunService` over one session, polling at `pollMs` at the fastest. */
-export function createRunService(session: ServiceSession, logger: Logger, pollMs: number): RunService {
+/**
+ * A `RunService` over one session, polling at `pollMs` at the fastest. Claims and start locks are shared
+ * with this user's other processes (`SharedRunState`, under the OS state directory or
+ * `DESKTOPFLOWS_STATE_DIR`).
+ */
+export function createRunService(
+  session: ServiceSession,
+  logger: Logger,
+  pollMs: number,
+  options: {
+    readonly resendWhenUncertain?: boolean;
+    readonly env?: Readonly<Record<string, string | undefined>>;
+  } = {},
+): RunService {
   return new RunService({
     backendFor: (environment) => new DataverseRunsBackend(session.runs, environment.orgUrl),
+    shared: new SharedRunState(defaultStateDir(options.env ?? process.env)),
+    ...(options.resendWhenUncertain === undefined
+      ? {}
+      : { resendWhenUncertain: options.resendWhenUncertain }),
     logger,
     poll: { minMs: pollMs, maxMs: Math.max(pollMs, 30_000) },
     actionLogIntervalMs: Math.round(pollMs * 2.5),

@@ -260,7 +260,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     res.on('close', () => reply.done?.());
-    res.writeHead(reply.status, reply.headers);
+    // The `Date` header tells the service's time (RFC 9110); clients use it to place the runs they look for,
+    // so it comes from the sandbox clock like every timestamp the API returns.
+    res.writeHead(reply.status, { date: rt.clock.date().toUTCString(), ...reply.headers });
     res.end(reply.body);
     logger.debug(`[sandbox] ${method} ${path} ${reply.status} (${Date.now() - started} ms)`);
   }

@@ -17,6 +17,7 @@ export interface DesktopFlowsConfig {
   pollIntervalMaxSeconds: number;
   defaultTimeoutSeconds: number;
   revealTranscript: 'never' | 'onStart' | 'onFailure';
+  resendWhenUncertain: boolean;
   /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
   httpProxy: string;
   /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
@@ -46,6 +47,7 @@ export function readConfig(): DesktopFlowsConfig {
     pollIntervalMaxSeconds: get('runs.pollIntervalMaxSeconds'),
     defaultTimeoutSeconds: get('runs.defaultTimeoutSeconds'),
     revealTranscript: get('runs.revealTranscript'),
+    resendWhenUncertain: get('runs.resendWhenUncertain'),
     httpProxy: vscode.workspace.getConfiguration('http').get<string>('proxy') ?? '',
     httpNoProxy: vscode.workspace.getConfiguration('http').get<string[]>('noProxy') ?? [],
   };

@@ -7,11 +7,20 @@
 import { CancellationError } from '../../core/errors';
 import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import { prepareRun, type RunProblem } from '../../core/runs/prepareRun';
+import { RunError } from '../../core/runs/runErrors';
 import type { RunRequest } from '../../core/runs/runRequest';
 import type { RunConnection, RunOptionsProblem } from '../../core/runs/runOptions';
 import type { CliCommand, CommandContext } from '../cliCommand';
 import { flagValue, numberValue, pollOption, stringValue } from '../cliCommand';
-import { exitCodes, usageError, type ExitCode } from '../cliErrors';
+import {
+  checkRunsCommand,
+  CliError,
+  exitCodes,
+  outcomeUnknownMessage,
+  usageError,
+  type ExitCode,
+} from '../cliErrors';
+import { setStartInFlight } from '../startInFlight';
 import { runStartedJson, runStateJson } from '../jsonShapes';
 import {
   cliSecretResolver,
@@ -115,6 +124,7 @@ export const runCommand: CliCommand = {
     'The flow is named by id or exact name; it may be left out when the --inputs file names it in "$schema". The environment comes from --env, else from the input file\'s "$schema", else DESKTOPFLOWS_ENV.',
     "Inputs, options and the connection are checked before anything is sent: the input file (or, without --inputs, the flow's required inputs) against the flow's current input schema, and that the connection or connection reference exists. On any problem the CLI lists them and exits with 2. ${env:NAME} reads the environment variable NAME; ${secret:NAME} reads DESKTOPFLOWS_SECRET_NAME (or DESKTOPFLOWS_SECRET_ with NAME upper-cased and other characters turned into _).",
     'Without --wait the run id is printed on stdout and the command ends once the service accepted the run. With --wait, progress goes to stderr and the exit code tells how the run ended: 0 succeeded, 1 failed, cancelled or timed out. Ctrl+C stops waiting (exit 130); the run goes on.',
+    "A run is started exactly once. When the service's answer is lost, the CLI looks for the run the request created (same user, flow, connection, mode, creation time and inputs) until the service's maximum request time has passed; if the evidence does not single out one run, it exits with 5 and names the candidate runs and the command to check them. --no-resend also reports 5 instead of sending again when no run was found.",
   ],
   positionals: [{ name: 'flow', required: false, description: 'Flow id or exact name.' }],
   options: {
@@ -146,6 +156,11 @@ export const runCommand: CliCommand = {
     },
     wait: { type: 'boolean', description: 'Wait until the run ends; progress on stderr.' },
     'show-sensitive': { type: 'boolean', description: 'Do not mask outputs the flow marks as sensitive.' },
+    'no-resend': {
+      type: 'boolean',
+      description:
+        'When the answer to the start request is lost and no run is found, report the outcome unknown (exit 5) instead of sending the request again.',
+    },
     ...pollOption,
   },
   service: true,
@@ -223,19 +238,48 @@ export const runCommand: CliCommand = {
     const flow = prepared.flow;
     const options = prepared.options;
     const mask = outputMasker(prepared.outputsSchema, flagValue(ctx.values, 'show-sensitive'));
-    const service = createRunService(session, ctx.logger, pollMs);
+    const service = createRunService(session, ctx.logger, pollMs, {
+      resendWhenUncertain: !flagValue(ctx.values, 'no-resend'),
+      env: ctx.io.env,
+    });
     const progress = new RunProgress(service, ctx.out, mask);
+    const envName = environment.id ?? environment.orgUrl;
     try {
-      const started = await service.start(prepared, ctx.signal, { followActionLog: wait });
+      // Local time, a minute early for clock skew: what to list if the process is killed while sending.
+      const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)
+        .toISOString()
+        .replace('.000Z', 'Z');
+      setStartInFlight(
+        `The request may have started a run; check with \`${checkRunsCommand(flow.name, since, envName)}\`.`,
+      );
+      let started;
+      try {
+        started = await service.start(prepared, ctx.signal, { followActionLog: wait });
+      } catch (e) {
+        if (RunError.is(e, 'outcomeUnknown')) {
+          if (ctx.json) {
+            ctx.out.json({
+              outcome: 'unknown',
+              flowId: flow.id,
+              flowName: flow.name,
+              candidateRunIds: e.candidateRunIds,
+              since: e.since ?? null,
+              check: checkRunsCommand(flow.name, e.since, envName),
+            });
+          }
+          throw new CliError(exitCodes.outcomeUnknown, outcomeUnknownMessage(e, envName), { cause: e });
+        }
+        throw e;
+      } finally {
+        setStartInFlight(undefined);
+      }
       const start = runStartedJson(started, environment);
       if (!wait) {
         if (ctx.json) {
           ctx.out.json(start);
         } else {
           ctx.out.line(started.runId);
-          ctx.out.note(
-            `Follow it with: desktop-flows status ${started.runId} --env ${environment.id ?? environment.orgUrl} --wait`,
-          );
+          ctx.out.note(`Follow it with: desktop-flows status ${started.runId} --env ${envName} --wait`);
         }
         return exitCodes.success;
       }

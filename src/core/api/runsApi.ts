@@ -55,9 +55,48 @@ export interface ListFlowSessionsQuery {
 // Polls must see fresh data, never a cached 304 (docs/service-contract.md#dataverse-conventions / 4.7).
 const freshHeaders = { ...dataverseHeaders, 'If-None-Match': 'null' };
 
+/** What `WhoAmI` says about the caller, and the service's clock when it answered. */
+export interface WhoAmIAnswer {
+  /** The caller's `systemuser` id in this org (compare with a run's `_createdby_value` / `_ownerid_value`). */
+  readonly userId: string | undefined;
+  /**
+   * The response's `Date` header (RFC 9110: when the service produced the answer), epoch ms rounded down
+   * to the second; `undefined` when absent or unreadable.
+   */
+  readonly serviceTime: number | undefined;
+}
+
+/** A `Date` header as epoch ms; `undefined` when absent or not a date. */
+export function serviceTimeOf(headers: Readonly<Record<string, string>>): number | undefined {
+  const raw = headers.date;
+  if (raw === undefined) {
+    return undefined;
+  }
+  const t = Date.parse(raw);
+  return Number.isNaN(t) ? undefined : t;
+}
+
 /** The run endpoints of one Dataverse org. `org` is the org URL (`Environment.orgUrl`). */
 export class RunsApi {
   constructor(private readonly http: HttpClient) {}
+
+  /**
+   * `GET WhoAmI` (docs/service-contract.md#identifying-the-run-of-a-lost-answer): the caller's user id, and the service's time from
+   * the response's `Date` header.
+   */
+  async whoAmI(org: string, signal: AbortSignal): Promise<WhoAmIAnswer> {
+    const response = await this.http.request<{ UserId?: unknown } | undefined>(dataverseUrl(org, 'WhoAmI'), {
+      method: 'GET',
+      audience: orgResource(org),
+      headers: freshHeaders,
+      signal,
+    });
+    const userId = response.body?.UserId;
+    return {
+      userId: typeof userId === 'string' && userId !== '' ? userId.toLowerCase() : undefined,
+      serviceTime: serviceTimeOf(response.headers),
+    };
+  }
 
   /**
    * Start a run (POST, never retried blindly). If it fails after it may have reached the service, the

@@ -12,7 +12,7 @@
 import { ApiError, CancellationError } from '../errors';
 import type { Logger } from '../logger';
 import type { Run } from '../model/run';
-import { ClaimedRuns, reconciliationCandidates } from '../runs/reconciliation';
+import { ClaimedRuns, exclusionOf } from '../runs/reconciliation';
 import type { RunClock } from '../runs/runClock';
 import type { RunConnection, RunMode } from '../runs/runOptions';
 import type { RunsBackend } from '../runs/runsBackend';
@@ -122,7 +122,13 @@ async function reconcileFlow(
     }
     for (const connection of options.connections) {
       const label = connectionLabel(connection);
-      const candidates = reconciliationCandidates(rows, { connection, runMode: options.runMode }, claimed);
+      // Caller and creation time are already bounded by the lookup (`since`); the rest as for single runs.
+      const evidence = {
+        options: { connection, runMode: options.runMode },
+        callerId: undefined,
+        createdOnOrAfter: Number.NEGATIVE_INFINITY,
+      };
+      const candidates = rows.filter((r) => exclusionOf(r, evidence, (id) => claimed.has(id)) === undefined);
       for (const run of candidates) {
         const waiting = [...open].filter((item) => item.connection === label);
         if (waiting.length === 0) {

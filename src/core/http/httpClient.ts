@@ -516,8 +516,11 @@ export class HttpClient {
     }
     const started = performance.now();
     let status: number | undefined;
+    // A non-idempotent request (RunDesktopFlow) never goes on a reused keep-alive socket: one the server is
+    // closing at that moment leaves the outcome unknown. It gets a connection of its own.
+    const fresh = idempotent ? undefined : this.freshDispatcherFor(target);
     try {
-      const response = await this.dispatcherFor(target).request({
+      const response = await (fresh ?? this.dispatcherFor(target)).request({
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         method,
@@ -589,6 +592,9 @@ export class HttpClient {
         }),
       };
     } finally {
+      if (fresh !== undefined) {
+        void fresh.close().catch(() => undefined);
+      }
       if (!this.closed) {
         this.requestEmitter.fire({
           method,
@@ -675,6 +681,17 @@ export class HttpClient {
       this.logger.debug(`[http] using proxy ${redactUrl(proxyUrl)}`);
     }
     return agent;
+  }
+
+  /**
+   * A one-request dispatcher (closed after the answer) for a direct connection; `undefined` when requests
+   * go through an injected dispatcher or a proxy (then the shared one is used).
+   */
+  private freshDispatcherFor(target: URL): Agent | undefined {
+    if (this.injectedDispatcher !== undefined || this.proxy.choose(target).proxyUrl !== undefined) {
+      return undefined;
+    }
+    return new Agent({ ...this.agentOptions(), connections: 1, pipelining: 0 });
   }
 
   private agentOptions(): Agent.Options {

@@ -108,6 +108,8 @@ export interface Run {
   readonly machineName: string | undefined;
   readonly machineGroupId: string | undefined;
   readonly ownerId: string | undefined;
+  /** `_createdby_value`: who started the run (read by reconciliation; absent unless selected). */
+  readonly createdById?: string | undefined;
   readonly connectionId: string | undefined;
   /** Raw `runduration` (units undocumented, docs/service-contract.md#flowsessions-run-status). */
   readonly runDuration: number | undefined;
@@ -130,6 +132,7 @@ export interface FlowSessionDto {
   readonly _machineid_value?: string | null;
   readonly _machinegroupid_value?: string | null;
   readonly _ownerid_value?: string | null;
+  readonly _createdby_value?: string | null;
   readonly connectionid?: string | null;
   readonly runduration?: number | null;
   readonly [field: string]: unknown;
@@ -184,6 +187,7 @@ export function runFromDto(dto: FlowSessionDto): Run | undefined {
     machineName: formattedValue(dto, '_machineid_value'),
     machineGroupId: optionalString(dto._machinegroupid_value),
     ownerId: optionalString(dto._ownerid_value),
+    ...(dto._createdby_value === undefined ? {} : { createdById: optionalString(dto._createdby_value) }),
     connectionId: optionalString(dto.connectionid),
     runDuration: optionalNumber(dto.runduration),
   };

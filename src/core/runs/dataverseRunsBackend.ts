@@ -2,7 +2,7 @@
  * `RunsBackend` over the Dataverse runs API of one org: turns the runs core's queries into OData
  * (`$filter`, `$select`, `$orderby`, page size).
  */
-import type { RunDesktopFlowRequest, RunsApi } from '../api/runsApi';
+import type { RunDesktopFlowRequest, RunsApi, WhoAmIAnswer } from '../api/runsApi';
 import { dataverseUrl, guidKey } from '../api/dataverseUrls';
 import { withQuery } from '../http/httpClient';
 import { runSelect, type Run, type RunStart } from '../model/run';
@@ -27,6 +27,9 @@ export const runStatusSelect = [
   'triggertype',
   'connectionid',
 ] as const;
+
+/** Reconciliation's columns: the status set plus who created and owns the run (docs/service-contract.md). */
+export const runReconcileSelect = [...runStatusSelect, '_createdby_value', '_ownerid_value'] as const;
 
 /** An OData datetime literal (seconds precision, as Dataverse stores `createdon`), rounded down. */
 function odataDateTime(epochMs: number): string {
@@ -111,6 +114,10 @@ export class DataverseRunsBackend implements RunsBackend {
     return chunks;
   }
 
+  whoAmI(signal: AbortSignal): Promise<WhoAmIAnswer> {
+    return this.api.whoAmI(this.orgUrl, signal);
+  }
+
   startRun(flowId: string, request: RunDesktopFlowRequest, signal: AbortSignal): Promise<RunStart> {
     return this.api.runDesktopFlow(this.orgUrl, flowId, request, signal);
   }
@@ -121,7 +128,12 @@ export class DataverseRunsBackend implements RunsBackend {
       this.orgUrl,
       {
         ...(filter === undefined ? {} : { filter }),
-        select: query.columns === 'status' ? runStatusSelect : runSelect,
+        select:
+          query.columns === 'status'
+            ? runStatusSelect
+            : query.columns === 'reconcile'
+              ? runReconcileSelect
+              : runSelect,
         orderby: orderBy(query),
         ...(query.pageSize === undefined ? {} : { pageSize: query.pageSize }),
       },

@@ -1,19 +1,24 @@
 /**
- * Deciding which run, if any, a start request with a lost response created. Pure functions and a small
- * registry, so the rules can be read in one place; `runTrigger.ts` does the querying.
+ * Deciding which run, if any, a start request with a lost or uncertain answer created. Pure functions and
+ * a small in-process registry, so the rules can be read in one place; `runTrigger.ts` does the querying
+ * and `sharedRunState.ts` shares claims and the start lock across processes.
  *
- * Why this is unambiguous in practice:
- * - The trigger serializes start requests per flow and connection, so in this process at most one
- *   request for a given flow+connection has an unknown outcome at a time.
- * - Every run this process has attributed to a request (returned by the service or found here) is
- *   *claimed*, and claimed runs are never candidates again. Claiming happens synchronously right after
- *   the choice, so two reconciliations of the same flow on different connections (which may run
- *   concurrently) can never pick the same run.
- * - Candidates must be runs of this flow created by the API (`triggertype` 3) since the trigger instant
- *   minus a clock-skew margin, with the same run mode and, where the service reports it, the same
- *   connection. What remains unclaimed can only be ours, or a run another client started on the same
- *   flow with the same connection within seconds; then the inputs (when readable) and the creation time
- *   closest to our request decide.
+ * The documented API has no idempotency key and no client-chosen run id, so identity is proven from what
+ * can be read back (docs/service-contract.md). A run is a *candidate* only when all of these hold, and any
+ * mismatch excludes it:
+ * - nobody claimed it (a run attributed to a request, in any process of this user, is never adopted again);
+ * - it is a run of this flow started through RunDesktopFlow (`triggertype` 3), created at or after the
+ *   service's own time (`Date` header) just before our request was sent, minus the header's 1-second
+ *   resolution;
+ * - its creator (`_createdby_value`, else `_ownerid_value`) is the signed-in caller (WhoAmI `UserId`);
+ * - its run mode and connection are ours (where the service reports them);
+ * - its stored inputs equal ours; when the flow has sensitive inputs (which the service may store hidden),
+ *   the non-sensitive ones must be equal.
+ * Priority is not stored in any documented `flowsession` column, so it cannot be compared.
+ *
+ * Exactly one candidate whose inputs were read and match: that run is ours. More than one, or one whose
+ * inputs could not be read: the evidence does not single out a run, and the outcome is reported unknown
+ * with the candidates' ids instead of guessing.
  */
 import type { RunOptions } from './runOptions';
 import type { Run } from '../model/run';
@@ -59,24 +64,51 @@ function sameConnection(connectionId: string, name: string): boolean {
   return a === b || a.endsWith(`/${b}`);
 }
 
-/**
- * Runs that could have been created by our request: not claimed, same run mode, same connection when
- * both sides are known. (Flow, trigger type and creation time are already in the query.)
- */
-export function reconciliationCandidates(
-  rows: readonly Run[],
-  options: RunOptions,
-  claimed: ClaimedRuns,
-): Run[] {
-  const connection = expectedConnectionName(options);
-  return rows.filter(
-    (r) =>
-      !claimed.has(r.id) &&
-      (r.runMode === 'unknown' || r.runMode === options.runMode) &&
-      (r.connectionId === undefined ||
-        connection === undefined ||
-        sameConnection(r.connectionId, connection)),
-  );
+/** What a candidate must match, besides not being claimed. */
+export interface RunEvidence {
+  readonly options: RunOptions;
+  /** The signed-in caller's systemuser id (WhoAmI); `undefined` when unknown (no caller check). */
+  readonly callerId: string | undefined;
+  /** Earliest `createdon` (epoch ms) the run can have. */
+  readonly createdOnOrAfter: number;
+}
+
+/** Why a run is not a candidate; `undefined` when it is one. */
+export type Exclusion = 'claimed' | 'caller' | 'runMode' | 'connection' | 'createdOn';
+
+/** Checks one lookup row against the evidence (inputs are compared separately: they need a request). */
+export function exclusionOf(
+  run: Run,
+  evidence: RunEvidence,
+  isClaimed: (runId: string) => boolean,
+): Exclusion | undefined {
+  if (isClaimed(run.id)) {
+    return 'claimed';
+  }
+  const creator = run.createdById ?? run.ownerId;
+  if (
+    evidence.callerId !== undefined &&
+    creator !== undefined &&
+    creator.toLowerCase() !== evidence.callerId.toLowerCase()
+  ) {
+    return 'caller';
+  }
+  if (run.runMode !== 'unknown' && run.runMode !== evidence.options.runMode) {
+    return 'runMode';
+  }
+  const connection = expectedConnectionName(evidence.options);
+  if (
+    run.connectionId !== undefined &&
+    connection !== undefined &&
+    !sameConnection(run.connectionId, connection)
+  ) {
+    return 'connection';
+  }
+  const created = run.createdOn === undefined ? Number.NaN : Date.parse(run.createdOn);
+  if (!Number.isNaN(created) && created < evidence.createdOnOrAfter) {
+    return 'createdOn';
+  }
+  return undefined;
 }
 
 /** Deep equality of JSON values (object key order ignored). */
@@ -103,28 +135,34 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Chooses among candidates (already known to be unclaimed and matching). Runs whose stored inputs equal
- * ours are preferred; different inputs never exclude a run, because the service may store inputs
- * differently from how they were sent (sensitive values are hidden), and excluding our own run would lead
- * to starting it twice. Among the preferred, the run created closest to our request instant wins; on a
- * tie, the earlier one.
+ * Whether a run's stored inputs are the ones we sent: equal, or, when the flow has sensitive inputs,
+ * equal on every other input (each side's non-sensitive names, so an extra or missing one is a mismatch).
  *
- * @param inputsMatch per run id: `true` same inputs, `false` different, absent unknown.
+ * @param sent the exact inputs string sent (`undefined`: none)
+ * @param stored what `inputs/$value` holds (`undefined`: none)
  */
-export function chooseReconciledRun(
-  candidates: readonly Run[],
-  triggeredAt: number,
-  inputsMatch: ReadonlyMap<string, boolean>,
-): Run | undefined {
-  const exact = candidates.filter((r) => inputsMatch.get(r.id) === true);
-  const pool = exact.length > 0 ? exact : candidates;
-  const created = (r: Run): number => {
-    const t = r.createdOn === undefined ? Number.NaN : Date.parse(r.createdOn);
-    return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
-  };
-  return [...pool].sort((x, y) => {
-    const dx = Math.abs(created(x) - triggeredAt);
-    const dy = Math.abs(created(y) - triggeredAt);
-    return dx - dy || created(x) - created(y) || x.id.localeCompare(y.id);
-  })[0];
+export function sameInputs(
+  sent: string | undefined,
+  stored: Readonly<Record<string, unknown>> | undefined,
+  sensitiveInputNames: readonly string[] = [],
+): boolean {
+  let ours: unknown = {};
+  if (sent !== undefined && sent.trim() !== '') {
+    try {
+      ours = JSON.parse(sent) as unknown;
+    } catch {
+      return false;
+    }
+  }
+  const theirs: unknown = stored ?? {};
+  if (sensitiveInputNames.length === 0) {
+    return sameJson(ours, theirs);
+  }
+  if (typeof ours !== 'object' || ours === null || Array.isArray(ours)) {
+    return false;
+  }
+  const hidden = new Set(sensitiveInputNames);
+  const visible = (o: object): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => !hidden.has(k)));
+  return sameJson(visible(ours), visible(theirs as object));
 }

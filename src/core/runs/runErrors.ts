@@ -15,9 +15,10 @@ export type RunErrorReason =
   /** The run does not exist, or is not visible to the caller. */
   | 'runNotFound'
   /**
-   * The start request may have reached the service, and it could not be confirmed whether a run was
-   * created (the lookup kept failing). The run is not retried, so it is never started twice; the maker
-   * should check the flow's run history.
+   * The start request may have reached the service, and the evidence does not single out the run it
+   * created: several runs could be it (`candidateRunIds`), one could be it but its inputs could not be
+   * read, the lookups kept failing, or none was found and resending is off. The request is not sent again,
+   * so a run is never started twice; the maker checks the flow's runs created since `since`.
    */
   | 'outcomeUnknown';
 
@@ -31,6 +32,12 @@ export interface RunErrorInit {
   readonly status?: string;
   /** For `invalidOptions`. */
   readonly problems?: readonly RunOptionsProblem[];
+  /** For `outcomeUnknown`: runs that could have been created by the request (possibly none). */
+  readonly candidateRunIds?: readonly string[];
+  /** For `outcomeUnknown`: the flow's display name, for the check command. */
+  readonly flowName?: string;
+  /** For `outcomeUnknown`: ISO instant (service time when known) from which to list the flow's runs. */
+  readonly since?: string;
   readonly cause?: unknown;
 }
 
@@ -41,6 +48,9 @@ export class RunError extends Error {
   readonly flowId: string | undefined;
   readonly status: string | undefined;
   readonly problems: readonly RunOptionsProblem[];
+  readonly candidateRunIds: readonly string[];
+  readonly flowName: string | undefined;
+  readonly since: string | undefined;
 
   constructor(init: RunErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -50,6 +60,9 @@ export class RunError extends Error {
     this.flowId = init.flowId;
     this.status = init.status;
     this.problems = init.problems ?? [];
+    this.candidateRunIds = init.candidateRunIds ?? [];
+    this.flowName = init.flowName;
+    this.since = init.since;
   }
 
   /** True when `e` is a RunError, and (when given) has one of the reasons. */

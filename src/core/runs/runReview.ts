@@ -28,12 +28,18 @@ export interface RunHistoryPage {
 export async function listRunHistory(
   backend: RunsBackend,
   flowId: string,
-  options: { readonly pageSize?: number; readonly nextPage?: string },
+  options: {
+    readonly pageSize?: number;
+    readonly nextPage?: string;
+    /** Only runs created at or after this instant (epoch ms). */
+    readonly createdOnOrAfter?: number;
+  },
   signal: AbortSignal,
   now: number = Date.now(),
 ): Promise<RunHistoryPage> {
   const query = {
     flowId,
+    ...(options.createdOnOrAfter === undefined ? {} : { createdOnOrAfter: options.createdOnOrAfter }),
     columns: 'full',
     order: 'newestFirst',
     pageSize: options.pageSize ?? defaultHistoryPageSize,

@@ -31,6 +31,7 @@ import {
   type ValueMasker,
 } from './runReview';
 import type { RunsBackend } from './runsBackend';
+import type { SharedRunState } from './sharedRunState';
 import { RunTrigger, type ReconcileOptions, type TriggeredRun, type TriggerRequest } from './runTrigger';
 
 /** Construction options of `RunService`. Only `backendFor` is required. */
@@ -47,6 +48,16 @@ export interface RunServiceOptions {
   /** Start requests per window per connection (default 70 per 60 s, the documented limit). */
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
   readonly reconcile?: ReconcileOptions;
+  /**
+   * Claims and start locks shared with this user's other processes (CLI, extension, batch, agent tools):
+   * `SharedRunState.atDefaultLocation()`. Without it they live in this process only.
+   */
+  readonly shared?: SharedRunState;
+  /**
+   * When a start's outcome is uncertain and no run was found once the service's maximum request time has
+   * passed: send it again (default true) or report the outcome unknown. A request can override it.
+   */
+  readonly resendWhenUncertain?: boolean;
   /** Runs per status request (default 100). */
   readonly statusChunkSize?: number;
   /** Minimum time between action-log reads of a followed run (default 5 s). */
@@ -103,6 +114,10 @@ export class RunService {
       logger: this.logger,
       lifetime: this.lifetime.signal,
       ...(options.reconcile === undefined ? {} : { reconcile: options.reconcile }),
+      ...(options.shared === undefined ? {} : { shared: options.shared }),
+      ...(options.resendWhenUncertain === undefined
+        ? {}
+        : { resendWhenUncertain: options.resendWhenUncertain }),
       onWaiting: (e) => {
         const display = this.starting.get(e.triggerId);
         this.emit(display === undefined ? e : { ...e, display });
@@ -164,6 +179,7 @@ export class RunService {
         flowName: prepared.flow.name,
         options: prepared.options,
         ...(prepared.inputs === undefined ? {} : { inputs: prepared.inputs }),
+        sensitiveInputNames: prepared.sensitiveInputNames,
         triggerId: options.triggerId ?? randomUUID(),
         ...(options.followActionLog === undefined ? {} : { followActionLog: options.followActionLog }),
       },

@@ -1,26 +1,24 @@
 /**
- * Starting a run exactly once. RunDesktopFlow is not idempotent, so:
+ * Starting a run exactly once. RunDesktopFlow is not idempotent and has no idempotency key, so:
  *
  * 1. A request that surely never reached the service (`ApiError.mayHaveReachedService === false`: refused
  *    connection, DNS, connect timeout, token failure before sending) is simply sent again.
  * 2. A request the service rejected (4xx other than 408/429) created nothing: the error is raised.
  * 3. A 429 created nothing either: the connection is blocked for `Retry-After` and the request waits.
  * 4. Any other failure (dropped connection or timeout after sending, 408, 5xx) leaves the outcome unknown.
- *    We then *reconcile*: list the flow's API-started runs created since the request instant (minus a
- *    clock-skew margin), drop runs already attributed to a request, and match run mode and connection
- *    (see reconciliation.ts). Found: that run is ours. Not found after the lookups have settled: the
- *    service did not create it, and only then is the request sent again. If the lookups themselves keep
- *    failing, we neither resend nor pretend: `RunError` `outcomeUnknown`.
+ *    We then *reconcile* (rules in reconciliation.ts): look for a run matching caller, flow, connection,
+ *    mode, creation time (on the service's clock, from its `Date` header) and inputs, and keep looking
+ *    until the service's maximum request execution time (`maxRequestMs`, docs/service-contract.md) has
+ *    passed on the service's clock. Exactly one provable match: that run is ours. Several, or one whose
+ *    inputs cannot be read: `RunError` `outcomeUnknown` with the candidates. None once the time has
+ *    passed: the service did not create one, and only then is the request sent again, unless resending
+ *    is off (`resendWhenUncertain: false`), when the outcome is reported unknown.
  *
- * Triggers of the same flow on the same connection are serialized (KeyedMutex), so at most one request
- * per flow+connection is ever unresolved and reconciliation has one request to attribute runs to; runs
- * found for it are claimed synchronously, so concurrent reconciliations on other connections can never
- * take the same run. Triggers for other flows or connections proceed in parallel.
- *
- * What this cannot rule out, stated so nobody relies on more: a request the service only processes after
- * our last lookup (the lookups span several seconds after our side gave up, on top of the HTTP timeout)
- * would be started again; and a run another client starts on the same flow, connection and run mode
- * within the same seconds can be taken for ours when our own request created nothing.
+ * Triggers of the same flow on the same connection are serialized: in this process by `KeyedMutex`, and
+ * across this user's processes (CLI, extension, batch, agent tools) by a lock file in the shared state
+ * (`SharedRunState`). So at most one request per flow+connection on this machine is ever unresolved.
+ * Every run attributed to a request (answered or found) is claimed in the shared state before the lock is
+ * released, and claimed runs are never adopted again by anyone.
  *
  * Once a request has been sent, the caller's `AbortSignal` no longer abandons it: the outcome is settled
  * under the service's lifetime signal, so a run that was started is always returned (and watched) rather
@@ -33,7 +31,8 @@ import type { LicenseCheck, Run } from '../model/run';
 import { throwIfAborted } from '../util/abort';
 import { errorBackoffMs, normalizePollInterval } from './pollInterval';
 import type { RateWait, SlidingWindowRateLimiter } from './rateLimiter';
-import { ClaimedRuns, chooseReconciledRun, reconciliationCandidates, sameJson } from './reconciliation';
+import { ClaimedRuns, exclusionOf, sameInputs, type RunEvidence } from './reconciliation';
+import type { SharedRunState } from './sharedRunState';
 import type { RunClock } from './runClock';
 import { RunError } from './runErrors';
 import type { RunLicenseWarningEvent, RunWaitingForRateLimitEvent } from './runEvents';
@@ -51,6 +50,17 @@ export interface TriggerRequest {
   readonly options: RunOptions;
   /** The exact inputs string to send (from `prepareRunInputs`), or `undefined` for a flow without inputs. */
   readonly inputs?: string;
+  /**
+   * Names of the flow's sensitive inputs (from its schema). The service may store them hidden, so only the
+   * other inputs are compared when looking for a run whose answer was lost. Omitted: none.
+   */
+  readonly sensitiveInputNames?: readonly string[];
+  /**
+   * When the outcome is uncertain and no run was found once the service's maximum request time has
+   * passed: send again (`true`, the default of `RunTriggerOptions.resendWhenUncertain`) or report
+   * `outcomeUnknown` (`false`).
+   */
+  readonly resendWhenUncertain?: boolean;
   /** Ties rate-limit events to this request; a random UUID when omitted. */
   readonly triggerId?: string;
 }
@@ -75,14 +85,21 @@ export interface TriggeredRun {
 
 /** Tuning of reconciliation. Defaults suit the real service; tests shorten nothing but the clock. */
 export interface ReconcileOptions {
-  /** How far before our request instant a run's `createdon` may lie (clock skew between us and the service). */
+  /**
+   * Only when the service's time is unknown (no `Date` header): how far before our request instant a run's
+   * `createdon` may lie (clock skew between us and the service).
+   */
   readonly skewMarginMs?: number;
   /**
-   * When to look for the run after an unknown outcome (clock ms after the failure). A request still being
-   * processed when our side gave up becomes visible a little later; "not found" is concluded only after
-   * the last lookup.
+   * The service's maximum execution time for a request, plus a margin (default 150 s: Dataverse ends a
+   * request after 2 minutes, docs/service-contract.md). A request can create its run no later than this
+   * after it was sent; "no run" is concluded only once the service's clock has passed it.
    */
+  readonly maxRequestMs?: number;
+  /** Pauses between lookups (run-clock ms); the last one repeats. Shortened once the deadline is near. */
   readonly lookupDelaysMs?: readonly number[];
+  /** Lookups per uncertain request at most; then the outcome is reported unknown. */
+  readonly maxLookups?: number;
   /** Extra lookups when lookups fail (network), before giving up with `outcomeUnknown`. */
   readonly lookupRetries?: number;
   /** Start requests per trigger before the last error is raised. */
@@ -91,15 +108,29 @@ export interface ReconcileOptions {
 
 const reconcileDefaults: Required<ReconcileOptions> = {
   skewMarginMs: 120_000,
-  lookupDelaysMs: [0, 2_000, 5_000],
+  maxRequestMs: 150_000,
+  lookupDelaysMs: [0, 250, 1_000, 2_000, 4_000, 8_000, 15_000],
+  maxLookups: 60,
   lookupRetries: 5,
   maxAttempts: 5,
 };
 
+/** `Date` and `createdon` have whole seconds: a run created in our request's second may show the second before. */
+const serviceTimeResolutionMs = 1_000;
+
 /** Pages of candidate runs read per lookup; a flow rarely has more than a handful in the window. */
 const maxLookupPages = 10;
-/** Candidates whose inputs are read to break a tie. */
+/** Candidates whose inputs are read; more than this is reported as ambiguous. */
 const maxInputComparisons = 10;
+
+/** The service's clock and the caller, read just before a start request is sent. */
+interface SendContext {
+  readonly callerId: string | undefined;
+  /** Service time before sending (epoch ms), or `undefined` when the service gave none. */
+  readonly serviceTime: number | undefined;
+  /** Run-clock time when `serviceTime` was read. */
+  readonly localTime: number;
+}
 
 /** Dependencies of `RunTrigger`. */
 export interface RunTriggerOptions {
@@ -110,6 +141,13 @@ export interface RunTriggerOptions {
   /** Aborts when the owning service is disposed: bounds work done after a request was sent. */
   readonly lifetime: AbortSignal;
   readonly reconcile?: ReconcileOptions;
+  /**
+   * Claims and the start lock shared with this user's other processes. Without it (tests of one process)
+   * both live in this process only.
+   */
+  readonly shared?: SharedRunState;
+  /** Default of `TriggerRequest.resendWhenUncertain` (default true). */
+  readonly resendWhenUncertain?: boolean;
   readonly onWaiting?: (event: RunWaitingForRateLimitEvent) => void;
   readonly onLicenseWarning?: (event: RunLicenseWarningEvent) => void;
 }
@@ -123,32 +161,43 @@ type AttemptOutcome =
     }
   | { readonly kind: 'retry'; readonly error: unknown; readonly delayMs: number };
 
+/** What settling an uncertain request found. */
+type Reconciled = { readonly kind: 'found'; readonly run: Run } | { readonly kind: 'none' };
+
 /** Starts runs exactly once, within the per-connection rate limit. */
 export class RunTrigger {
   private readonly mutex = new KeyedMutex();
   private readonly claimed: ClaimedRuns;
   private readonly tuning: Required<ReconcileOptions>;
   private readonly backoff = normalizePollInterval({ minMs: 1_000, maxMs: 15_000 });
+  /** WhoAmI `UserId` per org, read once per session. */
+  private readonly callers = new Map<string, string | undefined>();
 
   constructor(private readonly deps: RunTriggerOptions) {
     this.tuning = { ...reconcileDefaults, ...deps.reconcile };
     // A claim matters only while a later request's window can still include the run.
-    this.claimed = new ClaimedRuns(this.tuning.skewMarginMs * 2 + 600_000);
+    this.claimed = new ClaimedRuns(this.tuning.skewMarginMs * 2 + this.tuning.maxRequestMs * 4 + 600_000);
   }
 
   /**
    * Marks runs as already attributed (e.g. journaled runs after a restart), so reconciliation never
-   * mistakes them for the outcome of a new request.
+   * mistakes them for the outcome of a new request (here and, with shared state, in other processes).
    */
   claim(runIds: Iterable<string>): void {
-    this.claimed.claim(runIds, this.deps.clock.now());
+    const ids = [...runIds];
+    this.claimed.claim(ids, this.deps.clock.now());
+    void this.deps.shared?.claim(ids, this.deps.lifetime).catch((e: unknown) => {
+      this.deps.logger.warn(
+        `[runs] could not record claimed runs: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    });
   }
 
   /**
-   * Start a run. Waits (and reports waiting) for the connection's rate budget, sends RunDesktopFlow, and
-   * settles an unknown outcome by reconciliation. Throws `RunError` (`invalidOptions`, `outcomeUnknown`),
-   * `ApiError` when the service rejected the request, `CancellationError` when `signal` aborted before
-   * anything was sent.
+   * Start a run. Waits (and reports waiting) for the connection's rate budget and start lock, sends
+   * RunDesktopFlow, and settles an uncertain outcome by reconciliation. Throws `RunError` (`invalidOptions`,
+   * `outcomeUnknown`), `ApiError` when the service rejected the request, `CancellationError` when `signal`
+   * aborted before anything was sent.
    */
   async trigger(request: TriggerRequest, signal: AbortSignal): Promise<TriggeredRun> {
     throwIfAborted(signal);
@@ -166,8 +215,11 @@ export class RunTrigger {
     const org = request.environment.orgUrl.toLowerCase();
     const serialKey = `${org}|${request.flowId.toLowerCase()}|${connKey}`;
     const triggerId = request.triggerId ?? randomUUID();
+    const serialized = (): Promise<TriggeredRun> =>
+      this.triggerSerialized({ ...request, options, triggerId }, `${org}|${connKey}`, connKey, signal);
+    const shared = this.deps.shared;
     return this.mutex.run(serialKey, signal, () =>
-      this.triggerSerialized({ ...request, options, triggerId }, `${org}|${connKey}`, connKey, signal),
+      shared === undefined ? serialized() : shared.withLock(`start|${serialKey}`, signal, serialized),
     );
   }
 
@@ -203,10 +255,20 @@ export class RunTrigger {
         permit.cancel();
         throw new CancellationError();
       }
+      let context: SendContext;
+      try {
+        context = await this.sendContext(backend, request.environment.orgUrl, signal);
+      } catch (e) {
+        // Nothing was sent yet.
+        permit.cancel();
+        throw e;
+      }
       const triggeredAt = clock.now();
-      const outcome = await this.attempt(backend, request, body, triggeredAt, permit, rateKey);
+      const outcome = await this.attempt(backend, request, body, context, permit, rateKey);
       if (outcome.kind === 'started') {
         this.claimed.claim([outcome.runId], clock.now());
+        // Claimed for every process before the start lock is released.
+        await this.deps.shared?.claim([outcome.runId], this.deps.lifetime);
         const run: TriggeredRun = {
           triggerId: request.triggerId,
           environment: request.environment,
@@ -238,12 +300,33 @@ export class RunTrigger {
     }
   }
 
+  /**
+   * The caller (WhoAmI `UserId`, read once per org) and the service's clock (`Date` of a WhoAmI answer,
+   * read before every send). Without `whoAmI` (fakes) both are unknown.
+   */
+  private async sendContext(backend: RunsBackend, orgUrl: string, signal: AbortSignal): Promise<SendContext> {
+    const localTime = this.deps.clock.now();
+    if (backend.whoAmI === undefined) {
+      return { callerId: undefined, serviceTime: undefined, localTime };
+    }
+    const answer = await backend.whoAmI(signal);
+    const org = orgUrl.toLowerCase();
+    if (!this.callers.has(org) || this.callers.get(org) === undefined) {
+      this.callers.set(org, answer.userId);
+    }
+    return {
+      callerId: this.callers.get(org),
+      serviceTime: answer.serviceTime,
+      localTime: this.deps.clock.now(),
+    };
+  }
+
   /** Sends one start request and settles its outcome. */
   private async attempt(
     backend: RunsBackend,
     request: TriggerRequest & { readonly triggerId: string },
     body: ReturnType<typeof runDesktopFlowRequest>,
-    triggeredAt: number,
+    context: SendContext,
     permit: { done(): void; cancel(): void },
     rateKey: string,
   ): Promise<AttemptOutcome> {
@@ -287,75 +370,192 @@ export class RunTrigger {
     logger.warn(
       `[runs] start of ${request.flowName ?? request.flowId} failed after it may have reached the service (${e.reason}${e.status === undefined ? '' : ` ${e.status}`}); looking for the run before deciding`,
     );
-    const found = await this.reconcile(backend, request, triggeredAt, e);
-    if (found !== undefined) {
-      return { kind: 'started', runId: found.id, licenseCheck: undefined, reconciled: true };
+    const settled = await this.reconcile(backend, request, context, e);
+    if (settled.kind === 'found') {
+      return { kind: 'started', runId: settled.run.id, licenseCheck: undefined, reconciled: true };
     }
-    logger.info(`[runs] no run was created by the lost request for ${request.flowName ?? request.flowId}`);
+    const resend = request.resendWhenUncertain ?? this.deps.resendWhenUncertain ?? true;
+    if (!resend) {
+      throw this.unknown(
+        request,
+        context,
+        [],
+        'The start request may have reached the service, and no run it created was found; it was not sent again because resending is turned off.',
+        e,
+      );
+    }
+    logger.info(
+      `[runs] no run was created by the uncertain request for ${request.flowName ?? request.flowId} (the service's maximum request time has passed)`,
+    );
     return { kind: 'retry', error: e, delayMs: 0 };
   }
 
+  /** The earliest `createdon` a run of this request can have. */
+  private windowStart(context: SendContext): number {
+    return context.serviceTime !== undefined
+      ? Math.floor(context.serviceTime / 1000) * 1000 - serviceTimeResolutionMs
+      : context.localTime - this.tuning.skewMarginMs;
+  }
+
+  private unknown(
+    request: TriggerRequest,
+    context: SendContext,
+    candidates: readonly string[],
+    message: string,
+    cause: unknown,
+  ): RunError {
+    return new RunError({
+      reason: 'outcomeUnknown',
+      message,
+      flowId: request.flowId,
+      ...(request.flowName === undefined ? {} : { flowName: request.flowName }),
+      candidateRunIds: candidates,
+      since: new Date(this.windowStart(context)).toISOString().replace('.000Z', 'Z'),
+      cause,
+    });
+  }
+
   /**
-   * Looks for the run an unresolved request may have created. Returns it (claimed), or `undefined` when
-   * the settled lookups show none; throws `RunError` `outcomeUnknown` when the lookups keep failing.
+   * Looks for the run an uncertain request may have created until the service's maximum request time has
+   * passed. Returns it (claimed), or `none`; throws `RunError` `outcomeUnknown` when the evidence does not
+   * single out one run or the lookups keep failing.
    */
   private async reconcile(
     backend: RunsBackend,
     request: TriggerRequest,
-    triggeredAt: number,
+    context: SendContext,
     cause: ApiError,
-  ): Promise<Run | undefined> {
+  ): Promise<Reconciled> {
     const { clock, lifetime, logger } = this.deps;
-    const delays = [...this.tuning.lookupDelaysMs];
+    const tuning = this.tuning;
+    const evidence: RunEvidence = {
+      options: request.options,
+      callerId: context.callerId,
+      createdOnOrAfter: this.windowStart(context),
+    };
+    const serviceDeadline =
+      context.serviceTime === undefined ? undefined : context.serviceTime + tuning.maxRequestMs;
+    const localDeadline = context.localTime + tuning.maxRequestMs;
+    // However the service's clock behaves, give up after twice the time on our own clock.
+    const hardStop = context.localTime + tuning.maxRequestMs * 2 + 60_000;
     let failures = 0;
-    let previousDelay = 0;
-    for (let i = 0; i < delays.length; i++) {
-      const delay = delays[i] ?? 0;
-      if (delay > previousDelay) {
-        await clock.sleep(delay - previousDelay, lifetime);
+    let serviceNow = context.serviceTime;
+    for (let lookup = 0; lookup < tuning.maxLookups; lookup++) {
+      const scheduled = tuning.lookupDelaysMs[Math.min(lookup, tuning.lookupDelaysMs.length - 1)] ?? 1_000;
+      const delay = failures > 0 ? errorBackoffMs(failures, undefined, this.backoff) : scheduled;
+      const pause = Math.min(delay, this.untilDeadline(context, serviceNow, serviceDeadline, localDeadline));
+      if (pause > 0) {
+        await clock.sleep(pause, lifetime);
       }
-      previousDelay = delay;
+      if (clock.now() > hardStop) {
+        break;
+      }
       let rows: Run[];
       try {
-        rows = await this.lookup(backend, request, triggeredAt);
+        if (backend.whoAmI !== undefined && serviceDeadline !== undefined) {
+          // The service's time *before* the lookup: every run created up to then is in its answer.
+          serviceNow = (await backend.whoAmI(lifetime)).serviceTime ?? serviceNow;
+        }
+        rows = await this.lookup(backend, request, evidence.createdOnOrAfter);
       } catch (e) {
         if (CancellationError.is(e)) {
           throw e;
         }
-        if (!ApiError.is(e) || failures >= this.tuning.lookupRetries) {
-          throw new RunError({
-            reason: 'outcomeUnknown',
-            message:
-              'The run may have started, but it could not be confirmed. Check the run history before starting it again.',
-            flowId: request.flowId,
-            cause: e,
-          });
+        if (!ApiError.is(e) || failures >= tuning.lookupRetries) {
+          throw this.unknown(
+            request,
+            context,
+            [],
+            'The run may have started, but it could not be confirmed because looking for it failed.',
+            e,
+          );
         }
         failures++;
         logger.warn(`[runs] looking for the run failed (${e.reason}); trying again`);
-        // A failed lookup proves nothing: repeat it (after a backoff) rather than count it as "not found".
-        delays.splice(i + 1, 0, previousDelay + errorBackoffMs(failures, e.retryAfterSeconds, this.backoff));
         continue;
       }
-      const found = await this.pick(backend, request, rows, triggeredAt);
-      if (found !== undefined) {
-        return found;
+      failures = 0;
+      const shared = await this.deps.shared?.claimed();
+      const isClaimed = (id: string): boolean =>
+        this.claimed.has(id) || (shared?.has(id.toLowerCase()) ?? false);
+      const candidates = rows.filter((r) => exclusionOf(r, evidence, isClaimed) === undefined);
+      if (candidates.length > 0) {
+        const { matches, unsure } = await this.compareInputs(backend, request, candidates);
+        if (matches.length === 1 && unsure.length === 0) {
+          const run = matches[0] as Run;
+          this.claimed.claim([run.id], clock.now());
+          await this.deps.shared?.claim([run.id], lifetime);
+          return { kind: 'found', run };
+        }
+        if (matches.length + unsure.length > 0) {
+          const ids = [...matches, ...unsure].map((r) => r.id);
+          logger.warn(
+            `[runs] ${ids.length} run(s) could have been started by the uncertain request; not guessing`,
+          );
+          throw this.unknown(
+            request,
+            context,
+            ids,
+            ids.length === 1
+              ? 'The start request may have started a run, and one run could be it, but its inputs could not be read to prove it.'
+              : `The start request may have started a run, and ${ids.length} runs could be it.`,
+            cause,
+          );
+        }
+      }
+      const passed =
+        serviceDeadline !== undefined && serviceNow !== undefined
+          ? serviceNow >= serviceDeadline
+          : clock.now() >= localDeadline;
+      if (passed) {
+        logger.debug(`[runs] settled lookups after "${cause.reason}" found no run (${lookup + 1} lookup(s))`);
+        return { kind: 'none' };
       }
     }
-    logger.debug(
-      `[runs] settled lookups after "${cause.reason}" found no run (${failures} failed lookup(s) repeated)`,
+    throw this.unknown(
+      request,
+      context,
+      [],
+      "The run may have started, but it could not be confirmed before the service's maximum request time had passed.",
+      cause,
     );
-    return undefined;
   }
 
-  /** The flow's API-started runs since the request instant minus the skew margin, oldest first. */
-  private async lookup(backend: RunsBackend, request: TriggerRequest, triggeredAt: number): Promise<Run[]> {
+  /**
+   * Run-clock ms until the deadline, estimated from how fast the service's clock advanced since the send
+   * (the sandbox's may run faster than ours); a large value when it cannot be told.
+   */
+  private untilDeadline(
+    context: SendContext,
+    serviceNow: number | undefined,
+    serviceDeadline: number | undefined,
+    localDeadline: number,
+  ): number {
+    const now = this.deps.clock.now();
+    if (serviceDeadline === undefined || serviceNow === undefined || context.serviceTime === undefined) {
+      return Math.max(0, localDeadline - now);
+    }
+    const elapsedLocal = now - context.localTime;
+    const elapsedService = serviceNow - context.serviceTime;
+    if (elapsedLocal < 200 || elapsedService <= 0) {
+      return Number.POSITIVE_INFINITY;
+    }
+    const rate = elapsedService / elapsedLocal;
+    return Math.max(20, Math.ceil((serviceDeadline - serviceNow) / rate) + 20);
+  }
+
+  /** The flow's API-started runs created since `createdOnOrAfter`, oldest first. */
+  private async lookup(
+    backend: RunsBackend,
+    request: TriggerRequest,
+    createdOnOrAfter: number,
+  ): Promise<Run[]> {
     const { lifetime } = this.deps;
     const query = {
       flowId: request.flowId,
-      createdOnOrAfter: triggeredAt - this.tuning.skewMarginMs,
+      createdOnOrAfter,
       apiTriggeredOnly: true,
-      columns: 'status',
+      columns: 'reconcile',
       order: 'oldestFirst',
       pageSize: 50,
     } as const;
@@ -368,48 +568,28 @@ export class RunTrigger {
     return rows;
   }
 
-  /** Chooses and claims the run among lookup rows; reads inputs only to break a tie. */
-  private async pick(
+  /** Reads candidates' stored inputs: matching ones, and ones that could not be read (or were not). */
+  private async compareInputs(
     backend: RunsBackend,
     request: TriggerRequest,
-    rows: Run[],
-    triggeredAt: number,
-  ): Promise<Run | undefined> {
-    const { clock, lifetime, logger } = this.deps;
-    let candidates = reconciliationCandidates(rows, request.options, this.claimed);
-    if (candidates.length === 0) {
-      return undefined;
-    }
-    const inputsMatch = new Map<string, boolean>();
-    if (candidates.length > 1 && request.inputs !== undefined) {
-      const ours = JSON.parse(request.inputs) as unknown;
-      for (const candidate of candidates.slice(0, maxInputComparisons)) {
-        try {
-          const theirs = await backend.getRunInputs(candidate.id, lifetime);
-          if (theirs !== undefined) {
-            inputsMatch.set(candidate.id, sameJson(ours, theirs));
-          }
-        } catch (e) {
-          if (CancellationError.is(e)) {
-            throw e;
-          }
-          // Unreadable inputs leave the candidate in the race; the creation time decides.
+    candidates: readonly Run[],
+  ): Promise<{ matches: Run[]; unsure: Run[] }> {
+    const matches: Run[] = [];
+    const unsure: Run[] = candidates.slice(maxInputComparisons);
+    for (const candidate of candidates.slice(0, maxInputComparisons)) {
+      try {
+        const stored = await backend.getRunInputs(candidate.id, this.deps.lifetime);
+        if (sameInputs(request.inputs, stored, request.sensitiveInputNames)) {
+          matches.push(candidate);
         }
+      } catch (e) {
+        if (CancellationError.is(e)) {
+          throw e;
+        }
+        unsure.push(candidate);
       }
-      // Reading inputs awaited: another reconciliation may have claimed some candidates meanwhile.
-      candidates = reconciliationCandidates(candidates, request.options, this.claimed);
     }
-    if (candidates.length > 1) {
-      logger.warn(
-        `[runs] ${candidates.length} unclaimed runs could be the lost one; taking the closest in time`,
-      );
-    }
-    const chosen = chooseReconciledRun(candidates, triggeredAt, inputsMatch);
-    if (chosen !== undefined) {
-      // Synchronously after choosing: nothing else can take it in between.
-      this.claimed.claim([chosen.id], clock.now());
-    }
-    return chosen;
+    return { matches, unsure };
   }
 
   private reportLicence(run: TriggeredRun): void {

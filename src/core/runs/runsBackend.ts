@@ -5,10 +5,13 @@
  */
 import type { Run, RunStart } from '../model/run';
 import type { RunAction } from '../model/runActionLog';
-import type { RunDesktopFlowRequest } from '../api/runsApi';
+import type { RunDesktopFlowRequest, WhoAmIAnswer } from '../api/runsApi';
 
-/** Which columns a query needs: `status` is the watcher's narrow set, `full` adds what history shows. */
-export type RunColumns = 'status' | 'full';
+/**
+ * Which columns a query needs: `status` is the watcher's narrow set, `full` adds what history shows,
+ * `reconcile` is `status` plus who created and owns the run.
+ */
+export type RunColumns = 'status' | 'full' | 'reconcile';
 
 /** A query over `flowsessions`. Conditions are combined with `and`. */
 export interface RunQuery {
@@ -36,6 +39,11 @@ export interface RunPage {
 
 /** The service calls the runs core makes against one environment. Every call takes an `AbortSignal`. */
 export interface RunsBackend {
+  /**
+   * `GET WhoAmI`: the caller's user id and the service's clock (`Date` header). Optional so that fakes
+   * without it still work; without it reconciliation cannot check the caller and uses the local clock.
+   */
+  whoAmI?(signal: AbortSignal): Promise<WhoAmIAnswer>;
   /**
    * POST RunDesktopFlow. Not idempotent: it must not be repeated once the request may have reached the
    * service (`ApiError.mayHaveReachedService`); the trigger decides what to do then.

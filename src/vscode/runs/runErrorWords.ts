@@ -68,10 +68,30 @@ export function describeRunError(e: unknown, flowName?: string): unknown {
       );
     case 'runNotFound':
       return new UserFacingError(`The run of ${flow} no longer exists, or you cannot see it.`);
-    case 'outcomeUnknown':
+    case 'outcomeUnknown': {
+      const ids = e.candidateRunIds;
+      const since = e.since === undefined ? '' : ` since ${e.since}`;
+      const showCandidates = {
+        title: 'Show Candidates',
+        run: async (): Promise<void> => {
+          const picked = await vscode.window.showQuickPick(
+            ids.map((id) => ({ label: id, description: `created${since}` })),
+            {
+              title: `Runs of ${flow} that the lost start may have created`,
+              placeHolder: 'Pick one to copy its id',
+            },
+          );
+          if (picked !== undefined) {
+            await vscode.env.clipboard.writeText(picked.label);
+          }
+        },
+      };
       return new UserFacingError(
-        `The run of ${flow} may have started, but the service's answer was lost and the run could not be confirmed. It was not sent again, so it cannot run twice: check the flow's recent runs before starting it again.`,
-        [showTranscript],
+        ids.length === 0
+          ? `The run of ${flow} may have started, but it could not be confirmed (the service's answer was lost and no run was found${since}). It was not sent again: check the flow's recent runs before starting it again.`
+          : `The run of ${flow} may have started, but the service's answer was lost and ${ids.length === 1 ? 'one run' : `${ids.length} runs`} created${since} could be it. It was not sent again, so it cannot run twice: check the candidates before starting it again.`,
+        ids.length === 0 ? [showTranscript] : [showCandidates, showTranscript],
       );
+    }
   }
 }

@@ -20,6 +20,7 @@ import { RecentRunsContributor, type RecentRunsSource } from './recentRunsNodes'
 import { RunAccounts } from './runAccounts';
 import { RunBoard } from './runBoard';
 import { RunDocumentProvider } from './runDocuments';
+import { SharedRunState } from '../../core/runs/sharedRunState';
 import { describeRunError } from './runErrorWords';
 import { RunNotifier, type RunNotifierActions } from './runNotifier';
 import { RunOptionsMemory } from './runOptionsMemory';
@@ -195,6 +196,7 @@ export class RunsController implements vscode.Disposable {
           options: request.options,
           triggerId,
           followActionLog: true,
+          resendWhenUncertain: readConfig().resendWhenUncertain,
           ...(request.inputs === undefined ? {} : { inputs: request.inputs }),
         },
         signal,
@@ -267,6 +269,8 @@ export class RunsController implements vscode.Disposable {
       journal: this.journal,
       logger: this.options.log,
       poll: pollOptions(),
+      // Claims and start locks shared with the CLI and other windows of this user.
+      shared: SharedRunState.atDefaultLocation(),
     });
     this.serviceSubscription = service.onEvent((e) => this.enqueue(() => this.handle(e)));
     this.service = service;

@@ -4,6 +4,9 @@
  * (override per call). One sandbox serves a test file; the harness records every RunDesktopFlow request
  * the sandbox received, so tests can prove that nothing was sent.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Logger } from '../../../src/core/logger';
 import { runCli } from '../../../src/cli/runCli';
@@ -84,6 +87,8 @@ export async function startCliHarness(options: SandboxOptions = {}): Promise<Cli
     DESKTOPFLOWS_ENV: 'Contoso Dev',
     DESKTOPFLOWS_CLIENT_ID: sandboxSecretCredential.clientId,
     DESKTOPFLOWS_CLIENT_SECRET: sandboxSecretCredential.clientSecret,
+    // Claims and start locks of these runs stay out of the user's own state directory.
+    DESKTOPFLOWS_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'desktopflows-state-')),
   };
   return {
     sandbox,

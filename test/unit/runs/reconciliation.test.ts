@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import type { Run } from '../../../src/core/model/run';
 import {
-  chooseReconciledRun,
   ClaimedRuns,
-  reconciliationCandidates,
+  exclusionOf,
+  sameInputs,
   sameJson,
+  type RunEvidence,
 } from '../../../src/core/runs/reconciliation';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 
@@ -41,35 +42,50 @@ const options: RunOptions = {
 const t0 = Date.parse('2025-05-06T10:00:00Z');
 
 describe('runs: reconciliation rules', () => {
-  it('never offers a run that is already attributed, or one of another run mode or connection', () => {
+  it('excludes a run claimed by anyone, started by someone else, of another mode or connection, or created before our request', () => {
     const claimed = new ClaimedRuns(600_000);
     claimed.claim(['A'], t0);
+    const evidence: RunEvidence = { options, callerId: 'user-1', createdOnOrAfter: t0 - 1_000 };
     const rows = [
       run('a', '2025-05-06T10:00:00Z'),
       run('b', '2025-05-06T10:00:00Z', { runMode: 'unattended' }),
       run('c', '2025-05-06T10:00:00Z', { connectionId: 'shared-uiflow-other' }),
       run('d', '2025-05-06T10:00:01Z', {
         connectionId: '/providers/Microsoft.PowerApps/apis/shared_uiflow/connections/shared-uiflow-a',
+        createdById: 'USER-1',
       }),
       run('e', '2025-05-06T10:00:01Z', { connectionId: undefined, runMode: 'unknown' }),
+      run('f', '2025-05-06T10:00:01Z', { createdById: 'user-2', ownerId: 'user-1' }),
+      run('g', '2025-05-06T10:00:01Z', { ownerId: 'user-2' }),
+      run('h', '2025-05-06T09:59:58Z'),
     ];
     assert.deepEqual(
-      reconciliationCandidates(rows, options, claimed).map((r) => r.id),
-      ['d', 'e'],
+      rows.map((r) => [r.id, exclusionOf(r, evidence, (id) => claimed.has(id)) ?? 'candidate']),
+      [
+        ['a', 'claimed'],
+        ['b', 'runMode'],
+        ['c', 'connection'],
+        ['d', 'candidate'],
+        ['e', 'candidate'],
+        ['f', 'caller'],
+        ['g', 'caller'],
+        ['h', 'createdOn'],
+      ],
     );
   });
 
-  it('prefers the run with our inputs, never excludes one whose stored inputs differ, then takes the closest in time', () => {
-    const rows = [
-      run('early', '2025-05-06T09:59:10Z'),
-      run('close', '2025-05-06T10:00:01Z'),
-      run('late', '2025-05-06T10:00:40Z'),
-    ];
-    assert.equal(chooseReconciledRun(rows, t0, new Map())?.id, 'close');
-    assert.equal(chooseReconciledRun(rows, t0, new Map([['late', true]]))?.id, 'late');
-    // Stored inputs may differ from what was sent (sensitive values are hidden): still a candidate.
-    assert.equal(chooseReconciledRun([rows[0] as Run], t0, new Map([['early', false]]))?.id, 'early');
-    assert.equal(chooseReconciledRun([], t0, new Map()), undefined);
+  it('takes a run as ours only with our inputs: all of them, or every non-sensitive one', () => {
+    assert.ok(sameInputs('{"Required":"B","n":1}', { n: 1, Required: 'B' }));
+    assert.ok(!sameInputs('{"Required":"B"}', { Required: 'A' }));
+    assert.ok(!sameInputs('{"Required":"B"}', { Required: 'B', Extra: 'x' }));
+    assert.ok(sameInputs(undefined, undefined));
+    assert.ok(sameInputs('{}', undefined));
+    assert.ok(!sameInputs(undefined, { Required: 'A' }));
+    // The service may store sensitive values hidden: only the others count, on both sides.
+    assert.ok(sameInputs('{"User":"u","Password":"p"}', { User: 'u', Password: '***' }, ['Password']));
+    assert.ok(sameInputs('{"User":"u","Password":"p"}', { User: 'u' }, ['Password']));
+    assert.ok(!sameInputs('{"User":"u","Password":"p"}', { User: 'v', Password: 'p' }, ['Password']));
+    assert.ok(!sameInputs('{"User":"u"}', { User: 'u', Other: 1, Password: '***' }, ['Password']));
   });
 
   it('forgets claims only after the retention, when no reconciliation window can reach them', () => {
