@@ -19,7 +19,7 @@ const noMsal = {
 
 /** A relative import that reaches one of our top-level source folders (`../vscode/x`, `../../sandbox/y`). */
 function folder(name, message) {
-  return { regex: `^(\\.\\./)+${name}(/|$)`, message };
+  return { regex: `^(\\.\\.?/)+${name}(/|$)`, message };
 }
 const noVscodeFolder = (who) => folder('vscode', `${who} never imports src/vscode (docs/architecture.md).`);
 const noCliFolder = (who) => folder('cli', `${who} never imports src/cli (docs/architecture.md).`);
@@ -96,7 +96,7 @@ export default tseslint.config(
   },
   {
     files: ['src/vscode/**', 'src/extension.ts'],
-    rules: restrict([noUndici, noMsal], [noCliFolder('src/vscode')]),
+    rules: restrict([noUndici, noMsal], [noCliFolder('src/vscode'), noSandboxFolder('src/vscode')]),
   },
   {
     files: ['src/sandbox/**'],

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { AccountService } from './vscode/accounts/accountService';
-import { stopEmbeddedSandbox } from './vscode/accounts/sandboxLocator';
+import { stopStartedSandbox } from './vscode/accounts/sandboxLocator';
 import { SignInController } from './vscode/accounts/signInController';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     environmentStatus,
     signIn,
     signIn.watchSettings(),
-    { dispose: () => void stopEmbeddedSandbox() },
+    { dispose: () => void stopStartedSandbox() },
     ...registerAuthCommands(log, signIn),
     ...registerExplorerCommands({ log, accounts, explorer, environmentStatus }),
     ...inputs.disposables,
@@ -75,7 +75,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accountsRestored: restored,
   });
   context.subscriptions.push(...runFeatures.disposables);
-  log.info(`[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`);
+  log.info(
+    `[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`,
+  );
 
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),

@@ -14,7 +14,7 @@ import { toAbortSignal } from '../cancellation';
 import { readConfig } from '../configuration';
 import { UserFacingError } from '../registerCommand';
 import type { AccountService } from './accountService';
-import { locateSandbox } from './sandboxLocator';
+import { locateSandbox, startedSandboxUrl, stopStartedSandbox } from './sandboxLocator';
 import type { SignedInAccount } from './signedInAccount';
 
 const sandboxUrlsKey = 'desktopFlows.sandboxAccounts';
@@ -265,8 +265,18 @@ export class SignInController implements vscode.Disposable {
       return undefined;
     }
     await this.manager.signOut(id, AbortSignal.timeout(30_000));
+    const sandboxUrl = this.sandboxUrls()[id];
     await this.rememberSandboxUrl(id, undefined);
     const removed = await this.accounts.remove(id);
+    // Signing out of the sandbox this window started stops it, unless another account still uses it.
+    const started = await startedSandboxUrl();
+    if (sandboxUrl !== undefined && sandboxUrl === started) {
+      const stillUsed = Object.values(this.sandboxUrls()).includes(started);
+      if (!stillUsed) {
+        await stopStartedSandbox();
+        this.log.info('[sandbox] stopped: its account signed out');
+      }
+    }
     if (removed) {
       void vscode.window.showInformationMessage(`Signed out of ${removed.label}.`);
     }
