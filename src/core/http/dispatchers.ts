@@ -3,9 +3,22 @@
  * and one-shot dispatchers for requests that must go on a connection of their own (a non-idempotent POST
  * such as RunDesktopFlow must never ride a reused keep-alive socket that the server may be closing).
  * Which proxy applies is `ProxyResolver`'s decision; loopback never goes through one.
+ *
+ * undici is loaded on the first request, not when the extension or CLI starts (it is the largest module
+ * we ship; the extension bundle keeps it in a file of its own, dist/undici.js).
  */
 import * as tls from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type * as UndiciModule from 'undici';
+import type { Agent, Dispatcher, ProxyAgent } from 'undici';
+
+type Undici = typeof UndiciModule;
+let undici: Promise<Undici> | undefined;
+
+/** undici, loaded once on first use. */
+function loadUndici(): Promise<Undici> {
+  undici ??= import('undici');
+  return undici;
+}
 import type { Logger } from '../logger';
 import type { ProxyResolver } from './proxySettings';
 import { redactUrl } from './urlSafety';
@@ -51,15 +64,16 @@ export class DispatcherPool {
    * The dispatcher for a request to `target`. With `fresh`, a dispatcher of its own that opens a new
    * connection and is closed once the response has been read.
    */
-  lease(target: URL, fresh: boolean): Lease {
+  async lease(target: URL, fresh: boolean): Promise<Lease> {
     if (this.injected !== undefined) {
       return { dispatcher: this.injected, fresh: false, release: () => undefined };
     }
     const { proxyUrl } = this.proxy.choose(target);
+    const lib = await loadUndici();
     if (!fresh) {
-      return { dispatcher: this.pooled(proxyUrl), fresh: false, release: () => undefined };
+      return { dispatcher: this.pooled(lib, proxyUrl), fresh: false, release: () => undefined };
     }
-    const oneShot = this.create(proxyUrl, 1);
+    const oneShot = this.create(lib, proxyUrl, 1);
     this.oneShots.add(oneShot);
     return {
       dispatcher: oneShot,
@@ -83,21 +97,21 @@ export class DispatcherPool {
     await Promise.all(agents.map((a) => a.close()));
   }
 
-  private pooled(proxyUrl: string | undefined): Dispatcher {
+  private pooled(lib: Undici, proxyUrl: string | undefined): Dispatcher {
     if (proxyUrl === undefined) {
-      this.directAgent ??= this.create(undefined, this.settings.maxConnectionsPerOrigin);
+      this.directAgent ??= this.create(lib, undefined, this.settings.maxConnectionsPerOrigin);
       return this.directAgent;
     }
     let agent = this.proxyAgents.get(proxyUrl);
     if (agent === undefined) {
-      agent = this.create(proxyUrl, this.settings.maxConnectionsPerOrigin);
+      agent = this.create(lib, proxyUrl, this.settings.maxConnectionsPerOrigin);
       this.proxyAgents.set(proxyUrl, agent);
       this.logger.debug(`[http] using proxy ${redactUrl(proxyUrl)}`);
     }
     return agent;
   }
 
-  private create(proxyUrl: string | undefined, connections: number): Agent | ProxyAgent {
+  private create(lib: Undici, proxyUrl: string | undefined, connections: number): Agent | ProxyAgent {
     const ca = this.ca === undefined ? {} : { ca: this.ca };
     const options: Agent.Options = {
       connections,
@@ -107,10 +121,10 @@ export class DispatcherPool {
       connect: { timeout: this.settings.connectTimeoutMs, ...ca },
     };
     if (proxyUrl === undefined) {
-      return new Agent(options);
+      return new lib.Agent(options);
     }
     const tlsOptions = { timeout: this.settings.connectTimeoutMs, ...ca };
-    return new ProxyAgent({ ...options, uri: proxyUrl, requestTls: tlsOptions, proxyTls: tlsOptions });
+    return new lib.ProxyAgent({ ...options, uri: proxyUrl, requestTls: tlsOptions, proxyTls: tlsOptions });
   }
 }
 

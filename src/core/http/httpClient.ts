@@ -398,7 +398,7 @@ export class HttpClient {
     if (token !== undefined) {
       headers.authorization = `Bearer ${token}`;
     }
-    const lease = this.dispatchers.lease(target, options.fresh === true);
+    const lease = await this.dispatchers.lease(target, options.fresh === true);
     const started = performance.now();
     let status: number | undefined;
     try {

@@ -70,6 +70,18 @@ describe('shipped bundles', function () {
     );
   });
 
+  it('leaves undici, msal and ajv out of dist/extension.js: they load on first use from files of their own', () => {
+    const packages = new Set(Object.keys(built.get('extension.js')?.metafile.inputs ?? {}).map(packageOf));
+    for (const heavy of ['undici', '@azure/msal-node', '@azure/msal-common', 'ajv']) {
+      assert.ok(!packages.has(heavy), `${heavy} is in dist/extension.js`);
+    }
+    const code = built.get('extension.js')?.code ?? '';
+    for (const file of ['./undici.js', './msal.js', './ajv.js']) {
+      assert.ok(code.includes(`require("${file}")`), `dist/extension.js requires ${file} on first use`);
+      assert.ok(built.has(file.slice(2)), `${file} is built`);
+    }
+  });
+
   it('ships nothing from devDependencies, and every package it ships is a dependency (or one of theirs)', () => {
     const dev = new Set(Object.keys(manifest.devDependencies));
     for (const [name, bundle] of built) {
