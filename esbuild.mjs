@@ -1,37 +1,17 @@
-// Bundles the extension (dist/extension.js), the CLI (dist/cli.js), the integration tests
+// Bundles the extension (dist/extension.js), the sandbox it starts as a child process (dist/sandbox.js), the CLI (dist/cli.js), the integration tests
 // (dist/test/integration/*.js) and the README screenshot driver (dist/test/screenshots/*.js).
 // Usage: node esbuild.mjs [--production] [--watch]
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { commonOptions, shippedEntries } from './esbuild.config.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-/** @type {import('esbuild').BuildOptions} */
-const common = {
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: production ? false : 'linked',
-  minify: production,
-  logLevel: 'warning',
-  // The JSON Schema validator and msal are bundled; `vscode` is provided by the host.
-  external: ['vscode'],
-  // jsonc-parser's `main` is a UMD build whose dynamic require('./impl/…') esbuild cannot follow;
-  // its ES module build bundles cleanly.
-  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
-};
-
-const entries = [{ entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }];
-if (existsSync('src/cli/main.ts')) {
-  entries.push({
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
-  });
-}
+const common = commonOptions(production);
+// metafile: the sizes and contents of each shipped bundle land next to it (dist/*.meta.json).
+const entries = shippedEntries().map((e) => ({ ...e, metafile: true }));
 if (!production && existsSync('test/integration')) {
   const tests = readdirSync('test/integration', { recursive: true })
     .map(String)
@@ -52,6 +32,13 @@ const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...commo
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {
-  await Promise.all(contexts.map((c) => c.rebuild()));
+  const results = await Promise.all(contexts.map((c) => c.rebuild()));
   await Promise.all(contexts.map((c) => c.dispose()));
+  mkdirSync('dist', { recursive: true });
+  results.forEach((result, i) => {
+    const out = entries[i].outfile;
+    if (result.metafile !== undefined && out !== undefined) {
+      writeFileSync(out.replace(/\.js$/, '.meta.json'), JSON.stringify(result.metafile));
+    }
+  });
 }

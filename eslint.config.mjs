@@ -1,4 +1,5 @@
 // ESLint flat config: type-checked typescript-eslint rules plus the layer boundaries of docs/architecture.md.
+// test/unit/lint/layers.test.ts runs ESLint on fixture files that break each boundary and checks each is reported.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -9,12 +10,36 @@ const noVscode = {
 };
 const noUndici = {
   name: 'undici',
-  message: 'Only src/core/http/httpClient.ts imports undici; use HttpClient.',
+  message: 'Only src/core/http/** imports undici; use HttpClient.',
 };
 const noMsal = {
   name: '@azure/msal-node',
-  message: 'Only src/core/auth/msalTokenProvider.ts imports @azure/msal-node.',
+  message: 'Only src/core/auth/** imports @azure/msal-node.',
 };
+
+/** A relative import that reaches one of our top-level source folders (`../vscode/x`, `../../sandbox/y`). */
+function folder(name, message) {
+  return { regex: `^(\\.\\.?/)+${name}(/|$)`, message };
+}
+const noVscodeFolder = (who) => folder('vscode', `${who} never imports src/vscode (docs/architecture.md).`);
+const noCliFolder = (who) => folder('cli', `${who} never imports src/cli (docs/architecture.md).`);
+const noSandboxFolder = (who) =>
+  folder(
+    'sandbox',
+    `${who} never imports src/sandbox: the sandbox runs as a separate process, reached by URL.`,
+  );
+const noExtension = (who) =>
+  folder('extension', `${who} never imports src/extension.ts (the composition root).`);
+/** What the sandbox may take from the core (docs/architecture.md, "The sandbox"). */
+const sandboxCoreOnly = {
+  regex: '^(\\.\\./)+core/(?!(logger|util/events|util/secretMasker)$)',
+  message:
+    'The sandbox takes from src/core only the logger, Emitter (util/events) and secretMasker (docs/architecture.md).',
+};
+
+const restrict = (paths, patterns = []) => ({
+  'no-restricted-imports': ['error', { paths, ...(patterns.length === 0 ? {} : { patterns }) }],
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -30,19 +55,69 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       eqeqeq: 'error',
       curly: 'error',
-      'no-restricted-imports': ['error', { paths: [noUndici, noMsal] }],
+      ...restrict([noUndici, noMsal]),
     },
   },
   {
-    files: ['src/core/**', 'src/sandbox/**', 'src/cli/**', 'test/unit/**', 'bench/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noUndici, noMsal] }] },
+    files: ['src/core/**'],
+    rules: restrict(
+      [noVscode, noUndici, noMsal],
+      [
+        noVscodeFolder('src/core'),
+        noCliFolder('src/core'),
+        noSandboxFolder('src/core'),
+        noExtension('src/core'),
+      ],
+    ),
   },
-  { files: ['src/core/http/httpClient.ts'], rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noMsal] }] } },
-  { files: ['src/core/auth/msalTokenProvider.ts'], rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noUndici] }] } },
+  {
+    files: ['src/core/http/**'],
+    rules: restrict(
+      [noVscode, noMsal],
+      [
+        noVscodeFolder('src/core'),
+        noCliFolder('src/core'),
+        noSandboxFolder('src/core'),
+        noExtension('src/core'),
+      ],
+    ),
+  },
+  {
+    files: ['src/core/auth/**'],
+    rules: restrict(
+      [noVscode, noUndici],
+      [
+        noVscodeFolder('src/core'),
+        noCliFolder('src/core'),
+        noSandboxFolder('src/core'),
+        noExtension('src/core'),
+      ],
+    ),
+  },
+  {
+    files: ['src/vscode/**', 'src/extension.ts'],
+    rules: restrict([noUndici, noMsal], [noCliFolder('src/vscode'), noSandboxFolder('src/vscode')]),
+  },
+  {
+    files: ['src/sandbox/**'],
+    rules: restrict(
+      [noVscode, noUndici, noMsal],
+      [
+        noVscodeFolder('src/sandbox'),
+        noCliFolder('src/sandbox'),
+        noExtension('src/sandbox'),
+        sandboxCoreOnly,
+      ],
+    ),
+  },
+  {
+    files: ['src/cli/**'],
+    rules: restrict([noVscode, noUndici, noMsal], [noVscodeFolder('src/cli'), noExtension('src/cli')]),
+  },
   {
     // Tests may use undici's MockAgent for faults the sandbox cannot produce, and raw undici as a baseline.
     files: ['test/unit/**', 'bench/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noVscode, noMsal] }] },
+    rules: restrict([noVscode, noMsal]),
   },
   prettier,
 );

@@ -12,7 +12,8 @@ import { EnvironmentsApi } from '../src/core/api/environmentsApi';
 import { dataverseHeaders, dataverseUrl, formattedValuesPreference } from '../src/core/api/dataverseUrls';
 import { SandboxTokenProvider } from '../src/core/auth/sandboxTokenProvider';
 import { sandboxCloud, type SandboxDescription } from '../src/core/clouds';
-import { HttpClient, withQuery } from '../src/core/http/httpClient';
+import { HttpClient } from '../src/core/http/httpClient';
+import { withQuery } from '../src/core/http/requestParts';
 import { flowSelect } from '../src/core/model/flow';
 import { startSandbox } from '../src/sandbox/server';
 

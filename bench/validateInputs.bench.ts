@@ -114,7 +114,8 @@ async function main(): Promise<void> {
 
   const stages: [string, () => unknown][] = [
     ['JSON.parse (baseline)', () => JSON.parse(text) as unknown],
-    ['jsonc-parser pass (value, spans, checks)', () => parseInputDocument(text)],
+    ['parseInputDocument (JSON.parse + checks)', () => parseInputDocument(text)],
+    ['parseInputDocument + spans (scanner pass)', () => parseInputDocument(text).properties.size],
     ['validateInputFile, valid file', () => validateInputFile(text, schema, options)],
     [
       `validateInputFile, ${invalid.problems.length} problems`,

@@ -26,7 +26,7 @@ const allowed = [
   /^extension\/readme\.md$/i,
   /^extension\/changelog\.md$/i,
   /^extension\/LICENSE(\.txt)?$/i,
-  /^extension\/dist\/(extension|cli)\.js$/,
+  /^extension\/dist\/(extension|cli|sandbox|undici|msal|ajv)\.js$/,
   /^extension\/media\/.+$/,
 ];
 
@@ -154,7 +154,14 @@ console.log(`\n[package] contents of ${path.relative(repoRoot, vsix)}:`);
 for (const e of entries) {
   console.log(`  ${e.name.padEnd(48)} ${kib(e.size).padStart(11)}`);
 }
-for (const bundle of ['dist/extension.js', 'dist/cli.js']) {
+for (const bundle of [
+  'dist/extension.js',
+  'dist/undici.js',
+  'dist/msal.js',
+  'dist/ajv.js',
+  'dist/sandbox.js',
+  'dist/cli.js',
+]) {
   const file = path.join(repoRoot, bundle);
   if (existsSync(file)) {
     const bytes = readFileSync(file);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { AccountService } from './vscode/accounts/accountService';
-import { stopEmbeddedSandbox } from './vscode/accounts/sandboxLocator';
+import { stopStartedSandbox } from './vscode/accounts/sandboxLocator';
 import { SignInController } from './vscode/accounts/signInController';
 import { ExtensionAgentHost } from './vscode/agent/extensionAgentHost';
 import { registerLanguageModelTools } from './vscode/agent/languageModelTools';
@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     environmentStatus,
     signIn,
     signIn.watchSettings(),
-    { dispose: () => void stopEmbeddedSandbox() },
+    { dispose: () => void stopStartedSandbox() },
     ...registerAuthCommands(log, signIn),
     ...registerExplorerCommands({ log, accounts, explorer, environmentStatus }),
     ...inputs.disposables,

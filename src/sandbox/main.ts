@@ -66,6 +66,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Started by the extension with an IPC channel: stop when the window that started us goes away.
+  if (process.send !== undefined) {
+    process.once('disconnect', stop);
+  }
 }
 
 void main().catch((e: unknown) => {

@@ -113,4 +113,31 @@ describe('Sign-in against the sandbox identity endpoint', function () {
       await second.stop();
     }
   });
+
+  it('Try the Sandbox with no sandbox running starts one as a separate process, and signing out stops it', async () => {
+    const id = (await vscode.commands.executeCommand<string>(commandIds.trySandbox)) ?? '';
+    assert.ok(id, 'signed in');
+    try {
+      const account = api.accounts.get(id);
+      assert.equal(account?.kind, 'sandbox');
+      const discovery = account?.session.cloud.discoveryUrl ?? '';
+      const origin = new URL(discovery).origin;
+      note(`the sandbox this window started answers at ${origin}`);
+      // The sandbox answers by URL: it runs in its own process (the extension bundle holds none of it).
+      const control = await fetch(`${origin}/_sandbox`).catch(() => undefined);
+      assert.equal(control?.status, 200, 'the started sandbox answers over HTTP');
+      const roots = await api.explorer.provider.getChildren();
+      assert.ok(roots.length > 0, 'its environments fill the tree');
+      await vscode.commands.executeCommand(commandIds.signOut, id);
+      await waitFor(() => !api.isSignedIn(), 'signed-out context key');
+      await waitFor(
+        async () => (await fetch(`${origin}/_sandbox`).catch(() => undefined)) === undefined,
+        'the sandbox process stopped after sign-out',
+      );
+    } finally {
+      if (api.accounts.get(id) !== undefined) {
+        await vscode.commands.executeCommand(commandIds.signOut, id);
+      }
+    }
+  });
 });

@@ -115,7 +115,8 @@ export class RunsApi {
     const response = await this.http.post<RunDesktopFlowResponseDto | undefined>(
       dataverseUrl(org, `workflows(${guidKey(flowId)})/Microsoft.Dynamics.CRM.RunDesktopFlow`),
       wire,
-      { audience: orgResource(org), headers: dataverseHeaders, signal },
+      // A fresh connection: never a reused keep-alive socket the server may be closing as we send.
+      { audience: orgResource(org), headers: dataverseHeaders, fresh: true, signal },
     );
     const start = response === undefined ? undefined : runStartFromDto(response);
     if (start === undefined) {

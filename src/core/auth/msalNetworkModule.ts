@@ -5,24 +5,11 @@
  * msal reduces some of them to generic codes (a device-code poll's `expired_token` becomes
  * `post_request_failed`; a dropped connection becomes `network_error`).
  */
+import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { ApiError, CancellationError } from '../errors';
 import type { HttpClient } from '../http/httpClient';
 import { silentLogger, type Logger } from '../logger';
 import { secretMasker } from '../util/secretMasker';
-
-/** msal's `NetworkRequestOptions`, structurally (only msalTokenProvider.ts imports msal). */
-export interface MsalNetworkRequestOptions {
-  headers?: Record<string, string>;
-  body?: string;
-  correlationId?: string;
-}
-
-/** msal's `NetworkResponse`: lower-case header names and the parsed JSON body. */
-export interface MsalNetworkResponse<T> {
-  headers: Record<string, string>;
-  body: T;
-  status: number;
-}
 
 /** The OAuth error fields of an identity-provider response. */
 export interface OAuthServerError {
@@ -49,7 +36,7 @@ const rememberedFailures = 64;
 const defaultTimeoutMs = 60_000;
 
 /** An `INetworkModule` for msal-node backed by `HttpClient`. */
-export class MsalNetworkModule {
+export class MsalNetworkModule implements INetworkModule {
   private readonly http: HttpClient;
   private readonly pinnedHost: string | undefined;
   private readonly logger: Logger;
@@ -66,13 +53,13 @@ export class MsalNetworkModule {
 
   sendGetRequestAsync<T>(
     url: string,
-    options?: MsalNetworkRequestOptions,
+    options?: NetworkRequestOptions,
     timeout?: number,
-  ): Promise<MsalNetworkResponse<T>> {
+  ): Promise<NetworkResponse<T>> {
     return this.send<T>('GET', url, options, timeout);
   }
 
-  sendPostRequestAsync<T>(url: string, options?: MsalNetworkRequestOptions): Promise<MsalNetworkResponse<T>> {
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
     return this.send<T>('POST', url, options, undefined);
   }
 
@@ -97,9 +84,9 @@ export class MsalNetworkModule {
   private async send<T>(
     method: 'GET' | 'POST',
     url: string,
-    options: MsalNetworkRequestOptions | undefined,
+    options: NetworkRequestOptions | undefined,
     timeout: number | undefined,
-  ): Promise<MsalNetworkResponse<T>> {
+  ): Promise<NetworkResponse<T>> {
     const correlationId = options?.correlationId;
     const target = new URL(url);
     if (this.pinnedHost !== undefined && target.host.toLowerCase() !== this.pinnedHost) {

@@ -1,32 +1,29 @@
 /**
- * The one HTTP client of the core, on `undici`: keep-alive pools per origin, JSON in and out, bearer tokens
- * per audience, timeouts, proxies, an optional extra CA, retries for idempotent calls, typed errors and
- * OData paging. Everything above it (the `*Api` classes) is thin.
+ * The one HTTP client of the core: JSON in and out, bearer tokens per audience, timeouts, retries for
+ * idempotent calls, typed errors and OData paging. Connections and proxies are `dispatchers.ts`, retry
+ * decisions `retryPolicy.ts`, query/header/body helpers `requestParts.ts`. Everything above it (the `*Api`
+ * classes) is thin.
  */
-import * as tls from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { TokenProvider } from '../auth/tokenProvider';
 import { ApiError, CancellationError } from '../errors';
 import { silentLogger, type Logger } from '../logger';
 import { sleep, throwIfAborted } from '../util/abort';
 import { Emitter } from '../util/events';
 import { secretMasker } from '../util/secretMasker';
-import { backoffDelayMs, type BackoffPolicy } from './backoff';
-import {
-  apiErrorFromResponse,
-  classifyTransportFailure,
-  isRetryableStatus,
-  requestIdFrom,
-  type TransportFailure,
-} from './errorMapping';
+import { DispatcherPool } from './dispatchers';
+import { apiErrorFromResponse, classifyTransportFailure, requestIdFrom } from './errorMapping';
 import { ProxyResolver, type ProxyOptions } from './proxySettings';
+import {
+  flattenHeaders,
+  parseResponseBody,
+  withMaxPageSize,
+  withQuery,
+  type HttpMethod,
+  type QueryParams,
+} from './requestParts';
+import { retryDelayMs, type FailedAttempt, type RetrySettings } from './retryPolicy';
 import { isLoopbackHost, redactUrl } from './urlSafety';
-
-/** HTTP methods the client sends. */
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** Query parameters; `undefined` values are left out. Values are percent-encoded by the client. */
-export type QueryParams = Readonly<Record<string, string | number | boolean | undefined>>;
 
 /** Construction options. Every field is optional; defaults suit interactive use. */
 export interface HttpClientOptions {
@@ -87,6 +84,12 @@ export interface RequestOptions {
    */
   readonly idempotent?: boolean;
   /**
+   * Send on a connection of its own, opened for this request and closed after it, never on a reused
+   * keep-alive socket (a server closing an idle socket as the request leaves loses a non-idempotent POST
+   * without a trace). RunDesktopFlow uses it.
+   */
+  readonly fresh?: boolean;
+  /**
    * How to read a successful body: `json` (default; parsed when the body is non-empty) or `text` (raw, e.g.
    * Dataverse `$value` columns).
    */
@@ -146,76 +149,7 @@ const defaults = {
   userAgent: 'desktop-flows-vscode/0.1',
 } as const;
 
-/** Percent-encodes a query component (OData `$` options keep their literal `$` in the key). */
-function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(/%24/g, '$').replace(/%2C/g, ',');
-}
-
-/** Appends `query` to `url`, leaving existing parameters untouched. */
-export function withQuery(url: string, query: QueryParams | undefined): string {
-  if (query === undefined) {
-    return url;
-  }
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) {
-      parts.push(`${encodeQueryComponent(key)}=${encodeQueryComponent(String(value))}`);
-    }
-  }
-  if (parts.length === 0) {
-    return url;
-  }
-  return `${url}${url.includes('?') ? '&' : '?'}${parts.join('&')}`;
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) {
-      out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-  }
-  return out;
-}
-
-function mergePrefer(existing: string | undefined, extra: string): string {
-  return existing === undefined || existing.trim() === '' ? extra : `${existing},${extra}`;
-}
-
-function headerValue(
-  headers: Readonly<Record<string, string>> | undefined,
-  name: string,
-): string | undefined {
-  if (headers === undefined) {
-    return undefined;
-  }
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() === lower) {
-      return v;
-    }
-  }
-  return undefined;
-}
-
-function withoutHeader(
-  headers: Readonly<Record<string, string>> | undefined,
-  name: string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (k.toLowerCase() !== lower) {
-      out[k] = v;
-    }
-  }
-  return out;
-}
-
-type Attempt<T> =
-  | { readonly kind: 'ok'; readonly response: HttpResponse<T> }
-  | { readonly kind: 'status'; readonly error: ApiError; readonly status: number }
-  | { readonly kind: 'transport'; readonly error: ApiError; readonly failure: TransportFailure };
+type Attempt<T> = { readonly kind: 'ok'; readonly response: HttpResponse<T> } | FailedAttempt;
 
 /**
  * The HTTP client. One instance per sign-in context; it owns connection pools, so call `close()` when done.
@@ -228,23 +162,11 @@ type Attempt<T> =
 export class HttpClient {
   private readonly tokens: TokenProvider | undefined;
   private readonly logger: Logger;
-  private readonly proxy: ProxyResolver;
-  private readonly ca: string[] | undefined;
-  private readonly settings: {
-    connectTimeoutMs: number;
-    headersTimeoutMs: number;
-    bodyTimeoutMs: number;
-    maxAttempts: number;
-    maxRetryAfterSeconds: number;
-    maxConnectionsPerOrigin: number;
-    keepAliveTimeoutMs: number;
-    userAgent: string;
-  };
-  private readonly backoff: BackoffPolicy;
-  private readonly random: () => number;
-  private readonly injectedDispatcher: Dispatcher | undefined;
-  private directAgent: Agent | undefined;
-  private readonly proxyAgents = new Map<string, ProxyAgent>();
+  private readonly dispatchers: DispatcherPool;
+  private readonly userAgent: string;
+  private readonly headersTimeoutMs: number;
+  private readonly bodyTimeoutMs: number;
+  private readonly retry: RetrySettings;
   private readonly requestEmitter = new Emitter<RequestEvent>();
   private closed = false;
 
@@ -254,25 +176,31 @@ export class HttpClient {
   constructor(options: HttpClientOptions = {}) {
     this.tokens = options.tokens;
     this.logger = options.logger ?? silentLogger;
-    this.proxy = new ProxyResolver(options.proxy);
-    const extra = options.extraCaPem === undefined ? [] : [options.extraCaPem].flat();
-    this.ca = extra.length === 0 ? undefined : [...defaultCaCertificates(), ...extra];
-    this.settings = {
-      connectTimeoutMs: options.connectTimeoutMs ?? defaults.connectTimeoutMs,
-      headersTimeoutMs: options.headersTimeoutMs ?? defaults.headersTimeoutMs,
-      bodyTimeoutMs: options.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
+    this.userAgent = options.userAgent ?? defaults.userAgent;
+    this.headersTimeoutMs = options.headersTimeoutMs ?? defaults.headersTimeoutMs;
+    this.bodyTimeoutMs = options.bodyTimeoutMs ?? defaults.bodyTimeoutMs;
+    this.retry = {
       maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? defaults.maxAttempts)),
       maxRetryAfterSeconds: options.maxRetryAfterSeconds ?? defaults.maxRetryAfterSeconds,
-      maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? defaults.maxConnectionsPerOrigin,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? defaults.keepAliveTimeoutMs,
-      userAgent: options.userAgent ?? defaults.userAgent,
+      backoff: {
+        baseDelayMs: options.retryBaseDelayMs ?? defaults.retryBaseDelayMs,
+        maxDelayMs: options.retryMaxDelayMs ?? defaults.retryMaxDelayMs,
+      },
+      random: options.random ?? Math.random,
     };
-    this.backoff = {
-      baseDelayMs: options.retryBaseDelayMs ?? defaults.retryBaseDelayMs,
-      maxDelayMs: options.retryMaxDelayMs ?? defaults.retryMaxDelayMs,
-    };
-    this.random = options.random ?? Math.random;
-    this.injectedDispatcher = options.dispatcher;
+    this.dispatchers = new DispatcherPool(
+      {
+        connectTimeoutMs: options.connectTimeoutMs ?? defaults.connectTimeoutMs,
+        headersTimeoutMs: this.headersTimeoutMs,
+        bodyTimeoutMs: this.bodyTimeoutMs,
+        maxConnectionsPerOrigin: options.maxConnectionsPerOrigin ?? defaults.maxConnectionsPerOrigin,
+        keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? defaults.keepAliveTimeoutMs,
+        extraCaPem: options.extraCaPem === undefined ? [] : [options.extraCaPem].flat(),
+      },
+      new ProxyResolver(options.proxy),
+      this.logger,
+      options.dispatcher,
+    );
   }
 
   /** GET `url` and return the parsed body. */
@@ -319,14 +247,14 @@ export class HttpClient {
         attempt--;
         continue;
       }
-      const delayMs = this.retryDelay(result, idempotent, attempt);
+      const delayMs = retryDelayMs(this.retry, result, idempotent, attempt);
       if (delayMs === undefined) {
         throw error;
       }
       const why =
         result.kind === 'status' ? String(result.status) : (result.failure.code ?? result.error.reason);
       this.logger.info(
-        `[http] ${method} ${safeUrl} -> ${why}, retrying in ${delayMs} ms (attempt ${attempt + 1}/${this.settings.maxAttempts})`,
+        `[http] ${method} ${safeUrl} -> ${why}, retrying in ${delayMs} ms (attempt ${attempt + 1}/${this.retry.maxAttempts})`,
       );
       await sleep(delayMs, signal);
     }
@@ -334,16 +262,7 @@ export class HttpClient {
 
   /** Fetch one page: the first (`url` + `query`) or a `nextLink` from a previous page, followed as given. */
   async getPage<T>(url: string, options: PageOptions): Promise<Page<T>> {
-    const headers =
-      options.maxPageSize === undefined
-        ? options.headers
-        : {
-            ...withoutHeader(options.headers, 'prefer'),
-            Prefer: mergePrefer(
-              headerValue(options.headers, 'prefer'),
-              `odata.maxpagesize=${options.maxPageSize}`,
-            ),
-          };
+    const headers = withMaxPageSize(options.headers, options.maxPageSize);
     const response = await this.request<unknown>(url, {
       ...options,
       headers,
@@ -380,13 +299,7 @@ export class HttpClient {
   async close(): Promise<void> {
     this.closed = true;
     this.requestEmitter.dispose();
-    const agents: Dispatcher[] = [...this.proxyAgents.values()];
-    if (this.directAgent !== undefined) {
-      agents.push(this.directAgent);
-    }
-    this.proxyAgents.clear();
-    this.directAgent = undefined;
-    await Promise.all(agents.map((a) => a.close()));
+    await this.dispatchers.close();
   }
 
   private toPage<T>(body: unknown, requestedUrl: string): Page<T> {
@@ -460,35 +373,6 @@ export class HttpClient {
     return token;
   }
 
-  /** Delay before the next attempt, or `undefined` when the failure must be raised. */
-  private retryDelay<T>(
-    result: Exclude<Attempt<T>, { kind: 'ok' }>,
-    idempotent: boolean,
-    attempt: number,
-  ): number | undefined {
-    if (attempt >= this.settings.maxAttempts) {
-      return undefined;
-    }
-    if (result.kind === 'transport') {
-      const { failure } = result;
-      if (!failure.retryable || (failure.mayHaveReachedService && !idempotent)) {
-        return undefined;
-      }
-      return backoffDelayMs(this.backoff, attempt, this.random);
-    }
-    if (!idempotent || !isRetryableStatus(result.status)) {
-      return undefined;
-    }
-    const retryAfter = result.error.retryAfterSeconds;
-    if (retryAfter !== undefined) {
-      if (retryAfter > this.settings.maxRetryAfterSeconds) {
-        return undefined;
-      }
-      return Math.ceil(retryAfter * 1000);
-    }
-    return backoffDelayMs(this.backoff, attempt, this.random);
-  }
-
   private async attempt<T>(
     target: URL,
     safeUrl: string,
@@ -503,7 +387,7 @@ export class HttpClient {
     const idempotent = options.idempotent ?? (method === 'GET' || method === 'HEAD');
     const headers: Record<string, string> = {
       accept: 'application/json',
-      'user-agent': this.settings.userAgent,
+      'user-agent': this.userAgent,
     };
     for (const [k, v] of Object.entries(options.headers ?? {})) {
       headers[k.toLowerCase()] = v;
@@ -514,13 +398,11 @@ export class HttpClient {
     if (token !== undefined) {
       headers.authorization = `Bearer ${token}`;
     }
+    const lease = await this.dispatchers.lease(target, options.fresh === true);
     const started = performance.now();
     let status: number | undefined;
-    // A non-idempotent request (RunDesktopFlow) never goes on a reused keep-alive socket: one the server is
-    // closing at that moment leaves the outcome unknown. It gets a connection of its own.
-    const fresh = idempotent ? undefined : this.freshDispatcherFor(target);
     try {
-      const response = await (fresh ?? this.dispatcherFor(target)).request({
+      const response = await lease.dispatcher.request({
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
         method,
@@ -528,8 +410,10 @@ export class HttpClient {
         body: body ?? null,
         signal,
         idempotent,
-        headersTimeout: this.settings.headersTimeoutMs,
-        bodyTimeout: this.settings.bodyTimeoutMs,
+        // A fresh connection is not kept for anyone else.
+        reset: lease.fresh,
+        headersTimeout: this.headersTimeoutMs,
+        bodyTimeout: this.bodyTimeoutMs,
       });
       status = response.statusCode;
       const responseHeaders = flattenHeaders(response.headers);
@@ -551,15 +435,13 @@ export class HttpClient {
           }),
         };
       }
-      const parsed = this.parseBody<T>(
-        text,
-        responseHeaders,
-        options.responseType ?? 'json',
+      const parsed = parseResponseBody<T>(text, options.responseType ?? 'json', {
+        headers: responseHeaders,
         method,
         safeUrl,
         status,
         requestId,
-      );
+      });
       return {
         kind: 'ok',
         response: { status, headers: responseHeaders, body: parsed, requestId, attempts: attempt },
@@ -592,9 +474,7 @@ export class HttpClient {
         }),
       };
     } finally {
-      if (fresh !== undefined) {
-        void fresh.close().catch(() => undefined);
-      }
+      lease.release();
       if (!this.closed) {
         this.requestEmitter.fire({
           method,
@@ -604,37 +484,6 @@ export class HttpClient {
           attempt,
         });
       }
-    }
-  }
-
-  private parseBody<T>(
-    text: string,
-    headers: Readonly<Record<string, string>>,
-    responseType: 'json' | 'text',
-    method: HttpMethod,
-    safeUrl: string,
-    status: number,
-    requestId: string | undefined,
-  ): T {
-    if (responseType === 'text') {
-      return text as T;
-    }
-    if (text.trim() === '') {
-      return undefined as T;
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch (e) {
-      throw new ApiError({
-        reason: 'server',
-        message: `${method} ${safeUrl} returned a body that is not JSON (content-type ${headers['content-type'] ?? 'none'}).`,
-        status,
-        requestId,
-        method,
-        url: safeUrl,
-        mayHaveReachedService: true,
-        cause: e,
-      });
     }
   }
 
@@ -655,61 +504,4 @@ export class HttpClient {
     }
     this.logger.debug(`[http] ${method} ${safeUrl} -> ${outcome} (${parts.join(', ')})`);
   }
-
-  private dispatcherFor(target: URL): Dispatcher {
-    if (this.injectedDispatcher !== undefined) {
-      return this.injectedDispatcher;
-    }
-    const { proxyUrl } = this.proxy.choose(target);
-    if (proxyUrl === undefined) {
-      this.directAgent ??= new Agent(this.agentOptions());
-      return this.directAgent;
-    }
-    let agent = this.proxyAgents.get(proxyUrl);
-    if (agent === undefined) {
-      const tlsOptions = {
-        timeout: this.settings.connectTimeoutMs,
-        ...(this.ca === undefined ? {} : { ca: this.ca }),
-      };
-      agent = new ProxyAgent({
-        ...this.agentOptions(),
-        uri: proxyUrl,
-        requestTls: tlsOptions,
-        proxyTls: tlsOptions,
-      });
-      this.proxyAgents.set(proxyUrl, agent);
-      this.logger.debug(`[http] using proxy ${redactUrl(proxyUrl)}`);
-    }
-    return agent;
-  }
-
-  /**
-   * A one-request dispatcher (closed after the answer) for a direct connection; `undefined` when requests
-   * go through an injected dispatcher or a proxy (then the shared one is used).
-   */
-  private freshDispatcherFor(target: URL): Agent | undefined {
-    if (this.injectedDispatcher !== undefined || this.proxy.choose(target).proxyUrl !== undefined) {
-      return undefined;
-    }
-    return new Agent({ ...this.agentOptions(), connections: 1, pipelining: 0 });
-  }
-
-  private agentOptions(): Agent.Options {
-    return {
-      connections: this.settings.maxConnectionsPerOrigin,
-      keepAliveTimeout: this.settings.keepAliveTimeoutMs,
-      headersTimeout: this.settings.headersTimeoutMs,
-      bodyTimeout: this.settings.bodyTimeoutMs,
-      connect: { timeout: this.settings.connectTimeoutMs, ...(this.ca === undefined ? {} : { ca: this.ca }) },
-    };
-  }
-}
-
-/** The CAs Node trusts by default (incl. `NODE_EXTRA_CA_CERTS` where the runtime can list them). */
-function defaultCaCertificates(): string[] {
-  const withList = tls as typeof tls & { getCACertificates?: (type?: string) => string[] };
-  if (typeof withList.getCACertificates === 'function') {
-    return withList.getCACertificates('default');
-  }
-  return [...tls.rootCertificates];
 }

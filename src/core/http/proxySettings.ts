@@ -3,8 +3,13 @@
  * and does not reach `undici`, so the client resolves the proxy itself from an explicit setting (VS Code's
  * `http.proxy` / `http.noProxy`, passed in by the UI layer as plain values) and from the conventional
  * environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, any case).
+ *
+ * Loopback (`localhost`, 127.0.0.0/8, ::1) never goes through a proxy, whatever the settings say: a proxy
+ * would see plain-http traffic to the sandbox, bearer tokens included, and could not reach this machine's
+ * loopback anyway. As in Chromium, a `<-loopback>` entry in the bypass list turns this off.
  */
 import { isIP } from 'node:net';
+import { isLoopbackHost } from './urlSafety';
 
 /** Proxy configuration as plain values; nothing here reads VS Code settings. */
 export interface ProxyOptions {
@@ -48,6 +53,9 @@ function parseEntry(raw: string): NoProxyEntry | undefined {
   }
   if (entry === '*') {
     return { kind: 'all', value: '*', port: undefined };
+  }
+  if (entry === '<-loopback>') {
+    return undefined;
   }
   if (entry === '<local>') {
     return { kind: 'local', value: entry, port: undefined };
@@ -128,6 +136,7 @@ export class ProxyResolver {
   private readonly httpProxy: string | undefined;
   private readonly httpsProxy: string | undefined;
   private readonly bypass: NoProxyList;
+  private readonly proxyLoopback: boolean;
 
   constructor(options: ProxyOptions = {}) {
     const env = options.env ?? process.env;
@@ -139,6 +148,7 @@ export class ProxyResolver {
       noProxy.push(...(typeof options.noProxy === 'string' ? [options.noProxy] : options.noProxy));
     }
     this.bypass = new NoProxyList(noProxy);
+    this.proxyLoopback = noProxy.some((list) => /(^|[,\s;])<-loopback>($|[,\s;])/i.test(list));
   }
 
   /** True when any proxy is configured at all. */
@@ -149,7 +159,11 @@ export class ProxyResolver {
   /** The proxy for a request to `url`. */
   choose(url: URL): ProxyChoice {
     const proxyUrl = url.protocol === 'https:' ? this.httpsProxy : this.httpProxy;
-    if (proxyUrl === undefined || this.bypass.matches(url)) {
+    if (
+      proxyUrl === undefined ||
+      (!this.proxyLoopback && isLoopbackHost(url.hostname)) ||
+      this.bypass.matches(url)
+    ) {
       return { proxyUrl: undefined };
     }
     return { proxyUrl };

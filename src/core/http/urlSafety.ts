@@ -9,15 +9,16 @@ import { secretMasker } from '../util/secretMasker';
 const secretQueryParameters = new Set(['sig', 'code', 'access_token', 'token', 'client_secret', 'password']);
 
 /**
- * True for `localhost` (and `*.localhost`), `127.0.0.0/8` and `::1`: hosts that never leave the machine, so
- * plain `http:` to them cannot be intercepted on the network.
+ * True for `localhost`, `127.0.0.0/8` and `::1`: hosts that never leave the machine, so plain `http:` to them
+ * cannot be intercepted on the network. Other names under `.localhost` are not trusted: nothing checks
+ * where a resolver sends them.
  */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname
     .toLowerCase()
     .replace(/^\[|\]$/g, '')
     .replace(/\.$/, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) {
+  if (host === 'localhost') {
     return true;
   }
   switch (isIP(host)) {

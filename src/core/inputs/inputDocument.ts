@@ -171,8 +171,103 @@ function shortened(text: string): string {
   return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
-/** Parse an input file's text. Never throws. */
+/**
+ * Parse an input file's text. Never throws.
+ *
+ * Most files are plain JSON with nothing to report: for them the native `JSON.parse` gives the value, and
+ * the scanner pass below runs only if something asks where a property is (a problem to place). Files
+ * that `JSON.parse` refuses (comments, trailing commas, a byte-order mark, syntax errors) and files that
+ * might hold something only the text shows (a number with 16 or more digits or a 3-digit exponent, a
+ * duplicated key, deep nesting) take the scanner pass at once, so results never differ.
+ */
 export function parseInputDocument(text: string, maxDepth: number = defaultMaxDepth): InputDocument {
+  return parseCleanJson(text, maxDepth) ?? scanInputDocument(text, maxDepth);
+}
+
+/** Digits a number would lose, or an exponent that may overflow or underflow: the scanner must look. */
+const riskyNumber = /[0-9][0-9.]{15,}|[eE][+-]?[0-9]{3}/;
+/** A colon written as an escape would upset the duplicate-key count. */
+const escapedColon = /\\u003a/i;
+
+/**
+ * The fast path: `undefined` unless `text` is plain JSON whose scanner pass would report nothing.
+ * Duplicated keys are ruled out by counting: every colon of the text is either the separator of one key
+ * or inside a string, so when the text's colons equal the parsed keys plus the colons inside parsed
+ * strings, no key was written twice.
+ */
+function parseCleanJson(text: string, maxDepth: number): InputDocument | undefined {
+  if (riskyNumber.test(text) || escapedColon.test(text)) {
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  let colonsInText = 0;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    colonsInText++;
+  }
+  let expectedColons = 0;
+  const colonsIn = (s: string): number => {
+    let n = 0;
+    for (let i = s.indexOf(':'); i >= 0; i = s.indexOf(':', i + 1)) {
+      n++;
+    }
+    return n;
+  };
+  // Iterative walk: containers with their depth (the root is level 1).
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item === 'string') {
+      expectedColons += colonsIn(item);
+    } else if (typeof item === 'object' && item !== null) {
+      if (depth >= maxDepth) {
+        return undefined;
+      }
+      if (Array.isArray(item)) {
+        for (const element of item) {
+          if (typeof element === 'object' && element !== null) {
+            stack.push([element, depth + 1]);
+          } else if (typeof element === 'string') {
+            expectedColons += colonsIn(element);
+          }
+        }
+      } else {
+        for (const key of Object.keys(item)) {
+          expectedColons += 1 + colonsIn(key);
+          const child = (item as Record<string, unknown>)[key];
+          if (typeof child === 'object' && child !== null) {
+            stack.push([child, depth + 1]);
+          } else if (typeof child === 'string') {
+            expectedColons += colonsIn(child);
+          }
+        }
+      }
+    }
+  }
+  if (colonsInText !== expectedColons) {
+    return undefined;
+  }
+  let scanned: InputDocument | undefined;
+  const spans = (): InputDocument => (scanned ??= scanInputDocument(text, maxDepth));
+  return {
+    value,
+    problems: [],
+    broken: false,
+    get root() {
+      return spans().root;
+    },
+    get properties() {
+      return spans().properties;
+    },
+  };
+}
+
+/** The scanner pass: value, spans and every problem the text shows (what `parseInputDocument` falls back to). */
+export function scanInputDocument(text: string, maxDepth: number = defaultMaxDepth): InputDocument {
   // A byte-order mark is not JSON; blanking it keeps every offset valid.
   const source = text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
   const scanner = createScanner(source, false);

@@ -103,6 +103,21 @@ function decodePointer(pointer: string): string[] {
         .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** A span computed when first read. */
+function lazySpan(compute: () => TextSpan): TextSpan {
+  let span: TextSpan | undefined;
+  return {
+    get offset() {
+      span ??= compute();
+      return span.offset;
+    },
+    get length() {
+      span ??= compute();
+      return span.length;
+    },
+  };
+}
+
 /** Builds problems for one analysed file. */
 class Checker {
   readonly problems: ProblemDraft[] = [];
@@ -116,17 +131,20 @@ class Checker {
     private readonly options: ValidateInputOptions,
   ) {}
 
+  // Spans are looked up only when read (a problem is placed): finding them may mean a pass over the text.
   private get rootSpan(): TextSpan {
-    const root = this.document.root;
-    return root === undefined ? { offset: 0, length: 0 } : { offset: root.offset, length: 1 };
+    return lazySpan(() => {
+      const root = this.document.root;
+      return root === undefined ? { offset: 0, length: 0 } : { offset: root.offset, length: 1 };
+    });
   }
 
   private valueSpan(name: string): TextSpan {
-    return this.document.properties.get(name)?.value ?? this.rootSpan;
+    return lazySpan(() => this.document.properties.get(name)?.value ?? this.rootSpan);
   }
 
   private keySpan(name: string): TextSpan {
-    return this.document.properties.get(name)?.key ?? this.rootSpan;
+    return lazySpan(() => this.document.properties.get(name)?.key ?? this.rootSpan);
   }
 
   /** Only for problems below the top level, which the flat schemas produce rarely: re-read the text. */

@@ -161,7 +161,12 @@ export async function prepareRunInputs(
   for (const found of analysis.references) {
     const resolution = resolutions.get(referenceKey(found)) ?? { kind: 'missing' };
     const { input, reference, span } = found;
-    const at = { path: [input.name], offset: span.offset, length: span.length };
+    // Read only for a problem: placing it may take a pass over the text.
+    const at = (): { path: string[]; offset: number; length: number } => ({
+      path: [input.name],
+      offset: span.offset,
+      length: span.length,
+    });
     switch (resolution.kind) {
       case 'unavailable':
       case 'missing':
@@ -176,7 +181,7 @@ export async function prepareRunInputs(
                 ? `${reference.text} for "${input.name}" could not be looked up: ${masker.mask(resolution.reason)}`
                 : `${reference.text} for "${input.name}" has no value.`,
           fix: unresolvedFix(found),
-          ...at,
+          ...at(),
         });
         break;
       case 'value': {
@@ -188,7 +193,7 @@ export async function prepareRunInputs(
             severity: 'error',
             message: `The value of ${reference.text} is not ${kindNoun(input.kind)}, which "${input.name}" needs.`,
             fix: `Store ${kindNoun(input.kind)} in ${reference.kind === 'env' ? 'the environment variable' : 'the secret'} "${reference.name}", e.g. ${exampleOf(input.kind)}.`,
-            ...at,
+            ...at(),
           });
           break;
         }

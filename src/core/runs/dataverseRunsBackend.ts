@@ -4,7 +4,7 @@
  */
 import type { RunDesktopFlowRequest, RunsApi, WhoAmIAnswer } from '../api/runsApi';
 import { dataverseUrl, guidKey } from '../api/dataverseUrls';
-import { withQuery } from '../http/httpClient';
+import { withQuery } from '../http/requestParts';
 import { runSelect, type Run, type RunStart } from '../model/run';
 import type { RunAction } from '../model/runActionLog';
 import type { RunPage, RunQuery, RunsBackend } from './runsBackend';

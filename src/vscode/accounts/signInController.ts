@@ -14,7 +14,7 @@ import { toAbortSignal } from '../cancellation';
 import { readConfig } from '../configuration';
 import { UserFacingError } from '../registerCommand';
 import type { AccountService } from './accountService';
-import { locateSandbox } from './sandboxLocator';
+import { locateSandbox, startedSandboxUrl, stopStartedSandbox } from './sandboxLocator';
 import type { SignedInAccount } from './signedInAccount';
 
 const sandboxUrlsKey = 'desktopFlows.sandboxAccounts';
@@ -46,21 +46,33 @@ export class SignInController implements vscode.Disposable {
 
   private proxy(): ProxyOptions {
     const { httpProxy, httpNoProxy } = readConfig();
-    return { ...(httpProxy ? { url: httpProxy } : {}), ...(httpNoProxy.length > 0 ? { noProxy: httpNoProxy } : {}) };
+    return {
+      ...(httpProxy ? { url: httpProxy } : {}),
+      ...(httpNoProxy.length > 0 ? { noProxy: httpNoProxy } : {}),
+    };
   }
 
   /** Settings that shape sign-in and connections take effect for new sessions: offer a reload. */
   watchSettings(): vscode.Disposable {
     return vscode.workspace.onDidChangeConfiguration(async (e) => {
-      const connection = ['http.proxy', 'http.noProxy', 'desktopFlows.http.timeoutSeconds'].some((k) => e.affectsConfiguration(k));
-      const signIn = ['desktopFlows.cloud', 'desktopFlows.auth.tenant', 'desktopFlows.auth.clientId'].some((k) => e.affectsConfiguration(k));
+      const connection = ['http.proxy', 'http.noProxy', 'desktopFlows.http.timeoutSeconds'].some((k) =>
+        e.affectsConfiguration(k),
+      );
+      const signIn = ['desktopFlows.cloud', 'desktopFlows.auth.tenant', 'desktopFlows.auth.clientId'].some(
+        (k) => e.affectsConfiguration(k),
+      );
       if (connection && this.accounts.accounts.length > 0) {
-        const choice = await vscode.window.showInformationMessage('Proxy and timeout changes apply to Desktop Flows after a window reload.', 'Reload Window');
+        const choice = await vscode.window.showInformationMessage(
+          'Proxy and timeout changes apply to Desktop Flows after a window reload.',
+          'Reload Window',
+        );
         if (choice) {
           await vscode.commands.executeCommand('workbench.action.reloadWindow');
         }
       } else if (signIn) {
-        void vscode.window.showInformationMessage('The new cloud, tenant or client id applies to your next sign-in; accounts already signed in keep theirs.');
+        void vscode.window.showInformationMessage(
+          'The new cloud, tenant or client id applies to your next sign-in; accounts already signed in keep theirs.',
+        );
       }
     });
   }
@@ -85,11 +97,15 @@ export class SignInController implements vscode.Disposable {
       } catch (e) {
         if (account.cloud === 'Sandbox') {
           // The sandbox that issued these tokens is gone (it lives only as long as its process).
-          this.log.info(`[auth] forgetting sandbox account ${account.username}: its sandbox is not running (${e instanceof Error ? e.message : String(e)})`);
+          this.log.info(
+            `[auth] forgetting sandbox account ${account.username}: its sandbox is not running (${e instanceof Error ? e.message : String(e)})`,
+          );
           await this.manager.signOut(account.id, signal);
           await this.rememberSandboxUrl(account.id, undefined);
         } else {
-          this.log.warn(`[auth] could not restore ${account.username}: ${e instanceof Error ? e.message : String(e)}`);
+          this.log.warn(
+            `[auth] could not restore ${account.username}: ${e instanceof Error ? e.message : String(e)}`,
+          );
         }
       }
     }
@@ -100,24 +116,34 @@ export class SignInController implements vscode.Disposable {
     const config = readConfig();
     const cloud = clouds[config.cloud];
     const target = authTargetFor(cloud, { tenantId: config.tenant, clientId: config.clientId });
-    const chosen = method ?? (config.authMethod === 'auto' ? (this.isRemoteWindow() ? 'deviceCode' : 'browser') : config.authMethod);
-    const account = await this.withSignInProgress(`Signing in to ${cloudLabels[cloud.name] ?? cloud.name}…`, (signal) =>
-      chosen === 'deviceCode'
-        ? this.manager.signInWithDeviceCode(target, { showCode: (info) => this.showDeviceCode(info) }, signal)
-        : this.manager.signInInteractive(
-            target,
-            {
-              openBrowser: async (url) => {
-                const opened = await vscode.env.openExternal(vscode.Uri.parse(url));
-                if (!opened) {
-                  throw new UserFacingError('The browser could not be opened. Use "Sign In with Device Code" instead.');
-                }
+    const chosen =
+      method ??
+      (config.authMethod === 'auto' ? (this.isRemoteWindow() ? 'deviceCode' : 'browser') : config.authMethod);
+    const account = await this.withSignInProgress(
+      `Signing in to ${cloudLabels[cloud.name] ?? cloud.name}…`,
+      (signal) =>
+        chosen === 'deviceCode'
+          ? this.manager.signInWithDeviceCode(
+              target,
+              { showCode: (info) => this.showDeviceCode(info) },
+              signal,
+            )
+          : this.manager.signInInteractive(
+              target,
+              {
+                openBrowser: async (url) => {
+                  const opened = await vscode.env.openExternal(vscode.Uri.parse(url));
+                  if (!opened) {
+                    throw new UserFacingError(
+                      'The browser could not be opened. Use "Sign In with Device Code" instead.',
+                    );
+                  }
+                },
+                successHtml: '<h1>Signed in</h1><p>You can close this tab and return to VS Code.</p>',
+                errorHtml: '<h1>Sign-in failed</h1><p>Return to VS Code for details.</p>',
               },
-              successHtml: '<h1>Signed in</h1><p>You can close this tab and return to VS Code.</p>',
-              errorHtml: '<h1>Sign-in failed</h1><p>Return to VS Code for details.</p>',
-            },
-            signal,
-          ),
+              signal,
+            ),
     );
     const signedIn = this.toSignedIn(account, cloud);
     await this.accounts.add(signedIn);
@@ -132,19 +158,30 @@ export class SignInController implements vscode.Disposable {
     const guid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
     const tenant = await this.ask({
       title: 'Service principal (1/3): tenant',
-      prompt: 'Tenant id or domain of the app registration (not "organizations": app sign-in needs a tenant).',
+      prompt:
+        'Tenant id or domain of the app registration (not "organizations": app sign-in needs a tenant).',
       value: config.tenant === 'organizations' ? '' : config.tenant,
-      validateInput: (v) => (v.trim() === '' || /^(organizations|common|consumers)$/i.test(v.trim()) ? 'Enter a tenant id or a domain such as contoso.onmicrosoft.com.' : undefined),
+      validateInput: (v) =>
+        v.trim() === '' || /^(organizations|common|consumers)$/i.test(v.trim())
+          ? 'Enter a tenant id or a domain such as contoso.onmicrosoft.com.'
+          : undefined,
     });
     const clientId = await this.ask({
       title: 'Service principal (2/3): application (client) id',
       prompt: 'The app registration that is an application user in your environments.',
-      validateInput: (v) => (guid.test(v.trim()) ? undefined : 'An application id is a GUID, e.g. 00000000-0000-0000-0000-000000000000.'),
+      validateInput: (v) =>
+        guid.test(v.trim())
+          ? undefined
+          : 'An application id is a GUID, e.g. 00000000-0000-0000-0000-000000000000.',
     });
     const kind = await vscode.window.showQuickPick(
       [
         { label: 'Client secret', description: 'Paste the secret value', credential: 'secret' as const },
-        { label: 'Certificate', description: 'Pick PEM files: certificate and private key', credential: 'certificate' as const },
+        {
+          label: 'Certificate',
+          description: 'Pick PEM files: certificate and private key',
+          credential: 'certificate' as const,
+        },
       ],
       { title: 'Service principal (3/3): credential' },
     );
@@ -154,8 +191,15 @@ export class SignInController implements vscode.Disposable {
     const target: AuthTarget = authTargetFor(cloud, { tenantId: tenant.trim(), clientId: clientId.trim() });
     let account: AuthAccount;
     if (kind.credential === 'secret') {
-      const secret = await this.ask({ title: 'Client secret', prompt: 'Stored in VS Code SecretStorage only.', password: true, validateInput: (v) => (v ? undefined : 'Enter the secret.') });
-      account = await this.withSignInProgress('Checking the service principal…', (signal) => this.manager.addClientSecret(target, secret, signal));
+      const secret = await this.ask({
+        title: 'Client secret',
+        prompt: 'Stored in VS Code SecretStorage only.',
+        password: true,
+        validateInput: (v) => (v ? undefined : 'Enter the secret.'),
+      });
+      account = await this.withSignInProgress('Checking the service principal…', (signal) =>
+        this.manager.addClientSecret(target, secret, signal),
+      );
     } else {
       const certificatePem = await this.readPem('Select the certificate (PEM)', 'CERTIFICATE');
       const privateKeyPem = await this.readPem('Select its private key (PEM)', 'PRIVATE KEY');
@@ -226,8 +270,18 @@ export class SignInController implements vscode.Disposable {
       return undefined;
     }
     await this.manager.signOut(id, AbortSignal.timeout(30_000));
+    const sandboxUrl = this.sandboxUrls()[id];
     await this.rememberSandboxUrl(id, undefined);
     const removed = await this.accounts.remove(id);
+    // Signing out of the sandbox this window started stops it, unless another account still uses it.
+    const started = await startedSandboxUrl();
+    if (sandboxUrl !== undefined && sandboxUrl === started) {
+      const stillUsed = Object.values(this.sandboxUrls()).includes(started);
+      if (!stillUsed) {
+        await stopStartedSandbox();
+        this.log.info('[sandbox] stopped: its account signed out');
+      }
+    }
     if (removed) {
       void vscode.window.showInformationMessage(`Signed out of ${removed.label}.`);
     }
@@ -241,20 +295,24 @@ export class SignInController implements vscode.Disposable {
       tokens: this.manager.tokenProvider(account),
       logger: this.log,
       proxy: this.proxy(),
-      ...(account.target.authorityCa ? { extraCaPem: account.target.authorityCa } : {}),
+      // The sandbox CA is trusted for its identity host only (the token provider's own client), like the CLI.
       timeoutMs: config.httpTimeoutSeconds * 1000,
     });
     const kind = account.cloud === 'Sandbox' ? 'sandbox' : account.kind;
     return {
       id: account.id,
-      label: account.name && account.kind === 'user' ? `${account.name} (${account.username})` : account.username,
+      label:
+        account.name && account.kind === 'user' ? `${account.name} (${account.username})` : account.username,
       description: `${cloudLabels[account.cloud] ?? account.cloud}${account.kind === 'servicePrincipal' ? ' · service principal' : ''}`,
       kind,
       session,
     };
   }
 
-  private async fetchSandbox(url: string, signal: AbortSignal): Promise<Awaited<ReturnType<typeof fetchSandboxSignIn>>> {
+  private async fetchSandbox(
+    url: string,
+    signal: AbortSignal,
+  ): Promise<Awaited<ReturnType<typeof fetchSandboxSignIn>>> {
     const http = new HttpClient({ logger: this.log });
     try {
       return await fetchSandboxSignIn(http, url, signal);
@@ -269,9 +327,15 @@ export class SignInController implements vscode.Disposable {
 
   /** Shows the device code with Copy and Open buttons, without blocking the sign-in that waits for it. */
   private showDeviceCode(info: DeviceCodeInfo): void {
-    this.log.info(`[auth] device code sign-in: open ${info.verificationUri} and enter the code shown in the notification`);
+    this.log.info(
+      `[auth] device code sign-in: open ${info.verificationUri} and enter the code shown in the notification`,
+    );
     void vscode.window
-      .showInformationMessage(`To sign in, open ${info.verificationUri} and enter the code ${info.userCode}.`, 'Copy Code & Open', 'Copy Code')
+      .showInformationMessage(
+        `To sign in, open ${info.verificationUri} and enter the code ${info.userCode}.`,
+        'Copy Code & Open',
+        'Copy Code',
+      )
       .then(async (choice) => {
         if (choice) {
           await vscode.env.clipboard.writeText(info.userCode);
@@ -287,8 +351,9 @@ export class SignInController implements vscode.Disposable {
     work: (signal: AbortSignal, progress: vscode.Progress<{ message?: string }>) => Promise<T>,
   ): Promise<T> {
     return Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-        work(toAbortSignal(token), progress),
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+        (progress, token) => work(toAbortSignal(token), progress),
       ),
     );
   }
@@ -302,13 +367,20 @@ export class SignInController implements vscode.Disposable {
   }
 
   private async readPem(title: string, label: string): Promise<string> {
-    const [uri] = (await vscode.window.showOpenDialog({ title, canSelectMany: false, filters: { 'PEM files': ['pem', 'crt', 'key', 'cer'] } })) ?? [];
+    const [uri] =
+      (await vscode.window.showOpenDialog({
+        title,
+        canSelectMany: false,
+        filters: { 'PEM files': ['pem', 'crt', 'key', 'cer'] },
+      })) ?? [];
     if (!uri) {
       throw new CancellationError();
     }
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     if (!text.includes(`-----BEGIN`) || !text.includes(label)) {
-      throw new UserFacingError(`${uri.fsPath} is not a PEM file with a ${label} block. Export it as PEM (Base64) and try again.`);
+      throw new UserFacingError(
+        `${uri.fsPath} is not a PEM file with a ${label} block. Export it as PEM (Base64) and try again.`,
+      );
     }
     return text;
   }

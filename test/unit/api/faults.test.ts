@@ -203,16 +203,33 @@ describe('faults, retries and transport settings (sandbox)', function () {
     await assert.rejects(pending, (e: unknown) => e instanceof CancellationError);
   });
 
+  it('never sends sandbox (loopback) traffic through a proxy unless <-loopback> asks for it', async () => {
+    const proxy = await startCountingProxy();
+    try {
+      const env = { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url };
+      const direct = fx.client({ proxy: { url: proxy.url, env } });
+      const runs = new RunsApi(direct);
+      assert.ok((await new DesktopFlowsApi(direct).listAll(fx.orgs.dev, {}, signal)).length > 0);
+      const start = await runs.runDesktopFlow(fx.orgs.dev, seedIds.flows.quickPing, request, signal);
+      assert.ok(start.sessionId);
+      assert.equal(proxy.tunnels.length + proxy.forwarded.length + proxy.authorizations.length, 0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('sends requests through a configured proxy, and not for NO_PROXY hosts', async () => {
     const proxy = await startCountingProxy();
     try {
-      const via = fx.client({ proxy: { url: proxy.url, env: {} } });
+      const via = fx.client({ proxy: { url: proxy.url, noProxy: '<-loopback>', env: {} } });
       assert.ok((await new DesktopFlowsApi(via).listAll(fx.orgs.dev, {}, signal)).length > 0);
       const tunnels = proxy.tunnels.length;
       assert.ok(tunnels >= 1);
       assert.ok(proxy.tunnels.every((t) => t === new URL(fx.sandbox.url).host));
       const bypass = fx.client({
-        proxy: { env: { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1' } },
+        proxy: {
+          env: { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1,<-loopback>' },
+        },
       });
       assert.ok((await new DesktopFlowsApi(bypass).listAll(fx.orgs.dev, {}, signal)).length > 0);
       assert.equal(proxy.tunnels.length, tunnels);

@@ -534,11 +534,39 @@ describe('HttpClient', function () {
     });
   });
 
+  describe('fresh connections', () => {
+    it('sends a fresh POST on a new connection, never on a kept-alive socket, and closes it after', async () => {
+      const c = client();
+      for (let i = 0; i < 3; i++) {
+        await c.get(`${server.url}/warm-${i}`, { signal });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const pooled = new Set(server.requests.map((r) => r.socketId));
+      await c.post(`${server.url}/run-1`, { n: 1 }, { fresh: true, signal });
+      await c.post(`${server.url}/run-2`, { n: 2 }, { fresh: true, signal });
+      for (let i = 0; i < 3; i++) {
+        await c.get(`${server.url}/after-${i}`, { signal });
+      }
+      const runs = server.requests.filter((r) => r.method === 'POST');
+      const after = server.requests.slice(5);
+      assert.equal(runs.length, 2);
+      for (const run of runs) {
+        assert.ok(!pooled.has(run.socketId), 'a fresh POST never rides a kept-alive socket');
+        assert.equal(run.headers.connection, 'close');
+        assert.ok(after.every((r) => r.socketId !== run.socketId), 'nothing else reuses its socket');
+      }
+      assert.notEqual(runs[0]?.socketId, runs[1]?.socketId);
+      // Everything else still shares the pool.
+      assert.ok(after.some((r) => pooled.has(r.socketId)));
+    });
+  });
+
   describe('proxies', () => {
     it('tunnels through the configured proxy (VS Code http.proxy) and keeps the tunnel alive', async () => {
       const proxy = await startCountingProxy();
       try {
-        const c = client({ proxy: { url: proxy.url, env: {} } });
+        // `<-loopback>` (as in Chromium) lets the proxy see loopback traffic, which it never does otherwise.
+        const c = client({ proxy: { url: proxy.url, noProxy: '<-loopback>', env: {} } });
         for (let i = 0; i < 6; i++) {
           await c.get(`${server.url}/n${i}`, { signal });
         }
@@ -554,7 +582,10 @@ describe('HttpClient', function () {
       const proxy = await startCountingProxy();
       try {
         const withAuth = proxy.url.replace('http://', 'http://user:p%40ss@');
-        await client({ proxy: { env: { HTTP_PROXY: withAuth } } }).get(`${server.url}/a`, { signal });
+        await client({ proxy: { env: { HTTP_PROXY: withAuth, NO_PROXY: '<-loopback>' } } }).get(
+          `${server.url}/a`,
+          { signal },
+        );
         assert.equal(proxy.tunnels.length + proxy.forwarded.length, 1);
         assert.equal(proxy.authorizations[0], `Basic ${Buffer.from('user:p@ss').toString('base64')}`);
         assert.ok(logger.lines.every((l) => !l.message.includes('p%40ss')));
@@ -566,19 +597,26 @@ describe('HttpClient', function () {
     it('bypasses the proxy for NO_PROXY hosts, including loopback ranges', async () => {
       const proxy = await startCountingProxy();
       try {
-        for (const noProxy of ['127.0.0.1', 'localhost,127.0.0.0/8', `127.0.0.1:${server.port}`]) {
+        for (const noProxy of [
+          '127.0.0.1,<-loopback>',
+          'localhost,127.0.0.0/8,<-loopback>',
+          `<-loopback> 127.0.0.1:${server.port}`,
+        ]) {
           await client({ proxy: { env: { HTTP_PROXY: proxy.url, NO_PROXY: noProxy } } }).get(
             `${server.url}/a`,
             { signal },
           );
         }
-        await client({ proxy: { url: proxy.url, noProxy: ['127.0.0.1'], env: {} } }).get(`${server.url}/b`, {
-          signal,
-        });
+        await client({ proxy: { url: proxy.url, noProxy: ['127.0.0.1', '<-loopback>'], env: {} } }).get(
+          `${server.url}/b`,
+          {
+            signal,
+          },
+        );
         assert.equal(server.requests.length, 4);
         assert.equal(proxy.tunnels.length + proxy.forwarded.length, 0);
         // A NO_PROXY entry for another port does not match.
-        await client({ proxy: { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1:1' } } }).get(
+        await client({ proxy: { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1:1,<-loopback>' } } }).get(
           `${server.url}/c`,
           { signal },
         );
@@ -588,14 +626,35 @@ describe('HttpClient', function () {
       }
     });
 
+    it('never sends loopback traffic through a proxy, even with HTTP(S)_PROXY set and no NO_PROXY', async () => {
+      const proxy = await startCountingProxy();
+      try {
+        const env = { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url };
+        const c = client({ proxy: { env } });
+        await c.get(`${server.url}/a`, { audience, signal });
+        await c.post(`${server.url}/run`, {}, { audience, fresh: true, signal });
+        const localhostUrl = server.url.replace('127.0.0.1', 'localhost');
+        await client({ proxy: { url: proxy.url, env } }).get(`${localhostUrl}/b`, { audience, signal });
+        assert.equal(server.requests.length, 3);
+        // The proxy saw nothing: no tunnel, no forwarded request, no bearer token in cleartext.
+        assert.equal(proxy.tunnels.length + proxy.forwarded.length + proxy.authorizations.length, 0);
+        assert.ok(server.requests.every((r) => r.headers.authorization?.startsWith('Bearer ')));
+        // A name under .localhost is not loopback by fiat: plain http to it is refused before anything is sent.
+        const e = await apiError(c.get(`http://sandbox.localhost:${server.port}/c`, { audience, signal }));
+        assert.equal(e.reason, 'insecure');
+        assert.equal(e.mayHaveReachedService, false);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('reports an unreachable proxy as a network error that never reached the service', async () => {
       const port = await unusedPort();
       const e = await apiError(
-        client({ proxy: { url: `http://127.0.0.1:${port}`, env: {} }, maxAttempts: 1 }).post(
-          `${server.url}/run`,
-          {},
-          { signal },
-        ),
+        client({
+          proxy: { url: `http://127.0.0.1:${port}`, noProxy: '<-loopback>', env: {} },
+          maxAttempts: 1,
+        }).post(`${server.url}/run`, {}, { signal }),
       );
       assert.equal(e.reason, 'network');
       assert.equal(e.mayHaveReachedService, false);

@@ -82,10 +82,11 @@ describe('backoff and Retry-After', () => {
 
 describe('url safety', () => {
   it('knows loopback hosts', () => {
-    for (const h of ['localhost', '127.0.0.1', '127.9.8.7', '[::1]', '::1', 'app.localhost']) {
+    for (const h of ['localhost', '127.0.0.1', '127.9.8.7', '[::1]', '::1', 'LOCALHOST.']) {
       assert.equal(isLoopbackHost(h), true, h);
     }
-    for (const h of ['10.0.0.1', 'localhost.evil.com', '128.0.0.1', 'example.com', '::2']) {
+    // A name under .localhost is not trusted: nothing checks where a resolver sends it.
+    for (const h of ['10.0.0.1', 'localhost.evil.com', '128.0.0.1', 'example.com', '::2', 'app.localhost']) {
       assert.equal(isLoopbackHost(h), false, h);
     }
   });
