@@ -243,7 +243,8 @@ export const runCommand: CliCommand = {
       env: ctx.io.env,
     });
     const progress = new RunProgress(service, ctx.out, mask);
-    const envName = environment.id ?? environment.orgUrl;
+    // The org URL works with any sign-in, also a token for the org only (no discovery needed).
+    const envName = environment.orgUrl;
     try {
       // Local time, a minute early for clock skew: what to list if the process is killed while sending.
       const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)

@@ -66,20 +66,6 @@ describe('HttpClient', function () {
   });
 
   describe('requests and responses', () => {
-    it('sends a non-idempotent POST on a connection of its own, never a reused keep-alive socket', async () => {
-      const c = client();
-      await c.get(`${server.url}/a`, { audience, signal });
-      await c.get(`${server.url}/b`, { audience, signal });
-      await c.post(`${server.url}/start`, { go: true }, { audience, signal });
-      await c.get(`${server.url}/c`, { audience, signal });
-      const socketOf = (path: string): number | undefined =>
-        server.requests.find((r) => r.url === path)?.socketId;
-      const before = new Set([socketOf('/a'), socketOf('/b')]);
-      assert.ok(before.has(socketOf('/c')), 'requests reuse their keep-alive connections');
-      assert.ok(!before.has(socketOf('/start')), 'the POST did not go on an open connection');
-      assert.equal(server.requests.filter((r) => r.socketId === socketOf('/start')).length, 1);
-    });
-
     it('sends JSON with a bearer token for the audience and parses the JSON reply', async () => {
       server.setHandler((req, res) =>
         sendJson(res, 200, { echo: JSON.parse(req.body) as unknown, ok: true }),
