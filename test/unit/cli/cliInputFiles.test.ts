@@ -158,6 +158,37 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
     assertRefused(r, /nobody\.fifo is empty/);
   });
 
+  it("resolves ${env:NAME} in inputs that are not sensitive (the docs' example); a missing one is an error", async () => {
+    const p = await file(
+      'invoice.json',
+      JSON.stringify({
+        $schema: `desktopflows-schema:/${flows.invoice}.json`,
+        InvoiceId: 'INV-1001',
+        Amount: 1250.5,
+        ApiKey: '${secret:ERP_API_KEY}',
+        Notes: '${env:BUILD_ID}',
+      }),
+    );
+    const env = {
+      ...h.env,
+      BUILD_ID: 'build-20261203.7',
+      DESKTOPFLOWS_SECRET_ERP_API_KEY: 'erp-key-6d1f0e2a',
+    };
+    const r = await h.cli(['run', '--inputs', p, ...runArgs, '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const run = [...h.dev.runs.values()].find(
+      (x) => x.row.flowsessionid === json<{ runId: string }>(r).runId,
+    );
+    assert.equal(run?.inputs.Notes, 'build-20261203.7');
+    assert.equal(run?.inputs.ApiKey, 'erp-key-6d1f0e2a');
+
+    h.reset();
+    const missing = await h.cli(['run', '--inputs', p, ...runArgs], {
+      env: { ...env, BUILD_ID: undefined },
+    });
+    assertRefused(missing, /\$\{env:BUILD_ID\} for "Notes" has no value/);
+  });
+
   it('reads stdin bounded and decoded like a file', async () => {
     const r = await h.cli(['run', 'Echo Text', '--inputs', '-', ...runArgs], {
       stdin: { text: '[1, 2]' },
