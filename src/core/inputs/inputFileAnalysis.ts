@@ -533,7 +533,7 @@ export function tooLargeProblem(
   return {
     code: 'tooLarge',
     severity: 'error',
-    message: `The inputs take ${formatBytes(bytes)} when sent, over this cloud's limit of ${formatBytes(limitBytes)}${
+    message: `The inputs take ${formatBytes(bytes)} when sent, over this environment's limit of ${formatBytes(limitBytes)}${
       largest === undefined ? '' : `; the largest is "${largest.name}" (${formatBytes(largest.bytes)})`
     }.`,
     fix: `Remove ${formatBytes(bytes - limitBytes)} or more: pass large data through a file or a store the flow reads, rather than as an input.`,

@@ -9,7 +9,7 @@ import { closeSync, constants, openSync, readdirSync, readlinkSync } from 'node:
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { seedIds, seedNames } from '../../../src/sandbox/seed';
+import { defaultSeed, seedEnvironmentNames, seedIds, seedNames } from '../../../src/sandbox/seed';
 import { json, startCliHarness, type CliHarness, type CliResult } from './cliHarness';
 
 const root = path.resolve(__dirname, '../../..');
@@ -238,5 +238,41 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
     } finally {
       closeSync(held);
     }
+  });
+});
+
+describe('desktop-flows CLI: the inputs limit follows the environment', () => {
+  let h: CliHarness;
+  let dir: string;
+
+  before(async () => {
+    // Contoso Dev flagged as a China-region environment, as the sandbox's bulk environment is.
+    const data = defaultSeed();
+    data.environments = data.environments
+      .filter((e) => e.name !== seedEnvironmentNames.bulk)
+      .map((e) => (e.name === seedEnvironmentNames.dev ? { ...e, chinaCloud: true, region: 'CHN' } : e));
+    h = await startCliHarness({ data });
+    dir = await mkdtemp(path.join(tmpdir(), 'desktop-flows-limit-'));
+  });
+
+  after(async () => {
+    await h.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses 1.5 MB of inputs for a China-region environment before sending (its limit is 1 MB)', async () => {
+    const p = path.join(dir, 'big.json');
+    await writeFile(
+      p,
+      JSON.stringify({
+        $schema: `desktopflows-schema:/${flows.echoText}.json`,
+        inputText: 'x'.repeat(1.5 * 1024 * 1024),
+        inputInteger: 1,
+      }),
+    );
+    const r = await h.cli(['run', '--inputs', p, ...runArgs]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(h.runRequests, [], 'nothing was sent');
+    assert.match(r.stderr, /over this environment's limit of 1,048,576 bytes \(1 MB\)/);
   });
 });
