@@ -3,6 +3,7 @@
  * `/_sandbox/ca.pem`, `/_sandbox/faults`, `/_sandbox/clock`, `/_sandbox/settings`,
  * `/_sandbox/machines/<env>/<machine id>`, and the tiny maker portal under `/portal`.
  */
+import { clockLimits } from './clock';
 import { FaultSpecError } from './faults';
 import type { FaultSpec } from './faults';
 import { emptyReply, jsonReply, parseJsonBody, ServiceError } from './httpUtil';
@@ -162,16 +163,24 @@ function faults(ctx: RequestContext, rt: SandboxRuntime, id: string | undefined)
 function clock(ctx: RequestContext, rt: SandboxRuntime): Reply {
   if (ctx.method === 'POST') {
     const b = body(ctx);
-    if (b.speed !== undefined) {
-      if (typeof b.speed !== 'number' || !(b.speed > 0)) {
-        return bad('speed must be a positive number.');
-      }
+    // Both checked before either is applied: a refused request changes nothing.
+    if (
+      b.speed !== undefined &&
+      (typeof b.speed !== 'number' || !(b.speed >= clockLimits.minSpeed && b.speed <= clockLimits.maxSpeed))
+    ) {
+      return bad(`speed must be a number from ${clockLimits.minSpeed} to ${clockLimits.maxSpeed}.`);
+    }
+    if (
+      b.advanceSeconds !== undefined &&
+      (typeof b.advanceSeconds !== 'number' ||
+        !(b.advanceSeconds >= 0 && b.advanceSeconds <= clockLimits.maxAdvanceSeconds))
+    ) {
+      return bad(`advanceSeconds must be a number from 0 to ${clockLimits.maxAdvanceSeconds} (ten years).`);
+    }
+    if (typeof b.speed === 'number') {
       rt.clock.setSpeed(b.speed);
     }
-    if (b.advanceSeconds !== undefined) {
-      if (typeof b.advanceSeconds !== 'number' || !(b.advanceSeconds >= 0)) {
-        return bad('advanceSeconds must be a non-negative number.');
-      }
+    if (typeof b.advanceSeconds === 'number') {
       rt.clock.advance(b.advanceSeconds * 1000);
     }
   } else if (ctx.method !== 'GET') {
