@@ -101,5 +101,10 @@ describe('desktop-flows CLI: masking never corrupts and never leaks', () => {
     const state = json<FinishedJson>(r);
     assert.equal(state.outputs?.Secret, '********');
     assert.doesNotMatch(r.stderr, /"Secret":"ab"/);
+
+    const text = await echoSecret('ab', ['--wait']);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /"Secret":"\*\*\*\*\*\*\*\*"/, text.stdout);
+    assert.doesNotMatch(text.stdout, /"Secret":"ab"/);
   });
 });
