@@ -59,6 +59,29 @@ describe('sandbox: it cannot be bricked', () => {
     assert.ok(Number.isFinite(Date.parse(clock.now)));
   });
 
+  it('refuses settings out of range or of the wrong shape, and a refused request changes nothing', async () => {
+    const before = JSON.stringify(h.sandbox.settings);
+    const cases: unknown[] = [
+      { queueTimeoutSeconds: 1e308 },
+      { dispatchDelaySeconds: -1 },
+      { runsPerMinutePerConnection: 0.5 },
+      { requestBudget: {} },
+      { cancelFinishedRun: 'sometimes' },
+      { concurrentRequestLimit: 10, nope: 1 },
+      JSON.parse('{"__proto__": {"polluted": true}}'),
+    ];
+    for (const body of cases) {
+      const r = await control('settings', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+    }
+    assert.equal(JSON.stringify(h.sandbox.settings), before);
+    assert.equal((h.sandbox.settings as unknown as Record<string, unknown>).polluted, undefined);
+    const ok = await control('settings', { dispatchDelaySeconds: 2 });
+    assert.equal(ok.status, 200);
+    assert.equal(h.sandbox.settings.dispatchDelaySeconds, 2);
+    await control('settings', { dispatchDelaySeconds: 1 });
+  });
+
   it('refuses oversized or malformed faults, and requests go on being answered', async () => {
     const cases: [unknown, RegExp][] = [
       [{ path: `/${'a'.repeat(60 * 1024)}`, kind: 'status', status: 500 }, /at most 2048 characters/],
