@@ -28,15 +28,32 @@ const jsonLiterals = new Set(['true', 'false', 'null']);
 /** Keys whose values are ids or URLs: never altered by free-text masking. */
 const idKey = /(?:^id|Id|ID|^url|Url|URL)$/;
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * `text` with each occurrence of a short `secret` masked where it stands alone: not next to a character
+ * that continues an id, word or number, and not a number inside JSON punctuation.
+ */
+function maskStandalone(text: string, secret: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + secret.length)) {
+    const before = at > 0 ? text.charAt(at - 1) : '';
+    const after = text.charAt(at + secret.length);
+    const joined = tokenCharacter.test(before) || tokenCharacter.test(after);
+    const jsonNumber =
+      numberText.test(secret) && (jsonPunctuation.test(before) || jsonPunctuation.test(after));
+    if (!joined && !jsonNumber) {
+      out += text.slice(from, at) + maskText;
+      from = at + secret.length;
+    }
+  }
+  return out + text.slice(from);
 }
 
 export class SecretMasker {
   /** Every registered value, any length. */
   private readonly secrets = new Set<string>();
-  /** Compiled text pattern; rebuilt when a secret is added. */
-  private pattern: RegExp | undefined;
+  /** `textSecrets()`'s cache; rebuilt when a secret is added. */
+  private sorted: readonly string[] = [];
   private dirty = true;
 
   /** Remember a value that must never appear in logs, output channels, notifications or errors. */
@@ -61,38 +78,29 @@ export class SecretMasker {
     return this.secrets.has(value);
   }
 
-  private textPattern(): RegExp | undefined {
+  /** The secrets free-text masking uses, longest first (so a secret that contains another is masked whole). */
+  private textSecrets(): readonly string[] {
     if (this.dirty) {
       this.dirty = false;
-      const usable = [...this.secrets]
+      this.sorted = [...this.secrets]
         .filter((s) => s.length >= minimumTextLength && !jsonLiterals.has(s))
-        // Longest first so a secret that contains another is masked whole.
         .sort((a, b) => b.length - a.length);
-      this.pattern = usable.length === 0 ? undefined : new RegExp(usable.map(escapeRegExp).join('|'), 'g');
     }
-    return this.pattern;
+    return this.sorted;
   }
 
   /** Replace every known secret, bearer token and JWT-looking string in free text. */
   mask(text: string): string {
     let out = text;
-    const pattern = this.textPattern();
-    if (pattern !== undefined) {
-      out = out.replace(pattern, (match: string, offset: number, whole: string) => {
-        if (match.length >= minimumSubstringLength) {
-          return maskText;
-        }
-        const before = offset > 0 ? whole.charAt(offset - 1) : '';
-        const after = whole.charAt(offset + match.length);
-        if (tokenCharacter.test(before) || tokenCharacter.test(after)) {
-          return match;
-        }
-        // A number in JSON text (`"Count": 5180`) stays: masking it would make the JSON invalid.
-        if (numberText.test(match) && (jsonPunctuation.test(before) || jsonPunctuation.test(after))) {
-          return match;
-        }
-        return maskText;
-      });
+    for (const secret of this.textSecrets()) {
+      // Plain substring search first: most texts hold no secret at all.
+      if (!out.includes(secret)) {
+        continue;
+      }
+      out =
+        secret.length >= minimumSubstringLength
+          ? out.split(secret).join(maskText)
+          : maskStandalone(out, secret);
     }
     out = out.replace(/(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi, `$1${maskText}`);
     out = out.replace(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, maskText);
