@@ -147,6 +147,10 @@ export function flagValue(values: CliValues, name: string): boolean {
   return values[name] === true;
 }
 
+/** Plain decimal notation only: no hex (`0x10`), exponents (`1e3`), `Infinity` or surrounding spaces. */
+const decimalPattern = /^[+-]?(?:\d+(?:\.\d+)?|\.\d+)$/;
+const integerPattern = /^[+-]?\d+$/;
+
 /** A numeric option's value, checked; `undefined` when absent. Throws a usage error otherwise. */
 export function numberValue(
   values: CliValues,
@@ -157,9 +161,14 @@ export function numberValue(
   if (raw === undefined) {
     return undefined;
   }
-  const n = raw.trim() === '' ? Number.NaN : Number(raw);
-  const kind = bounds.integer === true ? 'a whole number' : 'a number';
-  if (!Number.isFinite(n) || (bounds.integer === true && !Number.isInteger(n))) {
+  const integer = bounds.integer === true;
+  const kind = integer ? 'a whole number' : 'a number';
+  const example = integer ? `e.g. ${Math.max(bounds.min, Math.min(bounds.max, 60))}` : 'e.g. 2 or 0.5';
+  if (!(integer ? integerPattern : decimalPattern).test(raw)) {
+    throw usageError(`--${name} needs ${kind} written in plain digits (${example}), got "${raw}".`);
+  }
+  const n = Number(raw);
+  if (!Number.isFinite(n)) {
     throw usageError(`--${name} needs ${kind}, got "${raw}".`);
   }
   if (n < bounds.min || n > bounds.max) {

@@ -39,7 +39,8 @@ export class CliOutput {
 
   /** A JSON result on stdout (`--json`). */
   json(value: unknown): void {
-    this.io.stdout.write(`${secretMasker.mask(JSON.stringify(value, null, 2))}\n`);
+    // Masked by value before serialising: the text masker could corrupt JSON or ids.
+    this.io.stdout.write(`${JSON.stringify(secretMasker.maskValue(value), null, 2)}\n`);
   }
 
   /** Progress, notes and errors on stderr. */

@@ -77,6 +77,34 @@ function commandNamed(name: string): CliCommand {
   return command;
 }
 
+/**
+ * node:util reports parse problems as TypeErrors with ERR_PARSE_ARGS_* codes and a readable message of
+ * one or more sentences (one per line). A value that starts with a dash (`--timeout -5`) is "ambiguous":
+ * say which value and how to pass it, rather than node's generic wording.
+ */
+function parseProblem(e: unknown, argv: readonly string[]): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const ambiguous = /^Option '(--?[^' ]+)' argument is ambiguous/.exec(message);
+  if (ambiguous?.[1] !== undefined) {
+    const option = ambiguous[1];
+    const index = argv.indexOf(option);
+    const value = index >= 0 ? argv[index + 1] : undefined;
+    return value === undefined
+      ? `${option} needs a value.`
+      : `${option} is followed by "${value}", which looks like another option. To give a value that starts with a dash, write ${option}=${value}.`;
+  }
+  if ((e as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    // node goes on about positionals after `--`, which only confuses here.
+    return `${message.split(/\.\s/)[0]?.replace(/\.$/, '') ?? message}.`;
+  }
+  const sentences = message
+    .split(/\n+/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => (/[.?!]$/.test(line) ? line : `${line}.`));
+  return sentences.join(' ');
+}
+
 /** Reads the command line; throws a usage error (exit 2) when it cannot be understood. */
 function parseCommandLine(argv: readonly string[]): Invocation {
   const loose = parseArgs({
@@ -113,9 +141,7 @@ function parseCommandLine(argv: readonly string[]): Invocation {
       allowPositionals: true,
     });
   } catch (e) {
-    // node:util reports parse problems as TypeErrors with ERR_PARSE_ARGS_* codes and a readable message.
-    const text = e instanceof Error ? (e.message.split(/\.\s/)[0] ?? e.message) : String(e);
-    throw usageError(`${text.replace(/\.$/, '')}. ${seeHelp(command)}`);
+    throw usageError(`${parseProblem(e, argv)} ${seeHelp(command)}`);
   }
   const values = parsed.values as CliValues;
   if (values.help === true) {

@@ -4,14 +4,16 @@
  * before anything is sent. In the CLI, `${secret:NAME}` reads the environment variable
  * `DESKTOPFLOWS_SECRET_<NAME>`; resolved values are masked everywhere and never written anywhere.
  */
-import { readFile } from 'node:fs/promises';
+import { InputFileReadError, readInputFileText, readInputStream } from '../core/inputs/inputFileBytes';
 import { parseInputDocument } from '../core/inputs/inputDocument';
 import type { InputProblem } from '../core/inputs/inputProblem';
 import { parseSchemaUri, type SchemaUriTarget } from '../core/inputs/schemaUri';
 import type { SecretResolver } from '../core/inputs/secretReference';
+import { locateProblems } from '../core/inputs/textPositions';
+import { describeValue } from '../core/inputs/variableValues';
 import { throwIfAborted } from '../core/util/abort';
 import { usageError } from './cliErrors';
-import { readAll, type CliIo } from './cliIo';
+import type { CliIo } from './cliIo';
 
 /** The prefix of the environment variables `${secret:NAME}` reads. */
 export const secretVariablePrefix = 'DESKTOPFLOWS_SECRET_';
@@ -23,38 +25,60 @@ export interface InputFileText {
   readonly text: string;
   /** What its `$schema` names, when it is a well-formed `desktopflows-schema:` URI. */
   readonly target: SchemaUriTarget | undefined;
+  /** Why the file names no flow, in words (`has no "$schema"`, `is not valid JSON (…)`). */
+  readonly noTarget: string;
 }
 
-/** Reads `--inputs` (a path, or `-` for stdin). */
-export async function readInputFile(path: string, io: CliIo): Promise<InputFileText> {
+/**
+ * Reads `--inputs` (a path, or `-` for stdin) through the core reader the extension uses too: bounded,
+ * abortable, and refusing what is not UTF-8 JSON text with a message that says what the file is.
+ */
+export async function readInputFile(
+  path: string,
+  io: CliIo,
+  signal: AbortSignal = io.signal ?? new AbortController().signal,
+): Promise<InputFileText> {
   let text: string;
   let label = path;
-  if (path === '-') {
-    if (io.stdin === undefined) {
-      throw usageError('--inputs - reads stdin, but there is none.');
+  try {
+    if (path === '-') {
+      if (io.stdin === undefined) {
+        throw usageError('--inputs - reads stdin, but there is none.');
+      }
+      label = '<stdin>';
+      text = await readInputStream(io.stdin, { signal, label });
+    } else {
+      text = await readInputFileText(path, { signal, label });
     }
-    label = '<stdin>';
-    text = await readAll(io.stdin);
-  } else {
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw usageError(
-        code === 'ENOENT'
-          ? `The input file ${path} does not exist.`
-          : `Cannot read the input file ${path}: ${code ?? String(e)}.`,
-      );
+  } catch (e) {
+    if (InputFileReadError.is(e)) {
+      throw usageError(`${e.message} ${e.fix}`);
     }
+    throw e;
   }
-  // A byte-order mark is not part of the JSON text.
-  text = text.replace(/^\uFEFF/, '');
-  const value = parseInputDocument(text).value;
+  const document = parseInputDocument(text);
+  const value = document.value;
+  if (!document.broken && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw usageError(
+      `${label} must be a JSON object of input values, but it is ${describeValue(value)}. Write the values as an object keyed by input name, e.g. { "Amount": 42 }.`,
+    );
+  }
   const schema =
     typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>).$schema
       : undefined;
-  return { label, text, target: typeof schema === 'string' ? parseSchemaUri(schema.trim()) : undefined };
+  const [syntax] = document.broken ? locateProblems(text, document.problems) : [];
+  return {
+    label,
+    text,
+    target: typeof schema === 'string' ? parseSchemaUri(schema.trim()) : undefined,
+    noTarget:
+      syntax !== undefined
+        ? `is not valid JSON (line ${syntax.line}, column ${syntax.column}: ${syntax.message})`
+        : schema === undefined
+          ? 'has no "$schema": "desktopflows-schema:/<flowId>.json"'
+          : 'has a "$schema" that is not a desktopflows-schema: URI',
+  };
 }
 
 /** The environment variables `${secret:NAME}` is looked up in, in order. */

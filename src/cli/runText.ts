@@ -2,6 +2,7 @@
  * How runs read in a terminal: one run as aligned fields (`status`, the end of a waited run), many runs as
  * a table (`runs`). Built from the `--json` shapes, so both outputs always say the same thing.
  */
+import { secretMasker } from '../core/util/secretMasker';
 import { describeStatus, formatDuration } from '../core/runs/runTranscript';
 import type { RunStateJson } from './jsonShapes';
 import { formatFields, formatTable } from './textTable';
@@ -41,7 +42,10 @@ export function formatRunState(s: RunStateJson, outputs?: Record<string, unknown
         ? undefined
         : `${s.error.remedy.title}. ${s.error.remedy.remedy}`,
     ],
-    ['Outputs', outputs === undefined || outputs === null ? undefined : JSON.stringify(outputs)],
+    [
+      'Outputs',
+      outputs === undefined || outputs === null ? undefined : JSON.stringify(secretMasker.maskValue(outputs)),
+    ],
   ]);
 }
 

@@ -93,6 +93,9 @@ export const clouds: Readonly<Record<Exclude<CloudName, 'Sandbox'>, CloudEndpoin
   },
 };
 
+/** The largest inputs limit of any cloud: what an input file is bounded by before its environment is known. */
+export const largestInputLimitBytes = twoMegabytes;
+
 /** Describes a running sandbox, as its `GET /_sandbox` answers. */
 export interface SandboxDescription {
   baseUrl: string;

@@ -72,6 +72,11 @@ export class SandboxClock {
     if (!(ms >= 0)) {
       throw new RangeError('The sandbox clock only moves forward');
     }
+    if (!(ms <= clockLimits.maxAdvanceSeconds * 1000)) {
+      throw new RangeError(
+        `The sandbox clock moves at most ${clockLimits.maxAdvanceSeconds} seconds at once`,
+      );
+    }
     this.reanchor();
     const target = this.anchorSandbox + ms;
     for (let fired = 0; fired < 1_000_000; fired++) {
@@ -181,9 +186,22 @@ export class SandboxClock {
   }
 }
 
+/**
+ * What the clock accepts: a speed the CLI's `--speed` also allows, and jumps that keep sandbox time
+ * within what a `Date` can show (a clock at 1e308× reached Infinity and turned every request into a 500).
+ */
+export const clockLimits = {
+  minSpeed: 0.001,
+  maxSpeed: 1_000_000,
+  /** Ten years, in sandbox seconds. */
+  maxAdvanceSeconds: 10 * 365 * 86_400,
+} as const;
+
 function validSpeed(speed: number): number {
-  if (!Number.isFinite(speed) || speed <= 0) {
-    throw new RangeError(`Clock speed must be a positive number, got ${speed}`);
+  if (!Number.isFinite(speed) || speed < clockLimits.minSpeed || speed > clockLimits.maxSpeed) {
+    throw new RangeError(
+      `Clock speed must be a number from ${clockLimits.minSpeed} to ${clockLimits.maxSpeed}, got ${speed}`,
+    );
   }
   return speed;
 }

@@ -3,6 +3,7 @@
  * `/_sandbox/ca.pem`, `/_sandbox/faults`, `/_sandbox/clock`, `/_sandbox/settings`,
  * `/_sandbox/machines/<env>/<machine id>`, and the tiny maker portal under `/portal`.
  */
+import { clockLimits } from './clock';
 import { FaultSpecError } from './faults';
 import type { FaultSpec } from './faults';
 import { emptyReply, jsonReply, parseJsonBody, ServiceError } from './httpUtil';
@@ -162,16 +163,24 @@ function faults(ctx: RequestContext, rt: SandboxRuntime, id: string | undefined)
 function clock(ctx: RequestContext, rt: SandboxRuntime): Reply {
   if (ctx.method === 'POST') {
     const b = body(ctx);
-    if (b.speed !== undefined) {
-      if (typeof b.speed !== 'number' || !(b.speed > 0)) {
-        return bad('speed must be a positive number.');
-      }
+    // Both checked before either is applied: a refused request changes nothing.
+    if (
+      b.speed !== undefined &&
+      (typeof b.speed !== 'number' || !(b.speed >= clockLimits.minSpeed && b.speed <= clockLimits.maxSpeed))
+    ) {
+      return bad(`speed must be a number from ${clockLimits.minSpeed} to ${clockLimits.maxSpeed}.`);
+    }
+    if (
+      b.advanceSeconds !== undefined &&
+      (typeof b.advanceSeconds !== 'number' ||
+        !(b.advanceSeconds >= 0 && b.advanceSeconds <= clockLimits.maxAdvanceSeconds))
+    ) {
+      return bad(`advanceSeconds must be a number from 0 to ${clockLimits.maxAdvanceSeconds} (ten years).`);
+    }
+    if (typeof b.speed === 'number') {
       rt.clock.setSpeed(b.speed);
     }
-    if (b.advanceSeconds !== undefined) {
-      if (typeof b.advanceSeconds !== 'number' || !(b.advanceSeconds >= 0)) {
-        return bad('advanceSeconds must be a non-negative number.');
-      }
+    if (typeof b.advanceSeconds === 'number') {
       rt.clock.advance(b.advanceSeconds * 1000);
     }
   } else if (ctx.method !== 'GET') {
@@ -182,16 +191,67 @@ function clock(ctx: RequestContext, rt: SandboxRuntime): Reply {
   return jsonReply(200, { now: rt.clock.iso(), epochMs: rt.clock.now(), speed: rt.clock.speed });
 }
 
+function wholeNumber(name: string, min: number, max: number): (v: unknown) => string | undefined {
+  return (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? undefined
+      : `${name} must be a whole number from ${min} to ${max}.`;
+}
+
+function flag(name: string): (v: unknown) => string | undefined {
+  return (v) => (typeof v === 'boolean' ? undefined : `${name} must be true or false.`);
+}
+
+/** Each setting's check: `undefined` when the value is acceptable, else why not. */
+const settingChecks: Record<keyof SandboxSettings, (v: unknown) => string | undefined> = {
+  cancelFinishedRun: (v) =>
+    v === 'error' || v === 'noContent' ? undefined : 'cancelFinishedRun must be "error" or "noContent".',
+  connectionParametersOnGet: flag('connectionParametersOnGet'),
+  allowLoopbackCallbacks: flag('allowLoopbackCallbacks'),
+  runsPerMinutePerConnection: wholeNumber('runsPerMinutePerConnection', 1, 1_000_000),
+  requestBudget: (v) => {
+    const budget = v as { limit?: unknown; windowSeconds?: unknown } | null;
+    if (
+      typeof budget !== 'object' ||
+      budget === null ||
+      Array.isArray(budget) ||
+      Object.keys(budget).length !== 2
+    ) {
+      return 'requestBudget must be { "limit": <whole number>, "windowSeconds": <whole number> }.';
+    }
+    return (
+      wholeNumber('requestBudget.limit', 1, 10_000_000)(budget.limit) ??
+      wholeNumber('requestBudget.windowSeconds', 1, 86_400)(budget.windowSeconds)
+    );
+  },
+  concurrentRequestLimit: wholeNumber('concurrentRequestLimit', 1, 100_000),
+  queueTimeoutSeconds: wholeNumber('queueTimeoutSeconds', 1, 30 * 86_400),
+  dispatchDelaySeconds: (v) =>
+    typeof v === 'number' && v >= 0 && v <= 3_600
+      ? undefined
+      : 'dispatchDelaySeconds must be a number from 0 to 3600.',
+};
+
 function settings(ctx: RequestContext, rt: SandboxRuntime): Reply {
   if (ctx.method === 'PATCH' || ctx.method === 'POST') {
     const b = body(ctx);
-    const s = rt.settings as unknown as Record<string, unknown>;
+    // Every value checked before any is applied: a refused request changes nothing.
     for (const [k, v] of Object.entries(b)) {
-      if (!(k in s) || typeof v !== typeof s[k]) {
-        return bad(`Unknown setting or wrong type: ${k}.`);
+      const problem = Object.hasOwn(settingChecks, k)
+        ? settingChecks[k as keyof SandboxSettings](v)
+        : `Unknown setting ${k}; the settings are ${Object.keys(settingChecks).join(', ')}.`;
+      if (problem !== undefined) {
+        return bad(problem);
       }
     }
-    Object.assign(rt.settings, b as Partial<SandboxSettings>);
+    for (const [k, v] of Object.entries(b)) {
+      Object.defineProperty(rt.settings, k, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
   }
   return jsonReply(200, rt.settings);
 }

@@ -43,9 +43,54 @@ export class FaultSpecError extends Error {}
 
 const kinds: readonly FaultKind[] = ['status', 'delay', 'drop', 'responseLost'];
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+/** What a fault spec may hold: a fault list and its paths stay small, whatever is POSTed. */
+export const faultLimits = {
+  /** Characters of a path glob. */
+  maxPathChars: 2_048,
+  /** Active faults at once. */
+  maxFaults: 1_000,
+  maxCount: 1_000_000,
+  maxRetryAfterSeconds: 86_400,
+} as const;
+
+/**
+ * A compiled glob: the literal pieces between `*`s. Matching is linear in the path (each piece is found
+ * with `indexOf` after the previous one, leftmost first, which is enough for `*` globs), so no glob can
+ * make a request slow the way a backtracking regular expression can (`/*********x`).
+ */
+interface Glob {
+  readonly pieces: readonly string[];
+}
+
+function compileGlob(glob: string): Glob {
+  return { pieces: glob.split('*') };
+}
+
+/** True when `text` matches the glob as a whole. */
+export function globMatches(glob: Glob, text: string): boolean {
+  const { pieces } = glob;
+  const first = pieces[0] ?? '';
+  if (pieces.length === 1) {
+    return text === first;
+  }
+  const last = pieces[pieces.length - 1] ?? '';
+  if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last)) {
+    return false;
+  }
+  let at = first.length;
+  const end = text.length - last.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i] ?? '';
+    if (piece === '') {
+      continue;
+    }
+    const found = text.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) {
+      return false;
+    }
+    at = found + piece.length;
+  }
+  return true;
 }
 
 /** A small seeded PRNG (mulberry32), so probabilistic faults repeat from run to run. */
@@ -61,7 +106,7 @@ function prng(seed: number): () => number {
 }
 
 export class FaultInjector {
-  private readonly faults: { fault: Fault; re: RegExp }[] = [];
+  private readonly faults: { fault: Fault; glob: Glob }[] = [];
   private random: () => number;
 
   constructor(seed = 1) {
@@ -76,8 +121,25 @@ export class FaultInjector {
   /** Validates and adds a fault; returns it with its id. */
   add(spec: FaultSpec): Fault {
     validate(spec);
-    const fault: Fault = { ...spec, id: randomUUID(), hits: 0 };
-    this.faults.push({ fault, re: globToRegExp(spec.path) });
+    if (this.faults.length >= faultLimits.maxFaults) {
+      throw new FaultSpecError(
+        `At most ${faultLimits.maxFaults} faults can be active at once; DELETE /_sandbox/faults clears them.`,
+      );
+    }
+    // Only the documented fields are kept, so the list (and every log line about it) stays small.
+    const fault: Fault = {
+      ...(spec.method === undefined ? {} : { method: spec.method }),
+      path: spec.path,
+      kind: spec.kind,
+      ...(spec.status === undefined ? {} : { status: spec.status }),
+      ...(spec.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: spec.retryAfterSeconds }),
+      ...(spec.delayMs === undefined ? {} : { delayMs: spec.delayMs }),
+      ...(spec.count === undefined ? {} : { count: spec.count }),
+      ...(spec.probability === undefined ? {} : { probability: spec.probability }),
+      id: randomUUID(),
+      hits: 0,
+    };
+    this.faults.push({ fault, glob: compileGlob(spec.path) });
     return fault;
   }
 
@@ -106,7 +168,7 @@ export class FaultInjector {
       if (f.method !== undefined && f.method.toUpperCase() !== method.toUpperCase()) {
         continue;
       }
-      if (!entry.re.test(path)) {
+      if (!globMatches(entry.glob, path)) {
         continue;
       }
       if (f.count !== undefined && f.hits >= f.count) {
@@ -129,6 +191,17 @@ function validate(spec: FaultSpec): void {
   if (typeof spec.path !== 'string' || !spec.path.startsWith('/')) {
     throw new FaultSpecError('`path` must be a path glob starting with `/`.');
   }
+  if (spec.path.length > faultLimits.maxPathChars) {
+    throw new FaultSpecError(
+      `\`path\` must be at most ${faultLimits.maxPathChars} characters (it has ${spec.path.length}).`,
+    );
+  }
+  if (
+    spec.method !== undefined &&
+    (typeof spec.method !== 'string' || !/^[A-Za-z]{1,16}$/.test(spec.method))
+  ) {
+    throw new FaultSpecError('`method` must be an HTTP method such as GET or POST.');
+  }
   if (!kinds.includes(spec.kind)) {
     throw new FaultSpecError(`\`kind\` must be one of ${kinds.join(', ')}.`);
   }
@@ -144,16 +217,28 @@ function validate(spec: FaultSpec): void {
   ) {
     throw new FaultSpecError('A `delay` fault needs `delayMs` between 0 and 600000.');
   }
-  if (spec.count !== undefined && !(Number.isInteger(spec.count) && spec.count > 0)) {
-    throw new FaultSpecError('`count` must be a positive integer.');
+  if (
+    spec.count !== undefined &&
+    !(Number.isInteger(spec.count) && spec.count > 0 && spec.count <= faultLimits.maxCount)
+  ) {
+    throw new FaultSpecError(`\`count\` must be a whole number from 1 to ${faultLimits.maxCount}.`);
   }
-  if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) {
-    throw new FaultSpecError('`probability` must be between 0 and 1.');
+  if (
+    spec.probability !== undefined &&
+    !(typeof spec.probability === 'number' && spec.probability >= 0 && spec.probability <= 1)
+  ) {
+    throw new FaultSpecError('`probability` must be a number between 0 and 1.');
   }
   if (
     spec.retryAfterSeconds !== undefined &&
-    !(Number.isInteger(spec.retryAfterSeconds) && spec.retryAfterSeconds >= 0)
+    !(
+      Number.isInteger(spec.retryAfterSeconds) &&
+      spec.retryAfterSeconds >= 0 &&
+      spec.retryAfterSeconds <= faultLimits.maxRetryAfterSeconds
+    )
   ) {
-    throw new FaultSpecError('`retryAfterSeconds` must be a non-negative integer.');
+    throw new FaultSpecError(
+      `\`retryAfterSeconds\` must be a whole number from 0 to ${faultLimits.maxRetryAfterSeconds}.`,
+    );
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger';
 import { secretMasker } from '../core/util/secretMasker';
 import { SandboxDataError } from './dataFile';
 import { parseArgs, usage, UsageError } from './cliOptions';
+import { capLine } from './logLines';
 import { startSandbox } from './server';
 
 function stderrLogger(verbose: boolean): Logger {
@@ -13,7 +14,9 @@ function stderrLogger(verbose: boolean): Logger {
     const text = message instanceof Error ? (message.stack ?? message.message) : message;
     const extra =
       args.length > 0 ? ` ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}` : '';
-    process.stderr.write(`${new Date().toISOString()} ${level} ${secretMasker.mask(text + extra)}\n`);
+    process.stderr.write(
+      `${new Date().toISOString()} ${level} ${capLine(secretMasker.mask(text + extra))}\n`,
+    );
   };
   return {
     trace: (m, ...a) => verbose && write('trace', m, a),

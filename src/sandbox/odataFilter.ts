@@ -57,6 +57,31 @@ const dateRe = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{
 const numberRe = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[mMdDfFlL]?(?![\w.-])/;
 const wordRe = /^[A-Za-z_$@][\w.$@/]*/;
 
+/** True when a datetime literal names a real instant: month 1–12, a day of that month, 00:00–23:59:59. */
+function validDateTime(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text);
+  if (m === null) {
+    return false;
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
+  const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  return (
+    (month ?? 0) >= 1 &&
+    (month ?? 0) <= 12 &&
+    (day ?? 0) >= 1 &&
+    (day ?? 0) <= daysInMonth &&
+    (hour ?? 0) <= 23 &&
+    (minute ?? 0) <= 59 &&
+    (second ?? 0) <= 59 &&
+    (offset === null || (Number(offset[2]) <= 14 && Number(offset[3]) <= 59)) &&
+    Number.isFinite(Date.parse(text))
+  );
+}
+
+/** Deepest nesting of parentheses and `not`s a `$filter` may have (OData's own default limit is 100). */
+export const maxFilterDepth = 100;
+
 function tokenize(text: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -103,6 +128,13 @@ function tokenize(text: string): Token[] {
     }
     const date = dateRe.exec(rest);
     if (date) {
+      if (!validDateTime(date[0])) {
+        // Refused like OData does, rather than compared as NaN (which matched every row for `ne`).
+        throw new FilterError(
+          `The DateTimeOffset text '${date[0]}' should be in format 'yyyy-mm-ddThh:mm:ss('.'s+)?(zzzzzz)?' and each field value is within valid range.`,
+          '0x80060888',
+        );
+      }
       out.push({ t: 'lit', lit: { type: 'datetime', value: date[0] } });
       i += date[0].length;
       continue;
@@ -182,10 +214,22 @@ export function parseFilter(text: string, schema: FilterSchema): FilterNode {
     }
     return left;
   };
+  let depth = 0;
+  const deeper = (): void => {
+    if (++depth > maxFilterDepth) {
+      throw new FilterError(
+        `The $filter expression is nested more than ${maxFilterDepth} levels deep (parentheses and 'not').`,
+        '0x80060888',
+      );
+    }
+  };
   const parseNot = (): FilterNode => {
     if (isWord('not')) {
       pos++;
-      return { kind: 'not', operand: parseNot() };
+      deeper();
+      const operand = parseNot();
+      depth--;
+      return { kind: 'not', operand };
     }
     return parseComparison();
   };
@@ -205,8 +249,10 @@ export function parseFilter(text: string, schema: FilterSchema): FilterNode {
     const t = peek();
     if (t?.t === 'punct' && t.v === '(') {
       pos++;
+      deeper();
       const inner = parseOr();
       expectPunct(')');
+      depth--;
       return inner;
     }
     if (t?.t === 'word' && tokens[pos + 1]?.t === 'punct' && (tokens[pos + 1] as { v: string }).v === '(') {

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
+import { cappedLogger } from './logLines';
 import { handleBap } from './bapRoutes';
 import { SandboxClock } from './clock';
 import { describe, handleControl } from './controlRoutes';
@@ -158,7 +159,7 @@ function faultReply(ctx: RequestContext, service: Service, fault: Fault): Reply 
 
 /** Starts a sandbox on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const logger = options.logger ?? silentLogger;
+  const logger = cappedLogger(options.logger ?? silentLogger);
   const data =
     options.data ?? (options.dataFile !== undefined ? loadSandboxData(options.dataFile) : defaultSeed());
   const clock = new SandboxClock({
@@ -278,7 +279,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       case 'powerapps':
         return handlePowerApps(ctx, rt, path.slice('/powerapps'.length));
       case 'dataverse': {
-        const m = /^\/org(?:api)?\/([^/]+)(.*)$/.exec(path) as RegExpExecArray;
+        const m = /^\/org(?:api)?\/([^/]+)(.*)$/.exec(path);
+        if (m === null) {
+          // `/org//api…` or `/org`: no organization to route to; a Dataverse-shaped 400, not a crash.
+          return dataverseError(
+            ctx,
+            new ServiceError(
+              400,
+              '0x80060888',
+              `Bad Request - Error in query syntax: the URL '${path}' names no organization (use /org/<name>/api/data/v9.2/…).`,
+            ),
+          );
+        }
         return handleDataverse(ctx, rt, m[1] as string, m[2] as string);
       }
       case 'none':

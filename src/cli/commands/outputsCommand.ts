@@ -1,4 +1,5 @@
 /** `desktop-flows outputs <run>`: the outputs of a succeeded run, as JSON. */
+import { secretMasker } from '../../core/util/secretMasker';
 import { isTerminal } from '../../core/model/run';
 import { describeStatus } from '../../core/runs/runTranscript';
 import type { CliCommand } from '../cliCommand';
@@ -55,7 +56,8 @@ export const outputsCommand: CliCommand = {
     if (ctx.json) {
       ctx.out.json(result(outputs));
     } else {
-      ctx.out.line(JSON.stringify(outputs, null, 2));
+      // Masked by value (a secret of any length), then printed as is: valid JSON in text mode too.
+      ctx.out.line(JSON.stringify(secretMasker.maskValue(outputs), null, 2));
     }
     return exitCodes.success;
   },

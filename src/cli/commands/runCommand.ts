@@ -176,13 +176,13 @@ export const runCommand: CliCommand = {
     const mode = stringValue(ctx.values, 'mode');
     const inputsPath = stringValue(ctx.values, 'inputs');
     const file: InputFileText | undefined =
-      inputsPath === undefined ? undefined : await readInputFile(inputsPath, ctx.io);
+      inputsPath === undefined ? undefined : await readInputFile(inputsPath, ctx.io, ctx.signal);
     const flowKey = ctx.positionals[0] ?? file?.target?.flowId;
     if (flowKey === undefined) {
       throw usageError(
         file === undefined
           ? 'Name the flow to run: desktop-flows run <flow id or name> …'
-          : `Name the flow to run: ${file.label} has no "$schema": "desktopflows-schema:/<flowId>.json", so give it as desktop-flows run <flow> …`,
+          : `Name the flow to run: ${file.label} ${file.noTarget}, so give it as desktop-flows run <flow> …`,
       );
     }
     // The file's own environment counts unless --env overrides it (then a different one is a warning).

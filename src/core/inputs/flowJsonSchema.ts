@@ -133,7 +133,9 @@ function variableSchema(variable: FlowVariable, direction: SchemaDirection): Rec
     annotations.default = variable.default;
   }
   const typed = jsonTypeSchema(variable);
-  if (!variable.sensitive) {
+  // Every input accepts a reference; a string input accepts one as it is.
+  const stringTyped = variable.kind === 'text' || variable.kind === 'unknown';
+  if (!variable.sensitive && (direction !== 'inputs' || stringTyped)) {
     return { ...annotations, ...typed };
   }
   const reference = {
@@ -142,7 +144,9 @@ function variableSchema(variable: FlowVariable, direction: SchemaDirection): Rec
     description:
       'A reference resolved when the run starts: ${secret:NAME} (secret storage) or ${env:NAME} (environment variable).',
   };
-  return { ...annotations, examples: ['${secret:NAME}', '${env:NAME}'], anyOf: [typed, reference] };
+  return variable.sensitive
+    ? { ...annotations, examples: ['${secret:NAME}', '${env:NAME}'], anyOf: [typed, reference] }
+    : { ...annotations, anyOf: [typed, reference] };
 }
 
 /** Convert a normalised schema into a JSON Schema document for input files (or output documents). */

@@ -16,7 +16,12 @@ import { closestName } from './nameSimilarity';
 import { formatSchemaUri, hasSchemaUriScheme, parseSchemaUri, type SchemaUriTarget } from './schemaUri';
 import { checkAgainstSchema } from './schemaValidatorCache';
 import { joinEntries, serializeEntries, type SerializedEntries } from './serializedInputs';
-import { looksLikeReference, parseReference, type SecretReference } from './secretReference';
+import {
+  looksLikeKnownReference,
+  looksLikeReference,
+  parseReference,
+  type SecretReference,
+} from './secretReference';
 import { describeValue, exampleOf } from './variableValues';
 
 /** Options shared by validation and run preparation. */
@@ -33,7 +38,7 @@ export interface ValidateInputOptions {
   readonly maxDepth?: number;
 }
 
-/** A reference found in a sensitive input. */
+/** A reference found in an input. */
 export interface FoundReference {
   readonly input: FlowVariable;
   readonly reference: SecretReference;
@@ -276,10 +281,23 @@ class Checker {
         continue;
       }
       const reference = parseReference(value);
-      if (variable.sensitive) {
-        if (reference !== undefined) {
-          references.push({ input: variable, reference, span });
-        } else if (looksLikeReference(value)) {
+      if (reference !== undefined) {
+        // Every input resolves references, sensitive or not (the docs' `"Notes": "${env:BUILD_ID}"`).
+        references.push({ input: variable, reference, span });
+      } else if (!variable.sensitive && looksLikeKnownReference(value)) {
+        this.handled.add(name);
+        this.add(
+          {
+            code: 'badReference',
+            severity: 'error',
+            message: `"${name}" holds ${JSON.stringify(value)}, which is not a valid reference.`,
+            fix: 'Write ${env:NAME} or ${secret:NAME}, where NAME uses letters, digits, "_", "." or "-" and starts with a letter or "_".',
+            path: [name],
+          },
+          span,
+        );
+      } else if (variable.sensitive) {
+        if (looksLikeReference(value)) {
           this.handled.add(name);
           this.add(
             {
@@ -303,17 +321,6 @@ class Checker {
             span,
           );
         }
-      } else if (reference !== undefined && (variable.kind === 'text' || variable.kind === 'unknown')) {
-        this.add(
-          {
-            code: 'referenceInPlainInput',
-            severity: 'warning',
-            message: `"${name}" is not sensitive, so ${reference.text} is sent as this text, not looked up.`,
-            fix: 'Write the value itself; references are resolved only for inputs marked as sensitive in the flow.',
-            path: [name],
-          },
-          span,
-        );
       }
     }
     return references;
@@ -416,11 +423,7 @@ class Checker {
       previous !== undefined && variable !== undefined && previous.kind !== variable.kind
         ? ` (the flow changed it from ${kindLabel(previous.kind)} to ${expected})`
         : '';
-    const reference = parseReference(value);
     const hints: string[] = [];
-    if (reference !== undefined) {
-      hints.push('References are resolved only for inputs marked as sensitive in the flow.');
-    }
     const fixes: Record<string, string> = {
       text: 'Put the value in double quotes.',
       number: 'Write a number without quotes, e.g. 42 or 3.5.',
@@ -548,7 +551,7 @@ export function tooLargeProblem(
   return {
     code: 'tooLarge',
     severity: 'error',
-    message: `The inputs take ${formatBytes(bytes)} when sent, over this cloud's limit of ${formatBytes(limitBytes)}${
+    message: `The inputs take ${formatBytes(bytes)} when sent, over this environment's limit of ${formatBytes(limitBytes)}${
       largest === undefined ? '' : `; the largest is "${largest.name}" (${formatBytes(largest.bytes)})`
     }.`,
     fix: `Remove ${formatBytes(bytes - limitBytes)} or more: pass large data through a file or a store the flow reads, rather than as an input.`,

@@ -28,8 +28,10 @@ export type ProblemSeverity = 'error' | 'warning';
  * - `tooDeep`: nesting deeper than the limit.
  * - `tooLarge`: the serialized inputs exceed the cloud's byte limit.
  * - `sensitiveLiteral`: a sensitive input holds a literal value rather than a reference (warning).
- * - `badReference`: a malformed `${…}` reference in a sensitive input.
- * - `referenceInPlainInput`: a reference in an input that is not sensitive (sent as is; warning).
+ * - `badReference`: a malformed `${…}` reference in a sensitive input, or a malformed `${env:…}` /
+ *   `${secret:…}` in any input.
+ * - `referenceInPlainInput`: no longer produced (references resolve in every input); kept so that
+ *   problems recorded by earlier versions still have a code.
  * - `unresolvedReference`: a reference with no value at trigger time.
  * - `referenceType`: a resolved reference whose value does not fit the input's type.
  */

@@ -1,7 +1,8 @@
 /**
- * `${env:NAME}` and `${secret:NAME}` references: how an input file names a sensitive value without
- * holding it. A reference is the whole string value of a sensitive input; it is resolved only when a
- * run is triggered (`prepareRunInputs`) and the resolved value is never written back to the file.
+ * `${env:NAME}` and `${secret:NAME}` references: how an input file names a value without holding it. A
+ * reference is the whole string value of an input, sensitive or not; it is resolved only when a run is
+ * triggered (`prepareRunInputs`) and the resolved value is never written back to the file. A missing
+ * variable or secret is an error: nothing is sent.
  */
 
 /** Where a reference is looked up: an environment variable, or the host's secret store. */
@@ -51,6 +52,17 @@ export function parseReference(value: unknown): SecretReference | undefined {
 /** True when `value` looks like an attempted reference (`${…}`), well-formed or not. */
 export function looksLikeReference(value: unknown): boolean {
   return typeof value === 'string' && referenceLikeRegExp.test(value);
+}
+
+// `${env:…}` / `${secret:…}` that is not well-formed: in an input that is not sensitive, other `${…}`
+// text may be meant literally, but these prefixes are meant as references.
+const knownReferenceLikeRegExp = /^\s*\$\{\s*(?:env|secret)\s*:[^}]*\}\s*$/i;
+
+/** True when `value` tries to be an `${env:…}` or `${secret:…}` reference but is not a valid one. */
+export function looksLikeKnownReference(value: unknown): boolean {
+  return (
+    typeof value === 'string' && knownReferenceLikeRegExp.test(value) && parseReference(value) === undefined
+  );
 }
 
 /** Format a reference, e.g. `formatReference('secret', 'DbPassword')` → `${secret:DbPassword}`. */

@@ -222,7 +222,8 @@ async function resolveEnvironment(
       names: [...(target.names ?? []), target.ref.displayName, target.ref.id, target.ref.orgUrl].filter(
         (n): n is string => n !== undefined && n !== '',
       ),
-      region: undefined,
+      // The front end's region (the CLI's discovered environment): the inputs limit follows it.
+      region: target.region,
     };
   }
   const wanted = target.key.trim();

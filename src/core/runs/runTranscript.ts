@@ -141,7 +141,9 @@ function actionLine(entry: RunAction): string {
 function outputsLine(outputs: Record<string, unknown>, options: TranscriptOptions, indent: string): string {
   const masked = options.maskOutputs === undefined ? outputs : options.maskOutputs(outputs);
   const max = options.maxOutputsLength ?? 2_000;
-  const json = JSON.stringify(masked);
+  // Masked by value, then serialised: free-text masking of JSON could corrupt it or reveal a secret
+  // by what it replaced (a secret `true` turning `"LoggedIn": true` into `********`).
+  const json = JSON.stringify(secretMasker.maskValue(masked));
   return `${indent}Outputs: ${json.length > max ? `${json.slice(0, max)}… (${json.length} characters)` : json}`;
 }
 
@@ -153,6 +155,8 @@ export function formatRunEvent(event: RunEvent, options: TranscriptOptions = {})
   const ts = `[${formatTimestamp(event.at, options.timeZone)}]`;
   const indent = ' '.repeat(ts.length + 1);
   const lines: string[] = [];
+  /** The outputs line, masked by value already: it is not passed through the text masker. */
+  let structured: string | undefined;
   switch (event.kind) {
     case 'triggered':
       lines.push(
@@ -202,7 +206,7 @@ export function formatRunEvent(event: RunEvent, options: TranscriptOptions = {})
         lines.push(...remedyLines(event.errorCode, indent));
       }
       if (event.outputs !== undefined) {
-        lines.push(outputsLine(event.outputs, options, indent));
+        structured = outputsLine(event.outputs, options, indent);
       } else if (event.outputsError !== undefined) {
         lines.push(`${indent}Outputs could not be read: ${describeError(event.outputsError)}`);
       }
@@ -225,5 +229,6 @@ export function formatRunEvent(event: RunEvent, options: TranscriptOptions = {})
       break;
     }
   }
-  return secretMasker.mask(lines.join('\n'));
+  const text = secretMasker.mask(lines.join('\n'));
+  return structured === undefined ? text : `${text}\n${structured}`;
 }

@@ -6,6 +6,7 @@ import {
   type ParsedFlowSchema,
 } from '../../core/inputs/desktopFlowSchema';
 import type { SchemaUriTarget } from '../../core/inputs/schemaUri';
+import { inputLimitBytesFor } from '../../core/clouds';
 import { ApiError, CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
@@ -197,7 +198,7 @@ export class FlowSchemaResolver implements vscode.Disposable {
         parsed: entry.parsed,
         schema: entry.parsed.schema,
         previousSchema: this.previous.get(key),
-        limitBytes: account.session.cloud.inputLimitBytes,
+        limitBytes: inputLimitBytesFor(account.session.cloud, environment.region),
         viaDefault: options.viaDefault === true,
       };
     } catch (e) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { InputFileReadError, readInputFileText } from '../../core/inputs/inputFileBytes';
 import { parseInputDocument } from '../../core/inputs/inputDocument';
 import type { InputProblem } from '../../core/inputs/inputProblem';
 import { maskInputs } from '../../core/inputs/maskInputs';
@@ -36,6 +37,25 @@ export interface PreparedInputFile {
   readonly bytes: number;
   /** Problems that do not block the run (they are shown in the Problems panel). */
   readonly warnings: readonly InputProblem[];
+}
+
+/**
+ * The text a run sends. A saved file on disk is read again through the core reader the CLI uses, so
+ * both refuse the same files (invalid UTF-8 that the editor shows with replacement characters, binary,
+ * oversized) rather than sending what the editor guessed; unsaved edits are taken as the editor has them.
+ */
+async function runText(document: vscode.TextDocument, label: string, signal: AbortSignal): Promise<string> {
+  if (document.uri.scheme !== 'file' || document.isDirty) {
+    return document.getText();
+  }
+  try {
+    return await readInputFileText(document.uri.fsPath, { signal, label: `"${label}"` });
+  } catch (e) {
+    if (InputFileReadError.is(e)) {
+      throw new UserFacingError(`${e.message} ${e.fix} Nothing was sent.`);
+    }
+    throw e;
+  }
 }
 
 /** "line 4, column 12" of a problem, for messages. */
@@ -132,8 +152,8 @@ export class InputFileService {
    */
   async prepareForRun(uri: vscode.Uri, signal: AbortSignal): Promise<PreparedInputFile> {
     const { document, target } = await this.openInputFile(uri);
-    const text = document.getText();
     const label = fileLabel(uri);
+    const text = await runText(document, label, signal);
     if (!(await ensureTrustedForRun())) {
       throw new CancellationError('The workspace is not trusted.');
     }

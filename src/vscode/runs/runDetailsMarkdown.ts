@@ -27,7 +27,8 @@ function when(iso: string | undefined): string | undefined {
 
 function jsonBlock(value: unknown): string {
   // A fence longer than any backtick run inside, so values cannot end the block early.
-  const json = JSON.stringify(value, null, 2);
+  // Masked by value first: the document's text masking then never has to touch JSON.
+  const json = JSON.stringify(secretMasker.maskValue(value), null, 2);
   const longest = Math.max(2, ...[...json.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}json\n${json}\n${fence}`;

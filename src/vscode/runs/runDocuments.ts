@@ -1,3 +1,4 @@
+import { secretMasker } from '../../core/util/secretMasker';
 import * as vscode from 'vscode';
 import type { RunService } from '../../core/runs/runService';
 import type { RunSubject } from '../../core/runs/runEvents';
@@ -104,7 +105,8 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
     const schema = await this.schemas
       .get(subject.environment.orgUrl, subject.flowId, signal)
       .catch(() => undefined);
-    return maskSensitive(outputs, schema?.outputs);
+    // Resolved secrets the flow echoes in outputs it does not mark as sensitive are masked by value too.
+    return secretMasker.maskValue(maskSensitive(outputs, schema?.outputs));
   }
 
   /** A run changed: details documents showing it are read again. */

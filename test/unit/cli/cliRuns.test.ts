@@ -316,6 +316,16 @@ describe('desktop-flows CLI: runs', () => {
         ],
         [['run', 'Quick Ping', ...runArgs, '--timeout', '0'], /--timeout must be between 1 and 86400/],
         [['run', 'Quick Ping', ...runArgs, '--timeout', '1.5'], /--timeout needs a whole number/],
+        // Only plain digits: hex and exponents are refused, not read as 16 s and 1000 s.
+        [['run', 'Quick Ping', ...runArgs, '--timeout', '0x10'], /--timeout needs a whole number .*"0x10"/],
+        [['run', 'Quick Ping', ...runArgs, '--timeout', '1e3'], /--timeout needs a whole number .*"1e3"/],
+        [['run', 'Quick Ping', ...runArgs, '--poll-interval', '1e-1'], /--poll-interval needs a number/],
+        // A negative value is taken for an option by the parser: the hint is given whole.
+        [
+          ['run', 'Quick Ping', ...runArgs, '--timeout', '-5'],
+          /--timeout is followed by "-5", which looks like another option\. To give a value that starts with a dash, write --timeout=-5\. Run `desktop-flows run --help`/,
+        ],
+        [['run', 'Quick Ping', ...runArgs, '--timeout=-5'], /--timeout must be between 1 and 86400, got -5/],
         [
           ['run', 'Quick Ping', '--connection-reference', 'cr_nope', '--mode', 'attended'],
           /No desktop-flow connection reference "cr_nope"/,

@@ -285,9 +285,14 @@ const cases: Case[] = [
     problems: [{ code: 'badReference', line: 3, token: '"${vault:ErpKey}"' }],
   },
   {
-    name: 'a reference in an input that is not sensitive (warning)',
+    name: 'a reference in an input that is not sensitive (resolved like any other: no problem)',
     text: lines('{', '  "InvoiceId": "${env:INVOICE}",', '  "ApiKey": "${env:K}"', '}'),
-    problems: [{ code: 'referenceInPlainInput', severity: 'warning', line: 2, token: '"${env:INVOICE}"' }],
+    problems: [],
+  },
+  {
+    name: 'a malformed ${env:…} in an input that is not sensitive',
+    text: lines('{', '  "InvoiceId": "${env:BUILD ID}",', '  "ApiKey": "${env:K}"', '}'),
+    problems: [{ code: 'badReference', line: 2, token: '"${env:BUILD ID}"' }],
   },
   {
     name: 'the same input twice',

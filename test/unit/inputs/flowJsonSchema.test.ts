@@ -23,6 +23,11 @@ function property(jsonSchema: JsonSchema, name: string): Record<string, unknown>
   return p;
 }
 
+/** The JSON type of a property: its own, or that of its first alternative (the other is a reference). */
+function valueType(p: Record<string, unknown>): unknown {
+  return p.type ?? (p.anyOf as Record<string, unknown>[] | undefined)?.[0]?.type;
+}
+
 describe('inputs: flow schema → JSON Schema', () => {
   it('maps every seeded input type (text, number, boolean, custom object, list, datatable, sensitive, optional)', () => {
     const { jsonSchema, schema } = seededConverted('echoAllTypes', 'inputs');
@@ -30,11 +35,14 @@ describe('inputs: flow schema → JSON Schema', () => {
     assert.equal(jsonSchema.type, 'object');
     assert.equal(jsonSchema.additionalProperties, false);
     assert.equal(property(jsonSchema, 'Text').type, 'string');
-    assert.equal(property(jsonSchema, 'Number').type, 'number');
-    assert.equal(property(jsonSchema, 'Flag').type, 'boolean');
-    assert.equal(property(jsonSchema, 'Customer').type, 'object');
-    assert.equal(property(jsonSchema, 'Items').type, 'array');
-    assert.deepEqual(property(jsonSchema, 'Table').type, ['array', 'object']);
+    assert.equal(valueType(property(jsonSchema, 'Number')), 'number');
+    assert.equal(valueType(property(jsonSchema, 'Flag')), 'boolean');
+    assert.equal(valueType(property(jsonSchema, 'Customer')), 'object');
+    assert.equal(valueType(property(jsonSchema, 'Items')), 'array');
+    assert.deepEqual(valueType(property(jsonSchema, 'Table')), ['array', 'object']);
+    // Every input accepts a ${env:…} / ${secret:…} reference: a string input as it is, others as an alternative.
+    assert.ok(Array.isArray(property(jsonSchema, 'Number').anyOf));
+    assert.equal(property(jsonSchema, 'Text').anyOf, undefined);
     const secret = property(jsonSchema, 'Secret');
     assert.ok(Array.isArray(secret.anyOf), 'a sensitive input accepts its type or a reference');
     assert.equal(property(jsonSchema, 'Comment').default, 'none');
@@ -72,6 +80,7 @@ describe('inputs: flow schema → JSON Schema', () => {
     assert.equal(editorCheck(jsonSchema, valid), true);
     assert.equal(editorCheck(jsonSchema, { ...valid, Unknown: 1 }), false);
     assert.equal(editorCheck(jsonSchema, { ...valid, Number: '1' }), false);
+    assert.equal(editorCheck(jsonSchema, { ...valid, Number: '${env:COUNT}', Flag: '${secret:F}' }), true);
     assert.equal(editorCheck(jsonSchema, { ...valid, Text: '<required: text>' }), false, 'placeholders fail');
   });
 
@@ -93,7 +102,7 @@ describe('inputs: flow schema → JSON Schema', () => {
     const { jsonSchema, warnings, schema } = seededConverted('echoText', 'inputs');
     assert.deepEqual(warnings, []);
     assert.equal(property(jsonSchema, 'inputText').type, 'string');
-    assert.equal(property(jsonSchema, 'inputInteger').type, 'number');
+    assert.equal(valueType(property(jsonSchema, 'inputInteger')), 'number');
     // `"default": ""` means "no default"; the sample has no `required` array, so nothing is required.
     assert.equal('default' in property(jsonSchema, 'inputInteger'), false);
     assert.equal(jsonSchema.required, undefined);

@@ -44,7 +44,48 @@ function opts(extra: Partial<PrepareRunInputsOptions> = {}): PrepareRunInputsOpt
 /** A secret no other test uses, so the process-wide masker cannot already know it. */
 const freshSecret = (): string => `pw-${randomUUID()}`;
 
+const invoice = seededSchema('invoice');
+
 describe('inputs: prepareRunInputs (trigger time)', () => {
+  it('resolves references in every input, not only sensitive ones (the docs\' "Notes": "${env:BUILD_ID}")', async () => {
+    const resolver = tableResolver({
+      'env:BUILD_ID': 'build-20261203.7',
+      'env:AMOUNT': '1250.5',
+      'env:URGENT': 'true',
+      'secret:ERP_API_KEY': freshSecret(),
+    });
+    const text = JSON.stringify({
+      InvoiceId: 'INV-1001',
+      Amount: '${env:AMOUNT}',
+      IsUrgent: '${env:URGENT}',
+      ApiKey: '${secret:ERP_API_KEY}',
+      Notes: '${env:BUILD_ID}',
+    });
+    const result = await prepareRunInputs(text, invoice, opts({ resolver }));
+    assert.ok(result.ok, JSON.stringify(result));
+    const sent = JSON.parse(result.inputs) as Record<string, unknown>;
+    assert.equal(sent.Notes, 'build-20261203.7');
+    assert.equal(sent.Amount, 1250.5);
+    assert.equal(sent.IsUrgent, true);
+    assert.deepEqual(result.warnings, []);
+  });
+
+  it('refuses a missing variable in an input that is not sensitive: nothing is sent', async () => {
+    const result = await prepareRunInputs(
+      JSON.stringify({ InvoiceId: 'INV-1', ApiKey: 'k-literal', Notes: '${env:NO_SUCH_VARIABLE}' }),
+      invoice,
+      opts({ resolver: tableResolver({}) }),
+    );
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok);
+    const errors = result.problems.filter((p) => p.severity === 'error');
+    assert.deepEqual(
+      errors.map((p) => p.code),
+      ['unresolvedReference'],
+    );
+    assert.match(errors[0]?.message ?? '', /\$\{env:NO_SUCH_VARIABLE\} for "Notes" has no value/);
+  });
+
   it('removes $schema, resolves references and returns the exact inputs string', async () => {
     const password = freshSecret();
     const resolver = tableResolver({ 'secret:PortalPassword': password });
