@@ -153,7 +153,7 @@ describe('Runs against the sandbox', function () {
 
     await vscode.commands.executeCommand(commandIds.cancelRun, longRun);
     await waitFor(
-      () => runs.board.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled',
+      () => runs.store.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled',
       'the long run cancelled',
       30_000,
     );
@@ -296,7 +296,7 @@ describe('Runs against the sandbox', function () {
       'Run Again started a new run without asking anything',
     );
     await waitFor(
-      () => runs.board.find(again.environment.orgUrl, again.runId)?.phase === 'running',
+      () => runs.store.find(again.environment.orgUrl, again.runId)?.phase === 'running',
       'the new run running',
       30_000,
     );
@@ -317,7 +317,7 @@ describe('Runs against the sandbox', function () {
       'the journaled run is resumed',
     );
     await waitFor(
-      () => runs.board.find(again.environment.orgUrl, again.runId)?.status === 'succeeded',
+      () => runs.store.find(again.environment.orgUrl, again.runId)?.status === 'succeeded',
       'the resumed run succeeded',
       60_000,
     );
@@ -406,7 +406,7 @@ describe('Runs against the sandbox', function () {
     assert.ok(run?.runId, 'the run started after two answers');
     assert.equal(run.flowId.toLowerCase(), seedIds.flows.echoText.toLowerCase());
     await waitFor(
-      () => runs.board.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
+      () => runs.store.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
       'the echo run ended',
       60_000,
     );
@@ -420,7 +420,7 @@ describe('Runs against the sandbox', function () {
       'the remembered options were used',
     );
     note(
-      `started after ${accepted} accept(s); ended ${runs.board.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`,
+      `started after ${accepted} accept(s); ended ${runs.store.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`,
     );
   });
 
@@ -453,7 +453,7 @@ describe('Runs against the sandbox', function () {
       await waitFor(
         () =>
           [first, second].every(
-            (r) => runs.board.find(r.environment.orgUrl, r.runId)?.status === 'succeeded',
+            (r) => runs.store.find(r.environment.orgUrl, r.runId)?.status === 'succeeded',
           ),
         'both pings succeeded',
         60_000,
@@ -495,7 +495,7 @@ describe('Runs against the sandbox', function () {
     });
     assert.ok(first?.runId);
     await waitFor(
-      () => runs.board.find(first.environment.orgUrl, first.runId)?.status === 'succeeded',
+      () => runs.store.find(first.environment.orgUrl, first.runId)?.status === 'succeeded',
       'the first echo run',
       60_000,
     );
@@ -515,7 +515,7 @@ describe('Runs against the sandbox', function () {
     });
     assert.ok(second?.runId);
     await waitFor(
-      () => runs.board.find(second.environment.orgUrl, second.runId)?.status === 'succeeded',
+      () => runs.store.find(second.environment.orgUrl, second.runId)?.status === 'succeeded',
       'the second echo run',
       60_000,
     );

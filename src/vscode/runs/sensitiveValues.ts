@@ -1,8 +1,11 @@
-import { parseDesktopFlowSchema, type DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
+/**
+ * Masking a run's values per its flow's schema, with the schemas read from the one core schema cache
+ * (src/core/inputs/flowSchemaCache.ts). Pure: no `vscode` import.
+ */
+import type { DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
+import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import { maskInputs, registerSensitiveValue } from '../../core/inputs/maskInputs';
 import { secretMasker } from '../../core/util/secretMasker';
-import type { RunAccounts } from './runAccounts';
-import { flowKey } from './runSubjects';
 
 /** A flow's inputs and outputs schemas, normalised. */
 export interface FlowSchemaPair {
@@ -10,47 +13,15 @@ export interface FlowSchemaPair {
   readonly outputs: DesktopFlowSchema;
 }
 
-const maxEntries = 200;
-
-/**
- * The schemas of flows that runs were shown for, so outputs and inputs can be masked (sensitive variables)
- * without asking the service again for every event. A failed load is not kept.
- */
-export class FlowSchemaCache {
-  private readonly entries = new Map<string, Promise<FlowSchemaPair>>();
-
-  constructor(private readonly accounts: RunAccounts) {}
-
-  get(orgUrl: string, flowId: string, signal: AbortSignal): Promise<FlowSchemaPair> {
-    const key = flowKey(orgUrl, flowId);
-    let pending = this.entries.get(key);
-    if (pending === undefined) {
-      pending = this.load(orgUrl, flowId, signal);
-      this.entries.set(key, pending);
-      pending.catch(() => this.entries.delete(key));
-      if (this.entries.size > maxEntries) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) {
-          this.entries.delete(oldest);
-        }
-      }
-    }
-    return pending;
-  }
-
-  /** Forget a flow's schemas (e.g. after the flow changed). */
-  forget(orgUrl: string, flowId: string): void {
-    this.entries.delete(flowKey(orgUrl, flowId));
-  }
-
-  private async load(orgUrl: string, flowId: string, signal: AbortSignal): Promise<FlowSchemaPair> {
-    const account = await this.accounts.resolve(orgUrl, signal);
-    const raw = await account.session.flows.getSchemas(orgUrl, flowId, signal);
-    return {
-      inputs: parseDesktopFlowSchema(raw.inputs, 'inputs').schema,
-      outputs: parseDesktopFlowSchema(raw.outputs, 'outputs').schema,
-    };
-  }
+/** A flow's schemas from the shared cache (draft layer included); `signal` only stops this wait. */
+export async function flowSchemas(
+  cache: FlowSchemaCache,
+  orgUrl: string,
+  flowId: string,
+  signal: AbortSignal,
+): Promise<FlowSchemaPair> {
+  const cached = await cache.get({ orgUrl, flowId, includeDrafts: true }, signal);
+  return { inputs: cached.inputs.schema, outputs: cached.outputs.schema };
 }
 
 /**
