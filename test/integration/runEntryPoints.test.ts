@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { RunSubject } from '../../src/core/runs/runEvents';
 import type { Fault } from '../../src/sandbox/faults';
+import { buildSchemaText } from '../../src/sandbox/flowSchema';
 import { stableGuid } from '../../src/sandbox/ids';
 import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
@@ -224,10 +225,17 @@ describe('Run entry points refuse invalid inputs before sending', function () {
       ...makerAttended,
     });
     assert.ok(first?.runId, 'the first run started');
-    const original = flow.inputs;
+    // The sandbox serves a flow's schema from its workflow row: the maker changes "InvoiceId" from text to a
+    // number in the designer (there is no Web API call for that, so the test edits the row).
+    const rows = (dev as unknown as { workflowRows: Record<string, unknown>[] }).workflowRows;
+    const row = rows.find((r) => String(r.workflowid).toLowerCase() === seedIds.flows.invoice.toLowerCase());
+    assert.ok(row, 'the workflow row of Invoice Processing');
+    const original = row.inputs;
     try {
-      // The maker changes "InvoiceId" from text to a number in the designer.
-      flow.inputs = original.map((v) => (v.name === 'InvoiceId' ? { ...v, type: 'number' } : v));
+      row.inputs = buildSchemaText(
+        flow.inputs.map((v) => (v.name === 'InvoiceId' ? { ...v, type: 'number' as const } : v)),
+        true,
+      );
       const hits = sent.hits;
       const since = api.runs.transcript.lines.length;
       const again = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runAgain, first);
@@ -236,7 +244,14 @@ describe('Run entry points refuse invalid inputs before sending', function () {
       note(line);
       assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
     } finally {
-      flow.inputs = original;
+      row.inputs = original;
+      // Leave nothing running for other tests.
+      await api.runs.cancel(first, AbortSignal.timeout(30_000)).catch(() => undefined);
+      await waitFor(
+        () => api.runs.store.find(first.environment.orgUrl, first.runId)?.phase === 'finished',
+        'the first run ended',
+        60_000,
+      );
     }
   });
 });

@@ -13,6 +13,7 @@ import type { SecretResolver } from '../../core/inputs/secretReference';
 import { secretMasker } from '../../core/util/secretMasker';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
+import { commandIds } from '../commandIds';
 import { readConfig } from '../configuration';
 import { setContext } from '../contextKeys';
 import { describeError } from '../errorMessages';
@@ -109,12 +110,23 @@ export class RunsController implements vscode.Disposable {
     };
     this.recentRuns = new RecentRunsContributor(source, () => this.historyPageSize);
     const storeSub = this.store.onDidChange((change) => this.subscribe(change));
+    let signedIn = options.accounts.accounts.length;
+    const accountsSub = options.accounts.onDidChangeAccounts(() => {
+      const now = options.accounts.accounts.length;
+      if (now > signedIn) {
+        this.signedIn();
+      } else {
+        this.signedOut();
+      }
+      signedIn = now;
+    });
     this.disposables.push(
       this.statusBar,
       this.transcript,
       this.documents,
       { dispose: () => this.schemas.dispose() },
       { dispose: () => storeSub.dispose() },
+      accountsSub,
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.documentClosed(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('desktopFlows.runs')) {
@@ -301,6 +313,62 @@ export class RunsController implements vscode.Disposable {
       this.historySeen = true;
       void setContext('desktopFlows.hasRunHistory', true);
     }
+  }
+
+  /**
+   * An account signed out: runs it was watching keep their last status, show no timer, and are not offered
+   * to cancel; the maker is told plainly, with Sign In to resume (defect 3 of issue 14).
+   */
+  private signedOut(): void {
+    const orgs = new Map<string, string>();
+    for (const run of this.store.active()) {
+      if (run.runId !== undefined && this.runAccounts.stillSignedIn(run.environment.orgUrl) === false) {
+        orgs.set(run.environment.orgUrl, run.environment.displayName ?? run.environment.orgUrl);
+      }
+    }
+    if (orgs.size === 0) {
+      return;
+    }
+    this.store.dispatch({ kind: 'watchStopped', orgUrls: [...orgs.keys()], reason: 'signedOut' });
+    const stopped = this.store.stopped();
+    const names = [
+      ...new Set(stopped.map((r) => `"${flowLabel({ flowId: r.flowId, flowName: r.flowName })}"`)),
+    ];
+    const message = `Stopped watching ${stopped.length === 1 ? `the run of ${names.join(', ')}` : `${stopped.length} runs (${names.join(', ')})`} in ${[...orgs.values()].join(', ')} because the account signed out. The run${stopped.length === 1 ? ' goes' : 's go'} on in the service; sign in again to resume watching.`;
+    this.enqueue(() => this.transcript.appendStamped(message));
+    void vscode.window.showWarningMessage(message, 'Sign In').then((picked) => {
+      if (picked === 'Sign In') {
+        void vscode.commands.executeCommand(commandIds.signIn);
+      }
+    });
+  }
+
+  /** An account signed in: runs whose org it reaches are watched again (the core has kept polling). */
+  private signedIn(): void {
+    const stopped = this.store.stopped();
+    const orgs = [...new Set(stopped.map((r) => r.environment.orgUrl))];
+    void Promise.all(
+      orgs.map((org) =>
+        this.runAccounts.resolve(org, AbortSignal.timeout(60_000)).then(
+          () => org,
+          () => undefined,
+        ),
+      ),
+    ).then((reached) => {
+      const back = new Set(reached.filter((o): o is string => o !== undefined));
+      const keys = this.store
+        .stopped()
+        .filter((r) => back.has(r.environment.orgUrl))
+        .map((r) => r.key);
+      if (keys.length > 0) {
+        this.store.dispatch({ kind: 'watchResumed', keys });
+        this.enqueue(() =>
+          this.transcript.appendStamped(
+            `Signed in again: watching ${keys.length} run${keys.length === 1 ? '' : 's'} again.`,
+          ),
+        );
+      }
+    });
   }
 
   /**
