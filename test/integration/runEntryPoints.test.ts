@@ -215,13 +215,12 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('Run Again of a run of this window after the flow changed says what changed, nothing sent', async () => {
     const dev = sandbox.environments.get(seedEnvironmentNames.dev);
-    const flow =
-      dev?.flows.get(seedIds.flows.echoText.toLowerCase()) ?? dev?.flows.get(seedIds.flows.echoText);
-    assert.ok(flow, 'Echo Text in the sandbox');
+    const flow = dev?.flows.get(seedIds.flows.invoice.toLowerCase());
+    assert.ok(flow, 'Invoice Processing in the sandbox');
     const first = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
       environment: 'Contoso Dev',
-      flowId: seedIds.flows.echoText,
-      inputs: { inputText: 'hello', inputInteger: 3 },
+      flowId: seedIds.flows.invoice,
+      inputs: { InvoiceId: 'INV-7', ApiKey: 'k-123' },
       ...makerAttended,
     });
     assert.ok(first?.runId, 'the first run started');
