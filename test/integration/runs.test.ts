@@ -245,7 +245,12 @@ describe('Runs against the sandbox', function () {
     assert.ok(row, `the invoice run is listed; rows: ${invoiceRows.map(label).join(', ')}`);
     const item = row.getTreeItem();
     assert.equal(item.contextValue, 'run succeeded');
-    assert.match(String(item.description), /succeeded · \d.* · DESKTOP-MAKER01/);
+    assert.match(
+      String(item.label),
+      /^✓ Succeeded · (just now|\d+ min ago) · \d/i,
+      'status first, relative time, run time',
+    );
+    assert.match(String(item.description), /^DESKTOP-MAKER01 · /);
     assert.ok(invoiceRows.length >= 4, 'the seeded history is listed too');
 
     const longRows = await recentRunRows(api, seedFlowNames.longReport);
