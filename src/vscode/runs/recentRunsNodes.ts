@@ -12,6 +12,7 @@ import { MessageNode } from '../tree/messageNode';
 import type { FlowChildContributor } from '../tree/treeContext';
 import { factsTooltip, formatWhen } from '../tree/treeFormat';
 import { recentRunLabel } from './recentRunWords';
+import { runActions } from './runActions';
 import { flowKey } from './runSubjects';
 
 /** What the "Recent runs" rows need from the runs feature. */
@@ -119,7 +120,16 @@ export class RunNode implements ExplorerNode {
       color === undefined ? undefined : new vscode.ThemeColor(color),
     );
     item.description = [v.machine, startLabel(v.createdOn)].filter((p) => p !== undefined).join(' · ');
-    item.contextValue = `run ${this.active ? 'active' : v.status}`;
+    // Menus follow runActions (defect 7): Open Outputs, Save Outputs… and Compare… only where they can work.
+    const offered = runActions({
+      status: v.status,
+      hasRunId: true,
+      watched: true,
+      hasOutputs: undefined,
+      otherSucceeded: this.parent.succeededOtherThan(this.subject.runId),
+      inTranscript: false,
+    });
+    item.contextValue = ['run', this.active ? 'active' : v.status, ...offered].join(' ');
     item.tooltip = factsTooltip(`${this.subject.flowName} — run ${this.subject.runId.slice(0, 8)}`, [
       ['Status', describeStatus(v.status)],
       ['Machine', v.machine],
@@ -163,6 +173,12 @@ export class RecentRunsGroupNode implements ExplorerNode {
   readonly id: string;
   readonly flowName: string;
   private runs: RunNode[] = [];
+
+  /** True when a loaded row other than `runId` is a succeeded run (Compare… needs one). */
+  succeededOtherThan(runId: string): boolean {
+    return this.runs.some((r) => r.subject.runId !== runId && r.view.status === 'succeeded');
+  }
+
   private nextPage: string | undefined;
   private loaded = false;
 

@@ -3,6 +3,7 @@ import type { RunStatus } from '../../core/model/run';
 import { describeStatus } from '../../core/runs/runTranscript';
 import { commandIds } from '../commandIds';
 import { storeSubject, type StoreRun, type RunStore } from './runStore';
+import { runActions } from './runActions';
 import { commandLink, flowLabel, formatElapsed } from './runSubjects';
 
 /** How long a finished run stays in the status bar when nothing else runs. */
@@ -243,16 +244,25 @@ export class RunStatusBar implements vscode.Disposable {
         );
       }
       const subject = storeSubject(run);
-      const links = [`[Show Output](${commandLink(commandIds.showRunTranscript)})`];
-      if (subject !== undefined) {
-        if (run.phase !== 'finished') {
+      const actions = runActions({
+        status: run.phase === 'finished' ? run.status : (run.status ?? 'waiting'),
+        hasRunId: subject !== undefined,
+        watched: run.watchStopped === undefined,
+        hasOutputs: run.phase === 'finished' ? run.hasOutputs : undefined,
+        otherSucceeded: false,
+        inTranscript: true,
+      });
+      const links: string[] = [];
+      for (const action of actions) {
+        if (action === 'showOutput') {
+          links.push(`[Show Output](${commandLink(commandIds.showRunTranscript)})`);
+        } else if (subject !== undefined && action === 'cancel') {
           links.push(`[Cancel](${commandLink(commandIds.cancelRun, subject)})`);
-        }
-        if (run.phase === 'finished' && run.status === 'succeeded') {
+        } else if (subject !== undefined && action === 'outputs') {
           links.push(`[Open Outputs](${commandLink(commandIds.openRunOutputs, subject)})`);
-        }
-        links.push(`[Details](${commandLink(commandIds.showRunDetails, subject)})`);
-        if (run.phase === 'finished') {
+        } else if (subject !== undefined && action === 'details') {
+          links.push(`[Details](${commandLink(commandIds.showRunDetails, subject)})`);
+        } else if (subject !== undefined && action === 'runAgain') {
           links.push(`[Run Again](${commandLink(commandIds.runAgain, subject)})`);
         }
       }
