@@ -173,8 +173,21 @@ async function measure(mode: Mode): Promise<Result> {
   const runIds: string[] = [];
   for (let i = 0; i < runCount; i++) {
     const seconds = durations[i % durations.length] as number;
-    const run = await service.trigger(
-      { environment, flowId: stableGuid(`bench:flow:${seconds}`), options },
+    const flowId = stableGuid(`bench:flow:${seconds}`);
+    const run = await service.start(
+      {
+        origin: 'bench',
+        environment,
+        flow: { id: flowId, name: `bench ${seconds}s`, isUnpublished: false },
+        options,
+        connectionDisplayName: 'bench',
+        inputs: undefined,
+        maskedInputs: undefined,
+        sensitiveInputNames: [],
+        bytes: 0,
+        limitBytes: 2 * 1024 * 1024,
+        outputsSchema: { direction: 'outputs', variables: [], complete: true },
+      },
       lifetime.signal,
     );
     runIds.push(run.runId);

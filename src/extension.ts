@@ -11,6 +11,7 @@ import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
 import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
+import { runInputFilesOf } from './vscode/runs/runInputFiles';
 import { registerRunFeatures } from './vscode/runs/runFeatures';
 import type { RunsController } from './vscode/runs/runsController';
 import { ExplorerView } from './vscode/tree/explorerView';
@@ -77,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accounts,
     explorer,
     environmentStatus,
-    inputFiles: inputs.inputFiles,
+    inputFiles: runInputFilesOf(inputs.inputFiles),
     accountsRestored: restored,
   });
   context.subscriptions.push(...runFeatures.disposables);

@@ -28,7 +28,8 @@ export function registerCommand<A extends unknown[], R>(
     try {
       return await handler(...(args as A));
     } catch (e) {
-      await reportError(e, log, id);
+      // Not awaited: the command settles now, not when the user dismisses the message.
+      void reportError(e, log, id);
       return undefined;
     }
   });
@@ -51,7 +52,9 @@ export async function reportError(e: unknown, log: Logger, context: string): Pro
   if (e instanceof Error) {
     log.error(e);
   }
-  const actions = [description.signIn ? 'Sign In Again' : undefined, 'Show Log'].filter((a): a is string => a !== undefined);
+  const actions = [description.signIn ? 'Sign In Again' : undefined, 'Show Log'].filter(
+    (a): a is string => a !== undefined,
+  );
   const picked = await vscode.window.showErrorMessage(description.message, ...actions);
   if (picked === 'Sign In Again') {
     await vscode.commands.executeCommand(commandIds.signIn);

@@ -153,7 +153,7 @@ describe('Runs against the sandbox', function () {
 
     await vscode.commands.executeCommand(commandIds.cancelRun, longRun);
     await waitFor(
-      () => runs.board.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled',
+      () => runs.store.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled',
       'the long run cancelled',
       30_000,
     );
@@ -244,13 +244,18 @@ describe('Runs against the sandbox', function () {
     const row = invoiceRows.find((r) => runIdOf(r) === invoiceRun?.runId);
     assert.ok(row, `the invoice run is listed; rows: ${invoiceRows.map(label).join(', ')}`);
     const item = row.getTreeItem();
-    assert.equal(item.contextValue, 'run succeeded');
-    assert.match(String(item.description), /succeeded · \d.* · DESKTOP-MAKER01/);
+    assert.match(String(item.contextValue), /^run succeeded\b.*\boutputs\b/);
+    assert.match(
+      label(row),
+      /^✓ Succeeded · (just now|\d+ min ago) · \d/i,
+      'status first, relative time, run time',
+    );
+    assert.match(String(item.description), /^DESKTOP-MAKER01 · /);
     assert.ok(invoiceRows.length >= 4, 'the seeded history is listed too');
 
     const longRows = await recentRunRows(api, seedFlowNames.longReport);
     const cancelled = longRows.find(
-      (r) => r.getTreeItem().contextValue === 'run cancelled' && runIdOf(r) !== undefined,
+      (r) => /^run cancelled\b/.test(String(r.getTreeItem().contextValue)) && runIdOf(r) !== undefined,
     );
     assert.ok(
       cancelled,
@@ -296,7 +301,7 @@ describe('Runs against the sandbox', function () {
       'Run Again started a new run without asking anything',
     );
     await waitFor(
-      () => runs.board.find(again.environment.orgUrl, again.runId)?.phase === 'running',
+      () => runs.store.find(again.environment.orgUrl, again.runId)?.phase === 'running',
       'the new run running',
       30_000,
     );
@@ -317,7 +322,7 @@ describe('Runs against the sandbox', function () {
       'the journaled run is resumed',
     );
     await waitFor(
-      () => runs.board.find(again.environment.orgUrl, again.runId)?.status === 'succeeded',
+      () => runs.store.find(again.environment.orgUrl, again.runId)?.status === 'succeeded',
       'the resumed run succeeded',
       60_000,
     );
@@ -406,7 +411,7 @@ describe('Runs against the sandbox', function () {
     assert.ok(run?.runId, 'the run started after two answers');
     assert.equal(run.flowId.toLowerCase(), seedIds.flows.echoText.toLowerCase());
     await waitFor(
-      () => runs.board.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
+      () => runs.store.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
       'the echo run ended',
       60_000,
     );
@@ -420,7 +425,7 @@ describe('Runs against the sandbox', function () {
       'the remembered options were used',
     );
     note(
-      `started after ${accepted} accept(s); ended ${runs.board.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`,
+      `started after ${accepted} accept(s); ended ${runs.store.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`,
     );
   });
 
@@ -453,7 +458,7 @@ describe('Runs against the sandbox', function () {
       await waitFor(
         () =>
           [first, second].every(
-            (r) => runs.board.find(r.environment.orgUrl, r.runId)?.status === 'succeeded',
+            (r) => runs.store.find(r.environment.orgUrl, r.runId)?.status === 'succeeded',
           ),
         'both pings succeeded',
         60_000,
@@ -495,7 +500,7 @@ describe('Runs against the sandbox', function () {
     });
     assert.ok(first?.runId);
     await waitFor(
-      () => runs.board.find(first.environment.orgUrl, first.runId)?.status === 'succeeded',
+      () => runs.store.find(first.environment.orgUrl, first.runId)?.status === 'succeeded',
       'the first echo run',
       60_000,
     );
@@ -515,7 +520,7 @@ describe('Runs against the sandbox', function () {
     });
     assert.ok(second?.runId);
     await waitFor(
-      () => runs.board.find(second.environment.orgUrl, second.runId)?.status === 'succeeded',
+      () => runs.store.find(second.environment.orgUrl, second.runId)?.status === 'succeeded',
       'the second echo run',
       60_000,
     );

@@ -202,7 +202,7 @@ export async function run(): Promise<void> {
       throw new Error('Run with This Input File started no run');
     }
     await waitFor(
-      () => api.runs.board.find(invoiceRun.environment.orgUrl, invoiceRun.runId)?.status === 'succeeded',
+      () => api.runs.store.find(invoiceRun.environment.orgUrl, invoiceRun.runId)?.status === 'succeeded',
       'the invoice run to succeed',
       150_000,
     );

@@ -70,7 +70,7 @@ export interface ActiveRun extends RunSubject {
   readonly status: RunStatus | undefined;
 }
 
-/** What to watch when the run was not started through `trigger` (e.g. picked from history). */
+/** What to watch when the run was not started through `start` (e.g. picked from history). */
 export interface WatchRunRequest extends RunSubject {
   /** Follow its action log live. */
   readonly followActionLog?: boolean;
@@ -187,17 +187,6 @@ export class RunService {
       signal,
     );
     return { ...run, display };
-  }
-
-  /**
-   * Starts a run from a bare trigger request, skipping `prepareRun`.
-   * @deprecated Kept only until the VS Code entry points move to `prepareRun` + `start` (issue 17, VS Code half).
-   */
-  trigger(
-    request: TriggerRequest & { readonly followActionLog?: boolean },
-    signal: AbortSignal,
-  ): Promise<TriggeredRun> {
-    return this.startRun(request, undefined, signal);
   }
 
   private async startRun(

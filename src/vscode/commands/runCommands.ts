@@ -5,7 +5,7 @@ import type { RunSubject } from '../../core/runs/runEvents';
 import { commandIds } from '../commandIds';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { FlowNode } from '../tree/flowNodes';
-import type { BoardRun } from '../runs/runBoard';
+import type { StoreRun } from '../runs/runStore';
 import { pickOtherRunOfFlow, pickWindowRun } from '../runs/runPickers';
 import type { RunReviewActions, SaveOutputsArgs } from '../runs/runReviewActions';
 import type { RunsController } from '../runs/runsController';
@@ -20,8 +20,8 @@ export interface RunCommandDeps {
   readonly review: RunReviewActions;
 }
 
-const isSucceeded = (r: BoardRun): boolean => r.phase === 'finished' && r.status === 'succeeded';
-const hasRun = (r: BoardRun): boolean => r.runId !== undefined;
+const isSucceeded = (r: StoreRun): boolean => r.phase === 'finished' && r.status === 'succeeded';
+const hasRun = (r: StoreRun): boolean => r.runId !== undefined;
 
 /** The input file a command argument names: a `Uri`, a tree node with a `uri`, a path; else the active editor's. */
 function inputFileArg(arg: unknown): vscode.Uri | undefined {
@@ -69,7 +69,7 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
 
   const runOrPick = (
     arg: unknown,
-    filter: (r: BoardRun) => boolean,
+    filter: (r: StoreRun) => boolean,
     title: string,
     empty: string,
   ): Promise<RunSubject> => {
@@ -171,7 +171,7 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
         'Desktop flow runs',
         'No run in this window yet. Start one with "Run Desktop Flow…".',
       );
-      const run = controller.board.find(subject.environment.orgUrl, subject.runId);
+      const run = controller.store.find(subject.environment.orgUrl, subject.runId);
       const active = run !== undefined && run.phase !== 'finished';
       const actions: { label: string; command: string }[] = [
         { label: '$(output) Show Output', command: commandIds.showRunTranscript },

@@ -11,6 +11,8 @@ import { FlowNode } from '../tree/flowNodes';
 import { MessageNode } from '../tree/messageNode';
 import type { FlowChildContributor } from '../tree/treeContext';
 import { factsTooltip, formatWhen } from '../tree/treeFormat';
+import { recentRunLabel } from './recentRunWords';
+import { runActions } from './runActions';
 import { flowKey } from './runSubjects';
 
 /** What the "Recent runs" rows need from the runs feature. */
@@ -106,24 +108,28 @@ export class RunNode implements ExplorerNode {
 
   getTreeItem(): vscode.TreeItem {
     const v = this.view;
-    const item = new vscode.TreeItem(startLabel(v.createdOn), vscode.TreeItemCollapsibleState.None);
+    // Status first (defect 4 of issue 14): the part that matters survives a narrow sidebar.
+    const item = new vscode.TreeItem(
+      recentRunLabel({ status: v.status, createdOn: v.createdOn, runTimeMs: v.runTimeMs }, Date.now()),
+      vscode.TreeItemCollapsibleState.None,
+    );
     item.id = this.id;
     const [icon, color] = statusIcons[v.status] ?? ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(
       icon,
       color === undefined ? undefined : new vscode.ThemeColor(color),
     );
-    const duration = this.active
-      ? v.status === 'waiting'
-        ? 'queued'
-        : 'running'
-      : v.runTimeMs === undefined
-        ? undefined
-        : formatDuration(v.runTimeMs);
-    item.description = [this.active ? undefined : describeStatus(v.status), duration, v.machine]
-      .filter((p) => p !== undefined)
-      .join(' · ');
-    item.contextValue = `run ${this.active ? 'active' : v.status}`;
+    item.description = [v.machine, startLabel(v.createdOn)].filter((p) => p !== undefined).join(' · ');
+    // Menus follow runActions (defect 7): Open Outputs, Save Outputs… and Compare… only where they can work.
+    const offered = runActions({
+      status: v.status,
+      hasRunId: true,
+      watched: true,
+      hasOutputs: undefined,
+      otherSucceeded: this.parent.succeededOtherThan(this.subject.runId),
+      inTranscript: false,
+    });
+    item.contextValue = ['run', this.active ? 'active' : v.status, ...offered].join(' ');
     item.tooltip = factsTooltip(`${this.subject.flowName} — run ${this.subject.runId.slice(0, 8)}`, [
       ['Status', describeStatus(v.status)],
       ['Machine', v.machine],
@@ -167,6 +173,12 @@ export class RecentRunsGroupNode implements ExplorerNode {
   readonly id: string;
   readonly flowName: string;
   private runs: RunNode[] = [];
+
+  /** True when a loaded row other than `runId` is a succeeded run (Compare… needs one). */
+  succeededOtherThan(runId: string): boolean {
+    return this.runs.some((r) => r.subject.runId !== runId && r.view.status === 'succeeded');
+  }
+
   private nextPage: string | undefined;
   private loaded = false;
 

@@ -31,6 +31,22 @@ export class RunAccounts {
   }
 
   /**
+   * False when the account that reached `orgUrl` is no longer signed in (and no other is known to reach
+   * it); true when a signed-in account is known to reach it; `undefined` when not known yet.
+   */
+  stillSignedIn(orgUrl: string): boolean | undefined {
+    const id = this.known.get(orgKey(orgUrl));
+    if (id === undefined) {
+      return undefined;
+    }
+    if (this.accounts.get(id) !== undefined) {
+      return true;
+    }
+    this.known.delete(orgKey(orgUrl));
+    return false;
+  }
+
+  /**
    * The account for an org URL. Waits for accounts of earlier sessions to be restored; throws `AuthError`
    * `noAccount` when no signed-in account can reach it (the watcher retries later, so signing in resumes it).
    */

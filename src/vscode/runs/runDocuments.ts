@@ -4,7 +4,8 @@ import type { RunService } from '../../core/runs/runService';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { toAbortSignal } from '../cancellation';
 import { asRunSubject, plainSubject, runKey } from './runSubjects';
-import { maskSensitive, type FlowSchemaCache } from './flowSchemaCache';
+import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import { flowSchemas, maskSensitive } from './sensitiveValues';
 import type { RunAccounts } from './runAccounts';
 import { runDetailsMarkdown } from './runDetailsMarkdown';
 
@@ -102,9 +103,9 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
   /** The masked outputs of a run (`{}` when it has none). */
   async outputs(subject: RunSubject, signal: AbortSignal): Promise<Record<string, unknown>> {
     const outputs = (await this.core().outputs(subject.environment, subject.runId, signal)) ?? {};
-    const schema = await this.schemas
-      .get(subject.environment.orgUrl, subject.flowId, signal)
-      .catch(() => undefined);
+    const schema = await flowSchemas(this.schemas, subject.environment.orgUrl, subject.flowId, signal).catch(
+      () => undefined,
+    );
     // Resolved secrets the flow echoes in outputs it does not mark as sensitive are masked by value too.
     return secretMasker.maskValue(maskSensitive(outputs, schema?.outputs));
   }
@@ -132,9 +133,9 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
   }
 
   private async details(subject: RunSubject, signal: AbortSignal): Promise<string> {
-    const schema = await this.schemas
-      .get(subject.environment.orgUrl, subject.flowId, signal)
-      .catch(() => undefined);
+    const schema = await flowSchemas(this.schemas, subject.environment.orgUrl, subject.flowId, signal).catch(
+      () => undefined,
+    );
     const details = await this.core().details(
       subject.environment,
       subject.runId,

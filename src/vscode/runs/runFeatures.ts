@@ -18,7 +18,7 @@ export interface RunFeatureDeps {
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
-  /** The input-files service (`registerInputFeatures(…).inputFiles`). */
+  /** The input-files service as the runs UI sees it (`runInputFilesOf(…)`). */
   readonly inputFiles: RunInputFiles | undefined;
   /** Resolves once accounts of earlier sessions are restored (`signIn.restore(…)`); resuming waits for it. */
   readonly accountsRestored?: Promise<unknown>;
@@ -41,6 +41,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     workspaceState: context.workspaceState,
     log,
     accounts,
+    ...(inputFiles === undefined ? {} : { secrets: inputFiles.secrets }),
     ...(deps.accountsRestored === undefined ? {} : { accountsReady: deps.accountsRestored }),
     tree: {
       rerender: (node) => explorer.provider.rerender(node),

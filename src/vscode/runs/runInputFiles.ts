@@ -1,32 +1,46 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import type { InputProblem } from '../../core/inputs/inputProblem';
+import type { SecretResolver } from '../../core/inputs/secretReference';
 import type { Environment } from '../../core/model/environment';
 import type { SignedInAccount } from '../accounts/signedInAccount';
+import { commandIds } from '../commandIds';
+import type { InputFileService } from '../inputs/inputFileService';
+import { UserFacingError } from '../registerCommand';
 
-/** An input file made ready to send: which flow it is for, and the exact inputs. */
-export interface RunReadyInputs {
+/** An input file read for a run: its text as it is now (unsaved edits included) and the flow it names. */
+export interface InputFileText {
+  readonly document: vscode.TextDocument;
+  readonly text: string;
+  /** The file as problems name it (a workspace-relative path). */
+  readonly label: string;
+  /** The flow its `$schema` names. */
+  readonly flowId: string;
+  /** The environment its `$schema` names, if it names one. */
+  readonly environmentKey: string | undefined;
+}
+
+/** An input file with the account and environment it runs in. */
+export interface InputFileForRun extends InputFileText {
   readonly account: SignedInAccount;
   readonly environment: Environment;
-  readonly flowId: string;
-  readonly flowName: string;
-  /** The exact `inputs` string to send (references resolved). Never logged or shown. */
-  readonly inputs: string;
-  /** The inputs with sensitive values masked, for the transcript (object or its JSON text). */
-  readonly maskedInputs: Readonly<Record<string, unknown>> | string;
-  readonly sensitiveNames: readonly string[];
 }
 
 /**
- * What the runs UI needs from the input-files feature (src/vscode/inputs): the narrow side of its
- * `InputFileService`, declared here so the runs UI depends on this contract only.
+ * What the runs UI needs from the input-files feature (src/vscode/inputs). A run from a file is prepared
+ * by core `prepareRun` like any other: this only opens the file, finds where its `$schema` points, lends
+ * the `${secret:}` resolver and shows problems in the Problems panel.
  */
 export interface RunInputFiles {
-  /**
-   * Validates the file and resolves its references. Throws `UserFacingError` for an invalid file (nothing is
-   * sent then), `CancellationError` when the user backs out (e.g. declines workspace trust).
-   */
-  prepareForRun(uri: vscode.Uri, signal: AbortSignal): Promise<RunReadyInputs>;
-  /** Asks for workspace trust when needed; false when the user declined. Called before `prepareForRun`. */
-  ensureTrustedForRun?(): Promise<boolean>;
+  /** Asks for workspace trust when needed; false when the user declined. Called before anything is read. */
+  ensureTrustedForRun(): Promise<boolean>;
+  /** Reads the file (throws `UserFacingError` when it names no flow). */
+  read(uri: vscode.Uri): Promise<InputFileText>;
+  /** Finds the environment the file's `$schema` names (or the workspace default); throws `UserFacingError` saying why not. */
+  locate(file: InputFileText, signal: AbortSignal): Promise<InputFileForRun>;
+  /** Shows `prepareRun`'s input problems of a file in the Problems panel. */
+  showProblems(document: vscode.TextDocument, problems: readonly InputProblem[]): void;
+  /** Resolves `${secret:}` (SecretStorage) and `${env:}` references when a run is prepared. */
+  readonly secrets: SecretResolver;
   /** The workspace's input files by flow, when the service keeps an index of them. */
   readonly index?: {
     ready(signal: AbortSignal): Promise<void>;
@@ -34,7 +48,55 @@ export interface RunInputFiles {
   };
 }
 
-/** The masked inputs as transcript text. */
-export function maskedInputsText(masked: RunReadyInputs['maskedInputs']): string {
-  return typeof masked === 'string' ? masked : JSON.stringify(masked);
+/** The runs UI's view of the input-files service. */
+export function runInputFilesOf(service: InputFileService): RunInputFiles {
+  return {
+    ensureTrustedForRun: () => service.ensureTrustedForRun(),
+    secrets: service.secrets.resolver,
+    index: service.index,
+    showProblems: (document, problems) => {
+      service.diagnostics.publish(document, problems);
+    },
+    async read(uri) {
+      const { document, target } = await service.openInputFile(uri);
+      return {
+        document,
+        text: document.getText(),
+        label: uri.scheme === 'untitled' ? uri.path : vscode.workspace.asRelativePath(uri, false),
+        flowId: target.flowId,
+        environmentKey: target.environment,
+      };
+    },
+    async locate(file, signal) {
+      const location = await service.resolver.locate(
+        {
+          flowId: file.flowId,
+          ...(file.environmentKey === undefined ? {} : { environment: file.environmentKey }),
+        },
+        signal,
+      );
+      if ('kind' in location) {
+        const message = `Cannot run "${file.label}": ${location.message}`;
+        switch (location.reason) {
+          case 'notSignedIn':
+            throw new UserFacingError(message, [
+              { title: 'Sign In', run: () => vscode.commands.executeCommand(commandIds.signIn) },
+            ]);
+          case 'noDefaultEnvironment':
+            throw new UserFacingError(message, [
+              {
+                title: 'Select Environment…',
+                run: () => vscode.commands.executeCommand(commandIds.selectEnvironment),
+              },
+            ]);
+          case 'failed':
+            throw location.error instanceof Error ? location.error : new UserFacingError(message);
+          case 'environmentNotFound':
+          case 'flowNotFound':
+            throw new UserFacingError(message);
+        }
+      }
+      return { ...file, account: location.account, environment: location.environment };
+    },
+  };
 }

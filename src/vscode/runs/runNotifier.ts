@@ -4,6 +4,7 @@ import { remedyFor } from '../../core/runs/remedies';
 import type { RunFinishedEvent, RunLicenseWarningEvent, RunSubject } from '../../core/runs/runEvents';
 import { describeStatus, formatDuration } from '../../core/runs/runTranscript';
 import { secretMasker } from '../../core/util/secretMasker';
+import { runActions } from './runActions';
 import { flowLabel, plainSubject } from './runSubjects';
 
 /** What notifications can lead to. */
@@ -64,10 +65,18 @@ export class RunNotifier {
       message = `${flow} ${describeStatus(e.status)}${machine}${took}${error ? `: ${error}` : '.'}${remedy === undefined ? '' : ` ${remedy.title}: ${remedy.remedy}`}${away}`;
     }
     const subject = plainSubject(e);
+    const offered = runActions({
+      status: e.status,
+      hasRunId: true,
+      watched: true,
+      hasOutputs: e.outputs !== undefined && Object.keys(e.outputs).length > 0,
+      otherSucceeded: false,
+      inTranscript: true,
+    });
     const actions = [
       'Show Output',
-      ...(succeeded && e.outputs !== undefined ? ['Open Outputs'] : []),
-      'Run Again',
+      ...(offered.includes('outputs') ? ['Open Outputs'] : []),
+      ...(offered.includes('runAgain') ? ['Run Again'] : []),
     ];
     this.show(severity, secretMasker.mask(message), subject.runId, actions, async (picked) => {
       if (picked === 'Show Output') {

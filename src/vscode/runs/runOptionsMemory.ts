@@ -9,12 +9,12 @@ export interface RememberedRun {
   readonly inputFile?: string;
 }
 
-/** How one run of this session was started, for "Run Again" with the same inputs. */
+/**
+ * How one run of this session was started, for "Run Again": its options and, when the inputs came from an
+ * input file, that file (read and checked again). Other inputs are taken from the run itself.
+ */
 export interface RunLaunch {
   readonly options: RunOptions;
-  /** The exact inputs sent. Kept in memory only: it may hold resolved secrets. */
-  readonly inputs: string | undefined;
-  readonly maskedInputs: string | undefined;
   readonly inputFile: string | undefined;
 }
 
@@ -24,8 +24,8 @@ const maxLaunches = 200;
 
 /**
  * Run options remembered per flow per workspace (`workspaceState`), and the launches of this session.
- * Inputs are never written to storage: a file is remembered by its URI and prepared again, and inputs typed
- * elsewhere live only as long as the window.
+ * Inputs are never kept: a file is remembered by its URI and prepared again; other inputs are read back from
+ * the run and checked against the flow as it is now.
  */
 export class RunOptionsMemory {
   private readonly launches = new Map<string, RunLaunch>();

@@ -3,15 +3,15 @@ import { CancellationError } from '../../core/errors';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { describeStatus, formatDuration } from '../../core/runs/runTranscript';
 import { UserFacingError } from '../registerCommand';
-import { boardSubject, type BoardRun } from './runBoard';
+import { storeSubject, type StoreRun } from './runStore';
 import type { RunsController } from './runsController';
 import { phaseText } from './runStatusBar';
 import { flowLabel, formatElapsed } from './runSubjects';
 
 type RunItem = vscode.QuickPickItem & { subject: RunSubject };
 
-function boardItem(run: BoardRun, now: number): RunItem | undefined {
-  const subject = boardSubject(run);
+function boardItem(run: StoreRun, now: number): RunItem | undefined {
+  const subject = storeSubject(run);
   if (subject === undefined) {
     return undefined;
   }
@@ -36,12 +36,12 @@ function boardItem(run: BoardRun, now: number): RunItem | undefined {
  */
 export async function pickWindowRun(
   controller: RunsController,
-  filter: (run: BoardRun) => boolean,
+  filter: (run: StoreRun) => boolean,
   title: string,
   emptyMessage: string,
 ): Promise<RunSubject> {
   const now = Date.now();
-  const items = [...controller.board.active(), ...controller.board.finished()]
+  const items = [...controller.store.active(), ...controller.store.finished()]
     .filter(filter)
     .map((r) => boardItem(r, now))
     .filter((i): i is RunItem => i !== undefined);

@@ -6,6 +6,7 @@ import type { RunSubject } from '../../core/runs/runEvents';
 import { describeStatus } from '../../core/runs/runTranscript';
 import { readInputsFolder } from '../configuration';
 import { pickFlow } from '../pickers';
+import { flowSchemas } from './sensitiveValues';
 import { UserFacingError } from '../registerCommand';
 import { describeRunError } from './runErrorWords';
 import { runDocumentUri } from './runDocuments';
@@ -92,8 +93,8 @@ export class RunReviewActions {
     }
     const target = await this.targetFlow(subject, args, signal);
     const [targetSchemas, runSchemas] = await Promise.all([
-      controller.schemas.get(subject.environment.orgUrl, target.id, signal),
-      controller.schemas.get(subject.environment.orgUrl, subject.flowId, signal),
+      flowSchemas(controller.schemas, subject.environment.orgUrl, target.id, signal),
+      flowSchemas(controller.schemas, subject.environment.orgUrl, subject.flowId, signal),
     ]);
     const file = outputsToInputFile(outputs, targetSchemas.inputs, {
       flowId: target.id,

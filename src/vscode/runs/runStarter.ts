@@ -1,20 +1,32 @@
+/**
+ * Every way the extension starts a run ends here: the palette's "Run Desktop Flow…", a flow in the tree,
+ * an input file (CodeLens, editor title, tree), Run Again (this window or history) and inline command
+ * arguments. Each gathers what is missing (asking once), builds one `RunRequest` and hands it to
+ * `RunsController.startRun` (core `prepareRun`, then `RunService.start`). Nothing else sends a run.
+ */
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
+import type { InputProblem } from '../../core/inputs/inputProblem';
 import type { Environment } from '../../core/model/environment';
 import type { DesktopFlow } from '../../core/model/flow';
+import type { RunProblem } from '../../core/runs/prepareRun';
 import type { RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef } from '../../core/runs/runJournal';
+import { idKey } from '../../core/runs/runKeys';
 import type { RunOptions } from '../../core/runs/runOptions';
+import type { RunInputsSource, RunOrigin, RunRequest } from '../../core/runs/runRequest';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { toAbortSignal } from '../cancellation';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import { revealProblem } from '../inputs/inputFileService';
 import { pickEnvironment, pickFlow } from '../pickers';
 import { UserFacingError } from '../registerCommand';
-import { maskSensitive } from './flowSchemaCache';
-import { maskedInputsText, type RunInputFiles } from './runInputFiles';
-import { checkedOptions, optionArgsOf, resolveRunOptions, type RunOptionArgs } from './runOptionsPrompts';
-import type { RunsController, StartRunRequest } from './runsController';
+import type { InputFileForRun, InputFileText, RunInputFiles } from './runInputFiles';
+import { blockingProblems, describeRunProblems } from './runProblemWords';
+import { optionArgsOf, resolveRunOptions, type RunOptionArgs } from './runOptionsPrompts';
+import type { RunsController } from './runsController';
+import { flowSchemas } from './sensitiveValues';
 import { runKey } from './runSubjects';
 
 /** Arguments of "Run Desktop Flow…" for power users, tasks and tests; anything given is not asked for. */
@@ -66,10 +78,22 @@ function environmentRef(e: Pick<Environment, 'id' | 'orgUrl' | 'displayName'>): 
   return { id: e.id, orgUrl: e.orgUrl, displayName: e.displayName };
 }
 
+/** An environment as `RunRequest` takes it once it is known: resolved, with the other names it goes by. */
+function resolvedEnvironment(e: Environment): RunRequest['target']['environment'] {
+  return {
+    kind: 'resolved',
+    ref: environmentRef(e),
+    names: [e.displayName, e.id, e.uniqueName, e.orgUrl].filter(
+      (n): n is string => n !== undefined && n !== '',
+    ),
+    ...(e.region === undefined ? {} : { region: e.region }),
+  };
+}
+
+/** Inputs as chosen: a source for `prepareRun`, and the file they came from (for Run Again). */
 interface ChosenInputs {
-  readonly inputs?: string;
-  readonly maskedInputs?: string;
-  readonly inputFile?: string;
+  readonly source: RunInputsSource;
+  readonly file?: InputFileForRun;
 }
 
 /** Dependencies of `RunStarter`. */
@@ -93,27 +117,32 @@ export class RunStarter {
       return this.startFromFile(fileUriOf(args.inputFile), args);
     }
     const signal = AbortSignal.timeout(120_000);
+    const origin: RunOrigin =
+      target !== undefined ? 'tree' : args.inputs !== undefined ? 'inline' : 'palette';
+    // Account, environment and flow are resolved once, here; an input file picked below is read, not re-resolved.
     const { account, environment, flow } = target ?? (await this.chooseFlow(args, signal));
-    const ref = environmentRef(environment);
     const remembered = this.deps.controller.memory.lastFor(environment.orgUrl, flow.id);
-    const inputs = await this.chooseInputs(account, ref, flow, args, remembered?.inputFile, signal);
-    if (inputs.inputFile !== undefined && inputs.inputs === undefined) {
-      return this.startFromFile(vscode.Uri.parse(inputs.inputFile), args, { flowId: flow.id });
-    }
+    const inputs = await this.chooseInputs(account, environment, flow, args, remembered?.inputFile, signal);
     const options = await resolveRunOptions(args, {
       account,
       environment,
       flowName: flow.name,
       remembered: remembered?.options,
     });
-    return this.submit({
+    return this.submit(
       account,
-      environment: ref,
-      flowId: flow.id,
-      flowName: flow.name,
-      options,
-      ...inputs,
-    });
+      {
+        target: {
+          environment: resolvedEnvironment(environment),
+          flow: { kind: 'resolved', flow },
+        },
+        inputs: inputs.source,
+        options,
+        origin: inputs.file === undefined ? origin : 'inputFile',
+      },
+      flow.name,
+      inputs.file,
+    );
   }
 
   /**
@@ -123,50 +152,46 @@ export class RunStarter {
   async startFromFile(
     uri: vscode.Uri,
     args: RunStartArgs,
-    expect: { readonly flowId?: string; readonly options?: RunOptions } = {},
+    expect: { readonly flowId?: string; readonly options?: RunOptions; readonly origin?: RunOrigin } = {},
   ): Promise<RunSubject> {
-    const inputFiles = this.requireInputFiles();
-    // Trust first: an untrusted file must not get its references resolved and sent.
-    if (inputFiles.ensureTrustedForRun !== undefined && !(await inputFiles.ensureTrustedForRun())) {
+    const signal = AbortSignal.timeout(120_000);
+    const file = await this.openFile(uri, signal);
+    if (expect.flowId !== undefined && idKey(expect.flowId) !== idKey(file.flowId)) {
       throw new UserFacingError(
-        'The run was not started: running from an input file needs a trusted workspace.',
+        `"${file.label}" is an input file of another flow, not of the flow being run.`,
       );
     }
-    const prepared = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Checking the input file…' },
-      () => inputFiles.prepareForRun(uri, AbortSignal.timeout(120_000)),
-    );
-    if (expect.flowId !== undefined && expect.flowId.toLowerCase() !== prepared.flowId.toLowerCase()) {
-      throw new UserFacingError(
-        `${vscode.workspace.asRelativePath(uri)} is an input file of "${prepared.flowName}", not of the flow being run.`,
-      );
-    }
-    const remembered = this.deps.controller.memory.lastFor(prepared.environment.orgUrl, prepared.flowId);
+    const remembered = this.deps.controller.memory.lastFor(file.environment.orgUrl, file.flowId);
+    const flowName = await this.flowNameOf(file.account, file.environment, file.flowId, signal);
     const options =
       expect.options !== undefined && !hasOptionArgs(args)
-        ? checkedOptions(expect.options, prepared.flowName)
+        ? expect.options
         : await resolveRunOptions(args, {
-            account: prepared.account,
-            environment: prepared.environment,
-            flowName: prepared.flowName,
+            account: file.account,
+            environment: file.environment,
+            flowName,
             remembered: expect.options ?? remembered?.options,
           });
-    return this.submit({
-      account: prepared.account,
-      environment: environmentRef(prepared.environment),
-      flowId: prepared.flowId,
-      flowName: prepared.flowName,
-      options,
-      inputs: prepared.inputs,
-      maskedInputs: maskedInputsText(prepared.maskedInputs),
-      inputFile: uri.toString(),
-    });
+    return this.submit(
+      file.account,
+      {
+        target: {
+          environment: resolvedEnvironment(file.environment),
+          flow: { kind: 'key', key: file.flowId },
+        },
+        inputs: { kind: 'file', text: file.text, label: file.label },
+        options,
+        origin: expect.origin ?? 'inputFile',
+      },
+      flowName,
+      file,
+    );
   }
 
   /**
-   * "Run Again": the same options and the same inputs, without asking. A run started in this window reuses
-   * its input file (read again) or its exact inputs; a run from history reuses the inputs the service stored
-   * and the flow's remembered options (asked for when there are none).
+   * "Run Again": the same options and the same inputs, without asking. A run started from an input file in
+   * this window reads that file again; any other run sends the inputs the service stored for it, checked
+   * against the flow's current schema (what no longer fits is shown, and nothing is sent).
    */
   async runAgain(subject: RunSubject, args: RunStartArgs): Promise<RunSubject> {
     const { controller } = this.deps;
@@ -176,6 +201,7 @@ export class RunStarter {
       return this.startFromFile(vscode.Uri.parse(launch.inputFile), args, {
         flowId: subject.flowId,
         options: launch.options,
+        origin: 'runAgain',
       });
     }
     const account = await controller.runAccounts.resolve(subject.environment.orgUrl, signal);
@@ -186,24 +212,11 @@ export class RunStarter {
           includeDrafts: true,
         })
       ).name;
-    let inputs: ChosenInputs;
-    if (launch !== undefined) {
-      inputs = {
-        ...(launch.inputs === undefined ? {} : { inputs: launch.inputs }),
-        ...(launch.maskedInputs === undefined ? {} : { maskedInputs: launch.maskedInputs }),
-      };
-    } else {
-      const details = await controller.core.details(subject.environment, subject.runId, {}, signal);
-      inputs =
-        details.inputs === undefined
-          ? {}
-          : await this.inline(subject.environment, subject.flowId, details.inputs, signal);
-    }
     const remembered =
       launch?.options ?? controller.memory.lastFor(subject.environment.orgUrl, subject.flowId)?.options;
     const options =
       remembered !== undefined && !hasOptionArgs(args)
-        ? checkedOptions(remembered, flowName)
+        ? remembered
         : await resolveRunOptions(args, {
             account,
             environment: {
@@ -213,26 +226,122 @@ export class RunStarter {
             flowName,
             remembered,
           });
-    return this.submit({
+    return this.submit(
       account,
-      environment: subject.environment,
-      flowId: subject.flowId,
+      {
+        target: {
+          environment: { kind: 'resolved', ref: subject.environment },
+          flow: { kind: 'key', key: subject.flowId },
+        },
+        inputs: { kind: 'run', runId: subject.runId },
+        options,
+        origin: 'runAgain',
+      },
       flowName,
-      options,
-      ...inputs,
-    });
+    );
   }
 
-  private async submit(request: StartRunRequest): Promise<RunSubject> {
-    const run = await vscode.window.withProgress(
+  /** Prepares and starts the run; refuses it in words (with the file's problems in the Problems panel). */
+  private async submit(
+    account: SignedInAccount,
+    request: RunRequest,
+    flowName: string,
+    file?: InputFileForRun,
+  ): Promise<RunSubject> {
+    const { controller } = this.deps;
+    const result = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Starting "${request.flowName}"…`,
+        title: `Starting "${flowName}"…`,
         cancellable: true,
       },
-      (_progress, token) => this.deps.controller.startRun(request, toAbortSignal(token)),
+      (_progress, token) =>
+        controller.startRun(
+          {
+            account,
+            request,
+            flowName,
+            ...(file === undefined ? {} : { inputFile: file.document.uri.toString() }),
+          },
+          toAbortSignal(token),
+        ),
     );
-    return { environment: run.environment, flowId: run.flowId, flowName: request.flowName, runId: run.runId };
+    if (file !== undefined) {
+      this.showFileProblems(file, result.ok ? result.warnings : result.problems);
+    }
+    if (!result.ok) {
+      throw this.refusal(flowName, result.problems, file);
+    }
+    const run = result.run;
+    return {
+      environment: run.environment,
+      flowId: run.flowId,
+      flowName: run.display.flowName,
+      runId: run.runId,
+    };
+  }
+
+  private refusal(
+    flowName: string,
+    problems: readonly RunProblem[],
+    file: InputFileForRun | undefined,
+  ): Error {
+    const first = blockingProblems(problems)[0];
+    const located = first?.located === true ? first.input : undefined;
+    const actions =
+      file === undefined
+        ? []
+        : [
+            { title: 'Go to Problem', run: () => revealProblem(file.document.uri, located) },
+            {
+              title: 'Show Problems',
+              run: () => vscode.commands.executeCommand('workbench.actions.view.problems'),
+            },
+          ];
+    return new UserFacingError(describeRunProblems(flowName, problems), actions);
+  }
+
+  /** An input file's located problems (and warnings) in the Problems panel. */
+  private showFileProblems(file: InputFileForRun, problems: readonly RunProblem[]): void {
+    const inputs = problems
+      .filter((p) => p.located === true && p.input !== undefined)
+      .map((p) => p.input as InputProblem);
+    this.requireInputFiles().showProblems(file.document, inputs);
+  }
+
+  /** Reads an input file (trust is asked for first: an untrusted file's references are never resolved). */
+  private async readFile(uri: vscode.Uri): Promise<InputFileText> {
+    const inputFiles = this.requireInputFiles();
+    if (!(await inputFiles.ensureTrustedForRun())) {
+      throw new UserFacingError(
+        'The run was not started: running from an input file needs a trusted workspace.',
+      );
+    }
+    return inputFiles.read(uri);
+  }
+
+  /** Reads an input file and finds the environment its `$schema` names. */
+  private async openFile(uri: vscode.Uri, signal: AbortSignal): Promise<InputFileForRun> {
+    const file = await this.readFile(uri);
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Finding the flow of the input file…' },
+      () => this.requireInputFiles().locate(file, signal),
+    );
+  }
+
+  private async flowNameOf(
+    account: SignedInAccount,
+    environment: Environment,
+    flowId: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    try {
+      return (await account.session.flows.get(environment.orgUrl, flowId, signal, { includeDrafts: true }))
+        .name;
+    } catch {
+      // prepareRun says precisely what is wrong with the flow; until then, its id names it.
+      return flowId;
+    }
   }
 
   private requireInputFiles(): RunInputFiles {
@@ -244,7 +353,7 @@ export class RunStarter {
 
   /** The flow's input files in this workspace, when the input service can list them. */
   private async inputFilesOf(
-    environment: EnvironmentRef,
+    environment: Environment,
     flow: DesktopFlow,
     signal: AbortSignal,
   ): Promise<vscode.Uri[]> {
@@ -253,11 +362,7 @@ export class RunStarter {
       return [];
     }
     await index.ready(signal);
-    const account = await this.deps.controller.runAccounts.resolve(environment.orgUrl, signal);
-    const full = (await this.deps.accounts.environments(account, signal)).find(
-      (e) => e.orgUrl.toLowerCase() === environment.orgUrl.toLowerCase(),
-    );
-    return full === undefined ? [] : index.filesFor(flow.id, full).map((f) => f.uri);
+    return index.filesFor(flow.id, environment).map((f) => f.uri);
   }
 
   private async chooseFlow(
@@ -303,14 +408,14 @@ export class RunStarter {
   /** Inputs from the arguments, or asked for: an input file of the flow, or none. */
   private async chooseInputs(
     account: SignedInAccount,
-    environment: EnvironmentRef,
+    environment: Environment,
     flow: DesktopFlow,
     args: RunStartArgs,
     lastFile: string | undefined,
     signal: AbortSignal,
   ): Promise<ChosenInputs> {
     if (args.noInputs === true) {
-      return {};
+      return { source: { kind: 'none' } };
     }
     if (args.inputs !== undefined) {
       let parsed: unknown = args.inputs;
@@ -318,18 +423,22 @@ export class RunStarter {
         try {
           parsed = JSON.parse(args.inputs);
         } catch {
-          throw new UserFacingError('The inputs given are not valid JSON.');
+          throw new UserFacingError(
+            `"${flow.name}" was not started; nothing was sent. The inputs given are not valid JSON: give a JSON object of input names and values.`,
+          );
         }
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new UserFacingError('The inputs must be a JSON object of input names and values.');
+        throw new UserFacingError(
+          `"${flow.name}" was not started; nothing was sent. The inputs must be a JSON object of input names and values.`,
+        );
       }
-      return this.inline(environment, flow.id, parsed as Record<string, unknown>, signal);
+      return { source: { kind: 'values', values: parsed as Record<string, unknown> } };
     }
     this.deps.controller.runAccounts.remember(environment.orgUrl, account);
-    const schema = await this.deps.controller.schemas.get(environment.orgUrl, flow.id, signal);
+    const schema = await flowSchemas(this.deps.controller.schemas, environment.orgUrl, flow.id, signal);
     if (schema.inputs.variables.length === 0) {
-      return {};
+      return { source: { kind: 'none' } };
     }
     const files = await this.inputFilesOf(environment, flow, signal);
     type Item = vscode.QuickPickItem & { file?: vscode.Uri; browse?: boolean };
@@ -338,11 +447,12 @@ export class RunStarter {
       file,
     }));
     items.sort((a, b) => Number(b.file?.toString() === lastFile) - Number(a.file?.toString() === lastFile));
+    const required = schema.inputs.variables.filter((v) => v.requirement === 'required' && !v.hasDefault);
     items.push(
-      {
-        label: '$(circle-slash) No inputs',
-        detail: "The flow's defaults apply; required inputs without one make the run fail.",
-      },
+      // "No inputs" only when it can work: required inputs without defaults would be refused.
+      ...(required.length > 0
+        ? []
+        : [{ label: '$(circle-slash) No inputs', detail: "The flow's defaults apply." }]),
       ...(this.deps.inputFiles === undefined
         ? []
         : [{ label: '$(folder-opened) Choose an input file…', browse: true }]),
@@ -354,34 +464,27 @@ export class RunStarter {
     if (picked === undefined) {
       throw new CancellationError();
     }
+    let uri = picked.file;
     if (picked.browse === true) {
       const chosen = await vscode.window.showOpenDialog({
         title: `Input file for "${flow.name}"`,
         canSelectMany: false,
         filters: { 'Input files': ['json'] },
       });
-      const file = chosen?.[0];
-      if (file === undefined) {
+      uri = chosen?.[0];
+      if (uri === undefined) {
         throw new CancellationError();
       }
-      return { inputFile: file.toString() };
     }
-    return picked.file === undefined ? {} : { inputFile: picked.file.toString() };
-  }
-
-  /** Inputs given as values: sent as their JSON; shown masked per the flow's schema. */
-  private async inline(
-    environment: EnvironmentRef,
-    flowId: string,
-    values: Record<string, unknown>,
-    signal: AbortSignal,
-  ): Promise<ChosenInputs> {
-    const schema = await this.deps.controller.schemas
-      .get(environment.orgUrl, flowId, signal)
-      .catch(() => undefined);
+    if (uri === undefined) {
+      return { source: { kind: 'none' } };
+    }
+    // The file is read for its text; the flow and environment stay the ones chosen above (prepareRun
+    // refuses a file whose "$schema" names another flow or environment).
+    const file = await this.readFile(uri);
     return {
-      inputs: JSON.stringify(values),
-      maskedInputs: JSON.stringify(maskSensitive(values, schema?.inputs)),
+      source: { kind: 'file', text: file.text, label: file.label },
+      file: { ...file, account, environment, flowId: flow.id },
     };
   }
 }

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { RunStatus } from '../../core/model/run';
 import { describeStatus } from '../../core/runs/runTranscript';
 import { commandIds } from '../commandIds';
-import { boardSubject, type BoardRun, type RunBoard } from './runBoard';
+import { storeSubject, type StoreRun, type RunStore } from './runStore';
+import { runActions } from './runActions';
 import { commandLink, flowLabel, formatElapsed } from './runSubjects';
 
 /** How long a finished run stays in the status bar when nothing else runs. */
@@ -33,7 +34,7 @@ function finishedIcon(status: RunStatus | undefined): string {
 }
 
 /** Icon and words of a run's state, e.g. `$(sync~spin)` + `Running`. */
-export function phaseText(run: BoardRun): { icon: string; words: string } {
+export function phaseText(run: StoreRun): { icon: string; words: string } {
   switch (run.phase) {
     case 'starting':
       return { icon: '$(loading~spin)', words: 'Starting…' };
@@ -50,7 +51,7 @@ export function phaseText(run: BoardRun): { icon: string; words: string } {
   }
 }
 
-function isFailure(run: BoardRun): boolean {
+function isFailure(run: StoreRun): boolean {
   return run.phase === 'finished' && run.status !== 'succeeded';
 }
 
@@ -69,14 +70,14 @@ export class RunStatusBar implements vscode.Disposable {
   private readonly textHistory: string[] = [];
 
   constructor(
-    private readonly board: RunBoard,
+    private readonly store: RunStore,
     private readonly linger: StatusBarLinger = defaultLinger,
     private readonly now: () => number = Date.now,
   ) {
     this.item = vscode.window.createStatusBarItem('desktopFlows.runs', vscode.StatusBarAlignment.Left, 49);
     this.item.name = 'Desktop Flows: Runs';
     this.item.command = commandIds.showActiveRuns;
-    const sub = board.onDidChange(() => this.update());
+    const sub = store.onDidChange(() => this.update());
     this.disposables.push(
       this.item,
       { dispose: () => sub.dispose() },
@@ -113,12 +114,12 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   /**
-   * Re-renders from the board and starts or stops the timers that rendering needs. The tooltip is rebuilt only
+   * Re-renders from the run store and starts or stops the timers that rendering needs. The tooltip is rebuilt only
    * on changes (not on ticks), so an open hover does not flicker.
    */
   update(withTooltip = true): void {
-    const active = this.board.active();
-    const latest = this.board.finished()[0];
+    const active = this.store.active();
+    const latest = this.store.finished()[0];
     const lingering =
       latest !== undefined &&
       active.length === 0 &&
@@ -131,7 +132,7 @@ export class RunStatusBar implements vscode.Disposable {
     }
     if (active.length > 0) {
       this.clearLinger();
-      this.render(active.length === 1 ? this.single(active[0] as BoardRun) : this.aggregate(active), false);
+      this.render(active.length === 1 ? this.single(active[0] as StoreRun) : this.aggregate(active), false);
       this.item.backgroundColor = active.some((r) => r.phase === 'rateLimited')
         ? new vscode.ThemeColor('statusBarItem.warningBackground')
         : undefined;
@@ -154,7 +155,7 @@ export class RunStatusBar implements vscode.Disposable {
     }
   }
 
-  private single(run: BoardRun): string {
+  private single(run: StoreRun): string {
     const { icon, words } = phaseText(run);
     const elapsed =
       run.phase === 'starting'
@@ -167,7 +168,7 @@ export class RunStatusBar implements vscode.Disposable {
     return `${icon} ${flowLabel(run)}: ${words}${elapsed}`;
   }
 
-  private aggregate(active: readonly BoardRun[]): string {
+  private aggregate(active: readonly StoreRun[]): string {
     const counts = new Map<string, number>();
     for (const run of active) {
       const word =
@@ -208,7 +209,7 @@ export class RunStatusBar implements vscode.Disposable {
     }
   }
 
-  private tooltip(active: readonly BoardRun[]): vscode.MarkdownString {
+  private tooltip(active: readonly StoreRun[]): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
     // Only our own commands may run from the tooltip's links.
     md.isTrusted = {
@@ -220,7 +221,7 @@ export class RunStatusBar implements vscode.Disposable {
         commandIds.runAgain,
       ],
     };
-    const shown = [...active, ...this.board.finished().slice(0, active.length > 0 ? 2 : 3)];
+    const shown = [...active, ...this.store.finished().slice(0, active.length > 0 ? 2 : 3)];
     md.appendMarkdown(`**Desktop flow runs**\n\n`);
     for (const run of shown) {
       const { icon, words } = phaseText(run);
@@ -242,17 +243,26 @@ export class RunStatusBar implements vscode.Disposable {
           `${escapeMarkdown([run.errorCode, run.errorMessage].filter(Boolean).join(': '))}\n\n`,
         );
       }
-      const subject = boardSubject(run);
-      const links = [`[Show Output](${commandLink(commandIds.showRunTranscript)})`];
-      if (subject !== undefined) {
-        if (run.phase !== 'finished') {
+      const subject = storeSubject(run);
+      const actions = runActions({
+        status: run.phase === 'finished' ? run.status : (run.status ?? 'waiting'),
+        hasRunId: subject !== undefined,
+        watched: run.watchStopped === undefined,
+        hasOutputs: run.phase === 'finished' ? run.hasOutputs : undefined,
+        otherSucceeded: false,
+        inTranscript: true,
+      });
+      const links: string[] = [];
+      for (const action of actions) {
+        if (action === 'showOutput') {
+          links.push(`[Show Output](${commandLink(commandIds.showRunTranscript)})`);
+        } else if (subject !== undefined && action === 'cancel') {
           links.push(`[Cancel](${commandLink(commandIds.cancelRun, subject)})`);
-        }
-        if (run.phase === 'finished' && run.status === 'succeeded') {
+        } else if (subject !== undefined && action === 'outputs') {
           links.push(`[Open Outputs](${commandLink(commandIds.openRunOutputs, subject)})`);
-        }
-        links.push(`[Details](${commandLink(commandIds.showRunDetails, subject)})`);
-        if (run.phase === 'finished') {
+        } else if (subject !== undefined && action === 'details') {
+          links.push(`[Details](${commandLink(commandIds.showRunDetails, subject)})`);
+        } else if (subject !== undefined && action === 'runAgain') {
           links.push(`[Run Again](${commandLink(commandIds.runAgain, subject)})`);
         }
       }
@@ -261,7 +271,7 @@ export class RunStatusBar implements vscode.Disposable {
     return md;
   }
 
-  private lingerOf(run: BoardRun): number {
+  private lingerOf(run: StoreRun): number {
     return run.status === 'succeeded' ? this.linger.succeededMs : this.linger.otherwiseMs;
   }
 
@@ -280,7 +290,7 @@ export class RunStatusBar implements vscode.Disposable {
     }
   }
 
-  private scheduleLinger(run: BoardRun): void {
+  private scheduleLinger(run: StoreRun): void {
     this.clearLinger();
     const left = this.lingerOf(run) - (this.now() - (run.finishedAt ?? 0));
     this.lingerTimer = setTimeout(

@@ -1,24 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
-import type { RunEvent, RunFinishedEvent, RunSubject } from '../../core/runs/runEvents';
+import type { RunFinishedEvent, RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef, JournaledRun } from '../../core/runs/runJournal';
-import type { RunOptions } from '../../core/runs/runOptions';
+import { prepareRun, type RunProblem } from '../../core/runs/prepareRun';
+import type { RunRequest } from '../../core/runs/runRequest';
 import type { RunHistoryPage } from '../../core/runs/runReview';
-import { RunService } from '../../core/runs/runService';
+import { RunService, type StartedRun } from '../../core/runs/runService';
 import { formatRunEvent } from '../../core/runs/runTranscript';
-import type { TriggeredRun } from '../../core/runs/runTrigger';
+import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import type { SecretResolver } from '../../core/inputs/secretReference';
+import { secretMasker } from '../../core/util/secretMasker';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
+import { commandIds } from '../commandIds';
 import { readConfig } from '../configuration';
 import { setContext } from '../contextKeys';
 import { describeError } from '../errorMessages';
 import type { ExplorerNode } from '../tree/explorerNode';
-import { FlowSchemaCache, maskSensitive } from './flowSchemaCache';
+import { flowSchemas, maskSensitive } from './sensitiveValues';
+import { describeRunProblems } from './runProblemWords';
 import { MementoRunJournal } from './mementoRunJournal';
 import { RecentRunsContributor, type RecentRunsSource } from './recentRunsNodes';
 import { RunAccounts } from './runAccounts';
-import { RunBoard } from './runBoard';
+import { RunStore, type RunStoreChange } from './runStore';
 import { RunDocumentProvider } from './runDocuments';
 import { SharedRunState } from '../../core/runs/sharedRunState';
 import { describeRunError } from './runErrorWords';
@@ -42,22 +47,24 @@ export interface RunsControllerOptions {
   readonly actions: RunNotifierActions;
   readonly journalKey?: string;
   readonly statusBarLinger?: StatusBarLinger;
+  /** Resolves `${secret:}` / `${env:}` references in inputs (the input-files feature lends it). */
+  readonly secrets?: SecretResolver;
 }
 
-/** A run to start, with everything already chosen. */
+/** A run to start: the request, and the account that reaches its environment. */
 export interface StartRunRequest {
   readonly account: SignedInAccount;
-  readonly environment: EnvironmentRef;
-  readonly flowId: string;
-  readonly flowName: string;
-  readonly options: RunOptions;
-  /** The exact inputs string to send; `undefined` sends none. */
-  readonly inputs?: string;
-  /** `inputs` with sensitive values masked, for the transcript. */
-  readonly maskedInputs?: string;
+  readonly request: RunRequest;
+  /** The flow as the front end names it, for messages before the flow is resolved. */
+  readonly flowName?: string;
   /** The input file the inputs came from (URI string), remembered for Run Again. */
   readonly inputFile?: string;
 }
+
+/** `startRun`'s answer: the started run, or why it was not sent. */
+export type StartRunResult =
+  | { readonly ok: true; readonly run: StartedRun; readonly warnings: readonly RunProblem[] }
+  | { readonly ok: false; readonly problems: readonly RunProblem[] };
 
 /**
  * The runs feature of one window: owns the runs core (`RunService`, rebuilt by `restart`), its journal in
@@ -65,7 +72,8 @@ export interface StartRunRequest {
  * "Recent runs" rows). Every core event is handled in order through one queue.
  */
 export class RunsController implements vscode.Disposable {
-  readonly board = new RunBoard();
+  /** The one holder of run state in this window; every surface subscribes to it. */
+  readonly store = new RunStore();
   readonly transcript = new RunTranscriptChannel();
   readonly statusBar: RunStatusBar;
   readonly notifier: RunNotifier;
@@ -78,18 +86,19 @@ export class RunsController implements vscode.Disposable {
   private service: RunService | undefined;
   private serviceSubscription: { dispose(): void } | undefined;
   private queue: Promise<void> = Promise.resolve();
-  private readonly pendingInputs = new Map<string, string | undefined>();
   private readonly disposables: vscode.Disposable[] = [];
   private historySeen = false;
   /** Runs per "Recent runs" page (a screenful; tests lower it to see paging). */
   historyPageSize = 10;
 
   constructor(private readonly options: RunsControllerOptions) {
-    this.statusBar = new RunStatusBar(this.board, options.statusBarLinger);
+    this.statusBar = new RunStatusBar(this.store, options.statusBarLinger);
     this.notifier = new RunNotifier(options.actions, options.log);
     this.memory = new RunOptionsMemory(options.workspaceState);
     this.runAccounts = new RunAccounts(options.accounts, options.accountsReady);
-    this.schemas = new FlowSchemaCache(this.runAccounts);
+    this.schemas = new FlowSchemaCache(async (orgUrl, flowId, signal, o) =>
+      (await this.runAccounts.resolve(orgUrl, signal)).session.flows.getSchemas(orgUrl, flowId, signal, o),
+    );
     this.journal = new MementoRunJournal(options.globalState, options.journalKey);
     this.documents = new RunDocumentProvider(() => this.core, this.schemas, this.runAccounts);
     const source: RecentRunsSource = {
@@ -100,14 +109,24 @@ export class RunsController implements vscode.Disposable {
       refresh: (node) => options.tree?.refresh(node),
     };
     this.recentRuns = new RecentRunsContributor(source, () => this.historyPageSize);
-    const boardSub = this.board.onDidChange(
-      () => void setContext('desktopFlows.hasActiveRuns', this.board.active().length > 0),
-    );
+    const storeSub = this.store.onDidChange((change) => this.subscribe(change));
+    let signedIn = options.accounts.accounts.length;
+    const accountsSub = options.accounts.onDidChangeAccounts(() => {
+      const now = options.accounts.accounts.length;
+      if (now > signedIn) {
+        this.signedIn();
+      } else {
+        this.signedOut();
+      }
+      signedIn = now;
+    });
     this.disposables.push(
       this.statusBar,
       this.transcript,
       this.documents,
-      { dispose: () => boardSub.dispose() },
+      { dispose: () => this.schemas.dispose() },
+      { dispose: () => storeSub.dispose() },
+      accountsSub,
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.documentClosed(d.uri)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('desktopFlows.runs')) {
@@ -132,13 +151,7 @@ export class RunsController implements vscode.Disposable {
     const core = this.core;
     const resumed = await core.resume(signal);
     if (resumed.length > 0) {
-      this.board.resumed(resumed);
-      this.markHistory();
-      this.enqueue(() =>
-        this.transcript.appendStamped(
-          `Resumed watching ${resumed.length} run${resumed.length === 1 ? '' : 's'} started earlier: ${resumed.map((r) => `"${flowLabel(r)}" run ${r.runId.slice(0, 8)}`).join(', ')}`,
-        ),
-      );
+      this.store.dispatch({ kind: 'resumed', runs: resumed });
     }
     return resumed;
   }
@@ -155,7 +168,7 @@ export class RunsController implements vscode.Disposable {
     this.serviceSubscription = undefined;
     core.dispose();
     await this.queue;
-    this.board.clearActive();
+    this.store.dispatch({ kind: 'cleared' });
   }
 
   /** What a window reload does to the runs feature: stop, then start over the same journal. */
@@ -170,61 +183,70 @@ export class RunsController implements vscode.Disposable {
   }
 
   /**
-   * Starts a run (waiting for the connection's rate budget when needed) and watches it. Resolves once the
-   * service accepted it. Run errors are thrown in words (`UserFacingError`); service errors as they are.
+   * The one way the extension starts a run: `prepareRun` (target, inputs, options and connection, each
+   * checked once) and, only when nothing blocks, `RunService.start` (rate limit, exactly once). Resolves once
+   * the service accepted the run, or with the problems (nothing was sent). A refusal is written to the
+   * transcript. Run errors are thrown in words (`UserFacingError`); service errors as they are.
    */
-  async startRun(request: StartRunRequest, signal: AbortSignal): Promise<TriggeredRun> {
-    const config = readConfig();
-    this.runAccounts.remember(request.environment.orgUrl, request.account);
+  async startRun(start: StartRunRequest, signal: AbortSignal): Promise<StartRunResult> {
+    const { account, request } = start;
+    const flowName =
+      start.flowName ??
+      (request.target.flow.kind === 'resolved' ? request.target.flow.flow.name : request.target.flow.key);
+    if (request.target.environment.kind === 'resolved') {
+      this.runAccounts.remember(request.target.environment.ref.orgUrl, account);
+    }
+    const prepared = await prepareRun(
+      request,
+      {
+        session: account.session,
+        schemas: this.schemas,
+        logger: this.options.log,
+        masker: secretMasker,
+        ...(this.options.secrets === undefined ? {} : { resolver: this.options.secrets }),
+      },
+      signal,
+    );
+    if (!prepared.ok) {
+      const message = describeRunProblems(flowName, prepared.problems);
+      this.enqueue(() => this.transcript.appendStamped(message));
+      return prepared;
+    }
+    const run = prepared.run;
+    this.runAccounts.remember(run.environment.orgUrl, account);
     const triggerId = randomUUID();
-    this.pendingInputs.set(triggerId, request.maskedInputs);
-    this.board.starting(triggerId, request.environment, request.flowId, request.flowName);
-    // Fetched now so the outputs can be masked the moment the run ends.
-    this.schemas
-      .get(request.environment.orgUrl, request.flowId, AbortSignal.timeout(60_000))
-      .catch(() => undefined);
-    if (config.revealTranscript === 'onStart') {
+    this.store.dispatch({
+      kind: 'starting',
+      triggerId,
+      environment: run.environment,
+      flowId: run.flow.id,
+      flowName: run.flow.name,
+    });
+    if (readConfig().revealTranscript === 'onStart') {
       this.transcript.show();
     }
-    let run: TriggeredRun;
+    let started: StartedRun;
     try {
-      run = await this.core.trigger(
-        {
-          environment: request.environment,
-          flowId: request.flowId,
-          flowName: request.flowName,
-          options: request.options,
-          triggerId,
-          followActionLog: true,
-          resendWhenUncertain: readConfig().resendWhenUncertain,
-          ...(request.inputs === undefined ? {} : { inputs: request.inputs }),
-        },
-        signal,
-      );
+      started = await this.core.start(run, signal, { triggerId, followActionLog: true });
     } catch (e) {
-      this.pendingInputs.delete(triggerId);
-      this.board.notStarted(triggerId);
-      const words = describeRunError(e, request.flowName);
+      this.store.dispatch({ kind: 'notStarted', triggerId });
+      const words = describeRunError(e, run.flow.name);
       const message = words instanceof Error && words !== e ? words.message : describeError(e)?.message;
       if (message !== undefined) {
-        this.enqueue(() =>
-          this.transcript.appendStamped(`Could not start "${request.flowName}": ${message}`),
-        );
+        this.enqueue(() => this.transcript.appendStamped(`Could not start "${run.flow.name}": ${message}`));
       }
       throw words;
     }
     // Remembered only once the service accepted them: options it refused are not offered again.
-    await this.memory.remember(request.environment.orgUrl, request.flowId, {
+    await this.memory.remember(run.environment.orgUrl, run.flow.id, {
       options: run.options,
-      ...(request.inputFile === undefined ? {} : { inputFile: request.inputFile }),
+      ...(start.inputFile === undefined ? {} : { inputFile: start.inputFile }),
     });
-    this.memory.recordLaunch(runKey(run.environment.orgUrl, run.runId), {
+    this.memory.recordLaunch(runKey(started.environment.orgUrl, started.runId), {
       options: run.options,
-      inputs: request.inputs,
-      maskedInputs: request.maskedInputs,
-      inputFile: request.inputFile,
+      inputFile: start.inputFile,
     });
-    return run;
+    return { ok: true, run: started, warnings: prepared.warnings };
   }
 
   /** A flow's recent runs, newest first. */
@@ -257,7 +279,7 @@ export class RunsController implements vscode.Disposable {
     this.serviceSubscription?.dispose();
     this.service?.dispose();
     this.service = undefined;
-    this.board.dispose();
+    this.store.dispose();
     for (const d of this.disposables.splice(0)) {
       d.dispose();
     }
@@ -269,10 +291,11 @@ export class RunsController implements vscode.Disposable {
       journal: this.journal,
       logger: this.options.log,
       poll: pollOptions(),
+      resendWhenUncertain: readConfig().resendWhenUncertain,
       // Claims and start locks shared with the CLI and other windows of this user.
       shared: SharedRunState.atDefaultLocation(),
     });
-    this.serviceSubscription = service.onEvent((e) => this.enqueue(() => this.handle(e)));
+    this.serviceSubscription = service.onEvent((e) => this.store.dispatch(e));
     this.service = service;
     return service;
   }
@@ -292,42 +315,115 @@ export class RunsController implements vscode.Disposable {
     }
   }
 
-  private async handle(e: RunEvent): Promise<void> {
+  /**
+   * An account signed out: runs it was watching keep their last status, show no timer, and are not offered
+   * to cancel; the maker is told plainly, with Sign In to resume (defect 3 of issue 14).
+   */
+  private signedOut(): void {
+    const orgs = new Map<string, string>();
+    for (const run of this.store.active()) {
+      if (run.runId !== undefined && this.runAccounts.stillSignedIn(run.environment.orgUrl) === false) {
+        orgs.set(run.environment.orgUrl, run.environment.displayName ?? run.environment.orgUrl);
+      }
+    }
+    if (orgs.size === 0) {
+      return;
+    }
+    this.store.dispatch({ kind: 'watchStopped', orgUrls: [...orgs.keys()], reason: 'signedOut' });
+    const stopped = this.store.stopped();
+    const names = [
+      ...new Set(stopped.map((r) => `"${flowLabel({ flowId: r.flowId, flowName: r.flowName })}"`)),
+    ];
+    const message = `Stopped watching ${stopped.length === 1 ? `the run of ${names.join(', ')}` : `${stopped.length} runs (${names.join(', ')})`} in ${[...orgs.values()].join(', ')} because the account signed out. The run${stopped.length === 1 ? ' goes' : 's go'} on in the service; sign in again to resume watching.`;
+    this.enqueue(() => this.transcript.appendStamped(message));
+    void vscode.window.showWarningMessage(message, 'Sign In').then((picked) => {
+      if (picked === 'Sign In') {
+        void vscode.commands.executeCommand(commandIds.signIn);
+      }
+    });
+  }
+
+  /** An account signed in: runs whose org it reaches are watched again (the core has kept polling). */
+  private signedIn(): void {
+    const stopped = this.store.stopped();
+    const orgs = [...new Set(stopped.map((r) => r.environment.orgUrl))];
+    void Promise.all(
+      orgs.map((org) =>
+        this.runAccounts.resolve(org, AbortSignal.timeout(60_000)).then(
+          () => org,
+          () => undefined,
+        ),
+      ),
+    ).then((reached) => {
+      const back = new Set(reached.filter((o): o is string => o !== undefined));
+      const keys = this.store
+        .stopped()
+        .filter((r) => back.has(r.environment.orgUrl))
+        .map((r) => r.key);
+      if (keys.length > 0) {
+        this.store.dispatch({ kind: 'watchResumed', keys });
+        this.enqueue(() =>
+          this.transcript.appendStamped(
+            `Signed in again: watching ${keys.length} run${keys.length === 1 ? '' : 's'} again.`,
+          ),
+        );
+      }
+    });
+  }
+
+  /**
+   * The surfaces that follow the store besides the status bar (which subscribes itself): the transcript
+   * (in event order, through one queue), the notifier, "Recent runs" rows, run documents and context keys.
+   */
+  private subscribe(change: RunStoreChange): void {
+    const e = change.action;
+    void setContext('desktopFlows.hasActiveRuns', this.store.active().length > 0);
     switch (e.kind) {
       case 'triggered': {
-        this.transcript.append(formatRunEvent(e));
-        // Runs started with RunService.start (e.g. by an agent tool) carry their masked inputs on the event.
-        const masked = this.pendingInputs.get(e.triggerId) ?? e.display?.maskedInputs;
-        this.pendingInputs.delete(e.triggerId);
-        this.transcript.append(`${' '.repeat(22)}Inputs: ${masked === undefined ? 'none' : clip(masked)}`);
-        this.board.triggered(e);
+        const masked = change.run?.display?.maskedInputs ?? e.display?.maskedInputs;
+        this.enqueue(() => {
+          this.transcript.append(formatRunEvent(e));
+          this.transcript.append(`${' '.repeat(22)}Inputs: ${masked === undefined ? 'none' : clip(masked)}`);
+        });
         this.markHistory();
         this.recentRuns.runStarted(e.environment.orgUrl, e.flowId);
         return;
       }
       case 'waitingForRateLimit':
-        this.transcript.append(formatRunEvent(e));
-        this.board.rateLimited(e);
+      case 'actionLog':
+      case 'error':
+        this.enqueue(() => this.transcript.append(formatRunEvent(e)));
         return;
       case 'licenseWarning':
-        this.transcript.append(formatRunEvent(e));
+        this.enqueue(() => this.transcript.append(formatRunEvent(e)));
         this.notifier.licenseWarning(e);
         return;
       case 'stateChanged':
-        this.transcript.append(formatRunEvent(e));
-        this.board.stateChanged(e);
+        this.enqueue(() => this.transcript.append(formatRunEvent(e)));
         this.recentRuns.runChanged(e);
         this.documents.runChanged(e.environment.orgUrl, e.runId);
         return;
-      case 'actionLog':
-        this.transcript.append(formatRunEvent(e));
-        return;
       case 'finished':
-        await this.finished(e);
+        this.markHistory();
+        this.recentRuns.runChanged(e);
+        this.documents.runChanged(e.environment.orgUrl, e.runId);
+        this.enqueue(() => this.finished(e));
         return;
-      case 'error':
-        this.transcript.append(formatRunEvent(e));
-        this.board.watchError(e);
+      case 'resumed':
+        if (e.runs.length > 0) {
+          this.markHistory();
+          this.enqueue(() =>
+            this.transcript.appendStamped(
+              `Resumed watching ${e.runs.length} run${e.runs.length === 1 ? '' : 's'} started earlier: ${e.runs.map((r) => `"${flowLabel(r)}" run ${r.runId.slice(0, 8)}`).join(', ')}`,
+            ),
+          );
+        }
+        return;
+      case 'starting':
+      case 'notStarted':
+      case 'cleared':
+      case 'watchStopped':
+      case 'watchResumed':
         return;
     }
   }
@@ -336,14 +432,10 @@ export class RunsController implements vscode.Disposable {
     const schema =
       e.outputs === undefined
         ? undefined
-        : await this.schemas
-            .get(e.environment.orgUrl, e.flowId, AbortSignal.timeout(30_000))
-            .catch(() => undefined);
+        : await flowSchemas(this.schemas, e.environment.orgUrl, e.flowId, AbortSignal.timeout(30_000)).catch(
+            () => undefined,
+          );
     this.transcript.append(formatRunEvent(e, { maskOutputs: (o) => maskSensitive(o, schema?.outputs) }));
-    this.board.finishedRun(e);
-    this.markHistory();
-    this.recentRuns.runChanged(e);
-    this.documents.runChanged(e.environment.orgUrl, e.runId);
     const config = readConfig();
     this.notifier.finished(e, config.notifyOnCompletion);
     if (config.revealTranscript === 'onFailure' && e.status !== 'succeeded') {

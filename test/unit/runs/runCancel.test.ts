@@ -5,7 +5,14 @@ import type { RunsBackend } from '../../../src/core/runs/runsBackend';
 import { RunService } from '../../../src/core/runs/runService';
 import { seedIds } from '../../../src/sandbox/seed';
 import { EventLog } from './eventLog';
-import { connections, flows, makerAttended, startRunsHarness, type RunsHarness } from './runsHarness';
+import {
+  connections,
+  flows,
+  makerAttended,
+  startRunsHarness,
+  type RunsHarness,
+  startTestRun,
+} from './runsHarness';
 
 const signal = new AbortController().signal;
 
@@ -41,7 +48,8 @@ describe('runs: cancel (sandbox)', function () {
 
   it('cancels a running run, which then ends as cancelled', async () => {
     const harness = setup(100);
-    const run = await service!.trigger(
+    const run = await startTestRun(
+      service!,
       { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
       signal,
     );
@@ -62,7 +70,8 @@ describe('runs: cancel (sandbox)', function () {
       connection: { kind: 'connection', name: connections.offlineMachine },
       runMode: 'unattended',
     } as const;
-    const run = await service!.trigger(
+    const run = await startTestRun(
+      service!,
       { environment: harness.environment, flowId: flows.quickPing, options },
       signal,
     );
@@ -74,7 +83,8 @@ describe('runs: cancel (sandbox)', function () {
 
   it('says a finished run already ended, without sending a cancel', async () => {
     const harness = setup(100);
-    const run = await service!.trigger(
+    const run = await startTestRun(
+      service!,
       { environment: harness.environment, flowId: flows.quickPing, options: makerAttended },
       signal,
     );
@@ -102,7 +112,8 @@ describe('runs: cancel (sandbox)', function () {
       },
     });
     setup(50, racing);
-    const run = await service!.trigger(
+    const run = await startTestRun(
+      service!,
       {
         environment: harness.environment,
         flowId: flows.echoText,
@@ -127,7 +138,8 @@ describe('runs: cancel (sandbox)', function () {
 
   it('needs Owner access: another maker gets a typed error, and nothing is cancelled', async () => {
     const harness = setup(100);
-    const mine = await service!.trigger(
+    const mine = await startTestRun(
+      service!,
       { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
       signal,
     );

@@ -3,7 +3,14 @@ import { MemoryRunJournal, parseRunJournal, type RunJournal } from '../../../src
 import { RunService } from '../../../src/core/runs/runService';
 import { isTerminalStatus } from '../../../src/sandbox/dataverseEntities';
 import { EventLog } from './eventLog';
-import { flows, makerAttended, startRunsHarness, statusPolls, type RunsHarness } from './runsHarness';
+import {
+  flows,
+  makerAttended,
+  startRunsHarness,
+  statusPolls,
+  type RunsHarness,
+  startTestRun,
+} from './runsHarness';
 
 const signal = new AbortController().signal;
 
@@ -55,7 +62,8 @@ describe('runs: journal and resume (sandbox)', function () {
     h.reset(100);
     const journal = new MemoryRunJournal();
     const before = service(journal);
-    const run = await before.service.trigger(
+    const run = await startTestRun(
+      before.service,
       { environment: h.environment, flowId: flows.quickPing, flowName: 'Quick Ping', options: makerAttended },
       signal,
     );
@@ -96,7 +104,8 @@ describe('runs: journal and resume (sandbox)', function () {
     h.reset(100);
     const journal = new MemoryRunJournal();
     const before = service(journal, 1_000);
-    const run = await before.service.trigger(
+    const run = await startTestRun(
+      before.service,
       {
         environment: h.environment,
         flowId: flows.invoice,
@@ -145,7 +154,8 @@ describe('runs: journal and resume (sandbox)', function () {
     };
     const s = service(broken);
     assert.deepEqual(await s.service.resume(signal), []);
-    const run = await s.service.trigger(
+    const run = await startTestRun(
+      s.service,
       { environment: h.environment, flowId: flows.quickPing, options: makerAttended },
       signal,
     );

@@ -7,7 +7,14 @@ import { diffOutputs } from '../../../src/core/runs/runReview';
 import { RunService } from '../../../src/core/runs/runService';
 import { stableGuid } from '../../../src/sandbox/ids';
 import { EventLog } from './eventLog';
-import { financeUnattended, flows, makerAttended, startRunsHarness, type RunsHarness } from './runsHarness';
+import {
+  financeUnattended,
+  flows,
+  makerAttended,
+  startRunsHarness,
+  type RunsHarness,
+  startTestRun,
+} from './runsHarness';
 
 const signal = new AbortController().signal;
 
@@ -33,7 +40,8 @@ describe('runs: history, details and outputs (sandbox)', function () {
   after(() => h.stop());
 
   it("pages through a flow's recent runs, newest first, with status, times, duration and machine", async () => {
-    const mine = await service.trigger(
+    const mine = await startTestRun(
+      service,
       { environment: h.environment, flowId: flows.invoice, options: makerAttended },
       signal,
     );
@@ -85,7 +93,8 @@ describe('runs: history, details and outputs (sandbox)', function () {
     );
     await http.close();
     const schema = parseDesktopFlowSchema(raw, 'inputs').schema;
-    const run = await service.trigger(
+    const run = await startTestRun(
+      service,
       {
         environment: h.environment,
         flowId: flows.credentials,
@@ -112,7 +121,8 @@ describe('runs: history, details and outputs (sandbox)', function () {
       runId: run.runId,
     });
 
-    const failed = await service.trigger(
+    const failed = await startTestRun(
+      service,
       { environment: h.environment, flowId: flows.legacySchema, options: financeUnattended },
       signal,
     );
@@ -124,7 +134,8 @@ describe('runs: history, details and outputs (sandbox)', function () {
   });
 
   it('compares the outputs of two runs', async () => {
-    const a = await service.trigger(
+    const a = await startTestRun(
+      service,
       {
         environment: h.environment,
         flowId: flows.echoText,
@@ -133,7 +144,8 @@ describe('runs: history, details and outputs (sandbox)', function () {
       },
       signal,
     );
-    const b = await service.trigger(
+    const b = await startTestRun(
+      service,
       {
         environment: h.environment,
         flowId: flows.echoText,

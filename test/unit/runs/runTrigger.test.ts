@@ -7,7 +7,14 @@ import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
 import { RunService } from '../../../src/core/runs/runService';
 import { EventLog } from './eventLog';
-import { financeUnattended, flows, makerAttended, startRunsHarness, type RunsHarness } from './runsHarness';
+import {
+  financeUnattended,
+  flows,
+  makerAttended,
+  startRunsHarness,
+  startTestRun,
+  type RunsHarness,
+} from './runsHarness';
 
 const signal = new AbortController().signal;
 const runAction = '/org/contoso-dev/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
@@ -81,7 +88,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     // Same flow and same inputs on two connections at once: the hard case for telling runs apart.
     const inputs = JSON.stringify({ inputText: 'same', inputInteger: 7 });
     const requests = Array.from({ length: 100 }, (_, i) =>
-      s!.service.trigger(
+      startTestRun(
+        s!.service,
         {
           environment: s!.h.environment,
           flowId: flows.echoText,
@@ -119,7 +127,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     // Dropped before the service processed it: the client cannot tell this from a lost response.
     s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'drop', count: 1 });
     const before = runIdsInSandbox(s.h);
-    const run = await s.service.trigger(
+    const run = await startTestRun(
+      s.service,
       { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
       signal,
     );
@@ -148,7 +157,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
         startRun: (f, r, sig) => (++calls === 1 ? dead : h.backend).startRun(f, r, sig),
       });
     });
-    const run = await s.service.trigger(
+    const run = await startTestRun(
+      s.service,
       { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
       signal,
     );
@@ -166,7 +176,11 @@ describe('runs: exactly-once trigger (sandbox)', function () {
       runMode: 'attended',
     };
     await assert.rejects(
-      s.service.trigger({ environment: s.h.environment, flowId: flows.quickPing, options: unknown }, signal),
+      startTestRun(
+        s.service,
+        { environment: s.h.environment, flowId: flows.quickPing, options: unknown },
+        signal,
+      ),
       (e: unknown) => ApiError.is(e, 'badRequest') && e.status === 400,
     );
     assert.equal(posts(s.h), 1);
@@ -177,7 +191,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
   it('refuses invalid options before sending anything', async () => {
     s = await setup(300);
     await assert.rejects(
-      s.service.trigger(
+      startTestRun(
+        s.service,
         {
           environment: s.h.environment,
           flowId: flows.quickPing,
@@ -200,7 +215,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
       retryAfterSeconds: 30,
       count: 1,
     });
-    const run = await s.service.trigger(
+    const run = await startTestRun(
+      s.service,
       {
         environment: s.h.environment,
         flowId: flows.quickPing,
@@ -245,7 +261,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     ];
     const pending = Promise.all(
       Array.from({ length: 71 }, (_, i) =>
-        s!.service.trigger(
+        startTestRun(
+          s!.service,
           {
             environment: s!.h.environment,
             flowId: published[i % published.length] as string,
@@ -284,7 +301,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
   it('surfaces a licence check that is not valid coverage as a warning; the run still starts', async () => {
     s = await setup(300);
     s.h.dev.seed.licenseCheck = 'AttendedNoLicense';
-    const run = await s.service.trigger(
+    const run = await startTestRun(
+      s.service,
       { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
       signal,
     );
@@ -301,7 +319,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     s.h.sandbox.faults.add({ method: 'GET', path: sessions, kind: 'status', status: 503, count: 50 });
     const before = runIdsInSandbox(s.h);
     await assert.rejects(
-      s.service.trigger(
+      startTestRun(
+        s.service,
         { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
         signal,
       ),
@@ -323,7 +342,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
         },
       }),
     );
-    const run = await s.service.trigger(
+    const run = await startTestRun(
+      s.service,
       { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
       abort.signal,
     );
@@ -337,13 +357,15 @@ describe('runs: exactly-once trigger (sandbox)', function () {
   it('gives up waiting for the rate limit when cancelled, without sending', async () => {
     s = await setup(1);
     for (let i = 0; i < 70; i++) {
-      await s.service.trigger(
+      await startTestRun(
+        s.service,
         { environment: s.h.environment, flowId: flows.quickPing, options: financeUnattended },
         signal,
       );
     }
     const abort = new AbortController();
-    const waiting = s.service.trigger(
+    const waiting = startTestRun(
+      s.service,
       { environment: s.h.environment, flowId: flows.quickPing, options: financeUnattended },
       abort.signal,
     );

@@ -16,6 +16,7 @@ import {
   startRunsHarness,
   statusPolls,
   type RunsHarness,
+  startTestRun,
 } from './runsHarness';
 
 const signal = new AbortController().signal;
@@ -58,7 +59,8 @@ function start(
   inputs?: Record<string, unknown>,
   follow = false,
 ) {
-  return s.service.trigger(
+  return startTestRun(
+    s.service,
     {
       environment: s.h.environment,
       flowId,

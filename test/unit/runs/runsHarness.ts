@@ -12,7 +12,9 @@ import type { TokenProvider } from '../../../src/core/auth/tokenProvider';
 import { HttpClient, type HttpClientOptions, type RequestEvent } from '../../../src/core/http/httpClient';
 import { DataverseRunsBackend } from '../../../src/core/runs/dataverseRunsBackend';
 import { clockFrom, type RunClock } from '../../../src/core/runs/runClock';
+import type { PreparedRun } from '../../../src/core/runs/prepareRun';
 import type { EnvironmentRef } from '../../../src/core/runs/runJournal';
+import type { RunService, StartedRun } from '../../../src/core/runs/runService';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
 import { isTerminalStatus } from '../../../src/sandbox/dataverseEntities';
@@ -119,3 +121,47 @@ export const financeUnattended: RunOptions = {
 
 export const flows = seedIds.flows;
 export const connections = seedNames.connections;
+
+/** What core tests start: a run with everything already checked (as `prepareRun` would return it). */
+export interface TestRunRequest {
+  readonly environment: EnvironmentRef;
+  readonly flowId: string;
+  readonly flowName?: string;
+  readonly options: RunOptions;
+  /** The exact inputs string to send. */
+  readonly inputs?: string;
+  readonly followActionLog?: boolean;
+  readonly triggerId?: string;
+}
+
+/** A `PreparedRun` for core tests that exercise starting, watching and reviewing rather than preparation. */
+export function testPreparedRun(r: TestRunRequest): PreparedRun {
+  return {
+    origin: 'test',
+    environment: r.environment,
+    flow: { id: r.flowId, name: r.flowName ?? r.flowId, isUnpublished: false },
+    options: r.options,
+    connectionDisplayName:
+      r.options.connection.kind === 'connection'
+        ? r.options.connection.name
+        : r.options.connection.logicalName,
+    inputs: r.inputs,
+    maskedInputs: r.inputs,
+    sensitiveInputNames: [],
+    bytes: r.inputs === undefined ? 0 : Buffer.byteLength(r.inputs),
+    limitBytes: 2 * 1024 * 1024,
+    outputsSchema: { direction: 'outputs', variables: [], complete: true },
+  };
+}
+
+/** Starts a run through `RunService.start`, the only way core sends one. */
+export function startTestRun(
+  service: RunService,
+  r: TestRunRequest,
+  signal: AbortSignal,
+): Promise<StartedRun> {
+  return service.start(testPreparedRun(r), signal, {
+    ...(r.followActionLog === undefined ? {} : { followActionLog: r.followActionLog }),
+    ...(r.triggerId === undefined ? {} : { triggerId: r.triggerId }),
+  });
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { runActions, type RunFacts } from '../../../src/vscode/runs/runActions';
+
+const base: RunFacts = {
+  status: 'succeeded',
+  hasRunId: true,
+  watched: true,
+  hasOutputs: true,
+  otherSucceeded: true,
+  inTranscript: true,
+};
+
+describe('runActions (what a run offers, everywhere)', () => {
+  it('offers outputs, details, run again and compare for a succeeded run with outputs', () => {
+    assert.deepEqual(runActions(base), ['showOutput', 'outputs', 'details', 'runAgain', 'compare']);
+  });
+
+  it('never offers Open Outputs, Save Outputs or Compare for a run without outputs (defect 7)', () => {
+    assert.deepEqual(runActions({ ...base, hasOutputs: false }), ['showOutput', 'details', 'runAgain']);
+    assert.deepEqual(runActions({ ...base, status: 'failed' }), ['showOutput', 'details', 'runAgain']);
+  });
+
+  it('offers Compare only when another succeeded run is there to compare with', () => {
+    assert.ok(!runActions({ ...base, otherSucceeded: false }).includes('compare'));
+    assert.ok(runActions({ ...base, otherSucceeded: undefined }).includes('compare'), 'unknown: offered');
+  });
+
+  it('offers Cancel only while the run is watched and not ended; a start in flight offers only the transcript', () => {
+    assert.deepEqual(runActions({ ...base, status: 'running' }), ['showOutput', 'cancel', 'details']);
+    assert.deepEqual(runActions({ ...base, status: 'waiting', watched: false }), ['showOutput', 'details']);
+    assert.deepEqual(runActions({ ...base, status: undefined, hasRunId: false }), ['showOutput']);
+  });
+});
