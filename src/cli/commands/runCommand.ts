@@ -243,15 +243,16 @@ export const runCommand: CliCommand = {
       env: ctx.io.env,
     });
     const progress = new RunProgress(service, ctx.out, mask);
-    // The org URL works with any sign-in, also a token for the org only (no discovery needed).
-    const envName = environment.orgUrl;
+    const envName = environment.id ?? environment.orgUrl;
+    // The check command names the org URL: it works with any sign-in, also a token for the org only.
+    const checkEnv = environment.orgUrl;
     try {
       // Local time, a minute early for clock skew: what to list if the process is killed while sending.
       const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)
         .toISOString()
         .replace('.000Z', 'Z');
       setStartInFlight(
-        `The request may have started a run; check with \`${checkRunsCommand(flow.name, since, envName)}\`.`,
+        `The request may have started a run; check with \`${checkRunsCommand(flow.name, since, checkEnv)}\`.`,
       );
       let started;
       try {
@@ -265,10 +266,10 @@ export const runCommand: CliCommand = {
               flowName: flow.name,
               candidateRunIds: e.candidateRunIds,
               since: e.since ?? null,
-              check: checkRunsCommand(flow.name, e.since, envName),
+              check: checkRunsCommand(flow.name, e.since, checkEnv),
             });
           }
-          throw new CliError(exitCodes.outcomeUnknown, outcomeUnknownMessage(e, envName), { cause: e });
+          throw new CliError(exitCodes.outcomeUnknown, outcomeUnknownMessage(e, checkEnv), { cause: e });
         }
         throw e;
       } finally {
