@@ -174,6 +174,11 @@ function defaultName(file: string): string {
   return base.replace(/\.flowtest\.json$/i, '').replace(/\.jsonc?$/i, '');
 }
 
+/** A node's value as plain JSON data (jsonc-parser builds objects without a prototype). */
+function plainValue(node: Node): unknown {
+  return JSON.parse(JSON.stringify(getNodeValue(node))) as unknown;
+}
+
 /** Reads and checks a test file's text. `file` names it (test names and messages). */
 export function parseFlowTest(text: string, file: string): ParseFlowTestResult {
   const lines = new LineIndex(text);
@@ -199,6 +204,15 @@ export function parseFlowTest(text: string, file: string): ParseFlowTestResult {
     });
   };
 
+  if (text.trim() === '') {
+    add(
+      undefined,
+      [],
+      'The file is empty.',
+      'Write a test: { "flow": "<flow name>", "expect": { "status": "succeeded" } }.',
+    );
+    return { ok: false, problems };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   for (const e of errors) {
@@ -334,7 +348,7 @@ export function parseFlowTest(text: string, file: string): ParseFlowTestResult {
       inputs = {
         kind: 'values',
         text: blank + text.slice(inputsNode.offset, inputsNode.offset + inputsNode.length),
-        values: getNodeValue(inputsNode) as Record<string, unknown>,
+        values: plainValue(inputsNode) as Record<string, unknown>,
       };
     } else {
       add(
@@ -375,8 +389,9 @@ export function parseFlowTest(text: string, file: string): ParseFlowTestResult {
     }
     const m = findNodeAtLocation(root, ['run', 'mode']);
     if (m !== undefined) {
-      if (m.value === 'attended' || m.value === 'unattended') {
-        mode = m.value;
+      const value: unknown = m.value;
+      if (value === 'attended' || value === 'unattended') {
+        mode = value;
       } else {
         add(
           m,
@@ -422,7 +437,7 @@ export function parseFlowTest(text: string, file: string): ParseFlowTestResult {
     }
     const o = objectAt(['expect', 'outputs'], undefined);
     if (o !== undefined) {
-      outputs = getNodeValue(o) as Record<string, unknown>;
+      outputs = plainValue(o) as Record<string, unknown>;
       for (const prop of o.children ?? []) {
         const [k, v] = prop.children ?? [];
         if (k !== undefined && v !== undefined) {

@@ -249,7 +249,7 @@ export async function runFlowTests(
       }
     }
   });
-  const results: FlowTestResult[] = new Array(tests.length);
+  const results: FlowTestResult[] = new Array<FlowTestResult>(tests.length);
   let next = 0;
 
   const one = async (item: {
