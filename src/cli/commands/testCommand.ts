@@ -125,7 +125,7 @@ function resultJson(r: FlowTestResult): Record<string, unknown> {
 
 export const testCommand: CliCommand = {
   name: 'test',
-  summary: 'Run flow tests (*.flowtest.json): expected status, error code, duration and outputs.',
+  summary: 'Run flow tests (`*.flowtest.json` files): expected status, error code, duration and outputs.',
   details: [
     'A flow test file names a flow, its inputs (an input file relative to the test file, or inline values), how to run it ("run": connection or connectionReference, mode, timeout) and what to expect ("expect": status, default succeeded; outputs, each listed output must deep-equal; errorCode; maxDurationSeconds). Folders are searched for *.flowtest.json recursively (hidden folders and node_modules skipped).',
     "Every file is checked before anything is sent: its format, then the flow, the inputs against the flow's input schema, the run options and the connection. On any problem the command lists them all (file:line:column) and exits with 2. --env, --connection, --connection-reference and --mode override the files.",
