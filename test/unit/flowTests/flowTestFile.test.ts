@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { parseFlowTest, type FlowTestProblem } from '../../../src/core/flowTests/flowTestFile';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import {
+  flowTestJsonSchema,
+  parseFlowTest,
+  type FlowTestProblem,
+} from '../../../src/core/flowTests/flowTestFile';
 
 function problemsOf(text: string): FlowTestProblem[] {
   const r = parseFlowTest(text, 'tests/case.flowtest.json');
@@ -213,5 +220,45 @@ describe('flow test files', () => {
       problems.map((p) => p.path),
       ['$.flow', '$.run.mode', '$.expect.status'],
     );
+  });
+});
+
+describe('flow test JSON Schema (served to VS Code)', () => {
+  const served = JSON.parse(
+    readFileSync(path.join(__dirname, '../../../media/schemas/flowtest.schema.json'), 'utf8'),
+  ) as unknown;
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as {
+    contributes: { jsonValidation: { fileMatch: string; url: string }[] };
+  };
+
+  it('is the schema of the parser, and package.json serves it for *.flowtest.json', () => {
+    assert.deepEqual(served, JSON.parse(JSON.stringify(flowTestJsonSchema)));
+    assert.ok(
+      manifest.contributes.jsonValidation.some(
+        (v) => v.fileMatch === '*.flowtest.json' && v.url === './media/schemas/flowtest.schema.json',
+      ),
+    );
+  });
+
+  it('accepts what the parser accepts and rejects what it refuses (a sample of each)', () => {
+    const validate = new Ajv({ strict: false }).compile(served as object);
+    const good = {
+      flow: 'Invoice Processing',
+      inputs: { Amount: 1 },
+      run: { connection: 'shared-uiflow-1', mode: 'attended', timeout: 60 },
+      expect: { status: 'failed', errorCode: 'X', maxDurationSeconds: 5 },
+    };
+    assert.equal(validate(good), true, JSON.stringify(validate.errors));
+    assert.ok(parseFlowTest(JSON.stringify(good), 'g.flowtest.json').ok);
+    for (const bad of [
+      {},
+      { flow: 'A', expects: {} },
+      { flow: 'A', run: { mode: 'headless' } },
+      { flow: 'A', expect: { status: 'done' } },
+      { flow: 'A', inputs: 3 },
+    ]) {
+      assert.equal(validate(bad), false, JSON.stringify(bad));
+      assert.equal(parseFlowTest(JSON.stringify(bad), 'b.flowtest.json').ok, false, JSON.stringify(bad));
+    }
   });
 });
