@@ -13,6 +13,7 @@ import { runsCommand } from './commands/runsCommand';
 import { sandboxCommand } from './commands/sandboxCommand';
 import { schemaCommand } from './commands/schemaCommand';
 import { statusCommand } from './commands/statusCommand';
+import { testCommand } from './commands/testCommand';
 
 export const commandList: readonly CliCommand[] = [
   envsCommand,
@@ -22,6 +23,7 @@ export const commandList: readonly CliCommand[] = [
   machinesCommand,
   runCommand,
   batchCommand,
+  testCommand,
   statusCommand,
   outputsCommand,
   cancelCommand,
