@@ -38,6 +38,7 @@ export const commandIds = {
   showRunDetails: 'desktopFlows.run.showDetails',
   compareRunOutputs: 'desktopFlows.run.compareOutputs',
   showActiveRuns: 'desktopFlows.run.showActive',
+  checkBeforeRun: 'desktopFlows.run.checkBeforeRun',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];
