@@ -39,6 +39,7 @@ export const commandIds = {
   compareRunOutputs: 'desktopFlows.run.compareOutputs',
   showActiveRuns: 'desktopFlows.run.showActive',
   checkBeforeRun: 'desktopFlows.run.checkBeforeRun',
+  whyWaiting: 'desktopFlows.run.whyWaiting',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
-import { seedFlowNames } from '../../src/sandbox/seed';
+import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { CheckBeforeRunResult } from '../../src/vscode/readiness/checkBeforeRunCommand';
+import type { WhyWaitingResult } from '../../src/vscode/readiness/whyWaitingCommand';
 import { activateExtension, child, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -70,5 +71,53 @@ describe('Check Before Run', function () {
       'the rendered Markdown preview of the check',
       20_000,
     );
+  });
+
+  it('Why Is It Waiting? explains a run queued behind busy machines in a rendered document', async () => {
+    const account = api.accounts.accounts.find((a) => a.kind === 'sandbox');
+    assert.ok(account, 'the sandbox account');
+    const env = await api.accounts.findEnvironment('Contoso Dev', AbortSignal.timeout(30_000));
+    assert.ok(env);
+    const org = env.environment.orgUrl;
+    const signal = AbortSignal.timeout(60_000);
+    const started: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await account.session.runs.runDesktopFlow(
+        org,
+        seedIds.flows.longReport,
+        { runMode: 'unattended', connectionName: seedNames.connections.runOwner },
+        signal,
+      );
+      started.push(s.sessionId);
+    }
+    try {
+      const last = started[2] ?? '';
+      let result: WhyWaitingResult | undefined;
+      await waitFor(
+        async () => {
+          result = await vscode.commands.executeCommand<WhyWaitingResult>(commandIds.whyWaiting, {
+            runId: last,
+            environment: 'Contoso Dev',
+          });
+          return result?.answer.machines.every((m) => m.presence === 'busy') === true;
+        },
+        'both Finance Bots machines busy',
+        30_000,
+        500,
+      );
+      assert.ok(result);
+      assert.equal(result.answer.waiting, true);
+      assert.equal(result.answer.position, 1);
+      const text = (await vscode.workspace.openTextDocument(result.uri)).getText();
+      assert.match(text, /^# Why is it waiting\? Long Running Report/);
+      assert.match(text, /All 2 online machines in Finance Bots are busy\./);
+      assert.match(text, /Position \*\*1 of 1\*\* by enqueue time in Finance Bots/);
+      assert.match(text, /\| FIN-BOT-01 \| busy \|/);
+      assert.match(text, /Queue timeout: .* UTC \(6 hours after it was requested\)/);
+    } finally {
+      for (const id of started) {
+        await account.session.runs.cancelRun(org, id, signal).catch(() => undefined);
+      }
+    }
   });
 });
