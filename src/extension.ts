@@ -8,6 +8,8 @@ import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
 import { getContext } from './vscode/contextKeys';
 import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
+import { registerCheckBeforeRun } from './vscode/readiness/checkBeforeRunCommand';
+import { registerWhyWaiting } from './vscode/readiness/whyWaitingCommand';
 import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
@@ -82,6 +84,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accountsRestored: restored,
   });
   context.subscriptions.push(...runFeatures.disposables);
+  context.subscriptions.push(
+    ...registerCheckBeforeRun({
+      log,
+      accounts,
+      defaultEnvironmentId: () => explorer.state.defaultEnvironmentId,
+      resolver: inputs.inputFiles.secrets.resolver,
+    }),
+    ...registerWhyWaiting({ log, accounts }),
+  );
   // Copilot's tools (package.json languageModelTools): runs they start go through the same runs controller.
   const agentHost = new ExtensionAgentHost({
     accounts,

@@ -38,6 +38,8 @@ export const commandIds = {
   showRunDetails: 'desktopFlows.run.showDetails',
   compareRunOutputs: 'desktopFlows.run.compareOutputs',
   showActiveRuns: 'desktopFlows.run.showActive',
+  checkBeforeRun: 'desktopFlows.run.checkBeforeRun',
+  whyWaiting: 'desktopFlows.run.whyWaiting',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

@@ -99,7 +99,17 @@ export interface PreparedRun {
 /** `prepareRun`'s answer. `warnings` never block. */
 export type PrepareRunResult =
   | { readonly ok: true; readonly run: PreparedRun; readonly warnings: readonly RunProblem[] }
-  | { readonly ok: false; readonly problems: readonly RunProblem[] };
+  | {
+      readonly ok: false;
+      readonly problems: readonly RunProblem[];
+      /** What was resolved before the problems stopped it (the readiness check goes on from there). */
+      readonly resolved?: {
+        readonly environment: EnvironmentRef;
+        readonly flow: PreparedRun['flow'];
+        readonly options: RunOptions | undefined;
+        readonly connectionDisplayName: string | undefined;
+      };
+    };
 
 /** What `prepareRun` needs. */
 export interface PrepareRunDeps {
@@ -743,7 +753,16 @@ export async function prepareRun(
     logger.debug(
       `[runs] "${flow.name}" not prepared (${request.origin}): ${problems.length} problem(s); nothing sent`,
     );
-    return { ok: false, problems: [...problems, ...warnings] };
+    return {
+      ok: false,
+      problems: [...problems, ...warnings],
+      resolved: {
+        environment: environment.ref,
+        flow,
+        options,
+        connectionDisplayName: options === undefined ? undefined : connectionDisplayName,
+      },
+    };
   }
   return {
     ok: true,

@@ -1,0 +1,160 @@
+/**
+ * "Check Before Run" on a flow (tree context menu, palette): checks the flow against every desktop-flow
+ * connection of its environment with `checkReadiness` (nothing is sent) and shows the answer as a rendered
+ * Markdown document, the best connection first.
+ */
+import * as vscode from 'vscode';
+import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import type { SecretResolver } from '../../core/inputs/secretReference';
+import type { Logger } from '../../core/logger';
+import type { Environment } from '../../core/model/environment';
+import type { DesktopFlow } from '../../core/model/flow';
+import { checkReadiness, type ReadinessReport } from '../../core/runs/readiness';
+import { readinessMarkdown } from '../../core/runs/readinessMarkdown';
+import type { RunMode } from '../../core/runs/runOptions';
+import type { AccountService } from '../accounts/accountService';
+import type { SignedInAccount } from '../accounts/signedInAccount';
+import { commandIds } from '../commandIds';
+import { pickEnvironment, pickFlow } from '../pickers';
+import { registerCommand, UserFacingError } from '../registerCommand';
+import { FlowNode } from '../tree/flowNodes';
+
+/** The scheme of the read-only check documents. */
+export const readinessScheme = 'desktopflows-check';
+
+/** What the command needs. */
+export interface CheckBeforeRunDeps {
+  readonly log: Logger;
+  readonly accounts: AccountService;
+  readonly defaultEnvironmentId: () => string | undefined;
+  readonly resolver?: SecretResolver;
+}
+
+/** What the command resolves to (tests read it): the document and the reports, best first. */
+export interface CheckBeforeRunResult {
+  readonly uri: vscode.Uri;
+  readonly reports: readonly ReadinessReport[];
+}
+
+/** Plain arguments: `{ runMode?: 'attended' | 'unattended' }` (default unattended). */
+function runModeOf(arg: unknown): RunMode {
+  const mode = typeof arg === 'object' && arg !== null ? (arg as { runMode?: unknown }).runMode : undefined;
+  return mode === 'attended' ? 'attended' : 'unattended';
+}
+
+class ReadinessDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? 'This check is no longer available: run Check Before Run again.';
+  }
+
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Registers the command and its document provider. */
+export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposable[] {
+  const documents = new ReadinessDocuments();
+
+  const check = async (
+    account: SignedInAccount,
+    environment: Environment,
+    flow: DesktopFlow,
+    runMode: RunMode,
+  ): Promise<CheckBeforeRunResult> => {
+    const session = account.session;
+    const schemas = new FlowSchemaCache((org, id, s, o) => session.flows.getSchemas(org, id, s, o));
+    try {
+      return await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Checking "${flow.name}" before a run…`,
+          cancellable: true,
+        },
+        async (_progress, token) => {
+          const controller = new AbortController();
+          const sub = token.onCancellationRequested(() => controller.abort());
+          try {
+            const signal = controller.signal;
+            const connections = await session.connections.listDesktopFlowConnections(environment.id, signal);
+            const reports = await Promise.all(
+              connections.map((c) =>
+                checkReadiness(
+                  {
+                    target: {
+                      environment: {
+                        kind: 'resolved',
+                        ref: {
+                          id: environment.id,
+                          orgUrl: environment.orgUrl,
+                          displayName: environment.displayName,
+                        },
+                      },
+                      flow: { kind: 'resolved', flow },
+                    },
+                    inputs: { kind: 'none' },
+                    options: { connection: { kind: 'connection', name: c.name }, runMode },
+                    origin: 'check',
+                  },
+                  {
+                    session,
+                    schemas,
+                    logger: deps.log,
+                    ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
+                  },
+                  signal,
+                ),
+              ),
+            );
+            const rank = { ready: 0, willWait: 1, willFail: 2 } as const;
+            const sorted = [...reports].sort((a, b) => rank[a.verdict] - rank[b.verdict]);
+            const uri = vscode.Uri.from({
+              scheme: readinessScheme,
+              path: `/Check ${flow.name.replace(/[\\/]/g, '-')}.md`,
+              query: `${environment.id}/${flow.id}/${Date.now()}`,
+            });
+            documents.set(uri, readinessMarkdown(flow.name, environment.displayName, sorted, new Date()));
+            deps.log.info(
+              `[check] "${flow.name}" in ${environment.displayName}: ${sorted.map((r) => `${r.connectionDisplayName ?? '?'} ${r.verdict}`).join('; ')}`,
+            );
+            await vscode.commands.executeCommand('markdown.showPreview', uri);
+            return { uri, reports: sorted };
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+    } finally {
+      schemas.dispose();
+    }
+  };
+
+  return [
+    documents,
+    vscode.workspace.registerTextDocumentContentProvider(readinessScheme, documents),
+    registerCommand(commandIds.checkBeforeRun, deps.log, async (arg?: unknown, extra?: unknown) => {
+      if (arg instanceof FlowNode) {
+        return check(arg.account, arg.environment, arg.flow, runModeOf(extra));
+      }
+      if (deps.accounts.accounts.length === 0) {
+        throw new UserFacingError('Sign in first to check a desktop flow before a run.');
+      }
+      const choice = await pickEnvironment(
+        deps.accounts,
+        deps.defaultEnvironmentId(),
+        'Check Before Run: environment',
+      );
+      const flow = await pickFlow(choice, 'Check Before Run: desktop flow');
+      return check(choice.account, choice.environment, flow, runModeOf(arg));
+    }),
+  ];
+}

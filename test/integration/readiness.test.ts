@@ -1,0 +1,123 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
+import { startSandbox } from '../../src/sandbox/server';
+import { commandIds } from '../../src/vscode/commandIds';
+import type { CheckBeforeRunResult } from '../../src/vscode/readiness/checkBeforeRunCommand';
+import type { WhyWaitingResult } from '../../src/vscode/readiness/whyWaitingCommand';
+import { activateExtension, child, waitFor } from './helpers';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+describe('Check Before Run', function () {
+  this.timeout(120_000);
+  let api: ExtensionApi;
+  let sandbox: Sandbox;
+  let accountId: string;
+
+  before(async () => {
+    api = await activateExtension();
+    await api.restored;
+    sandbox = await startSandbox({ port: 0 });
+    accountId =
+      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
+    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
+    await waitFor(() => api.isSignedIn(), 'signed in');
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  after(async () => {
+    if (accountId) {
+      await vscode.commands.executeCommand(commandIds.signOut, accountId);
+    }
+    await sandbox?.stop();
+  });
+
+  it('checks a flow from the tree against every connection, best first, in a rendered preview', async () => {
+    const env = await child(api, undefined, 'Contoso Dev');
+    const flows = await child(api, env, 'Desktop flows');
+    const flow = await child(api, flows, seedFlowNames.quickPing);
+    const result = await vscode.commands.executeCommand<CheckBeforeRunResult>(
+      commandIds.checkBeforeRun,
+      flow,
+    );
+    assert.ok(result, 'the command resolved to its result');
+
+    const byName = new Map(result.reports.map((r) => [r.connectionDisplayName, r]));
+    const maker = byName.get('CONTOSO\\maker (DESKTOP-MAKER01)');
+    assert.equal(maker?.verdict, 'ready', JSON.stringify(maker?.items));
+    const empty = byName.get('CONTOSO\\botuser (Empty Pool)');
+    assert.equal(empty?.verdict, 'willFail');
+    assert.ok(empty.items.some((i) => i.errorCode === 'GroupIsEmpty'));
+    const offline = byName.get('CONTOSO\\maker (LAPTOP-OLD)');
+    assert.equal(offline?.verdict, 'willWait');
+    assert.equal(result.reports[0]?.verdict, 'ready', 'the ready connections come first');
+
+    const text = (await vscode.workspace.openTextDocument(result.uri)).getText();
+    assert.match(text, /^# Check Before Run: Quick Ping/);
+    assert.match(text, /This run will fail: group Empty Pool has no machines\./);
+    assert.match(text, /This run will wait: LAPTOP-OLD is offline\./);
+    assert.match(text, /nothing was sent/);
+
+    await waitFor(
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .some((t) => t.label.includes('Check Quick Ping') && t.input instanceof vscode.TabInputWebview),
+      'the rendered Markdown preview of the check',
+      20_000,
+    );
+  });
+
+  it('Why Is It Waiting? explains a run queued behind busy machines in a rendered document', async () => {
+    const account = api.accounts.accounts.find((a) => a.kind === 'sandbox');
+    assert.ok(account, 'the sandbox account');
+    const env = await api.accounts.findEnvironment('Contoso Dev', AbortSignal.timeout(30_000));
+    assert.ok(env);
+    const org = env.environment.orgUrl;
+    const signal = AbortSignal.timeout(60_000);
+    const started: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await account.session.runs.runDesktopFlow(
+        org,
+        seedIds.flows.longReport,
+        { runMode: 'unattended', connectionName: seedNames.connections.runOwner },
+        signal,
+      );
+      started.push(s.sessionId);
+    }
+    try {
+      const last = started[2] ?? '';
+      let result: WhyWaitingResult | undefined;
+      await waitFor(
+        async () => {
+          result = await vscode.commands.executeCommand<WhyWaitingResult>(commandIds.whyWaiting, {
+            runId: last,
+            environment: 'Contoso Dev',
+          });
+          return result?.answer.machines.every((m) => m.presence === 'busy') === true;
+        },
+        'both Finance Bots machines busy',
+        30_000,
+        500,
+      );
+      assert.ok(result);
+      assert.equal(result.answer.waiting, true);
+      assert.equal(result.answer.position, 1);
+      const text = (await vscode.workspace.openTextDocument(result.uri)).getText();
+      assert.match(text, /^# Why is it waiting\? Long Running Report/);
+      assert.match(text, /All 2 online machines in Finance Bots are busy\./);
+      assert.match(text, /Position \*\*1 of 1\*\* by enqueue time in Finance Bots/);
+      assert.match(text, /\| FIN-BOT-01 \| busy \|/);
+      assert.match(text, /Queue timeout: .* UTC \(6 hours after it was requested\)/);
+    } finally {
+      for (const id of started) {
+        await account.session.runs.cancelRun(org, id, signal).catch(() => undefined);
+      }
+    }
+  });
+});
