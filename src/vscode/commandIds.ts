@@ -38,6 +38,11 @@ export const commandIds = {
   showRunDetails: 'desktopFlows.run.showDetails',
   compareRunOutputs: 'desktopFlows.run.compareOutputs',
   showActiveRuns: 'desktopFlows.run.showActive',
+  // Batches
+  runFolderBatch: 'desktopFlows.batch.runFolder',
+  cancelBatch: 'desktopFlows.batch.cancel',
+  rerunFailedBatch: 'desktopFlows.batch.rerunFailed',
+  openBatchReport: 'desktopFlows.batch.openReport',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];
