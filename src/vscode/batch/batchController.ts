@@ -377,7 +377,7 @@ export class BatchController implements vscode.Disposable {
       .catch((e: unknown) => {
         batch.state = batch.stopping ? 'cancelled' : 'interrupted';
         const message = e instanceof BatchJournalError ? e.message : (describeError(e)?.message ?? String(e));
-        if (!batch.stopping) {
+        if (!batch.stopping && !batch.abort.signal.aborted) {
           this.deps.log.error(`[batch] ${batch.label}: ${message}`);
           void vscode.window.showErrorMessage(
             `The batch "${batch.label}" stopped: ${message} It resumes from its journal after a reload.`,
@@ -400,11 +400,10 @@ export class BatchController implements vscode.Disposable {
   ): Promise<void> {
     const session = found.account.session;
     const service = this.deps.runs.core;
-    const options = {
-      runMode: header?.runMode ?? 'attended',
-      ...(header?.priority === undefined ? {} : { priority: header.priority }),
-    };
     const journalHeader = header ?? (await replayHeader(batch.journalFile));
+    if (o.resume) {
+      await this.restoreItems(batch);
+    }
     const port = new ViewBatchPort(
       {
         session,
@@ -417,9 +416,11 @@ export class BatchController implements vscode.Disposable {
           found.environment.orgUrl,
         ].filter((n): n is string => n !== undefined && n !== ''),
         options: {
-          ...options,
           runMode: journalHeader.runMode,
           ...(journalHeader.priority === undefined ? {} : { priority: journalHeader.priority }),
+          ...(journalHeader.timeoutSeconds === undefined
+            ? {}
+            : { timeoutSeconds: journalHeader.timeoutSeconds }),
         },
         resolver: this.deps.secretResolver,
         logger: this.deps.log,
@@ -476,7 +477,8 @@ export class BatchController implements vscode.Disposable {
                 `[batch] ${batch.label}: ${items} items checked, ${invalid} invalid; starting`,
               );
             }
-            this.changed.fire(batch);
+            // The batch's flows are known now: its rows appear under them.
+            this.changed.fire(undefined);
           },
           onProgress: (e, counts) => {
             batch.counts = counts;
@@ -535,6 +537,33 @@ export class BatchController implements vscode.Disposable {
       );
     } finally {
       port.dispose();
+    }
+  }
+
+  /** The items an earlier session journaled, as rows (their flow, run and last known state). */
+  private async restoreItems(batch: BatchView): Promise<void> {
+    const replay = await replayBatchJournal(batch.journalFile, AbortSignal.timeout(60_000));
+    const statuses = await finishedStatuses(batch.journalFile, replay.items);
+    for (const [file, track] of replay.items) {
+      const item: BatchItemView = { file, status: 'pending' };
+      if (track.flowId !== undefined) {
+        item.flowId = track.flowId;
+      }
+      if (track.runId !== undefined) {
+        item.runId = track.runId;
+      }
+      if (track.connection !== undefined) {
+        item.connection = track.connection;
+      }
+      item.status =
+        track.state === 'finished'
+          ? (statuses.get(file) ?? 'failed')
+          : track.state === 'accepted'
+            ? 'queued'
+            : track.state === 'notStarted' || track.state === 'starting'
+              ? 'pending'
+              : track.state;
+      batch.items.set(file, item);
     }
   }
 

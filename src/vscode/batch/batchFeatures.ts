@@ -78,7 +78,11 @@ export function registerBatchFeatures(deps: BatchFeatureDeps): {
         },
       },
       registerCommand(commandIds.runFolderBatch, deps.log, (folder?: unknown, args?: RunFolderArgs) =>
-        controller.runFolder(folder instanceof vscode.Uri ? folder : undefined, args ?? {}),
+        controller.runFolder(
+          folder instanceof vscode.Uri ? folder : undefined,
+          // From the Explorer's context menu the second argument is the selection (an array of URIs).
+          args === undefined || Array.isArray(args) ? {} : args,
+        ),
       ),
       registerCommand(commandIds.cancelBatch, deps.log, async (arg?: unknown, cancelQueued?: boolean) => {
         const batch = batchOf(arg);

@@ -130,20 +130,30 @@ export class BatchRowsContributor implements FlowChildContributor, vscode.Dispos
     tree: { rerender(node: ExplorerNode | undefined): void },
   ) {
     let pending: NodeJS.Timeout | undefined;
+    let all = false;
+    const dirty = new Set<BatchView>();
     this.subscription = controller.onDidChange((batch) => {
-      // At most a few renders a second, however fast items move.
-      if (pending !== undefined) {
-        return;
+      // A batch added, removed or newly checked changes which flows show it: re-render from the roots.
+      // Otherwise only its rows, at most four times a second however fast items move.
+      if (batch === undefined) {
+        all = true;
+      } else {
+        dirty.add(batch);
       }
-      pending = setTimeout(() => {
+      pending ??= setTimeout(() => {
         pending = undefined;
-        const nodes = [...this.shown.values()].filter((n) => batch === undefined || n.batch === batch);
-        if (batch === undefined || nodes.length === 0) {
+        if (all) {
+          all = false;
+          dirty.clear();
           tree.rerender(undefined);
+          return;
         }
-        for (const n of nodes) {
-          tree.rerender(n);
+        for (const n of this.shown.values()) {
+          if (dirty.has(n.batch)) {
+            tree.rerender(n);
+          }
         }
+        dirty.clear();
       }, 250);
     });
   }
