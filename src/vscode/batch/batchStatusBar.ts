@@ -8,7 +8,7 @@ export function batchSummaryText(batch: BatchView): string {
     return `checking ${batch.items.size} input files…`;
   }
   if (c === undefined) {
-    return batch.state;
+    return batch.state === 'running' ? `0/${batch.items.size}` : batch.state;
   }
   const done = c.succeeded + c.failed + c.cancelled + c.skipped;
   const parts = [`${done}/${c.total}`];
