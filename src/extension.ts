@@ -4,6 +4,9 @@ import { stopStartedSandbox } from './vscode/accounts/sandboxLocator';
 import { SignInController } from './vscode/accounts/signInController';
 import { ExtensionAgentHost } from './vscode/agent/extensionAgentHost';
 import { registerLanguageModelTools } from './vscode/agent/languageModelTools';
+import { registerBatchFeatures } from './vscode/batch/batchFeatures';
+import type { BatchController } from './vscode/batch/batchController';
+import type { BatchStatusBar } from './vscode/batch/batchStatusBar';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
 import { getContext } from './vscode/contextKeys';
@@ -30,6 +33,9 @@ export interface ExtensionApi {
   readonly signIn: SignInController;
   /** Runs: the controller behind the run commands, status bar, transcript and notifications. */
   readonly runs: RunsController;
+  /** Batch runs: the batches of the window and their status bar item. */
+  readonly batches: BatchController;
+  readonly batchStatus: BatchStatusBar;
   /** Resolves once accounts from earlier sessions are restored. */
   readonly restored: Promise<void>;
   /** This extension's log folder; the extension host's own log is next to it (tests read it). */
@@ -100,6 +106,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     runs: runFeatures.runs,
     secretResolver: inputs.inputFiles.secrets.resolver,
   });
+  // After the runs: batch rows follow "Recent runs" under each flow; items go through the same runs core.
+  const batchFeatures = registerBatchFeatures({
+    context,
+    log,
+    accounts,
+    explorer,
+    environmentStatus,
+    runs: runFeatures.runs,
+    secretResolver: inputs.inputFiles.secrets.resolver,
+    accountsRestored: restored,
+  });
+  context.subscriptions.push(...batchFeatures.disposables);
   const agentTools = registerLanguageModelTools(agentHost, agentHost.start, log);
   context.subscriptions.push(...agentTools.disposables);
   log.info(
@@ -115,6 +133,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     inputFiles: inputs.inputFiles,
     signIn,
     runs: runFeatures.runs,
+    batches: batchFeatures.batches,
+    batchStatus: batchFeatures.statusBar,
     restored,
     logUri: context.logUri,
     languageModelTools: agentTools.tools,

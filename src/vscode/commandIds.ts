@@ -40,6 +40,11 @@ export const commandIds = {
   showActiveRuns: 'desktopFlows.run.showActive',
   checkBeforeRun: 'desktopFlows.run.checkBeforeRun',
   whyWaiting: 'desktopFlows.run.whyWaiting',
+  // Batches
+  runFolderBatch: 'desktopFlows.batch.runFolder',
+  cancelBatch: 'desktopFlows.batch.cancel',
+  rerunFailedBatch: 'desktopFlows.batch.rerunFailed',
+  openBatchReport: 'desktopFlows.batch.openReport',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];
