@@ -15,7 +15,7 @@ import { isPlaceholder } from './inputPlaceholders';
 import { closestName } from './nameSimilarity';
 import { formatSchemaUri, hasSchemaUriScheme, parseSchemaUri, type SchemaUriTarget } from './schemaUri';
 import { checkAgainstSchema } from './schemaValidatorCache';
-import { joinEntries, serializeEntries, type SerializedEntries } from './serializedInputs';
+import { joinedBytes, serializeEntries, utf8Length, type SerializedEntries } from './serializedInputs';
 import {
   looksLikeKnownReference,
   looksLikeReference,
@@ -563,7 +563,7 @@ export function tooLargeProblem(
 
 /** UTF-8 size of a string. */
 export function utf8Bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
+  return utf8Length(text);
 }
 
 /** Run every check on an input file's text. Problems are drafts: see `locateProblems`. */
@@ -618,7 +618,7 @@ export function analyzeInputFile(
   const references = checker.checkValues(values);
   checker.checkSchema(values);
   const entries = serializeEntries(values);
-  const bytes = utf8Bytes(joinEntries(entries));
+  const bytes = joinedBytes(entries);
   checker.checkSize(entries, bytes);
   return { document, problems: checker.problems, values, schemaUri, references, entries, bytes };
 }

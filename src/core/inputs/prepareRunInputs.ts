@@ -20,7 +20,7 @@ import {
 } from './inputFileAnalysis';
 import type { InputProblem, ProblemDraft } from './inputProblem';
 import { maskedValue, registerSensitiveValue } from './maskInputs';
-import { joinEntries } from './serializedInputs';
+import { joinEntries, replaceEntries } from './serializedInputs';
 import { parseReference, type SecretResolver } from './secretReference';
 import { locateProblems } from './textPositions';
 import { coerceToKind, exampleOf } from './variableValues';
@@ -53,19 +53,20 @@ export type PreparedRunInputs =
       readonly problems: readonly InputProblem[];
     };
 
-/** The inputs with every sensitive or resolved value masked (all references are resolved by now). */
+/** `inputs` with every sensitive or resolved value masked (all references are resolved by now). */
 function maskedText(
+  inputs: string,
   entries: ReadonlyMap<string, string>,
   schema: DesktopFlowSchema,
   resolved: ReadonlySet<string>,
 ): string {
-  const masked = new Map(entries);
-  for (const name of masked.keys()) {
+  const names = new Set<string>();
+  for (const name of entries.keys()) {
     if (resolved.has(name) || findVariable(schema, name)?.sensitive === true) {
-      masked.set(name, JSON.stringify(maskedValue));
+      names.add(name);
     }
   }
-  return joinEntries(masked);
+  return names.size === 0 ? inputs : replaceEntries(inputs, entries, names, JSON.stringify(maskedValue));
 }
 
 function isError(p: ProblemDraft): boolean {
@@ -224,7 +225,7 @@ export async function prepareRunInputs(
   return {
     ok: true,
     inputs,
-    maskedInputs: maskedText(entries, schema, new Set(analysis.references.map((f) => f.input.name))),
+    maskedInputs: maskedText(inputs, entries, schema, new Set(analysis.references.map((f) => f.input.name))),
     bytes,
     warnings: locateProblems(text, drafts),
   };
