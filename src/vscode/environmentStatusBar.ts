@@ -4,21 +4,26 @@ import type { AccountService } from './accounts/accountService';
 import type { SignedInAccount } from './accounts/signedInAccount';
 import { commandIds } from './commandIds';
 import { readConfig, updateSetting } from './configuration';
+import { DisposableBase } from './disposableBase';
 
 /**
  * The workspace's default environment: a status bar item that shows it and opens the picker, and the one
  * place that resolves the setting to an account + environment.
  */
-export class EnvironmentStatusBar implements vscode.Disposable {
+export class EnvironmentStatusBar extends DisposableBase {
   private readonly item: vscode.StatusBarItem;
-  private readonly disposables: vscode.Disposable[] = [];
   private current: { account: SignedInAccount; environment: Environment } | undefined;
 
   constructor(private readonly accounts: AccountService) {
-    this.item = vscode.window.createStatusBarItem('desktopFlows.environment', vscode.StatusBarAlignment.Left, 50);
+    super();
+    this.item = vscode.window.createStatusBarItem(
+      'desktopFlows.environment',
+      vscode.StatusBarAlignment.Left,
+      50,
+    );
     this.item.name = 'Desktop Flows: Default Environment';
     this.item.command = commandIds.selectEnvironment;
-    this.disposables.push(
+    this.register(
       this.item,
       accounts.onDidChangeAccounts(() => void this.update()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -36,7 +41,9 @@ export class EnvironmentStatusBar implements vscode.Disposable {
   }
 
   /** The resolved default environment, if the setting names one that a signed-in account can reach. */
-  async resolveDefault(signal: AbortSignal): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
+  async resolveDefault(
+    signal: AbortSignal,
+  ): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
     const key = readConfig().defaultEnvironment;
     if (!key) {
       return undefined;
@@ -77,11 +84,5 @@ export class EnvironmentStatusBar implements vscode.Disposable {
       this.item.backgroundColor = undefined;
     }
     this.item.show();
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
-    }
   }
 }

@@ -7,6 +7,7 @@ import { AccountNode, environmentNodes } from './accountNode';
 import type { ExplorerNode } from './explorerNode';
 import { ExplorerTreeProvider } from './explorerTreeProvider';
 import type { ExplorerViewState, FlowChildContributor, TreeContext } from './treeContext';
+import { DisposableBase } from '../disposableBase';
 
 export const explorerViewId = 'desktopFlows.explorer';
 
@@ -17,12 +18,11 @@ const showDraftsKey = 'desktopFlows.explorer.showDrafts';
  * The Desktop Flows view: roots are environments, or accounts when several are signed in. Owns the tree view,
  * the view state (filter, drafts) and the context keys the manifest's `when` clauses read.
  */
-export class ExplorerView implements vscode.Disposable {
+export class ExplorerView extends DisposableBase {
   readonly provider: ExplorerTreeProvider;
   readonly treeView: vscode.TreeView<ExplorerNode>;
   readonly state: ExplorerViewState;
   readonly flowChildren: FlowChildContributor[] = [];
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly ctx: TreeContext;
 
   constructor(
@@ -31,6 +31,7 @@ export class ExplorerView implements vscode.Disposable {
     /** Where view toggles live across reloads (the workspace's state); settings only give their defaults. */
     private readonly viewMemento?: vscode.Memento,
   ) {
+    super();
     const config = readConfig();
     this.state = {
       flowFilter: '',
@@ -49,7 +50,7 @@ export class ExplorerView implements vscode.Disposable {
       treeDataProvider: this.provider,
       showCollapseAll: true,
     });
-    this.disposables.push(
+    this.register(
       this.treeView,
       this.provider,
       accounts.onDidChangeAccounts(() => {
@@ -133,11 +134,5 @@ export class ExplorerView implements vscode.Disposable {
   /** Flow lists live under environments; the simplest correct reload is from the roots, keeping environments cached. */
   private refreshFlowLists(): void {
     this.provider.refresh(undefined);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
-    }
   }
 }
