@@ -11,6 +11,7 @@ import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
 import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
+import { Prompts } from './vscode/prompts';
 import { registerRunFeatures } from './vscode/runs/runFeatures';
 import type { RunsController } from './vscode/runs/runsController';
 import { ExplorerView } from './vscode/tree/explorerView';
@@ -33,6 +34,8 @@ export interface ExtensionApi {
   readonly logUri: vscode.Uri;
   /** The registered language-model tools by name (tests call `prepareInvocation`, which the test host never shows). */
   readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
+  /** The prompts of the commands that use the prompt helper (tests answer them from a queue). */
+  readonly prompts: Prompts;
 }
 
 /** Composition root: builds every service, registers every disposable, and returns the test API. */
@@ -43,7 +46,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const environmentStatus = new EnvironmentStatusBar(accounts);
   const signIn = new SignInController(context, accounts, log);
   // After the explorer: input files add "Input files" under each flow through explorer.flowChildren.
-  const inputs = registerInputFeatures({ context, log, accounts, explorer, environmentStatus });
+  const prompts = new Prompts();
+  const inputs = registerInputFeatures({ context, log, accounts, explorer, environmentStatus, prompts });
 
   context.subscriptions.push(
     log,
@@ -97,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),
     isSignedIn: () => getContext('desktopFlows.signedIn') === true,
+    prompts,
     accounts,
     explorer,
     environmentStatus,

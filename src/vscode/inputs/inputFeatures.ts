@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
 import { registerInputCommands } from '../commands/inputCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import type { Prompts } from '../prompts';
 import type { ExplorerView } from '../tree/explorerView';
 import { FlowSchemaResolver } from './flowSchemaResolver';
 import { registerInputCodeActions } from './inputCodeActions';
@@ -22,6 +23,7 @@ export interface InputFeatureDeps {
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
+  readonly prompts: Prompts;
 }
 
 /**
@@ -34,7 +36,7 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
   disposables: vscode.Disposable[];
   inputFiles: InputFileService;
 } {
-  const { context, log, accounts, explorer, environmentStatus } = deps;
+  const { context, log, accounts, explorer, environmentStatus, prompts } = deps;
   const resolver = new FlowSchemaResolver(
     accounts,
     (signal) => environmentStatus.resolveDefault(signal),
@@ -73,7 +75,7 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
       ...registerInputFileCodeLens(),
       registerInputCodeActions(),
       ...trackActiveInputFile(),
-      ...registerInputCommands({ log, accounts, environmentStatus, inputFiles }),
+      ...registerInputCommands({ log, accounts, environmentStatus, inputFiles, prompts }),
     ],
     inputFiles,
   };
