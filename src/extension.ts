@@ -10,6 +10,7 @@ import { getContext } from './vscode/contextKeys';
 import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
 import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
+import { ConfigurationService } from './vscode/configuration';
 import { LogChannel } from './vscode/logChannel';
 import { Prompts } from './vscode/prompts';
 import { registerRunFeatures } from './vscode/runs/runFeatures';
@@ -42,15 +43,25 @@ export interface ExtensionApi {
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = new LogChannel();
   const accounts = new AccountService(log);
-  const explorer = new ExplorerView(accounts, log, context.workspaceState);
-  const environmentStatus = new EnvironmentStatusBar(accounts);
+  const config = new ConfigurationService();
+  const explorer = new ExplorerView(accounts, log, config, context.workspaceState);
+  const environmentStatus = new EnvironmentStatusBar(accounts, config);
   const signIn = new SignInController(context, accounts, log);
   // After the explorer: input files add "Input files" under each flow through explorer.flowChildren.
   const prompts = new Prompts();
-  const inputs = registerInputFeatures({ context, log, accounts, explorer, environmentStatus, prompts });
+  const inputs = registerInputFeatures({
+    context,
+    log,
+    config,
+    accounts,
+    explorer,
+    environmentStatus,
+    prompts,
+  });
 
   context.subscriptions.push(
     log,
+    config,
     { dispose: () => void accounts.dispose() },
     explorer,
     environmentStatus,

@@ -3,7 +3,7 @@ import type { Environment } from '../core/model/environment';
 import type { AccountService } from './accounts/accountService';
 import type { SignedInAccount } from './accounts/signedInAccount';
 import { commandIds } from './commandIds';
-import { readConfig, updateSetting } from './configuration';
+import type { ConfigurationService } from './configuration';
 import { DisposableBase } from './disposableBase';
 
 /**
@@ -14,7 +14,10 @@ export class EnvironmentStatusBar extends DisposableBase {
   private readonly item: vscode.StatusBarItem;
   private current: { account: SignedInAccount; environment: Environment } | undefined;
 
-  constructor(private readonly accounts: AccountService) {
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly config: ConfigurationService,
+  ) {
     super();
     this.item = vscode.window.createStatusBarItem(
       'desktopFlows.environment',
@@ -26,8 +29,8 @@ export class EnvironmentStatusBar extends DisposableBase {
     this.register(
       this.item,
       accounts.onDidChangeAccounts(() => void this.update()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('desktopFlows.defaultEnvironment')) {
+      config.onDidChange((e) => {
+        if (e.affects('defaultEnvironment')) {
           void this.update();
         }
       }),
@@ -44,7 +47,7 @@ export class EnvironmentStatusBar extends DisposableBase {
   async resolveDefault(
     signal: AbortSignal,
   ): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
-    const key = readConfig().defaultEnvironment;
+    const key = this.config.current.defaultEnvironment;
     if (!key) {
       return undefined;
     }
@@ -53,7 +56,7 @@ export class EnvironmentStatusBar extends DisposableBase {
 
   /** Sets the default environment (workspace setting) and updates the item. */
   async setDefault(environment: Environment): Promise<void> {
-    await updateSetting('defaultEnvironment', environment.id);
+    await this.config.update('defaultEnvironment', environment.id);
     await this.update();
   }
 
@@ -62,7 +65,7 @@ export class EnvironmentStatusBar extends DisposableBase {
       this.item.hide();
       return;
     }
-    const key = readConfig().defaultEnvironment;
+    const key = this.config.current.defaultEnvironment;
     try {
       this.current = key ? await this.accounts.findEnvironment(key, AbortSignal.timeout(60_000)) : undefined;
     } catch {

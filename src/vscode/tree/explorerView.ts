@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { setContext } from '../contextKeys';
 import { AccountNode, environmentNodes } from './accountNode';
 import type { ExplorerNode } from './explorerNode';
@@ -28,16 +28,17 @@ export class ExplorerView extends DisposableBase {
   constructor(
     private readonly accounts: AccountService,
     private readonly log: Logger,
+    private readonly config: ConfigurationService,
     /** Where view toggles live across reloads (the workspace's state); settings only give their defaults. */
     private readonly viewMemento?: vscode.Memento,
   ) {
     super();
-    const config = readConfig();
+    const current = config.current;
     this.state = {
       flowFilter: '',
-      showDrafts: viewMemento?.get<boolean>(showDraftsKey) ?? config.showDrafts,
-      pageSize: config.pageSize,
-      defaultEnvironmentId: config.defaultEnvironment || undefined,
+      showDrafts: viewMemento?.get<boolean>(showDraftsKey) ?? current.showDrafts,
+      pageSize: current.pageSize,
+      defaultEnvironmentId: current.defaultEnvironment || undefined,
     };
     this.ctx = {
       log,
@@ -57,17 +58,12 @@ export class ExplorerView extends DisposableBase {
         void setContext('desktopFlows.signedIn', accounts.accounts.length > 0);
         this.provider.refresh();
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (
-          e.affectsConfiguration('desktopFlows.explorer') ||
-          e.affectsConfiguration('desktopFlows.defaultEnvironment')
-        ) {
-          const c = readConfig();
+      config.onDidChange((e) => {
+        if (e.affects('pageSize', 'showDrafts', 'defaultEnvironment')) {
+          const c = config.current;
           // The drafts toggle is view state: only a change of its own setting overrides it, never
           // re-reading settings because another one changed (Select Environment writes one).
-          const showDrafts = e.affectsConfiguration('desktopFlows.explorer.showDrafts')
-            ? c.showDrafts
-            : this.state.showDrafts;
+          const showDrafts = e.affects('showDrafts') ? c.showDrafts : this.state.showDrafts;
           const reload = c.pageSize !== this.state.pageSize || showDrafts !== this.state.showDrafts;
           this.state.pageSize = c.pageSize;
           this.state.defaultEnvironmentId = c.defaultEnvironment || undefined;
