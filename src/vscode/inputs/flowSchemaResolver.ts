@@ -14,7 +14,7 @@ import type { DesktopFlow } from '../../core/model/flow';
 import type { RawFlowSchema } from '../../core/model/flowSchema';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { describeError } from '../errorMessages';
 import { raceAbort } from '../../core/util/abort';
 import { DisposableBase } from '../disposableBase';
@@ -110,6 +110,7 @@ export class FlowSchemaResolver extends DisposableBase {
   constructor(
     private readonly accounts: AccountService,
     private readonly resolveDefault: (signal: AbortSignal) => Promise<FlowLocation | undefined>,
+    private readonly config: ConfigurationService,
     private readonly log: Logger,
   ) {
     super();
@@ -117,8 +118,8 @@ export class FlowSchemaResolver extends DisposableBase {
       this.changed,
       this.reset,
       accounts.onDidChangeAccounts(() => this.reset.fire()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('desktopFlows.defaultEnvironment')) {
+      config.onDidChange((e) => {
+        if (e.affects('defaultEnvironment')) {
           this.reset.fire();
         }
       }),
@@ -153,7 +154,7 @@ export class FlowSchemaResolver extends DisposableBase {
       if (found) {
         return { ...found, viaDefault: true };
       }
-      const key = readConfig().defaultEnvironment;
+      const key = this.config.current.defaultEnvironment;
       return {
         kind: 'unresolved',
         reason: 'noDefaultEnvironment',
