@@ -15,8 +15,10 @@ import { registerCheckBeforeRun } from './vscode/readiness/checkBeforeRunCommand
 import { registerWhyWaiting } from './vscode/readiness/whyWaitingCommand';
 import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
+import { ConfigurationService } from './vscode/configuration';
 import { LogChannel } from './vscode/logChannel';
 import { runInputFilesOf } from './vscode/runs/runInputFiles';
+import { Prompts } from './vscode/prompts';
 import { registerRunFeatures } from './vscode/runs/runFeatures';
 import type { RunsController } from './vscode/runs/runsController';
 import { ExplorerView } from './vscode/tree/explorerView';
@@ -42,20 +44,33 @@ export interface ExtensionApi {
   readonly logUri: vscode.Uri;
   /** The registered language-model tools by name (tests call `prepareInvocation`, which the test host never shows). */
   readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
+  /** The prompts of the commands that use the prompt helper (tests answer them from a queue). */
+  readonly prompts: Prompts;
 }
 
 /** Composition root: builds every service, registers every disposable, and returns the test API. */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = new LogChannel();
   const accounts = new AccountService(log);
-  const explorer = new ExplorerView(accounts, log, context.workspaceState);
-  const environmentStatus = new EnvironmentStatusBar(accounts);
+  const config = new ConfigurationService();
+  const explorer = new ExplorerView(accounts, log, config, context.workspaceState);
+  const environmentStatus = new EnvironmentStatusBar(accounts, config);
   const signIn = new SignInController(context, accounts, log);
   // After the explorer: input files add "Input files" under each flow through explorer.flowChildren.
-  const inputs = registerInputFeatures({ context, log, accounts, explorer, environmentStatus });
+  const prompts = new Prompts();
+  const inputs = registerInputFeatures({
+    context,
+    log,
+    config,
+    accounts,
+    explorer,
+    environmentStatus,
+    prompts,
+  });
 
   context.subscriptions.push(
     log,
+    config,
     { dispose: () => void accounts.dispose() },
     explorer,
     environmentStatus,
@@ -127,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),
     isSignedIn: () => getContext('desktopFlows.signedIn') === true,
+    prompts,
     accounts,
     explorer,
     environmentStatus,

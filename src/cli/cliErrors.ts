@@ -3,6 +3,7 @@
  * happened and how to fix it, and an exit code a pipeline can branch on. Typed core errors are classified
  * by their `reason`, never by message text; the service's own codes get the documented remedy.
  */
+import { apiErrorReferenceSuffix } from '../core/apiErrorReference';
 import { ApiError, AuthError, CancellationError } from '../core/errors';
 import { remedyFor } from '../core/runs/remedies';
 import { RunError } from '../core/runs/runErrors';
@@ -60,15 +61,6 @@ export interface FailureReport {
   readonly message: string;
 }
 
-function references(e: ApiError): string {
-  const parts = [
-    e.status === undefined ? undefined : `HTTP ${e.status}`,
-    e.code === undefined || e.code === '' ? undefined : e.code,
-    e.requestId === undefined ? undefined : `request ${e.requestId}`,
-  ].filter((p): p is string => p !== undefined);
-  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
-}
-
 function withRemedy(message: string, code: string | undefined): string {
   const remedy = remedyFor(code);
   return remedy === undefined ? message : `${message} ${remedy.title}: ${remedy.remedy}`;
@@ -80,7 +72,7 @@ function sentence(text: string): string {
 }
 
 function describeApiError(e: ApiError): FailureReport {
-  const refs = references(e);
+  const refs = apiErrorReferenceSuffix(e);
   const detail = sentence(e.message);
   switch (e.reason) {
     case 'unauthorized':

@@ -1,63 +1,97 @@
 import * as vscode from 'vscode';
-import type { CloudName } from '../core/clouds';
+import { DisposableBase } from './disposableBase';
+import {
+  inputsFolderSegments,
+  inputsFolderSettingId,
+  normaliseConfig,
+  settingIds,
+  type DesktopFlowsConfig,
+} from './configurationValues';
 
-/** Every `desktopFlows.*` setting, typed. Defaults live in package.json only. */
-export interface DesktopFlowsConfig {
-  cloud: Exclude<CloudName, 'Sandbox'>;
-  tenant: string;
-  clientId: string;
-  authMethod: 'auto' | 'browser' | 'deviceCode';
-  sandboxUrl: string;
-  defaultEnvironment: string;
-  pageSize: number;
-  showDrafts: boolean;
-  httpTimeoutSeconds: number;
-  notifyOnCompletion: 'off' | 'failures' | 'all';
-  pollIntervalMinSeconds: number;
-  pollIntervalMaxSeconds: number;
-  defaultTimeoutSeconds: number;
-  revealTranscript: 'never' | 'onStart' | 'onFailure';
-  resendWhenUncertain: boolean;
-  /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
-  httpProxy: string;
-  /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
-  httpNoProxy: string[];
+export type { DesktopFlowsConfig } from './configurationValues';
+
+/** A change of settings, asked in terms of the typed fields. */
+export interface ConfigurationChange {
+  /** True when the change touches one of these fields. */
+  affects(...fields: (keyof DesktopFlowsConfig)[]): boolean;
+  /** True when the change touches `desktopFlows.inputs.folder` (of `folder`, when given). */
+  affectsInputsFolder(folder?: vscode.WorkspaceFolder): boolean;
 }
 
 /**
- * Reads the current window-wide settings. Resource-scoped ones (`desktopFlows.inputs.folder`) differ per
- * workspace folder and are read for a folder with `readInputsFolder`: reading them here, without a
- * resource, logs a warning in the extension host log.
+ * The one configuration service: typed, normalised values (re-read once per change, not per use) and one
+ * change listener for the whole extension. Resource-scoped settings are read with their resource
+ * (`inputsFolder(folder)`), so the host log never warns about a resource setting read without one.
+ */
+export class ConfigurationService extends DisposableBase {
+  private cached: DesktopFlowsConfig | undefined;
+  private readonly changed = this.register(new vscode.EventEmitter<ConfigurationChange>());
+  /** Fires after a setting of ours (or `http.proxy`, `http.noProxy`) changed; `current` is already new. */
+  readonly onDidChange = this.changed.event;
+
+  constructor() {
+    super();
+    this.register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        const ours =
+          e.affectsConfiguration('desktopFlows') ||
+          e.affectsConfiguration(settingIds.httpProxy) ||
+          e.affectsConfiguration(settingIds.httpNoProxy);
+        if (!ours) {
+          return;
+        }
+        this.cached = undefined;
+        this.changed.fire({
+          affects: (...fields) => fields.some((f) => e.affectsConfiguration(settingIds[f])),
+          affectsInputsFolder: (folder) =>
+            folder === undefined
+              ? e.affectsConfiguration(inputsFolderSettingId)
+              : e.affectsConfiguration(inputsFolderSettingId, folder),
+        });
+      }),
+    );
+  }
+
+  /** The window-wide settings, typed and normalised. */
+  get current(): DesktopFlowsConfig {
+    this.cached ??= readConfig();
+    return this.cached;
+  }
+
+  /** `desktopFlows.inputs.folder` of a workspace folder (or of no folder in particular), as path segments. */
+  inputsFolder(folder: vscode.WorkspaceFolder | undefined): string[] {
+    return readInputsFolder(folder);
+  }
+
+  /** Writes a setting where it belongs: the workspace when one is open, else user settings. */
+  async update(field: keyof DesktopFlowsConfig, value: unknown): Promise<void> {
+    const id = settingIds[field];
+    const dot = id.indexOf('.');
+    const target = vscode.workspace.workspaceFolders?.length
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(id.slice(0, dot)).update(id.slice(dot + 1), value, target);
+  }
+}
+
+/**
+ * Reads the current window-wide settings, normalised. Prefer `ConfigurationService.current`; this remains
+ * for the code that has no service yet.
  */
 export function readConfig(): DesktopFlowsConfig {
-  const c = vscode.workspace.getConfiguration('desktopFlows');
-  const get = <T>(key: string): T => c.get<T>(key) as T;
-  return {
-    cloud: get('cloud'),
-    tenant: get<string>('auth.tenant') || 'organizations',
-    clientId: get('auth.clientId'),
-    authMethod: get('auth.method'),
-    sandboxUrl: get('sandbox.url'),
-    defaultEnvironment: get('defaultEnvironment'),
-    pageSize: get('explorer.pageSize'),
-    showDrafts: get('explorer.showDrafts'),
-    httpTimeoutSeconds: get('http.timeoutSeconds'),
-    notifyOnCompletion: get('runs.notifyOnCompletion'),
-    pollIntervalMinSeconds: get('runs.pollIntervalMinSeconds'),
-    pollIntervalMaxSeconds: get('runs.pollIntervalMaxSeconds'),
-    defaultTimeoutSeconds: get('runs.defaultTimeoutSeconds'),
-    revealTranscript: get('runs.revealTranscript'),
-    resendWhenUncertain: get('runs.resendWhenUncertain'),
-    httpProxy: vscode.workspace.getConfiguration('http').get<string>('proxy') ?? '',
-    httpNoProxy: vscode.workspace.getConfiguration('http').get<string[]>('noProxy') ?? [],
-  };
+  return normaliseConfig((id) => {
+    const dot = id.indexOf('.');
+    const inspected = vscode.workspace.getConfiguration(id.slice(0, dot)).inspect(id.slice(dot + 1));
+    const value = vscode.workspace.getConfiguration(id.slice(0, dot)).get(id.slice(dot + 1));
+    return { value, defaultValue: inspected?.defaultValue };
+  });
 }
 
 /** `desktopFlows.inputs.folder` of a workspace folder (or of no folder in particular), as path segments. */
 export function readInputsFolder(folder: vscode.WorkspaceFolder | undefined): string[] {
-  const value =
-    vscode.workspace.getConfiguration('desktopFlows', folder?.uri ?? null).get<string>('inputs.folder') ?? '';
-  return value.split(/[\\/]+/).filter(Boolean);
+  return inputsFolderSegments(
+    vscode.workspace.getConfiguration('desktopFlows', folder?.uri ?? null).get<string>('inputs.folder'),
+  );
 }
 
 /** Writes a setting where it belongs: the workspace when one is open, else user settings. */

@@ -3,26 +3,34 @@ import type { Environment } from '../core/model/environment';
 import type { AccountService } from './accounts/accountService';
 import type { SignedInAccount } from './accounts/signedInAccount';
 import { commandIds } from './commandIds';
-import { readConfig, updateSetting } from './configuration';
+import type { ConfigurationService } from './configuration';
+import { DisposableBase } from './disposableBase';
 
 /**
  * The workspace's default environment: a status bar item that shows it and opens the picker, and the one
  * place that resolves the setting to an account + environment.
  */
-export class EnvironmentStatusBar implements vscode.Disposable {
+export class EnvironmentStatusBar extends DisposableBase {
   private readonly item: vscode.StatusBarItem;
-  private readonly disposables: vscode.Disposable[] = [];
   private current: { account: SignedInAccount; environment: Environment } | undefined;
 
-  constructor(private readonly accounts: AccountService) {
-    this.item = vscode.window.createStatusBarItem('desktopFlows.environment', vscode.StatusBarAlignment.Left, 50);
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly config: ConfigurationService,
+  ) {
+    super();
+    this.item = vscode.window.createStatusBarItem(
+      'desktopFlows.environment',
+      vscode.StatusBarAlignment.Left,
+      50,
+    );
     this.item.name = 'Desktop Flows: Default Environment';
     this.item.command = commandIds.selectEnvironment;
-    this.disposables.push(
+    this.register(
       this.item,
       accounts.onDidChangeAccounts(() => void this.update()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('desktopFlows.defaultEnvironment')) {
+      config.onDidChange((e) => {
+        if (e.affects('defaultEnvironment')) {
           void this.update();
         }
       }),
@@ -36,8 +44,10 @@ export class EnvironmentStatusBar implements vscode.Disposable {
   }
 
   /** The resolved default environment, if the setting names one that a signed-in account can reach. */
-  async resolveDefault(signal: AbortSignal): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
-    const key = readConfig().defaultEnvironment;
+  async resolveDefault(
+    signal: AbortSignal,
+  ): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
+    const key = this.config.current.defaultEnvironment;
     if (!key) {
       return undefined;
     }
@@ -46,7 +56,7 @@ export class EnvironmentStatusBar implements vscode.Disposable {
 
   /** Sets the default environment (workspace setting) and updates the item. */
   async setDefault(environment: Environment): Promise<void> {
-    await updateSetting('defaultEnvironment', environment.id);
+    await this.config.update('defaultEnvironment', environment.id);
     await this.update();
   }
 
@@ -55,7 +65,7 @@ export class EnvironmentStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const key = readConfig().defaultEnvironment;
+    const key = this.config.current.defaultEnvironment;
     try {
       this.current = key ? await this.accounts.findEnvironment(key, AbortSignal.timeout(60_000)) : undefined;
     } catch {
@@ -77,11 +87,5 @@ export class EnvironmentStatusBar implements vscode.Disposable {
       this.item.backgroundColor = undefined;
     }
     this.item.show();
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
-    }
   }
 }

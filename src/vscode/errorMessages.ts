@@ -1,3 +1,4 @@
+import { apiErrorReferenceSuffix } from '../core/apiErrorReference';
 import { ApiError, AuthError, CancellationError } from '../core/errors';
 import { secretMasker } from '../core/util/secretMasker';
 
@@ -65,10 +66,7 @@ function describe(e: unknown): ErrorDescription | undefined {
     }
   }
   if (e instanceof ApiError) {
-    const ref = [e.code ? `code ${e.code}` : undefined, e.requestId ? `request ${e.requestId}` : undefined]
-      .filter(Boolean)
-      .join(', ');
-    const tail = ref ? ` (${ref})` : '';
+    const tail = apiErrorReferenceSuffix(e);
     const detail = e.message.trim() ? ` ${sentence(secretMasker.mask(e.message))}` : '';
     switch (e.reason) {
       case 'unauthorized':

@@ -11,6 +11,7 @@ import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
 import type { FlowNode } from '../../src/vscode/tree/flowNodes';
 import { activateExtension, child, hostLogProblems, label, note, waitFor, workbenchProbe } from './helpers';
 import { LogChannel } from '../../src/vscode/logChannel';
+import { QueuedPrompts } from './queuedPrompts';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -460,27 +461,16 @@ describe('Input files against the sandbox', function () {
     );
     const move = actions.find((a) => a.title === 'Move the Value to a Secret…');
     assert.ok(move?.command, `quick fixes: ${actions.map((a) => a.title).join(', ')}`);
-    let settled = false;
-    const moved = Promise.resolve(
-      vscode.commands.executeCommand<string>(
+    // The name prompt comes prefilled with the input's name: accept it as a user pressing Enter.
+    const prompts = new QueuedPrompts({ text: (prefilled) => prefilled ?? '' });
+    const answering = api.prompts.answerWith(prompts);
+    try {
+      const moved = await vscode.commands.executeCommand<string>(
         move.command.command,
         ...((move.command.arguments ?? []) as unknown[]),
-      ),
-    ).finally(() => {
-      settled = true;
-    });
-    try {
-      // The name prompt comes prefilled with the input's name: accept it as a user pressing Enter.
-      await waitFor(
-        async () => {
-          await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-          return settled;
-        },
-        'the secret name accepted',
-        15_000,
-        200,
       );
-      assert.equal(await moved, 'ApiKey');
+      assert.equal(prompts.remaining, 0, 'the secret name was asked');
+      assert.equal(moved, 'ApiKey');
       assert.equal(await api.inputFiles.secrets.get('ApiKey'), literal, 'the value is in secret storage');
       assert.ok(document.getText().includes('"ApiKey": "${secret:ApiKey}"'), document.getText());
       assert.ok(!document.getText().includes(literal), 'the value left the file');
@@ -489,6 +479,7 @@ describe('Input files against the sandbox', function () {
         'no warning left about ApiKey',
       );
     } finally {
+      answering.dispose();
       await api.inputFiles.secrets.delete('ApiKey');
     }
   });

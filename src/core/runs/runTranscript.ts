@@ -4,6 +4,7 @@
  * the documented remedy; outputs are masked (sensitive values through the caller's masker, known secrets
  * through the process-wide `secretMasker`).
  */
+import { formatApiErrorReference } from '../apiErrorReference';
 import { ApiError, AuthError } from '../errors';
 import type { RunStatus } from '../model/run';
 import type { RunAction } from '../model/runActionLog';
@@ -107,10 +108,8 @@ function describeOptions(options: RunOptions): string {
 
 function describeError(e: unknown): string {
   if (ApiError.is(e)) {
-    const parts = [e.status === undefined ? e.reason : `HTTP ${e.status}`, e.code].filter(
-      (p) => p !== undefined,
-    );
-    return `${e.message} (${parts.join(', ')}${e.requestId === undefined ? '' : `, request ${e.requestId}`})`;
+    const ref = formatApiErrorReference(e);
+    return `${e.message} (${e.status === undefined ? (ref === '' ? e.reason : `${e.reason}, ${ref}`) : ref})`;
   }
   if (AuthError.is(e)) {
     return `sign-in problem: ${e.message}${e.code === undefined ? '' : ` (${e.code})`}`;

@@ -16,12 +16,14 @@ import { chooseNewInputFile, type NewInputFileOptions } from '../inputs/newInput
 import { problemPlace, revealProblem, type InputFileService } from '../inputs/inputFileService';
 import type { SecretSource } from '../inputs/inputCodeActions';
 import { secretNamePattern } from '../inputs/inputSecrets';
+import type { Prompts } from '../prompts';
 
 export interface InputCommandDeps {
   readonly log: Logger;
   readonly accounts: AccountService;
   readonly environmentStatus: EnvironmentStatusBar;
   readonly inputFiles: InputFileService;
+  readonly prompts: Prompts;
 }
 
 /** A flow named without a tree node: by environment (id, unique name, org URL or display name) and flow id. */
@@ -82,7 +84,7 @@ function plural(count: number, noun: string): string {
 
 /** New Input File, Validate Input File, Set Secret and Delete Secret. */
 export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable[] {
-  const { log, accounts, environmentStatus, inputFiles } = deps;
+  const { log, accounts, environmentStatus, inputFiles, prompts } = deps;
 
   const defaultEnvironment = async (signal: AbortSignal): Promise<FlowLocation | undefined> => {
     try {
@@ -224,7 +226,7 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
 
   const askSecretName = async (suggestion: string | undefined, moving: boolean): Promise<string> => {
     const secrets = inputFiles.secrets;
-    const name = await vscode.window.showInputBox({
+    return prompts.text({
       title: moving ? 'Move the Value to a Secret' : 'Set Secret',
       prompt: moving
         ? 'Name of the secret to store the value in; the file will say ${secret:NAME} instead of the value.'
@@ -242,10 +244,6 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
               }
             : undefined,
     });
-    if (name === undefined) {
-      throw new CancellationError();
-    }
-    return name;
   };
 
   /** "Move the Value to a Secret": the literal in the file goes to SecretStorage, a reference takes its place. */
@@ -282,7 +280,7 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
     }
     const name = suggested ?? (await askSecretName(undefined, false));
     const replacing = secrets.has(name);
-    const value = await vscode.window.showInputBox({
+    const value = await prompts.text({
       title: `Set Secret "${name}"`,
       prompt: replacing
         ? `Enter the new value; it replaces the one stored for \${secret:${name}}.`
@@ -291,9 +289,6 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
       ignoreFocusOut: true,
       validateInput: (v) => (v === '' ? 'Enter a value (use Delete Secret to remove one).' : undefined),
     });
-    if (value === undefined) {
-      throw new CancellationError();
-    }
     await secrets.set(name, value);
     log.info(`[inputs] secret "${name}" ${replacing ? 'replaced' : 'stored'}`);
     void vscode.window.showInformationMessage(
@@ -313,13 +308,10 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
     }
     let name = typeof arg === 'string' && names.includes(arg) ? arg : undefined;
     if (name === undefined) {
-      const picked = await vscode.window.showQuickPick(
+      const picked = await prompts.pick(
         names.map((n) => ({ label: n, description: `\${secret:${n}}` })),
         { title: 'Delete Secret', placeHolder: 'Secret to delete' },
       );
-      if (picked === undefined) {
-        throw new CancellationError();
-      }
       name = picked.label;
     }
     const confirm = await vscode.window.showWarningMessage(

@@ -14,9 +14,10 @@ import type { DesktopFlow } from '../../core/model/flow';
 import type { RawFlowSchema } from '../../core/model/flowSchema';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { describeError } from '../errorMessages';
 import { raceAbort } from '../../core/util/abort';
+import { DisposableBase } from '../disposableBase';
 
 /** Where a flow lives: the account that reaches it and the environment. */
 export interface FlowLocation {
@@ -94,7 +95,7 @@ export function flowKey(account: SignedInAccount, environment: Environment, flow
  * cached per account, environment and flow; every later fetch (tree expansion, explicit validation,
  * a run) is compared with the cached one, and a change fires `onDidChangeSchema`.
  */
-export class FlowSchemaResolver implements vscode.Disposable {
+export class FlowSchemaResolver extends DisposableBase {
   private readonly changed = new vscode.EventEmitter<FlowSchemaChange>();
   /** Fires when a flow's input schema differs from the version seen before. */
   readonly onDidChangeSchema = this.changed.event;
@@ -105,19 +106,20 @@ export class FlowSchemaResolver implements vscode.Disposable {
   private readonly latest = new Map<string, FlowEntry>();
   private readonly previous = new Map<string, DesktopFlowSchema>();
   private readonly lifetime = new AbortController();
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly accounts: AccountService,
     private readonly resolveDefault: (signal: AbortSignal) => Promise<FlowLocation | undefined>,
+    private readonly config: ConfigurationService,
     private readonly log: Logger,
   ) {
-    this.disposables.push(
+    super();
+    this.register(
       this.changed,
       this.reset,
       accounts.onDidChangeAccounts(() => this.reset.fire()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('desktopFlows.defaultEnvironment')) {
+      config.onDidChange((e) => {
+        if (e.affects('defaultEnvironment')) {
           this.reset.fire();
         }
       }),
@@ -152,7 +154,7 @@ export class FlowSchemaResolver implements vscode.Disposable {
       if (found) {
         return { ...found, viaDefault: true };
       }
-      const key = readConfig().defaultEnvironment;
+      const key = this.config.current.defaultEnvironment;
       return {
         kind: 'unresolved',
         reason: 'noDefaultEnvironment',
@@ -323,10 +325,8 @@ export class FlowSchemaResolver implements vscode.Disposable {
     });
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.lifetime.abort();
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
-    }
+    super.dispose();
   }
 }

@@ -13,6 +13,7 @@ import { inputFileSchemaUri, isInputFileDocument, schemaProbeChars } from './inp
 import { coveredByJsonLanguageService, reportedByJsonLanguageService } from './jsonLanguageServiceCoverage';
 import type { InputSecrets } from './inputSecrets';
 import type { SchemaContentProvider } from './schemaContentProvider';
+import { DisposableBase } from '../disposableBase';
 
 /** The `source` of every diagnostic this extension publishes for input files. */
 export const diagnosticSource = 'Desktop Flows';
@@ -86,10 +87,9 @@ interface DocumentState {
  * be found), checked live on every pause in typing; and, on Validate or before a run, everything the
  * core validator finds. Problems the JSON language service shows itself in an editor are left to it.
  */
-export class InputDiagnostics implements vscode.Disposable {
+export class InputDiagnostics extends DisposableBase {
   readonly collection: vscode.DiagnosticCollection;
   private readonly states = new Map<string, DocumentState>();
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly resolver: FlowSchemaResolver,
@@ -97,8 +97,9 @@ export class InputDiagnostics implements vscode.Disposable {
     private readonly secrets: InputSecrets,
     private readonly log: Logger,
   ) {
+    super();
     this.collection = vscode.languages.createDiagnosticCollection('desktopFlows.inputs');
-    this.disposables.push(
+    this.register(
       this.collection,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -380,14 +381,12 @@ export class InputDiagnostics implements vscode.Disposable {
     return diagnostic;
   }
 
-  dispose(): void {
+  override dispose(): void {
     for (const state of this.states.values()) {
       clearTimeout(state.timer);
       state.controller?.abort();
     }
     this.states.clear();
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
-    }
+    super.dispose();
   }
 }

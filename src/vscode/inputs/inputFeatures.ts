@@ -2,7 +2,9 @@ import type * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
 import { registerInputCommands } from '../commands/inputCommands';
+import type { ConfigurationService } from '../configuration';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import type { Prompts } from '../prompts';
 import type { ExplorerView } from '../tree/explorerView';
 import { FlowSchemaResolver } from './flowSchemaResolver';
 import { registerInputCodeActions } from './inputCodeActions';
@@ -19,9 +21,11 @@ export interface InputFeatureDeps {
   /** For SecretStorage (secret values) and globalState (secret names). */
   readonly context: Pick<vscode.ExtensionContext, 'secrets' | 'globalState'>;
   readonly log: Logger;
+  readonly config: ConfigurationService;
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
+  readonly prompts: Prompts;
 }
 
 /**
@@ -34,10 +38,11 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
   disposables: vscode.Disposable[];
   inputFiles: InputFileService;
 } {
-  const { context, log, accounts, explorer, environmentStatus } = deps;
+  const { context, log, config, accounts, explorer, environmentStatus, prompts } = deps;
   const resolver = new FlowSchemaResolver(
     accounts,
     (signal) => environmentStatus.resolveDefault(signal),
+    config,
     log,
   );
   const schemaProvider = new SchemaContentProvider(resolver, log);
@@ -73,7 +78,7 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
       ...registerInputFileCodeLens(),
       registerInputCodeActions(),
       ...trackActiveInputFile(),
-      ...registerInputCommands({ log, accounts, environmentStatus, inputFiles }),
+      ...registerInputCommands({ log, accounts, environmentStatus, inputFiles, prompts }),
     ],
     inputFiles,
   };

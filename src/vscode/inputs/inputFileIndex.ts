@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import { inputFileSchemaUri, schemaProbeChars } from './inputFileDetection';
 import { raceAbort } from '../../core/util/abort';
+import { DisposableBase } from '../disposableBase';
 
 /** One input file of the workspace. */
 export interface IndexedInputFile {
@@ -35,7 +36,7 @@ const batchMs = 200;
  * Built lazily on first use with one `findFiles` and a read of each file's first KBs, then kept
  * current by a file system watcher and by saves.
  */
-export class InputFileIndex implements vscode.Disposable {
+export class InputFileIndex extends DisposableBase {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after files were added, removed or re-pointed to another flow. */
   readonly onDidChange = this.changed.event;
@@ -44,11 +45,11 @@ export class InputFileIndex implements vscode.Disposable {
   private readonly pendingUris = new Map<string, vscode.Uri | undefined>();
   private batchTimer: NodeJS.Timeout | undefined;
   private readonly lifetime = new AbortController();
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly log: Logger) {
+    super();
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.json');
-    this.disposables.push(
+    this.register(
       this.changed,
       watcher,
       watcher.onDidCreate((uri) => this.queue(uri, false)),
@@ -183,12 +184,10 @@ export class InputFileIndex implements vscode.Disposable {
     return true;
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.lifetime.abort();
     clearTimeout(this.batchTimer);
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
-    }
+    super.dispose();
   }
 }
 

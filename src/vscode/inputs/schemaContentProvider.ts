@@ -5,6 +5,7 @@ import { parseSchemaUri, schemaUriScheme } from '../../core/inputs/schemaUri';
 import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { FlowSchemaResolver } from './flowSchemaResolver';
+import { DisposableBase } from '../disposableBase';
 
 /**
  * Serves `desktopflows-schema:` URIs as JSON Schema documents. VS Code's JSON language service asks the
@@ -17,18 +18,18 @@ import type { FlowSchemaResolver } from './flowSchemaResolver';
  * served: the JSON language service would otherwise put a bare "unable to load schema" on the `$schema`
  * line, while the input diagnostics say there what to do.
  */
-export class SchemaContentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class SchemaContentProvider extends DisposableBase implements vscode.TextDocumentContentProvider {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   /** Every URI served, with the flow key it resolved to ('' when it did not resolve). */
   private readonly served = new Map<string, { uri: vscode.Uri; key: string }>();
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly resolver: FlowSchemaResolver,
     private readonly log: Logger,
   ) {
-    this.disposables.push(
+    super();
+    this.register(
       this.changed,
       vscode.workspace.registerTextDocumentContentProvider(schemaUriScheme, this),
       resolver.onDidChangeSchema((change) => this.refresh((key) => key === change.key)),
@@ -115,12 +116,6 @@ export class SchemaContentProvider implements vscode.TextDocumentContentProvider
       } else if (matches(key)) {
         this.changed.fire(uri);
       }
-    }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
     }
   }
 }

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { setContext } from '../contextKeys';
 import { AccountNode, environmentNodes } from './accountNode';
 import type { ExplorerNode } from './explorerNode';
 import { ExplorerTreeProvider } from './explorerTreeProvider';
 import type { ExplorerViewState, FlowChildContributor, TreeContext } from './treeContext';
+import { DisposableBase } from '../disposableBase';
 
 export const explorerViewId = 'desktopFlows.explorer';
 
@@ -17,26 +18,27 @@ const showDraftsKey = 'desktopFlows.explorer.showDrafts';
  * The Desktop Flows view: roots are environments, or accounts when several are signed in. Owns the tree view,
  * the view state (filter, drafts) and the context keys the manifest's `when` clauses read.
  */
-export class ExplorerView implements vscode.Disposable {
+export class ExplorerView extends DisposableBase {
   readonly provider: ExplorerTreeProvider;
   readonly treeView: vscode.TreeView<ExplorerNode>;
   readonly state: ExplorerViewState;
   readonly flowChildren: FlowChildContributor[] = [];
-  private readonly disposables: vscode.Disposable[] = [];
   private readonly ctx: TreeContext;
 
   constructor(
     private readonly accounts: AccountService,
     private readonly log: Logger,
+    private readonly config: ConfigurationService,
     /** Where view toggles live across reloads (the workspace's state); settings only give their defaults. */
     private readonly viewMemento?: vscode.Memento,
   ) {
-    const config = readConfig();
+    super();
+    const current = config.current;
     this.state = {
       flowFilter: '',
-      showDrafts: viewMemento?.get<boolean>(showDraftsKey) ?? config.showDrafts,
-      pageSize: config.pageSize,
-      defaultEnvironmentId: config.defaultEnvironment || undefined,
+      showDrafts: viewMemento?.get<boolean>(showDraftsKey) ?? current.showDrafts,
+      pageSize: current.pageSize,
+      defaultEnvironmentId: current.defaultEnvironment || undefined,
     };
     this.ctx = {
       log,
@@ -49,24 +51,19 @@ export class ExplorerView implements vscode.Disposable {
       treeDataProvider: this.provider,
       showCollapseAll: true,
     });
-    this.disposables.push(
+    this.register(
       this.treeView,
       this.provider,
       accounts.onDidChangeAccounts(() => {
         void setContext('desktopFlows.signedIn', accounts.accounts.length > 0);
         this.provider.refresh();
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (
-          e.affectsConfiguration('desktopFlows.explorer') ||
-          e.affectsConfiguration('desktopFlows.defaultEnvironment')
-        ) {
-          const c = readConfig();
+      config.onDidChange((e) => {
+        if (e.affects('pageSize', 'showDrafts', 'defaultEnvironment')) {
+          const c = config.current;
           // The drafts toggle is view state: only a change of its own setting overrides it, never
           // re-reading settings because another one changed (Select Environment writes one).
-          const showDrafts = e.affectsConfiguration('desktopFlows.explorer.showDrafts')
-            ? c.showDrafts
-            : this.state.showDrafts;
+          const showDrafts = e.affects('showDrafts') ? c.showDrafts : this.state.showDrafts;
           const reload = c.pageSize !== this.state.pageSize || showDrafts !== this.state.showDrafts;
           this.state.pageSize = c.pageSize;
           this.state.defaultEnvironmentId = c.defaultEnvironment || undefined;
@@ -133,11 +130,5 @@ export class ExplorerView implements vscode.Disposable {
   /** Flow lists live under environments; the simplest correct reload is from the roots, keeping environments cached. */
   private refreshFlowLists(): void {
     this.provider.refresh(undefined);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables.splice(0)) {
-      d.dispose();
-    }
   }
 }

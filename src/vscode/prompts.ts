@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import { CancellationError } from '../core/errors';
+
+/** The prompts of `vscode.window` the extension uses: the only place they are called. */
+export interface PromptHost {
+  showQuickPick<T extends vscode.QuickPickItem>(
+    items: readonly T[] | Thenable<readonly T[]>,
+    options: vscode.QuickPickOptions & { canPickMany?: false },
+  ): Thenable<T | undefined>;
+  showInputBox(options: vscode.InputBoxOptions): Thenable<string | undefined>;
+  showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
+}
+
+/**
+ * Prompts that never return "nothing": Escape (or closing the prompt) throws `CancellationError`, which the
+ * command wrapper keeps silent. One `Prompts` is built by the composition root over `vscode.window`;
+ * integration tests swap in a host that answers from a queue (`test/integration/queuedPrompts.ts`).
+ */
+export class Prompts {
+  private host: PromptHost;
+
+  constructor(private readonly defaultHost: PromptHost = vscode.window) {
+    this.host = defaultHost;
+  }
+
+  /** One item of a quick pick. */
+  async pick<T extends vscode.QuickPickItem>(
+    items: readonly T[] | Thenable<readonly T[]>,
+    options: vscode.QuickPickOptions = {},
+  ): Promise<T> {
+    return answered(await this.host.showQuickPick(items, { ...options, canPickMany: false }));
+  }
+
+  /** A line of text (an empty string when the user accepts an empty box). */
+  async text(options: vscode.InputBoxOptions): Promise<string> {
+    return answered(await this.host.showInputBox(options));
+  }
+
+  /** One or more files or folders; at least one. */
+  async open(options: vscode.OpenDialogOptions): Promise<vscode.Uri[]> {
+    const picked = await this.host.showOpenDialog(options);
+    return answered(picked && picked.length > 0 ? picked : undefined);
+  }
+
+  /** Answers prompts from `host` until the returned disposable is disposed (for tests). */
+  answerWith(host: PromptHost): vscode.Disposable {
+    this.host = host;
+    return new vscode.Disposable(() => {
+      if (this.host === host) {
+        this.host = this.defaultHost;
+      }
+    });
+  }
+}
+
+function answered<T>(value: T | undefined): T {
+  if (value === undefined) {
+    throw new CancellationError();
+  }
+  return value;
+}
