@@ -440,7 +440,17 @@ export class RunStarter {
     if (schema.inputs.variables.length === 0) {
       return { source: { kind: 'none' } };
     }
-    const files = await this.inputFilesOf(environment, flow, signal);
+    // Only files that are still there: the index can lag behind a deletion.
+    const indexed = await this.inputFilesOf(environment, flow, signal);
+    const present = await Promise.all(
+      indexed.map((file) =>
+        Promise.resolve(vscode.workspace.fs.stat(file)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    const files = indexed.filter((_, i) => present[i]);
     type Item = vscode.QuickPickItem & { file?: vscode.Uri; browse?: boolean };
     const items: Item[] = files.map((file) => ({
       label: `${file.toString() === lastFile ? '$(history) ' : '$(json) '}${vscode.workspace.asRelativePath(file)}`,
