@@ -1,25 +1,25 @@
 import * as vscode from 'vscode';
+import { schemaUriScheme } from './core/inputs/schemaUri';
+import type { Features } from './extensionFeatures';
 import { AccountService } from './vscode/accounts/accountService';
 import { stopStartedSandbox } from './vscode/accounts/sandboxLocator';
 import { SignInController } from './vscode/accounts/signInController';
-import { ExtensionAgentHost } from './vscode/agent/extensionAgentHost';
-import { registerLanguageModelTools } from './vscode/agent/languageModelTools';
-import { registerBatchFeatures } from './vscode/batch/batchFeatures';
 import type { BatchController } from './vscode/batch/batchController';
+import { unfinishedBatchesKey } from './vscode/batch/batchState';
 import type { BatchStatusBar } from './vscode/batch/batchStatusBar';
+import { commandIds } from './vscode/commandIds';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
+import { ConfigurationService } from './vscode/configuration';
 import { getContext } from './vscode/contextKeys';
 import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
-import { registerCheckBeforeRun } from './vscode/readiness/checkBeforeRunCommand';
-import { registerWhyWaiting } from './vscode/readiness/whyWaitingCommand';
-import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
-import { ConfigurationService } from './vscode/configuration';
 import { LogChannel } from './vscode/logChannel';
-import { runInputFilesOf } from './vscode/runs/runInputFiles';
+import { contentProviderOnFirstUse, toolsOnFirstUse } from './vscode/onFirstUse';
 import { Prompts } from './vscode/prompts';
-import { registerRunFeatures } from './vscode/runs/runFeatures';
+import { commandsOnFirstUse } from './vscode/registerCommand';
+import { journalKeyForWorkspace } from './vscode/runs/mementoRunJournal';
+import { runDocumentScheme } from './vscode/runs/runDocumentScheme';
 import type { RunsController } from './vscode/runs/runsController';
 import { ExplorerView } from './vscode/tree/explorerView';
 
@@ -30,25 +30,36 @@ export interface ExtensionApi {
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
+  readonly signIn: SignInController;
+  /** Resolves once accounts from earlier sessions are restored. */
+  readonly restored: Promise<void>;
+  /** This extension's log folder; the extension host's own log is next to it (tests read it). */
+  readonly logUri: vscode.Uri;
+  /** The prompts of the commands that use the prompt helper (tests answer them from a queue). */
+  readonly prompts: Prompts;
+  /**
+   * Loads the features that load on first use (input files, runs, readiness, batches, language-model tools;
+   * src/extensionFeatures.ts), as their first use would. The getters below need it to have resolved.
+   */
+  features(): Promise<Features>;
+  /** Why the features were loaded (a command id, a document scheme, …), or undefined while they are not. */
+  readonly featuresLoadedFor: string | undefined;
   /** Input files: validation, prepareForRun, the index, secrets (tests read `inputFileActive`). */
   readonly inputFiles: InputFileService;
-  readonly signIn: SignInController;
   /** Runs: the controller behind the run commands, status bar, transcript and notifications. */
   readonly runs: RunsController;
   /** Batch runs: the batches of the window and their status bar item. */
   readonly batches: BatchController;
   readonly batchStatus: BatchStatusBar;
-  /** Resolves once accounts from earlier sessions are restored. */
-  readonly restored: Promise<void>;
-  /** This extension's log folder; the extension host's own log is next to it (tests read it). */
-  readonly logUri: vscode.Uri;
   /** The registered language-model tools by name (tests call `prepareInvocation`, which the test host never shows). */
   readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
-  /** The prompts of the commands that use the prompt helper (tests answer them from a queue). */
-  readonly prompts: Prompts;
 }
 
-/** Composition root: builds every service, registers every disposable, and returns the test API. */
+/**
+ * Composition root: builds what the first screen needs (accounts, the explorer, the status bar, sign-in and
+ * explorer commands) and registers stand-ins for everything else, which loads on first use from
+ * src/extensionFeatures.ts (see CONTRIBUTING.md, "Adding a feature without slowing activation").
+ */
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = new LogChannel();
   const accounts = new AccountService(log);
@@ -56,17 +67,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const explorer = new ExplorerView(accounts, log, config, context.workspaceState);
   const environmentStatus = new EnvironmentStatusBar(accounts, config);
   const signIn = new SignInController(context, accounts, log);
-  // After the explorer: input files add "Input files" under each flow through explorer.flowChildren.
   const prompts = new Prompts();
-  const inputs = registerInputFeatures({
-    context,
-    log,
-    config,
-    accounts,
-    explorer,
-    environmentStatus,
-    prompts,
-  });
 
   context.subscriptions.push(
     log,
@@ -79,7 +80,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     { dispose: () => void stopStartedSandbox() },
     ...registerAuthCommands(log, signIn),
     ...registerExplorerCommands({ log, accounts, explorer, environmentStatus }),
-    ...inputs.disposables,
   );
   // Not awaited: activation never waits on the network. Failures are logged; the tree shows what is there.
   const restored = signIn
@@ -94,51 +94,96 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     .catch((e: unknown) => {
       log.error(`[auth] restoring accounts failed: ${e instanceof Error ? e.message : String(e)}`);
     });
-  // After the input features: "Recent runs" follows "Input files" under each flow.
-  const runFeatures = registerRunFeatures({
-    context,
-    log,
-    accounts,
-    explorer,
-    environmentStatus,
-    inputFiles: runInputFilesOf(inputs.inputFiles),
-    accountsRestored: restored,
-  });
-  context.subscriptions.push(...runFeatures.disposables);
+
+  // The features loaded on first use: one chunk (dist/extension-<hash>.js), loaded once.
+  let loading: Promise<Features> | undefined;
+  let loaded: Features | undefined;
+  let loadedFor: string | undefined;
+  const loadFeatures = (reason: string): Promise<Features> => {
+    loading ??= import('./extensionFeatures.js').then(
+      ({ registerFeatures }): Features => {
+        const started = performance.now();
+        loaded = registerFeatures({
+          context,
+          log,
+          config,
+          accounts,
+          explorer,
+          environmentStatus,
+          prompts,
+          accountsRestored: restored,
+        });
+        loadedFor = reason;
+        log.info(
+          `[extension] loaded the features for ${reason} in ${(performance.now() - started).toFixed(0)} ms`,
+        );
+        return loaded;
+      },
+      (e: unknown): never => {
+        loading = undefined;
+        log.error(`[extension] loading the features failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw e;
+      },
+    );
+    return loading;
+  };
+  const loadFor = (reason: string) => () => loadFeatures(reason);
+
   context.subscriptions.push(
-    ...registerCheckBeforeRun({
-      log,
-      accounts,
-      defaultEnvironmentId: () => explorer.state.defaultEnvironmentId,
-      resolver: inputs.inputFiles.secrets.resolver,
-    }),
-    ...registerWhyWaiting({ log, accounts }),
+    // Every command not registered above: its first call loads the features, then runs.
+    ...commandsOnFirstUse(Object.values(commandIds), log, () => loadFeatures('a command')),
+    // Schemas the JSON language service asks for, and run documents restored in a reloaded window.
+    contentProviderOnFirstUse(schemaUriScheme, loadFor(`${schemaUriScheme}: documents`)),
+    contentProviderOnFirstUse(runDocumentScheme, loadFor(`${runDocumentScheme}: documents`)),
+    // Copilot's tools are registered now; their implementation loads on the first call.
+    ...toolsOnFirstUse(languageModelToolNames(context), loadFor('a language-model tool')),
   );
-  // Copilot's tools (package.json languageModelTools): runs they start go through the same runs controller.
-  const agentHost = new ExtensionAgentHost({
-    accounts,
-    environmentStatus,
-    runs: runFeatures.runs,
-    secretResolver: inputs.inputFiles.secrets.resolver,
+  // "Input files", "Recent runs" and batch rows under a flow: loaded when a flow is first expanded.
+  const flowRows = {
+    prepare: () => loadFeatures('a flow expanded').then(() => undefined),
+    children: () => [],
+  };
+  explorer.flowChildren.push(flowRows);
+  context.subscriptions.push({
+    dispose: () => {
+      const at = explorer.flowChildren.indexOf(flowRows);
+      if (at >= 0) {
+        explorer.flowChildren.splice(at, 1);
+      }
+    },
   });
-  // After the runs: batch rows follow "Recent runs" under each flow; items go through the same runs core.
-  const batchFeatures = registerBatchFeatures({
-    context,
-    log,
-    accounts,
-    explorer,
-    environmentStatus,
-    runs: runFeatures.runs,
-    secretResolver: inputs.inputFiles.secrets.resolver,
-    accountsRestored: restored,
-  });
-  context.subscriptions.push(...batchFeatures.disposables);
-  const agentTools = registerLanguageModelTools(agentHost, agentHost.start, log);
-  context.subscriptions.push(...agentTools.disposables);
+  // Right after activation (never during it) when there is something to show or resume: runs an earlier
+  // window was watching, batches it left unfinished, an input file open (diagnostics, CodeLens).
+  const resumable =
+    context.globalState.get(journalKeyForWorkspace()) !== undefined
+      ? 'runs to resume'
+      : (context.workspaceState.get<unknown[]>(unfinishedBatchesKey)?.length ?? 0) > 0
+        ? 'batches to resume'
+        : undefined;
+  if (resumable !== undefined) {
+    setTimeout(() => void loadFeatures(resumable).catch(() => undefined), 0);
+  } else {
+    const inputFileOpened = (document: vscode.TextDocument): void => {
+      if (mayBeInputFile(document)) {
+        opened.dispose();
+        void loadFeatures('an input file opened').catch(() => undefined);
+      }
+    };
+    const opened = vscode.workspace.onDidOpenTextDocument(inputFileOpened);
+    context.subscriptions.push(opened);
+    setTimeout(() => vscode.workspace.textDocuments.forEach(inputFileOpened), 0);
+  }
+
   log.info(
     `[extension] activated ${String((context.extension.packageJSON as { version?: string }).version)} in ${vscode.env.appName} (${vscode.env.remoteName ?? 'local'})`,
   );
 
+  const features = (): Features => {
+    if (loaded === undefined) {
+      throw new Error('The features load on first use: await api.features() before reading them.');
+    }
+    return loaded;
+  };
   return {
     version: String((context.extension.packageJSON as { version?: string }).version),
     isSignedIn: () => getContext('desktopFlows.signedIn') === true,
@@ -146,15 +191,47 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accounts,
     explorer,
     environmentStatus,
-    inputFiles: inputs.inputFiles,
     signIn,
-    runs: runFeatures.runs,
-    batches: batchFeatures.batches,
-    batchStatus: batchFeatures.statusBar,
     restored,
     logUri: context.logUri,
-    languageModelTools: agentTools.tools,
+    features: () => loadFeatures('the extension API'),
+    get featuresLoadedFor() {
+      return loadedFor;
+    },
+    get inputFiles() {
+      return features().inputFiles;
+    },
+    get runs() {
+      return features().runs;
+    },
+    get batches() {
+      return features().batches;
+    },
+    get batchStatus() {
+      return features().batchStatus;
+    },
+    get languageModelTools() {
+      return features().languageModelTools;
+    },
   };
+}
+
+/** The tools package.json declares (`contributes.languageModelTools`). */
+function languageModelToolNames(context: vscode.ExtensionContext): string[] {
+  const manifest = context.extension.packageJSON as {
+    contributes?: { languageModelTools?: { name?: unknown }[] };
+  };
+  return (manifest.contributes?.languageModelTools ?? [])
+    .map((t) => t.name)
+    .filter((n): n is string => typeof n === 'string');
+}
+
+/** A JSON document whose start names a `desktopflows-schema:` schema: an input file (cheap; no parse). */
+function mayBeInputFile(document: vscode.TextDocument): boolean {
+  if (document.languageId !== 'json' && document.languageId !== 'jsonc') {
+    return false;
+  }
+  return document.getText(new vscode.Range(0, 0, 200, 0)).includes(`${schemaUriScheme}:`);
 }
 
 export function deactivate(): void {

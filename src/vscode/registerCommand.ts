@@ -10,6 +10,11 @@ import { describeRunError } from './runs/runErrorWords';
 // imports it from './userFacingError'.
 export { UserFacingError } from './userFacingError';
 
+/** Handlers of the commands registered as stand-ins by `commandsOnFirstUse`, once their feature provides them. */
+const onFirstUse = new Map<string, { handler: ((...args: unknown[]) => unknown) | undefined }>();
+/** Every command id registered through this module (stand-ins included). */
+const registered = new Set<string>();
+
 /**
  * Registers a command through the one error path: errors are logged, cancellation is silent, known
  * errors become a short message with follow-up actions (Retry re-runs the command with the same
@@ -29,7 +34,67 @@ export function registerCommand<A extends unknown[], R>(
       return undefined;
     }
   };
-  return vscode.commands.registerCommand(id, run);
+  const slot = onFirstUse.get(id);
+  if (slot !== undefined) {
+    // A stand-in registered at activation (commandsOnFirstUse) hands its calls to this handler.
+    slot.handler = run;
+    return {
+      dispose: () => {
+        if (slot.handler === run) {
+          slot.handler = undefined;
+        }
+      },
+    };
+  }
+  registered.add(id);
+  const registration = vscode.commands.registerCommand(id, run);
+  return {
+    dispose: () => {
+      registered.delete(id);
+      registration.dispose();
+    },
+  };
+}
+
+/**
+ * Registers, at activation, each of `ids` not registered yet as a stand-in: its first call loads the feature
+ * that implements it (`load`, which registers the real handler through `registerCommand`), then runs that
+ * handler with the same arguments. Errors of the load go through the one error path.
+ */
+export function commandsOnFirstUse(
+  ids: readonly CommandId[],
+  log: Logger,
+  load: () => Promise<unknown>,
+): vscode.Disposable[] {
+  return ids
+    .filter((id) => !registered.has(id) && !onFirstUse.has(id))
+    .map((id) => {
+      const slot: { handler: ((...args: unknown[]) => unknown) | undefined } = { handler: undefined };
+      onFirstUse.set(id, slot);
+      registered.add(id);
+      const registration = vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          await load();
+        } catch (e) {
+          reportError(e, log, id);
+          return undefined;
+        }
+        if (slot.handler === undefined) {
+          log.error(`[${id}] the feature loaded on first use did not register this command`);
+          return undefined;
+        }
+        return slot.handler(...args);
+      });
+      return {
+        dispose: () => {
+          registration.dispose();
+          registered.delete(id);
+          if (onFirstUse.get(id) === slot) {
+            onFirstUse.delete(id);
+          }
+        },
+      };
+    });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { AgentHost } from '../../core/agent/agentHost';
 import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { toAbortSignal } from '../cancellation';
+import { hasToolsApi, registerTool } from '../onFirstUse';
 
 /** A tool result: the text for the model, then the same facts as JSON. */
 function toolResult(text: string, data: Record<string, unknown> | undefined): vscode.LanguageModelToolResult {
@@ -77,12 +78,12 @@ export function registerLanguageModelTools(
       },
     });
   }
-  if (typeof vscode.lm?.registerTool !== 'function') {
+  if (!hasToolsApi()) {
     log.info('[agent] this VS Code has no language-model tools API; the tools are not registered');
     return { disposables: [], tools };
   }
   return {
-    disposables: [...tools].map(([name, tool]) => vscode.lm.registerTool(name, tool)),
+    disposables: [...tools].map(([name, tool]) => registerTool(name, tool)),
     tools,
   };
 }

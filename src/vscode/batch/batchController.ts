@@ -8,6 +8,7 @@
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { unfinishedBatchesKey } from './batchState';
 import { BatchJournalError, replayBatchJournal } from '../../core/batch/batchJournal';
 import { displayPath } from '../../core/batch/batchItems';
 import { finishedStatuses, summarize, writeBatchReport } from '../../core/batch/batchReport';
@@ -79,7 +80,7 @@ interface PersistedBatch {
   readonly orgUrl: string;
 }
 
-const persistedKey = 'desktopFlows.batch.unfinished';
+const persistedKey = unfinishedBatchesKey;
 
 export interface BatchControllerDeps {
   readonly workspaceState: vscode.Memento;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerContentProvider } from '../onFirstUse';
 import { toEditorJsonSchema } from '../../core/inputs/editorJsonSchema';
 import { jsonSchemaDraft } from '../../core/inputs/flowJsonSchema';
 import { parseSchemaUri, schemaUriScheme } from '../../core/inputs/schemaUri';
@@ -31,7 +32,7 @@ export class SchemaContentProvider extends DisposableBase implements vscode.Text
     super();
     this.register(
       this.changed,
-      vscode.workspace.registerTextDocumentContentProvider(schemaUriScheme, this),
+      registerContentProvider(schemaUriScheme, this),
       resolver.onDidChangeSchema((change) => this.refresh((key) => key === change.key)),
       // Signing in, out, or changing the default environment can change what any URI means.
       resolver.onDidReset(() => this.refresh(() => true)),

@@ -8,9 +8,11 @@ import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import { flowSchemas, maskSensitive } from './sensitiveValues';
 import type { RunAccounts } from './runAccounts';
 import { runDetailsMarkdown } from './runDetailsMarkdown';
+import { registerContentProvider } from '../onFirstUse';
 
-/** The scheme of read-only run documents (outputs JSON, details markdown). */
-export const runDocumentScheme = 'desktopflows-run';
+import { runDocumentScheme } from './runDocumentScheme';
+
+export { runDocumentScheme };
 
 export type RunDocumentKind = 'outputs' | 'details';
 
@@ -71,7 +73,7 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
     private readonly schemas: FlowSchemaCache,
     private readonly accounts: RunAccounts,
   ) {
-    this.registration = vscode.workspace.registerTextDocumentContentProvider(runDocumentScheme, this);
+    this.registration = registerContentProvider(runDocumentScheme, this);
   }
 
   async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {

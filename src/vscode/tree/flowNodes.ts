@@ -163,6 +163,12 @@ export class FlowNode implements ExplorerNode {
       includeDrafts: this.flow.isUnpublished,
     });
     const ref = { environmentId: this.environment.id, orgUrl: this.environment.orgUrl, flowId: this.flow.id, flowName: this.flow.name };
+    // Contributors loaded on first use (extension.ts) load here, on the first expand of a flow.
+    for (const c of [...this.ctx.flowChildren]) {
+      if (c.prepare !== undefined) {
+        await c.prepare();
+      }
+    }
     return [
       new VariablesGroupNode(this, 'inputs', this.schemas.inputs),
       new VariablesGroupNode(this, 'outputs', this.schemas.outputs),

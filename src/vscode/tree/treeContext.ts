@@ -14,6 +14,8 @@ export interface ExplorerViewState {
 
 /** Extra children a flow node shows, filled by later features (input files, recent runs). */
 export interface FlowChildContributor {
+  /** Awaited before `children` on each expand: a contributor loaded on first use loads here. */
+  prepare?(): Promise<void>;
   children(flowNode: ExplorerNode, flow: { environmentId: string; orgUrl: string; flowId: string; flowName: string }, account: SignedInAccount): ExplorerNode[];
 }
 

@@ -1,8 +1,9 @@
 /**
- * What ships: the production bundles are built (in memory) with the options of esbuild.mjs and their
- * esbuild metafiles inspected. The extension bundle carries no sandbox module (the sandbox runs as a
- * child process), nothing from devDependencies ships, and loading the extension bundle leaves the
- * extension host's globals (`Reflect`) untouched.
+ * What ships: the production bundles are built (into a temporary folder) with the options of esbuild.mjs
+ * and their esbuild metafiles inspected. The extension bundle carries no sandbox module (the sandbox runs
+ * as a child process), activation evaluates only what the first screen needs (features are chunks loaded
+ * on first use), nothing from devDependencies ships, and loading the extension bundle leaves the extension
+ * host's globals (`Reflect`) untouched.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,9 @@ import * as esbuild from 'esbuild';
 
 interface BundleConfig {
   commonOptions(production: boolean): esbuild.BuildOptions;
+  extensionOptions(options: { production: boolean; outdir?: string; write?: boolean }): esbuild.BuildOptions;
   shippedEntries(): (esbuild.BuildOptions & { outfile: string })[];
+  activationOutputs(metafile: esbuild.Metafile, entry: string): string[];
 }
 
 const root = path.resolve(__dirname, '../../..');
@@ -33,10 +36,30 @@ describe('shipped bundles', function () {
   this.timeout(120_000);
   const built = new Map<string, { metafile: esbuild.Metafile; code: string }>();
   let dir: string;
+  let extensionMeta: esbuild.Metafile;
+  /** All of the extension's files (dist/extension.js and its chunks). */
+  let extensionCode = '';
+  /** The files evaluated at activation (dist/extension.js and the chunks it imports statically). */
+  let activation: string[] = [];
+  /** The sources bundled into the files evaluated at activation. */
+  const activationInputs = (): string[] =>
+    activation.flatMap((o) => Object.keys(extensionMeta.outputs[o]?.inputs ?? {}));
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'df-bundles-'));
     const config = (await import(pathToFileURL(path.join(root, 'esbuild.config.mjs')).href)) as BundleConfig;
+    // The extension: dist/extension.js and its chunks, written as CommonJS files by the build's plugin.
+    const ext = await esbuild.build({
+      ...config.commonOptions(true),
+      ...config.extensionOptions({ production: true, outdir: dir }),
+      absWorkingDir: root,
+      metafile: true,
+      logLevel: 'error',
+    });
+    extensionMeta = ext.metafile;
+    extensionCode = (ext.outputFiles ?? []).map((f) => f.text).join('\n');
+    activation = config.activationOutputs(ext.metafile, path.relative(root, path.join(dir, 'extension.js')));
+    built.set('extension.js', { metafile: ext.metafile, code: extensionCode });
     for (const entry of config.shippedEntries()) {
       const result = await esbuild.build({
         ...config.commonOptions(true),
@@ -75,11 +98,82 @@ describe('shipped bundles', function () {
     for (const heavy of ['undici', '@azure/msal-node', '@azure/msal-common', 'ajv']) {
       assert.ok(!packages.has(heavy), `${heavy} is in dist/extension.js`);
     }
-    const code = built.get('extension.js')?.code ?? '';
     for (const file of ['./undici.js', './msal.js', './ajv.js']) {
-      assert.ok(code.includes(`require("${file}")`), `dist/extension.js requires ${file} on first use`);
+      // `require("./undici.js")`, through esbuild's require shim in a chunk next to dist/extension.js.
+      assert.ok(extensionCode.includes(`("${file}")`), `the extension requires ${file} on first use`);
       assert.ok(built.has(file.slice(2)), `${file} is built`);
     }
+  });
+
+  it('evaluates at activation only what the first screen needs: features are chunks loaded on first use', () => {
+    assert.ok(activation.length >= 1 && activation.some((o) => o.endsWith('/extension.js')));
+    const inputs = activationInputs();
+    assert.ok(inputs.includes('src/vscode/tree/explorerView.ts'), 'the explorer is there from the start');
+    assert.ok(inputs.includes('src/vscode/onFirstUse.ts'), 'the stand-ins are there from the start');
+    // Modules of features loaded on first use: none of them may be evaluated at activation.
+    const lazy = [
+      /^src\/extensionFeatures\.ts$/,
+      /^src\/core\/agent\//,
+      /^src\/vscode\/agent\//,
+      /^src\/core\/batch\//,
+      /^src\/vscode\/batch\/(?!batchState\.ts$)/,
+      /^src\/core\/flowTests\//,
+      /^src\/vscode\/flowTests\//,
+      /^src\/vscode\/readiness\//,
+      /^src\/core\/runs\/(runService|runTrigger|prepareRun|reconciliation|whyWaiting)/,
+      /^src\/vscode\/runs\/(?!runDocumentScheme\.ts$|mementoRunJournal\.ts$|runErrorWords\.ts$)/,
+      /^src\/core\/inputs\/(inputFileAnalysis|prepareRunInputs|validate)/,
+      /^src\/vscode\/inputs\//,
+      /node_modules\/jsonc-parser\//,
+    ];
+    const eager = inputs.filter((i) => lazy.some((re) => re.test(i)));
+    assert.deepEqual(eager, [], 'modules of features loaded on first use are evaluated at activation');
+    // …and they are in the build, in chunks reached through import().
+    const later = Object.entries(extensionMeta.outputs)
+      .filter(([o]) => o.endsWith('.js') && !activation.includes(o))
+      .flatMap(([, out]) => Object.keys(out.inputs));
+    for (const module of [
+      'src/extensionFeatures.ts',
+      'src/vscode/batch/batchController.ts',
+      'src/vscode/agent/languageModelTools.ts',
+      'src/vscode/runs/runsController.ts',
+      'src/vscode/inputs/inputFileService.ts',
+      'src/vscode/readiness/whyWaitingCommand.ts',
+    ]) {
+      assert.ok(later.includes(module), `${module} is in a chunk loaded on first use`);
+    }
+  });
+
+  it('activate() with no account loads no feature chunk (they load on first use)', () => {
+    const bundle = path.join(dir, 'extension.js');
+    const script = `
+      const api = require(${JSON.stringify(bundle)});
+      const memento = { get: (k, d) => d, update: () => Promise.resolve(), keys: () => [], setKeysForSync() {} };
+      const never = { dispose() {} };
+      api.activate({
+        subscriptions: [],
+        secrets: { get: () => Promise.resolve(undefined), store: () => Promise.resolve(), delete: () => Promise.resolve(), onDidChange: () => never },
+        globalState: memento,
+        workspaceState: memento,
+        extension: { packageJSON: { version: '0.0.0' } },
+        extensionUri: { fsPath: ${JSON.stringify(dir)} },
+        extensionPath: ${JSON.stringify(dir)},
+        globalStorageUri: { fsPath: ${JSON.stringify(tmpdir())} },
+        logUri: { fsPath: ${JSON.stringify(tmpdir())} },
+      });
+      setTimeout(() => {
+        const loaded = Object.keys(require.cache).filter((f) => f.startsWith(${JSON.stringify(dir)}));
+        process.stdout.write(JSON.stringify(loaded.map((f) => require('node:path').basename(f))));
+        process.exit(0);
+      }, 200);`;
+    const r = spawnSync(
+      process.execPath,
+      ['--require', path.join(root, 'test/fixtures/vscodeStub.cjs'), '-e', script],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const loaded = (JSON.parse(r.stdout) as string[]).sort();
+    assert.deepEqual(loaded, activation.map((o) => path.basename(o)).sort());
   });
 
   it('ships nothing from devDependencies, and every package it ships is a dependency (or one of theirs)', () => {

@@ -1,0 +1,117 @@
+/**
+ * The part of the composition root loaded on first use (see `loadFeatures` in extension.ts and
+ * CONTRIBUTING.md, "Adding a feature without slowing activation"): input files, runs, readiness, batches and
+ * the language-model tools. Nothing here is evaluated at activation; extension.ts registers stand-ins for
+ * their commands, documents, tools and flow children, and loads this module (a chunk of its own,
+ * dist/extension-<hash>.js) the first time one of them is used, or right after activation when there is
+ * work to resume (journaled runs, unfinished batches) or an input file open.
+ */
+import type * as vscode from 'vscode';
+import type { Logger } from './core/logger';
+import type { AccountService } from './vscode/accounts/accountService';
+import { ExtensionAgentHost } from './vscode/agent/extensionAgentHost';
+import { registerLanguageModelTools } from './vscode/agent/languageModelTools';
+import type { BatchController } from './vscode/batch/batchController';
+import { registerBatchFeatures } from './vscode/batch/batchFeatures';
+import type { BatchStatusBar } from './vscode/batch/batchStatusBar';
+import type { ConfigurationService } from './vscode/configuration';
+import type { EnvironmentStatusBar } from './vscode/environmentStatusBar';
+import { registerInputFeatures } from './vscode/inputs/inputFeatures';
+import type { InputFileService } from './vscode/inputs/inputFileService';
+import type { Prompts } from './vscode/prompts';
+import { registerCheckBeforeRun } from './vscode/readiness/checkBeforeRunCommand';
+import { registerWhyWaiting } from './vscode/readiness/whyWaitingCommand';
+import { registerRunFeatures } from './vscode/runs/runFeatures';
+import { runInputFilesOf } from './vscode/runs/runInputFiles';
+import type { RunsController } from './vscode/runs/runsController';
+import type { ExplorerView } from './vscode/tree/explorerView';
+
+/** What the features take from the part of the composition root that runs at activation. */
+export interface FeatureDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly log: Logger;
+  readonly config: ConfigurationService;
+  readonly accounts: AccountService;
+  readonly explorer: ExplorerView;
+  readonly environmentStatus: EnvironmentStatusBar;
+  readonly prompts: Prompts;
+  /** Resolves once accounts from earlier sessions are restored. */
+  readonly accountsRestored: Promise<unknown>;
+}
+
+/** The features' services (integration tests drive them through the extension API). */
+export interface Features {
+  readonly inputFiles: InputFileService;
+  readonly runs: RunsController;
+  readonly batches: BatchController;
+  readonly batchStatus: BatchStatusBar;
+  readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
+}
+
+/**
+ * Builds the features and registers their commands, providers, tools and tree rows (through the helpers
+ * that attach to the stand-ins registered at activation). Pushes every disposable onto
+ * `context.subscriptions`.
+ */
+export function registerFeatures(deps: FeatureDeps): Features {
+  const { context, log, config, accounts, explorer, environmentStatus, prompts } = deps;
+  // Input files add "Input files" under each flow through explorer.flowChildren.
+  const inputs = registerInputFeatures({
+    context,
+    log,
+    config,
+    accounts,
+    explorer,
+    environmentStatus,
+    prompts,
+  });
+  context.subscriptions.push(...inputs.disposables);
+  // After the input features: "Recent runs" follows "Input files" under each flow.
+  const runFeatures = registerRunFeatures({
+    context,
+    log,
+    accounts,
+    explorer,
+    environmentStatus,
+    inputFiles: runInputFilesOf(inputs.inputFiles),
+    accountsRestored: deps.accountsRestored,
+  });
+  context.subscriptions.push(...runFeatures.disposables);
+  context.subscriptions.push(
+    ...registerCheckBeforeRun({
+      log,
+      accounts,
+      defaultEnvironmentId: () => explorer.state.defaultEnvironmentId,
+      resolver: inputs.inputFiles.secrets.resolver,
+    }),
+    ...registerWhyWaiting({ log, accounts }),
+  );
+  // Copilot's tools (package.json languageModelTools): runs they start go through the same runs controller.
+  const agentHost = new ExtensionAgentHost({
+    accounts,
+    environmentStatus,
+    runs: runFeatures.runs,
+    secretResolver: inputs.inputFiles.secrets.resolver,
+  });
+  // After the runs: batch rows follow "Recent runs" under each flow; items go through the same runs core.
+  const batchFeatures = registerBatchFeatures({
+    context,
+    log,
+    accounts,
+    explorer,
+    environmentStatus,
+    runs: runFeatures.runs,
+    secretResolver: inputs.inputFiles.secrets.resolver,
+    accountsRestored: deps.accountsRestored,
+  });
+  context.subscriptions.push(...batchFeatures.disposables);
+  const agentTools = registerLanguageModelTools(agentHost, agentHost.start, log);
+  context.subscriptions.push(...agentTools.disposables);
+  return {
+    inputFiles: inputs.inputFiles,
+    runs: runFeatures.runs,
+    batches: batchFeatures.batches,
+    batchStatus: batchFeatures.statusBar,
+    languageModelTools: agentTools.tools,
+  };
+}
