@@ -5,7 +5,7 @@
 //
 //   node scripts/package.mjs [--out <file.vsix>]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ const allowed = [
   /^extension\/changelog\.md$/i,
   /^extension\/LICENSE(\.txt)?$/i,
   /^extension\/dist\/(extension|cli|sandbox|undici|msal|ajv)\.js$/,
+  // The extension's chunks: shared ones and the features loaded on first use (esbuild.config.mjs).
+  /^extension\/dist\/extension-[A-Z0-9]{8}\.js$/,
   /^extension\/media\/.+$/,
 ];
 
@@ -153,6 +155,17 @@ if (!names.has('extension/readme.md')) {
 console.log(`\n[package] contents of ${path.relative(repoRoot, vsix)}:`);
 for (const e of entries) {
   console.log(`  ${e.name.padEnd(48)} ${kib(e.size).padStart(11)}`);
+}
+const chunks = readdirSync(path.join(repoRoot, 'dist'))
+  .filter((f) => /^extension-[A-Z0-9]{8}\.js$/.test(f))
+  .map((f) => path.join(repoRoot, 'dist', f));
+if (chunks.length > 0) {
+  const bytes = chunks.map((f) => readFileSync(f));
+  const total = bytes.reduce((n, b) => n + b.length, 0);
+  const packed = bytes.reduce((n, b) => n + gzipSync(b).length, 0);
+  console.log(
+    `[package] bundle dist/extension-*.js (${chunks.length} chunks, most loaded on first use): ${kib(total)} (${kib(packed)} gzipped)`,
+  );
 }
 for (const bundle of [
   'dist/extension.js',

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExtensionApi } from '../../src/extension';
@@ -55,6 +57,32 @@ describe('Activation', function () {
     assert.equal(typeof process.versions.node, 'string');
     assert.equal(getExtension().isActive, true);
     assert.equal(api.version, loadedManifest().version);
+  });
+
+  it('loads the features (runs, input files, batches, tools) from a chunk of their own, on first use', () => {
+    // dist/extension.meta.json (esbuild's metafile of this build) names the chunk of src/extensionFeatures.ts.
+    const dist = path.join(getExtension().extensionPath, 'dist');
+    const meta = JSON.parse(readFileSync(path.join(dist, 'extension.meta.json'), 'utf8')) as {
+      outputs: Record<string, { inputs: Record<string, unknown>; imports: { path: string; kind: string }[] }>;
+    };
+    const chunk = Object.entries(meta.outputs).find(([, o]) => 'src/extensionFeatures.ts' in o.inputs)?.[0];
+    assert.ok(chunk !== undefined && path.basename(chunk) !== 'extension.js', 'the features are a chunk');
+    const staticImports = new Set<string>();
+    const queue = ['dist/extension.js'];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      for (const i of meta.outputs[file]?.imports ?? []) {
+        if (i.kind === 'import-statement' && !staticImports.has(i.path)) {
+          staticImports.add(i.path);
+          queue.push(i.path);
+        }
+      }
+    }
+    assert.ok(!staticImports.has(chunk), `${chunk} is not evaluated with dist/extension.js`);
+    // activateExtension() loaded them as a first use does: the host required the chunk.
+    const loaded = Object.keys(require.cache).map((f) => path.resolve(f));
+    assert.ok(loaded.includes(path.join(dist, path.basename(chunk))), `${chunk} was loaded by the host`);
+    assert.equal(typeof api.featuresLoadedFor, 'string');
+    note(`features chunk ${path.basename(chunk)}, first loaded for ${String(api.featuresLoadedFor)}`);
   });
 
   it('declares in package.json exactly the command ids of src/vscode/commandIds.ts', () => {

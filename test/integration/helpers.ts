@@ -43,10 +43,15 @@ export function getExtension(): vscode.Extension<ExtensionApi> {
   return ext;
 }
 
-/** Activates the extension (idempotent) and returns the API `activate` returned. */
+/**
+ * Activates the extension (idempotent) and returns the API `activate` returned, with the features that load
+ * on first use (input files, runs, batches, tools) loaded, as a user's first command would.
+ */
 export async function activateExtension(): Promise<ExtensionApi> {
   const ext = getExtension();
-  return ext.isActive ? ext.exports : await ext.activate();
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  await api.features();
+  return api;
 }
 
 /** The extension's package.json as VS Code loaded it. */
