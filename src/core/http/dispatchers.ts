@@ -16,7 +16,9 @@ let undici: Promise<Undici> | undefined;
 
 /** undici, loaded once on first use. */
 function loadUndici(): Promise<Undici> {
-  undici ??= import('undici');
+  // In the extension bundle, undici is a stand-in for dist/undici.js in a chunk of its own, and import() of
+  // such a CommonJS chunk yields it as `default` (esbuild.config.mjs); from the sources, the module itself.
+  undici ??= import('undici').then((m) => ('Agent' in m ? m : (m as unknown as { default: Undici }).default));
   return undici;
 }
 import type { Logger } from '../logger';

@@ -93,6 +93,21 @@ describe('shipped bundles', function () {
     );
   });
 
+  it('keeps the sandbox out of dist/cli.js: `desktop-flows sandbox` runs dist/sandbox.js as a child process', () => {
+    const cli = built.get('cli.js');
+    assert.ok(cli, 'dist/cli.js is built');
+    const inputs = Object.keys(cli.metafile.inputs);
+    assert.ok(inputs.includes('src/cli/commands/sandboxCommand.ts'));
+    const sandbox = inputs.filter(
+      (i) =>
+        i.startsWith('src/sandbox/') ||
+        ['selfsigned', 'reflect-metadata', 'tsyringe', 'asn1js'].includes(packageOf(i) ?? '') ||
+        (packageOf(i) ?? '').startsWith('@peculiar/'),
+    );
+    assert.deepEqual(sandbox, [], 'dist/cli.js carries a copy of the sandbox');
+    assert.ok(cli.code.includes('"sandbox.js"'), 'dist/cli.js starts the sandbox entry next to it');
+  });
+
   it('leaves undici, msal and ajv out of dist/extension.js: they load on first use from files of their own', () => {
     const packages = new Set(Object.keys(built.get('extension.js')?.metafile.inputs ?? {}).map(packageOf));
     for (const heavy of ['undici', '@azure/msal-node', '@azure/msal-common', 'ajv']) {
