@@ -29,7 +29,10 @@ const noSandboxFolder = (who) =>
     `${who} never imports src/sandbox: the sandbox runs as a separate process, reached by URL.`,
   );
 const noExtension = (who) =>
-  folder('extension', `${who} never imports src/extension.ts (the composition root).`);
+  folder(
+    'extension(Features)?',
+    `${who} never imports src/extension.ts or src/extensionFeatures.ts (the composition root).`,
+  );
 /** What the sandbox may take from the core (docs/architecture.md, "The sandbox"). */
 const sandboxCoreOnly = {
   regex: '^(\\.\\./)+core/(?!(logger|util/events|util/secretMasker)$)',
@@ -95,7 +98,7 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['src/vscode/**', 'src/extension.ts'],
+    files: ['src/vscode/**', 'src/extension.ts', 'src/extensionFeatures.ts'],
     rules: restrict([noUndici, noMsal], [noCliFolder('src/vscode'), noSandboxFolder('src/vscode')]),
   },
   {
@@ -112,7 +115,11 @@ export default tseslint.config(
   },
   {
     files: ['src/cli/**'],
-    rules: restrict([noVscode, noUndici, noMsal], [noVscodeFolder('src/cli'), noExtension('src/cli')]),
+    rules: restrict(
+      [noVscode, noUndici, noMsal],
+      // `desktop-flows sandbox` runs dist/sandbox.js as a child process; the CLI carries no copy of it.
+      [noVscodeFolder('src/cli'), noSandboxFolder('src/cli'), noExtension('src/cli')],
+    ),
   },
   {
     // Tests may use undici's MockAgent for faults the sandbox cannot produce, and raw undici as a baseline.

@@ -31,6 +31,8 @@ const breaking: readonly Case[] = [
   { path: 'src/vscode/a.ts', code: "import { x } from '../cli/cliErrors';" },
   { path: 'src/vscode/tree/a.ts', code: "import { Agent } from 'undici';" },
   { path: 'src/extension.ts', code: "import { startSandbox } from './sandbox/server';" },
+  { path: 'src/extensionFeatures.ts', code: "import { startSandbox } from './sandbox/server';" },
+  { path: 'src/cli/a.ts', code: "import { registerFeatures } from '../extensionFeatures';" },
   { path: 'src/sandbox/a.ts', code: "import * as vscode from 'vscode';" },
   { path: 'src/sandbox/identity/a.ts', code: "import { x } from '../../vscode/configuration';" },
   { path: 'src/sandbox/a.ts', code: "import { x } from '../cli/cliErrors';" },
@@ -39,6 +41,7 @@ const breaking: readonly Case[] = [
   { path: 'src/cli/a.ts', code: "import * as vscode from 'vscode';" },
   { path: 'src/cli/commands/a.ts', code: "import { x } from '../../vscode/configuration';" },
   { path: 'src/cli/a.ts', code: "import { Agent } from 'undici';" },
+  { path: 'src/cli/commands/a.ts', code: "import { startSandbox } from '../../sandbox/server';" },
   { path: 'test/unit/a.test.ts', code: "import * as vscode from 'vscode';" },
 ];
 
@@ -50,7 +53,6 @@ const keeping: readonly Case[] = [
   { path: 'src/sandbox/a.ts', code: "import { silentLogger } from '../core/logger';" },
   { path: 'src/sandbox/identity/a.ts', code: "import { secretMasker } from '../../core/util/secretMasker';" },
   { path: 'src/sandbox/a.ts', code: "import { Emitter } from '../core/util/events';" },
-  { path: 'src/cli/commands/a.ts', code: "import { startSandbox } from '../../sandbox/server';" },
   { path: 'test/unit/a.test.ts', code: "import { MockAgent } from 'undici';" },
 ];
 
