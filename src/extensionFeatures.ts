@@ -75,6 +75,7 @@ export function registerFeatures(deps: FeatureDeps): Features {
     environmentStatus,
     inputFiles: runInputFilesOf(inputs.inputFiles),
     accountsRestored: deps.accountsRestored,
+    prompts,
   });
   context.subscriptions.push(...runFeatures.disposables);
   context.subscriptions.push(

@@ -179,7 +179,7 @@ describe('Runs against the sandbox', function () {
     const transcript = runs.transcript.lines.slice(transcriptStart).join('\n');
     assert.match(
       transcript,
-      /Started "Invoice Processing" run [0-9a-f]{8} \(attended, priority normal, connection shared-uiflow-/,
+      /Started "Invoice Processing" run [0-9a-f]{8} \(attended, priority normal, connection "CONTOSO\\maker \(DESKTOP-MAKER01\)"/,
     );
     assert.match(
       transcript,
@@ -402,7 +402,8 @@ describe('Runs against the sandbox', function () {
       () => (settled = true),
       () => (settled = true),
     );
-    // Accept the first item of each quick pick: "No inputs", then "Same options as last time".
+    // Accept the first item of each quick pick: "No inputs", then "Same options as last time" (and, when
+    // the machine is busy, "Send: it will wait").
     let accepted = 0;
     for (let i = 0; i < 60 && !settled; i++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -423,7 +424,7 @@ describe('Runs against the sandbox', function () {
       transcript,
       new RegExp(
         // The options remembered last for Echo Text (another suite's batch may have run it since).
-        `Started "Echo Text" run ${short(run.runId)} \\((un)?attended, priority normal, connection shared-uiflow-`,
+        `Started "Echo Text" run ${short(run.runId)} \\((un)?attended, priority normal, connection "CONTOSO`,
       ),
       'the remembered options were used',
     );

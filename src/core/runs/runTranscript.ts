@@ -97,10 +97,17 @@ function onMachine(machine: RunMachine | undefined): string {
   return ` on ${machine.name ?? `machine ${machine.id.slice(0, 8)}`}`;
 }
 
-function describeOptions(options: RunOptions): string {
+/** Options in words; the connection by its display name when the event carries it (never `shared-uiflow-<guid>`). */
+function describeOptions(options: RunOptions, connectionDisplayName?: string): string {
   const c = options.connection;
+  const named =
+    connectionDisplayName === undefined || connectionDisplayName === ''
+      ? undefined
+      : `"${connectionDisplayName}"`;
   const connection =
-    c.kind === 'connection' ? `connection ${c.name}` : `connection reference ${c.logicalName}`;
+    c.kind === 'connection'
+      ? `connection ${named ?? c.name}`
+      : `connection reference ${named ?? c.logicalName}`;
   const timeout =
     options.timeoutSeconds === undefined ? '' : `, timeout ${formatDuration(options.timeoutSeconds * 1000)}`;
   return `${options.runMode}, priority ${options.priority ?? 'normal'}, ${connection}${timeout}`;
@@ -159,7 +166,7 @@ export function formatRunEvent(event: RunEvent, options: TranscriptOptions = {})
   switch (event.kind) {
     case 'triggered':
       lines.push(
-        `${ts} Started ${who(event)} (${describeOptions(event.options)})${event.reconciled ? '; the service accepted it although its answer was lost' : ''}`,
+        `${ts} Started ${who(event)} (${describeOptions(event.options, event.display?.connectionName)})${event.reconciled ? '; the service accepted it although its answer was lost' : ''}`,
       );
       break;
     case 'waitingForRateLimit':

@@ -4,6 +4,7 @@ import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
 import { registerRunCommands } from '../commands/runCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import type { Prompts } from '../prompts';
 import type { ExplorerView } from '../tree/explorerView';
 import type { RunInputFiles } from './runInputFiles';
 import { RunReviewActions } from './runReviewActions';
@@ -22,6 +23,8 @@ export interface RunFeatureDeps {
   readonly inputFiles: RunInputFiles | undefined;
   /** Resolves once accounts of earlier sessions are restored (`signIn.restore(…)`); resuming waits for it. */
   readonly accountsRestored?: Promise<unknown>;
+  /** The prompts of the start path (tests answer them from a queue). */
+  readonly prompts: Prompts;
 }
 
 /**
@@ -55,7 +58,14 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     },
   });
   explorer.flowChildren.push(controller.recentRuns);
-  const starter = new RunStarter({ accounts, environmentStatus, controller, inputFiles });
+  const starter = new RunStarter({
+    accounts,
+    environmentStatus,
+    controller,
+    inputFiles,
+    prompts: deps.prompts,
+    log,
+  });
   const review = new RunReviewActions(controller);
 
   // Not awaited: activation never waits on the network. Resumed runs report through the usual events.

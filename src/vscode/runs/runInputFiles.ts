@@ -41,6 +41,8 @@ export interface RunInputFiles {
   showProblems(document: vscode.TextDocument, problems: readonly InputProblem[]): void;
   /** Resolves `${secret:}` (SecretStorage) and `${env:}` references when a run is prepared. */
   readonly secrets: SecretResolver;
+  /** Stores a secret a `${secret:NAME}` reference resolves to (as Set Secret does). */
+  storeSecret(name: string, value: string): Promise<void>;
   /** The workspace's input files by flow, when the service keeps an index of them. */
   readonly index?: {
     ready(signal: AbortSignal): Promise<void>;
@@ -53,6 +55,7 @@ export function runInputFilesOf(service: InputFileService): RunInputFiles {
   return {
     ensureTrustedForRun: () => service.ensureTrustedForRun(),
     secrets: service.secrets.resolver,
+    storeSecret: (name, value) => service.secrets.set(name, value),
     index: service.index,
     showProblems: (document, problems) => {
       service.diagnostics.publish(document, problems);

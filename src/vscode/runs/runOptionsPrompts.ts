@@ -1,8 +1,12 @@
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
-import type { DesktopFlowConnection } from '../../core/model/connection';
 import type { ConnectionReference } from '../../core/model/connectionReference';
 import type { Environment } from '../../core/model/environment';
+import {
+  loadConnectionFacts,
+  rankConnections,
+  type RankedConnection,
+} from '../../core/runs/connectionRanking';
 import {
   defaultRunTimeoutSeconds,
   maxRunTimeoutSeconds,
@@ -14,6 +18,7 @@ import {
 import { formatDuration } from '../../core/runs/runTranscript';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { readConfig } from '../configuration';
+import type { Prompts } from '../prompts';
 import { UserFacingError } from '../registerCommand';
 import { describeOptionsProblem } from './runErrorWords';
 
@@ -76,12 +81,13 @@ export function checkedOptions(candidate: unknown, flowName: string): RunOptions
   return checked.options;
 }
 
-/** One-line summary of options, as pickers show it. */
-export function describeRunOptions(o: RunOptions): string {
+/** One-line summary of options, as pickers show it: "unattended · high · 900 s · via …". */
+export function describeRunOptions(o: RunOptions, connectionDisplayName?: string): string {
   const c = o.connection;
   const connection =
-    c.kind === 'connection' ? `connection ${c.name}` : `connection reference ${c.logicalName}`;
-  return `${o.runMode} · priority ${o.priority ?? 'normal'} · ${connection} · timeout ${formatDuration((o.timeoutSeconds ?? defaultRunTimeoutSeconds) * 1000)}`;
+    connectionDisplayName ??
+    (c.kind === 'connection' ? `connection ${c.name}` : `connection reference ${c.logicalName}`);
+  return `${o.runMode} · ${o.priority ?? 'normal'} · ${o.timeoutSeconds ?? defaultRunTimeoutSeconds} s · via ${connection}`;
 }
 
 function connectionFromArgs(args: RunOptionArgs): RunConnection | undefined {
@@ -95,6 +101,7 @@ function connectionFromArgs(args: RunOptionArgs): RunConnection | undefined {
 
 /** Where the options come from when nothing has to be asked. */
 export interface OptionsContext {
+  readonly prompts: Prompts;
   readonly account: SignedInAccount;
   readonly environment: Pick<Environment, 'id' | 'orgUrl' | 'displayName'>;
   readonly flowName: string;
@@ -102,12 +109,51 @@ export interface OptionsContext {
   readonly remembered: RunOptions | undefined;
 }
 
+/** The options chosen, and whether the maker already confirmed a connection that will surely fail. */
+export interface ChosenOptions {
+  readonly options: RunOptions;
+  readonly confirmedFailure: boolean;
+}
+
+/** The ranked connections and references of an environment, loaded once per start. */
+interface ConnectionChoices {
+  readonly ranked: readonly RankedConnection[];
+  readonly references: readonly ConnectionReference[];
+}
+
+/** The ranking of the connection a run option names (through its reference's binding). */
+function rankingOf(choices: ConnectionChoices, c: RunConnection): RankedConnection | undefined {
+  const name = c.kind === 'connection' ? c.name : c.connectionName;
+  return name === undefined
+    ? undefined
+    : choices.ranked.find((r) => r.connection.name.toLowerCase() === name.toLowerCase());
+}
+
+function displayNameOf(choices: ConnectionChoices | undefined, c: RunConnection): string | undefined {
+  if (choices === undefined) {
+    return undefined;
+  }
+  if (c.kind === 'connectionReference') {
+    const r = choices.references.find((x) => x.logicalName.toLowerCase() === c.logicalName.toLowerCase());
+    return r?.displayName;
+  }
+  return rankingOf(choices, c)?.connection.displayName;
+}
+
+/** What a connection will do, for a detail line: "CONTOSO\\maker (DESKTOP-MAKER01): machine online, free". */
+function connectionWords(choices: ConnectionChoices, c: RunConnection): string {
+  const ranked = rankingOf(choices, c);
+  const name = displayNameOf(choices, c) ?? (c.kind === 'connection' ? c.name : c.logicalName);
+  return ranked === undefined ? name : `${name}: ${ranked.summary}`;
+}
+
 /**
- * The options to run with: the arguments' fields over the remembered options; asks (connection, run mode,
- * priority, timeout) only when something required is still missing, or when `chooseOptions` is set. With
- * remembered options and no arguments, offers them first ("Same options as last time").
+ * The options to run with: the arguments' fields over the remembered options. When something is missing (or
+ * `chooseOptions` is set), one pick: "Same options as last time" (showing them), "Run with defaults" (the best
+ * ranked connection, unattended, normal priority, the timeout setting) or "Customize…" (connection, run mode,
+ * priority, timeout). A connection that will surely fail is confirmed, with the reason.
  */
-export async function resolveRunOptions(args: RunOptionArgs, ctx: OptionsContext): Promise<RunOptions> {
+export async function resolveRunOptions(args: RunOptionArgs, ctx: OptionsContext): Promise<ChosenOptions> {
   const timeoutDefault = readConfig().defaultTimeoutSeconds;
   const fromArgs = {
     connection: connectionFromArgs(args) ?? ctx.remembered?.connection,
@@ -117,34 +163,150 @@ export async function resolveRunOptions(args: RunOptionArgs, ctx: OptionsContext
   };
   const complete = fromArgs.connection !== undefined && fromArgs.runMode !== undefined;
   if (complete && args.chooseOptions !== true && (hasAnyOption(args) || ctx.remembered === undefined)) {
-    return checkedOptions(fromArgs, ctx.flowName);
+    return { options: checkedOptions(fromArgs, ctx.flowName), confirmedFailure: false };
   }
-  if (complete && args.chooseOptions !== true && ctx.remembered !== undefined) {
-    const same = checkedOptions(fromArgs, ctx.flowName);
-    const choice = await vscode.window.showQuickPick(
-      [
-        { label: '$(history) Same options as last time', detail: describeRunOptions(same), same: true },
-        {
-          label: '$(settings) Choose options…',
-          detail: 'Connection, run mode, priority and timeout',
-          same: false,
-        },
-      ],
-      { title: `Run "${ctx.flowName}"`, placeHolder: 'Run options' },
+  const choices = await loadChoices(ctx);
+  const best = choices.ranked[0];
+  const argConnection = connectionFromArgs(args);
+  const defaultConnection: RunConnection | undefined =
+    argConnection ?? (best === undefined ? undefined : { kind: 'connection', name: best.connection.name });
+  type ModeItem = vscode.QuickPickItem & { mode: 'same' | 'defaults' | 'customize' };
+  const items: ModeItem[] = [];
+  const same =
+    complete && args.chooseOptions !== true && ctx.remembered !== undefined
+      ? checkedOptions(fromArgs, ctx.flowName)
+      : undefined;
+  if (same !== undefined) {
+    items.push({
+      label: '$(history) Same options as last time',
+      description: `${same.runMode} · ${same.priority ?? 'normal'} · ${same.timeoutSeconds ?? timeoutDefault} s`,
+      detail: connectionWords(choices, same.connection),
+      mode: 'same',
+    });
+  }
+  const defaults =
+    defaultConnection === undefined
+      ? undefined
+      : checkedOptions(
+          {
+            connection: defaultConnection,
+            runMode: args.runMode ?? 'unattended',
+            priority: args.priority ?? 'normal',
+            timeoutSeconds: args.timeoutSeconds ?? timeoutDefault,
+          },
+          ctx.flowName,
+        );
+  if (defaults !== undefined) {
+    items.push({
+      label: '$(play) Run with defaults',
+      description: `${defaults.runMode} · ${defaults.priority ?? 'normal'} · ${defaults.timeoutSeconds ?? timeoutDefault} s`,
+      detail: connectionWords(choices, defaults.connection),
+      mode: 'defaults',
+    });
+  }
+  items.push({
+    label: '$(settings) Customize…',
+    detail: 'Connection, run mode, priority and timeout',
+    mode: 'customize',
+  });
+  const picked =
+    args.chooseOptions === true || items.length === 1
+      ? { mode: 'customize' as const }
+      : await ctx.prompts.pick(items, {
+          title: `Run "${ctx.flowName}": options`,
+          placeHolder: 'Run options',
+        });
+  if (picked.mode === 'same' && same !== undefined) {
+    return confirmConnection(ctx, choices, same, () =>
+      customize(ctx, choices, args, fromArgs, timeoutDefault),
     );
-    if (choice === undefined) {
-      throw new CancellationError();
-    }
-    if (choice.same) {
-      return same;
+  }
+  if (picked.mode === 'defaults' && defaults !== undefined) {
+    return confirmConnection(ctx, choices, defaults, () =>
+      customize(ctx, choices, args, fromArgs, timeoutDefault),
+    );
+  }
+  return customize(ctx, choices, args, fromArgs, timeoutDefault);
+}
+
+async function customize(
+  ctx: OptionsContext,
+  choices: ConnectionChoices,
+  args: RunOptionArgs,
+  last: {
+    connection: RunConnection | undefined;
+    runMode: RunMode | undefined;
+    priority: string;
+    timeoutSeconds: number;
+  },
+  timeoutDefault: number,
+): Promise<ChosenOptions> {
+  let confirmedFailure = false;
+  let connection = connectionFromArgs(args);
+  while (connection === undefined) {
+    const candidate = await pickConnection(ctx, choices, last.connection);
+    const ranked = rankingOf(choices, candidate);
+    if (ranked?.verdict !== 'willFail' || (await confirmFailure(ctx, ranked))) {
+      connection = candidate;
+      confirmedFailure = ranked?.verdict === 'willFail';
     }
   }
-  const connection = connectionFromArgs(args) ?? (await pickConnection(ctx, fromArgs.connection));
-  const runMode = args.runMode ?? (await pickRunMode(ctx.flowName, fromArgs.runMode));
-  const priority = args.priority ?? (await pickPriority(ctx.flowName, fromArgs.priority));
+  const runMode = args.runMode ?? (await pickRunMode(ctx.prompts, ctx.flowName, last.runMode));
+  const priority = args.priority ?? (await pickPriority(ctx.prompts, ctx.flowName, last.priority));
   const timeoutSeconds =
-    args.timeoutSeconds ?? (await pickTimeout(ctx.flowName, fromArgs.timeoutSeconds, timeoutDefault));
-  return checkedOptions({ connection, runMode, priority, timeoutSeconds }, ctx.flowName);
+    args.timeoutSeconds ??
+    (await pickTimeout(ctx.prompts, ctx.flowName, last.timeoutSeconds, timeoutDefault));
+  return {
+    options: checkedOptions({ connection, runMode, priority, timeoutSeconds }, ctx.flowName),
+    confirmedFailure,
+  };
+}
+
+/** Options whose connection will surely fail are confirmed (or the maker customizes instead). */
+async function confirmConnection(
+  ctx: OptionsContext,
+  choices: ConnectionChoices,
+  options: RunOptions,
+  otherwise: () => Promise<ChosenOptions>,
+): Promise<ChosenOptions> {
+  const ranked = rankingOf(choices, options.connection);
+  if (ranked?.verdict !== 'willFail') {
+    return { options, confirmedFailure: false };
+  }
+  return (await confirmFailure(ctx, ranked)) ? { options, confirmedFailure: true } : otherwise();
+}
+
+/** True when the maker runs through a connection that will surely fail anyway, having been told why. */
+async function confirmFailure(ctx: OptionsContext, ranked: RankedConnection): Promise<boolean> {
+  const picked = await ctx.prompts.pick(
+    [
+      { label: '$(arrow-left) Choose another connection…', run: false },
+      {
+        label: '$(warning) Run anyway',
+        detail: 'The run is sent and will most likely fail.',
+        run: true,
+      },
+    ],
+    {
+      title: `This run will fail: ${ranked.reason ?? ranked.summary}`,
+      placeHolder: `"${ranked.connection.displayName}": ${ranked.summary}`,
+    },
+  );
+  return picked.run;
+}
+
+async function loadChoices(ctx: OptionsContext): Promise<ConnectionChoices> {
+  const signal = AbortSignal.timeout(60_000);
+  const session = ctx.account.session;
+  const [facts, references] = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Checking the connections and their machines…' },
+    () =>
+      Promise.all([
+        loadConnectionFacts(session, ctx.environment, signal),
+        session.connectionReferences.listDesktopFlowReferences(ctx.environment.orgUrl, signal),
+      ]),
+  );
+  return { ranked: rankConnections(facts, Date.now()), references };
 }
 
 type ConnectionItem = vscode.QuickPickItem & { connection?: RunConnection };
@@ -158,74 +320,74 @@ function sameConnection(a: RunConnection | undefined, b: RunConnection): boolean
     : b.kind === 'connectionReference' && a.logicalName.toLowerCase() === b.logicalName.toLowerCase();
 }
 
-function connectionItems(
-  connections: readonly DesktopFlowConnection[],
-  references: readonly ConnectionReference[],
+const verdictIcons: Record<RankedConnection['verdict'], string> = {
+  ready: '$(pass) ',
+  willWait: '$(watch) ',
+  unknown: '$(question) ',
+  willFail: '$(error) ',
+};
+
+/** Connections best first, each saying what the service will do; then the references, with their target's words. */
+export function connectionItems(
+  choices: ConnectionChoices,
   last: RunConnection | undefined,
 ): ConnectionItem[] {
   const items: ConnectionItem[] = [];
-  const mark = (c: RunConnection): string => (sameConnection(last, c) ? '$(history) ' : '');
+  const mark = (c: RunConnection): string => (sameConnection(last, c) ? ' $(history)' : '');
   items.push({ label: 'Connections', kind: vscode.QuickPickItemKind.Separator });
-  for (const c of connections) {
-    const connection: RunConnection = { kind: 'connection', name: c.name };
+  for (const r of choices.ranked) {
+    const connection: RunConnection = { kind: 'connection', name: r.connection.name };
     items.push({
-      label: `${mark(connection)}${c.status === 'error' ? '$(warning) ' : ''}${c.displayName}`,
-      description: [c.status === 'error' ? 'error' : undefined, c.username].filter(Boolean).join(' · '),
-      detail: c.name,
+      label: `${verdictIcons[r.verdict]}${r.connection.displayName}${mark(connection)}`,
+      description: r.summary,
+      ...(r.connection.username === undefined ? {} : { detail: r.connection.username }),
       connection,
     });
   }
-  if (connections.length === 0) {
+  if (choices.ranked.length === 0) {
     items.push({ label: 'No desktop-flow connections in this environment', connection: undefined });
   }
   items.push({ label: 'Connection references', kind: vscode.QuickPickItemKind.Separator });
-  for (const r of references) {
+  for (const r of choices.references) {
     const connection: RunConnection =
       r.connectionName === undefined
         ? { kind: 'connectionReference', logicalName: r.logicalName }
         : { kind: 'connectionReference', logicalName: r.logicalName, connectionName: r.connectionName };
+    const target = rankingOf(choices, connection);
     items.push({
-      label: `${mark(connection)}${r.displayName}`,
-      description: [r.logicalName, r.active ? undefined : 'inactive'].filter(Boolean).join(' · '),
-      detail: r.connectionName === undefined ? 'Not bound to a connection' : `Uses ${r.connectionName}`,
+      label: `${target === undefined ? '' : verdictIcons[target.verdict]}${r.displayName}${mark(connection)}`,
+      description: [
+        r.active ? undefined : 'inactive',
+        r.connectionName === undefined ? 'not bound to a connection' : target?.summary,
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      detail:
+        target === undefined ? r.logicalName : `${r.logicalName} · uses ${target.connection.displayName}`,
       connection,
     });
-  }
-  // The last-used connection first, so Enter repeats it.
-  const lastIndex = items.findIndex((i) => i.connection !== undefined && sameConnection(last, i.connection));
-  if (lastIndex > 0) {
-    const [lastItem] = items.splice(lastIndex, 1);
-    if (lastItem !== undefined) {
-      items.unshift(lastItem);
-    }
   }
   return items;
 }
 
-async function pickConnection(ctx: OptionsContext, last: RunConnection | undefined): Promise<RunConnection> {
-  const controller = new AbortController();
-  const session = ctx.account.session;
-  const items = Promise.all([
-    session.connections.listDesktopFlowConnections(ctx.environment.id, controller.signal),
-    session.connectionReferences.listDesktopFlowReferences(ctx.environment.orgUrl, controller.signal),
-  ]).then(([connections, references]) => connectionItems(connections, references, last));
-  try {
-    const picked = await vscode.window.showQuickPick(items, {
-      title: `Run "${ctx.flowName}": connection`,
-      placeHolder: `A desktop-flow connection or connection reference in ${ctx.environment.displayName}`,
-      matchOnDescription: true,
-      matchOnDetail: true,
-    });
-    if (picked?.connection === undefined) {
-      throw new CancellationError();
-    }
-    return picked.connection;
-  } finally {
-    controller.abort();
+async function pickConnection(
+  ctx: OptionsContext,
+  choices: ConnectionChoices,
+  last: RunConnection | undefined,
+): Promise<RunConnection> {
+  const picked = await ctx.prompts.pick(connectionItems(choices, last), {
+    title: `Run "${ctx.flowName}": connection`,
+    placeHolder: `Healthy connections first, in ${ctx.environment.displayName}`,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (picked.connection === undefined) {
+    throw new CancellationError();
   }
+  return picked.connection;
 }
 
-async function pickRunMode(flowName: string, last: RunMode | undefined): Promise<RunMode> {
+async function pickRunMode(prompts: Prompts, flowName: string, last: RunMode | undefined): Promise<RunMode> {
   const modes: (vscode.QuickPickItem & { mode: RunMode })[] = [
     {
       label: 'Unattended',
@@ -241,40 +403,34 @@ async function pickRunMode(flowName: string, last: RunMode | undefined): Promise
   if (last === 'attended') {
     modes.reverse();
   }
-  const picked = await vscode.window.showQuickPick(modes, { title: `Run "${flowName}": run mode` });
-  if (picked === undefined) {
-    throw new CancellationError();
-  }
-  return picked.mode;
+  return (await prompts.pick(modes, { title: `Run "${flowName}": run mode` })).mode;
 }
 
-async function pickPriority(flowName: string, last: string): Promise<string> {
+async function pickPriority(prompts: Prompts, flowName: string, last: string): Promise<string> {
   const choices = ['normal', 'high'];
   const items: (vscode.QuickPickItem & { value: string | undefined })[] = [
     ...choices.map((p) => ({ label: p === last ? `$(history) ${p}` : p, value: p })),
     ...(choices.includes(last) ? [] : [{ label: `$(history) ${last}`, description: 'custom', value: last }]),
     { label: 'Custom…', description: 'A priority name your machine queues use', value: undefined },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: `Run "${flowName}": priority` });
-  if (picked === undefined) {
-    throw new CancellationError();
-  }
+  const picked = await prompts.pick(items, { title: `Run "${flowName}": priority` });
   if (picked.value !== undefined) {
     return picked.value;
   }
-  const custom = await vscode.window.showInputBox({
+  return prompts.text({
     title: `Run "${flowName}": custom priority`,
     prompt: 'The priority name (sent as runPriority)',
     validateInput: (v) =>
       v.trim() === '' || v.trim() !== v ? 'Enter a name without surrounding spaces.' : undefined,
   });
-  if (custom === undefined) {
-    throw new CancellationError();
-  }
-  return custom;
 }
 
-async function pickTimeout(flowName: string, last: number, settingDefault: number): Promise<number> {
+async function pickTimeout(
+  prompts: Prompts,
+  flowName: string,
+  last: number,
+  settingDefault: number,
+): Promise<number> {
   const items: (vscode.QuickPickItem & { value: number | undefined })[] = [
     {
       label: `${formatDuration(last * 1000)}`,
@@ -290,14 +446,11 @@ async function pickTimeout(flowName: string, last: number, settingDefault: numbe
       value: undefined,
     },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: `Run "${flowName}": timeout` });
-  if (picked === undefined) {
-    throw new CancellationError();
-  }
+  const picked = await prompts.pick(items, { title: `Run "${flowName}": timeout` });
   if (picked.value !== undefined) {
     return picked.value;
   }
-  const text = await vscode.window.showInputBox({
+  const text = await prompts.text({
     title: `Run "${flowName}": timeout in seconds`,
     value: String(last),
     validateInput: (v) => {
@@ -307,8 +460,5 @@ async function pickTimeout(flowName: string, last: number, settingDefault: numbe
         : `A whole number of seconds from 1 to ${maxRunTimeoutSeconds}.`;
     },
   });
-  if (text === undefined) {
-    throw new CancellationError();
-  }
   return Number(text);
 }

@@ -2,6 +2,12 @@ import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { describeStatus, formatDuration } from '../../core/runs/runTranscript';
+import type { Environment } from '../../core/model/environment';
+import type { DesktopFlow } from '../../core/model/flow';
+import type { AccountService } from '../accounts/accountService';
+import type { SignedInAccount } from '../accounts/signedInAccount';
+import { commandIds } from '../commandIds';
+import type { Prompts } from '../prompts';
 import { UserFacingError } from '../registerCommand';
 import { storeSubject, type StoreRun } from './runStore';
 import type { RunsController } from './runsController';
@@ -95,5 +101,127 @@ export async function pickOtherRunOfFlow(controller: RunsController, first: RunS
     return picked.subject;
   } finally {
     controllerAbort.abort();
+  }
+}
+
+/** An environment and the account that reaches it. */
+export interface RunEnvironmentChoice {
+  readonly account: SignedInAccount;
+  readonly environment: Environment;
+}
+
+/**
+ * The environment of a run, asked only when the workspace has no default (or the maker chose "Change
+ * environment…"): every environment of every signed-in account, the current one first.
+ */
+export async function pickRunEnvironment(
+  prompts: Prompts,
+  accounts: AccountService,
+  currentId: string | undefined,
+  title: string,
+  signal: AbortSignal,
+): Promise<RunEnvironmentChoice> {
+  if (accounts.accounts.length === 0) {
+    throw new UserFacingError('Sign in first to run a desktop flow.', [
+      { title: 'Sign In', run: () => vscode.commands.executeCommand(commandIds.signIn) },
+      { title: 'Try the Sandbox', run: () => vscode.commands.executeCommand(commandIds.trySandbox) },
+    ]);
+  }
+  const items = accounts.allEnvironments(signal).then((all) =>
+    [...all]
+      .sort((a, b) => Number(b.environment.id === currentId) - Number(a.environment.id === currentId))
+      .map((choice) => ({
+        label: `${choice.environment.id === currentId ? '$(check) ' : ''}${choice.environment.displayName}`,
+        description: [
+          choice.environment.sku,
+          choice.environment.region,
+          accounts.accounts.length > 1 ? choice.account.label : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        detail: choice.environment.orgUrl,
+        choice,
+      })),
+  );
+  return (
+    await prompts.pick(items, {
+      title,
+      placeHolder: 'Environment',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    })
+  ).choice;
+}
+
+/** Flows listed at once in the run's flow pick; more are found by "Search flows…". */
+const flowPageSize = 100;
+
+/**
+ * The flow of a run: the environment's flows (published and drafts marked), "Search flows…" when there are
+ * more than one page, and "Change environment…" (the environment was not asked for).
+ */
+export async function pickRunFlow(
+  prompts: Prompts,
+  choice: RunEnvironmentChoice,
+  title: string,
+  signal: AbortSignal,
+): Promise<DesktopFlow | 'changeEnvironment'> {
+  let search: string | undefined;
+  for (;;) {
+    type Item = vscode.QuickPickItem & { flow?: DesktopFlow; action?: 'search' | 'changeEnvironment' };
+    const query = search;
+    const items = choice.account.session.flows
+      .listPage(
+        choice.environment.orgUrl,
+        { pageSize: flowPageSize, ...(query === undefined ? {} : { nameContains: query }) },
+        signal,
+      )
+      .then((page): Item[] => [
+        ...page.items.map((flow) => ({
+          label: flow.name,
+          ...(flow.isUnpublished ? { description: 'draft' } : {}),
+          ...(flow.description === undefined ? {} : { detail: flow.description }),
+          flow,
+        })),
+        ...(page.items.length === 0
+          ? [{ label: query === undefined ? 'No desktop flows here' : `No desktop flow contains "${query}"` }]
+          : []),
+        { label: '', kind: vscode.QuickPickItemKind.Separator },
+        ...(page.nextLink !== undefined || query !== undefined
+          ? [
+              {
+                label: '$(search) Search flows…',
+                detail: 'Search every flow of the environment by name',
+                action: 'search' as const,
+              },
+            ]
+          : []),
+        {
+          label: '$(arrow-swap) Change environment…',
+          description: choice.environment.displayName,
+          action: 'changeEnvironment' as const,
+        },
+      ]);
+    const picked = await prompts.pick(items, {
+      title: `${title} in ${choice.environment.displayName}`,
+      placeHolder: 'Desktop flow',
+      matchOnDetail: true,
+    });
+    if (picked.flow !== undefined) {
+      return picked.flow;
+    }
+    if (picked.action === 'changeEnvironment') {
+      return 'changeEnvironment';
+    }
+    if (picked.action === 'search') {
+      search = (
+        await prompts.text({
+          title: `${title}: search`,
+          prompt: 'Part of the flow name',
+          value: search ?? '',
+        })
+      ).trim();
+      search = search === '' ? undefined : search;
+    }
   }
 }

@@ -5,7 +5,6 @@
  * `RunsController.startRun` (core `prepareRun`, then `RunService.start`). Nothing else sends a run.
  */
 import * as vscode from 'vscode';
-import { CancellationError } from '../../core/errors';
 import type { InputProblem } from '../../core/inputs/inputProblem';
 import type { Environment } from '../../core/model/environment';
 import type { DesktopFlow } from '../../core/model/flow';
@@ -20,13 +19,18 @@ import type { SignedInAccount } from '../accounts/signedInAccount';
 import { toAbortSignal } from '../cancellation';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import { revealProblem } from '../inputs/inputFileService';
-import { pickEnvironment, pickFlow } from '../pickers';
+import type { Prompts } from '../prompts';
+import type { Logger } from '../../core/logger';
 import { UserFacingError } from '../registerCommand';
 import type { InputFileForRun, InputFileText, RunInputFiles } from './runInputFiles';
 import { blockingProblems, describeRunProblems } from './runProblemWords';
-import { optionArgsOf, resolveRunOptions, type RunOptionArgs } from './runOptionsPrompts';
+import { optionArgsOf, resolveRunOptions, type ChosenOptions, type RunOptionArgs } from './runOptionsPrompts';
+import { enterInputs, offerToSaveEnteredInputs } from './runInputPrompts';
+import { checkBeforeSending } from './runStartChecks';
+import { pickRunEnvironment, pickRunFlow } from './runPickers';
 import type { RunsController } from './runsController';
 import { flowSchemas } from './sensitiveValues';
+import { inputsToAsk } from '../../core/runs/enteredInputs';
 import { runKey } from './runSubjects';
 
 /** Arguments of "Run Desktop Flow…" for power users, tasks and tests; anything given is not asked for. */
@@ -90,10 +94,12 @@ function resolvedEnvironment(e: Environment): RunRequest['target']['environment'
   };
 }
 
-/** Inputs as chosen: a source for `prepareRun`, and the file they came from (for Run Again). */
+/** Inputs as chosen: a source for `prepareRun`, the file they came from (for Run Again), or typed values. */
 interface ChosenInputs {
   readonly source: RunInputsSource;
   readonly file?: InputFileForRun;
+  /** The values typed through "Enter inputs…" (offered to be saved as an input file once the run started). */
+  readonly entered?: Readonly<Record<string, unknown>>;
 }
 
 /** Dependencies of `RunStarter`. */
@@ -102,6 +108,9 @@ export interface RunStarterDeps {
   readonly environmentStatus: Pick<EnvironmentStatusBar, 'resolveDefault'>;
   readonly controller: RunsController;
   readonly inputFiles: RunInputFiles | undefined;
+  /** Every question of the start path goes through here (tests answer them from a queue). */
+  readonly prompts: Prompts;
+  readonly log: Logger;
 }
 
 /** Gathers what a run needs (environment, flow, inputs, options), asking only for what is missing, and starts it. */
@@ -123,26 +132,66 @@ export class RunStarter {
     const { account, environment, flow } = target ?? (await this.chooseFlow(args, signal));
     const remembered = this.deps.controller.memory.lastFor(environment.orgUrl, flow.id);
     const inputs = await this.chooseInputs(account, environment, flow, args, remembered?.inputFile, signal);
-    const options = await resolveRunOptions(args, {
+    let chosen: ChosenOptions = await resolveRunOptions(args, {
+      prompts: this.deps.prompts,
       account,
       environment,
       flowName: flow.name,
       remembered: remembered?.options,
     });
-    return this.submit(
-      account,
-      {
-        target: {
-          environment: resolvedEnvironment(environment),
-          flow: { kind: 'resolved', flow },
-        },
-        inputs: inputs.source,
-        options,
-        origin: inputs.file === undefined ? origin : 'inputFile',
+    const requestOf = (options: RunOptions): RunRequest => ({
+      target: {
+        environment: resolvedEnvironment(environment),
+        flow: { kind: 'resolved', flow },
       },
-      flow.name,
-      inputs.file,
-    );
+      inputs: inputs.source,
+      options,
+      origin: inputs.file === undefined ? origin : 'inputFile',
+    });
+    // Options given whole as arguments (tasks, tests, agents) are never questioned: warnings go to the transcript.
+    const interactive = !hasCompleteOptionArgs(args);
+    for (;;) {
+      const verdict = await checkBeforeSending(this.checkDeps(account), requestOf(chosen.options), {
+        flowName: flow.name,
+        interactive,
+        confirmedFailure: chosen.confirmedFailure,
+      });
+      if (verdict === 'send') {
+        break;
+      }
+      chosen = await resolveRunOptions(
+        { ...args, chooseOptions: true },
+        {
+          prompts: this.deps.prompts,
+          account,
+          environment,
+          flowName: flow.name,
+          remembered: chosen.options,
+        },
+      );
+    }
+    const started = await this.submit(account, requestOf(chosen.options), flow.name, inputs.file);
+    if (inputs.entered !== undefined && this.deps.inputFiles !== undefined) {
+      offerToSaveEnteredInputs(
+        this.deps.inputFiles,
+        environment,
+        flow,
+        inputs.entered,
+        this.deps.controller.schemas,
+        this.deps.log,
+      );
+    }
+    return started;
+  }
+
+  private checkDeps(account: SignedInAccount): Parameters<typeof checkBeforeSending>[0] {
+    return {
+      prompts: this.deps.prompts,
+      session: account.session,
+      schemas: this.deps.controller.schemas,
+      transcript: (line) => this.deps.controller.transcript.appendStamped(line),
+      ...(this.deps.inputFiles === undefined ? {} : { resolver: this.deps.inputFiles.secrets }),
+    };
   }
 
   /**
@@ -166,12 +215,15 @@ export class RunStarter {
     const options =
       expect.options !== undefined && !hasOptionArgs(args)
         ? expect.options
-        : await resolveRunOptions(args, {
-            account: file.account,
-            environment: file.environment,
-            flowName,
-            remembered: expect.options ?? remembered?.options,
-          });
+        : (
+            await resolveRunOptions(args, {
+              prompts: this.deps.prompts,
+              account: file.account,
+              environment: file.environment,
+              flowName,
+              remembered: expect.options ?? remembered?.options,
+            })
+          ).options;
     return this.submit(
       file.account,
       {
@@ -217,15 +269,18 @@ export class RunStarter {
     const options =
       remembered !== undefined && !hasOptionArgs(args)
         ? remembered
-        : await resolveRunOptions(args, {
-            account,
-            environment: {
-              ...subject.environment,
-              displayName: subject.environment.displayName ?? subject.environment.orgUrl,
-            },
-            flowName,
-            remembered,
-          });
+        : (
+            await resolveRunOptions(args, {
+              prompts: this.deps.prompts,
+              account,
+              environment: {
+                ...subject.environment,
+                displayName: subject.environment.displayName ?? subject.environment.orgUrl,
+              },
+              flowName,
+              remembered,
+            })
+          ).options;
     return this.submit(
       account,
       {
@@ -378,8 +433,17 @@ export class RunStarter {
       }
       choice = found;
     } else {
+      // Don't ask what is known: the workspace default environment is used, and the flow pick offers a change.
       const preferred = await environmentStatus.resolveDefault(signal).catch(() => undefined);
-      choice = await pickEnvironment(accounts, preferred?.environment.id, 'Run a desktop flow: environment');
+      choice =
+        preferred ??
+        (await pickRunEnvironment(
+          this.deps.prompts,
+          accounts,
+          undefined,
+          'Run a desktop flow: environment',
+          signal,
+        ));
     }
     const flows = choice.account.session.flows;
     let flow: DesktopFlow;
@@ -400,7 +464,20 @@ export class RunStarter {
       }
       flow = match;
     } else {
-      flow = await pickFlow(choice, 'Run a desktop flow');
+      for (;;) {
+        const picked = await pickRunFlow(this.deps.prompts, choice, 'Run a desktop flow', signal);
+        if (picked !== 'changeEnvironment') {
+          flow = picked;
+          break;
+        }
+        choice = await pickRunEnvironment(
+          this.deps.prompts,
+          accounts,
+          choice.environment.id,
+          'Run a desktop flow: environment',
+          signal,
+        );
+      }
     }
     return { ...choice, flow };
   }
@@ -451,40 +528,77 @@ export class RunStarter {
       ),
     );
     const files = indexed.filter((_, i) => present[i]);
-    type Item = vscode.QuickPickItem & { file?: vscode.Uri; browse?: boolean };
+    type Item = vscode.QuickPickItem & { file?: vscode.Uri; browse?: boolean; enter?: 'needed' | 'all' };
     const items: Item[] = files.map((file) => ({
       label: `${file.toString() === lastFile ? '$(history) ' : '$(json) '}${vscode.workspace.asRelativePath(file)}`,
       file,
     }));
     items.sort((a, b) => Number(b.file?.toString() === lastFile) - Number(a.file?.toString() === lastFile));
-    const required = schema.inputs.variables.filter((v) => v.requirement === 'required' && !v.hasDefault);
-    items.push(
-      // "No inputs" only when it can work: required inputs without defaults would be refused.
-      ...(required.length > 0
+    const variables = schema.inputs.variables;
+    const required = variables.filter((v) => v.requirement === 'required' && !v.hasDefault);
+    const withoutDefault = inputsToAsk(variables, false);
+    const enterItems: Item[] = [
+      ...(withoutDefault.length > 0
+        ? [
+            {
+              label: '$(edit) Enter inputs…',
+              description: `${withoutDefault.map((v) => v.name).join(', ')}`,
+              detail:
+                withoutDefault.length === variables.length
+                  ? 'One box per input, checked as you type.'
+                  : 'One box per input without a default; the defaults apply to the others.',
+              enter: 'needed' as const,
+            },
+          ]
+        : []),
+      ...(withoutDefault.length < variables.length
+        ? [
+            {
+              label: '$(edit) Enter all inputs…',
+              detail: 'One box per input, prefilled with its default.',
+              enter: 'all' as const,
+            },
+          ]
+        : []),
+    ];
+    // Required inputs are never skipped silently: with some lacking a default, typing them comes first
+    // (unless the flow has input files) and "No inputs" is not offered, as the run would be refused.
+    const none: Item[] =
+      required.length > 0 ? [] : [{ label: '$(circle-slash) No inputs', detail: "The flow's defaults apply." }];
+    const browse: Item[] =
+      this.deps.inputFiles === undefined
         ? []
-        : [{ label: '$(circle-slash) No inputs', detail: "The flow's defaults apply." }]),
-      ...(this.deps.inputFiles === undefined
-        ? []
-        : [{ label: '$(folder-opened) Choose an input file…', browse: true }]),
-    );
-    const picked = await vscode.window.showQuickPick(items, {
+        : [{ label: '$(folder-opened) Choose an input file…', browse: true }];
+    if (required.length > 0 && files.length === 0) {
+      items.unshift(...enterItems);
+      items.push(...browse);
+    } else {
+      items.push(...none, ...enterItems, ...browse);
+    }
+    const picked = await this.deps.prompts.pick(items, {
       title: `Run "${flow.name}": inputs`,
-      placeHolder: 'Input file',
+      placeHolder:
+        required.length > 0
+          ? `Required: ${required.map((v) => v.name).join(', ')}`
+          : 'Input file, typed values, or none',
     });
-    if (picked === undefined) {
-      throw new CancellationError();
+    if (picked.enter !== undefined) {
+      const values = await enterInputs(
+        this.deps.prompts,
+        flow.name,
+        inputsToAsk(variables, picked.enter === 'all'),
+      );
+      return { source: { kind: 'values', values }, entered: values };
     }
     let uri = picked.file;
     if (picked.browse === true) {
-      const chosen = await vscode.window.showOpenDialog({
-        title: `Input file for "${flow.name}"`,
-        canSelectMany: false,
-        filters: { 'Input files': ['json'] },
-      });
-      uri = chosen?.[0];
-      if (uri === undefined) {
-        throw new CancellationError();
-      }
+      uri = (
+        await this.deps.prompts.open({
+          title: `Input file for "${flow.name}"`,
+          canSelectMany: false,
+          filters: { 'Input files': ['json'] },
+        })
+      )[0];
     }
     if (uri === undefined) {
       return { source: { kind: 'none' } };
@@ -500,6 +614,11 @@ export class RunStarter {
 }
 
 /** True when the arguments set any run option. */
+/** True when the arguments give every option a run needs (nothing is asked). */
+function hasCompleteOptionArgs(args: RunOptionArgs): boolean {
+  return args.connectionName !== undefined && args.runMode !== undefined && args.chooseOptions !== true;
+}
+
 function hasOptionArgs(args: RunOptionArgs): boolean {
   return (
     args.connectionName !== undefined ||

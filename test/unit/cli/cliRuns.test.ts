@@ -80,7 +80,7 @@ describe('desktop-flows CLI: runs', () => {
       assert.ok(sandboxRuns(flows.quickPing).includes(runId));
       assert.match(
         text.stderr,
-        /Started "Quick Ping" run [0-9a-f]{8} \(attended, priority normal, connection shared-uiflow-/,
+        /Started "Quick Ping" run [0-9a-f]{8} \(attended, priority normal, connection "CONTOSO\\maker \(DESKTOP-MAKER01\)"/,
       );
       assert.match(
         text.stderr,
