@@ -3,6 +3,7 @@ import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { commandIds } from '../commandIds';
+import type { Prompts } from '../prompts';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { FlowNode } from '../tree/flowNodes';
 import type { StoreRun } from '../runs/runStore';
@@ -10,7 +11,7 @@ import { pickOtherRunOfFlow, pickWindowRun } from '../runs/runPickers';
 import type { RunReviewActions, SaveOutputsArgs } from '../runs/runReviewActions';
 import type { RunsController } from '../runs/runsController';
 import { fileUriOf, startArgsOf, type RunStarter } from '../runs/runStarter';
-import { asRunSubject, plainSubject } from '../runs/runSubjects';
+import { asRunSubject, flowLabel, plainSubject } from '../runs/runSubjects';
 
 /** What the run commands need. */
 export interface RunCommandDeps {
@@ -18,6 +19,8 @@ export interface RunCommandDeps {
   readonly controller: RunsController;
   readonly starter: RunStarter;
   readonly review: RunReviewActions;
+  /** Run picks go through the prompt helper (tests answer them from a queue). */
+  readonly prompts: Prompts;
 }
 
 const isSucceeded = (r: StoreRun): boolean => r.phase === 'finished' && r.status === 'succeeded';
@@ -76,7 +79,7 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
     const subject = asRunSubject(arg);
     return subject !== undefined
       ? Promise.resolve(plainSubject(subject))
-      : pickWindowRun(controller, filter, title, empty);
+      : pickWindowRun(deps.prompts, controller, filter, title, empty);
   };
 
   return [
@@ -107,12 +110,30 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
     }),
 
     registerCommand(commandIds.cancelRun, log, async (arg?: unknown) => {
-      const subject = await runOrPick(
-        arg,
-        (r) => r.phase !== 'finished' && hasRun(r),
-        'Cancel which run?',
-        'No run is active in this window.',
-      );
+      // A run whose watching stopped (its account signed out) cannot be cancelled from here until signing in.
+      const stopped = controller.store.stopped();
+      const signInFirst = (what: string): UserFacingError =>
+        new UserFacingError(
+          `${what} is no longer watched because its account signed out; sign in again to resume watching and cancel it.`,
+          [{ title: 'Sign In', run: () => vscode.commands.executeCommand(commandIds.signIn) }],
+        );
+      const given = asRunSubject(arg);
+      if (given !== undefined) {
+        const run = controller.store.find(given.environment.orgUrl, given.runId);
+        if (run?.watchStopped !== undefined) {
+          throw signInFirst(`The run of "${flowLabel(run)}"`);
+        }
+      }
+      const watched = (r: StoreRun): boolean =>
+        r.phase !== 'finished' && r.watchStopped === undefined && hasRun(r);
+      if (given === undefined && stopped.length > 0 && !controller.store.all().some(watched)) {
+        throw signInFirst(
+          stopped.length === 1
+            ? `The run of "${flowLabel(stopped[0] as StoreRun)}"`
+            : `Each of ${stopped.length} active runs`,
+        );
+      }
+      const subject = await runOrPick(arg, watched, 'Cancel which run?', 'No run is active in this window.');
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Cancelling "${subject.flowName ?? 'run'}"…` },
         () => controller.cancel(subject, AbortSignal.timeout(60_000)),
@@ -166,6 +187,7 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
 
     registerCommand(commandIds.showActiveRuns, log, async () => {
       const subject = await pickWindowRun(
+        deps.prompts,
         controller,
         hasRun,
         'Desktop flow runs',

@@ -84,7 +84,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
           }
         },
       },
-      ...registerRunCommands({ log, controller, starter, review }),
+      ...registerRunCommands({ log, controller, starter, review, prompts: deps.prompts }),
     ],
     runs: controller,
   };

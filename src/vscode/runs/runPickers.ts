@@ -41,6 +41,7 @@ function boardItem(run: StoreRun, now: number): RunItem | undefined {
  * Throws `UserFacingError` with `emptyMessage` when there is none; Escape → CancellationError.
  */
 export async function pickWindowRun(
+  prompts: Prompts,
   controller: RunsController,
   filter: (run: StoreRun) => boolean,
   title: string,
@@ -54,15 +55,7 @@ export async function pickWindowRun(
   if (items.length === 0) {
     throw new UserFacingError(emptyMessage);
   }
-  const picked = await vscode.window.showQuickPick(items, {
-    title,
-    matchOnDescription: true,
-    matchOnDetail: true,
-  });
-  if (picked === undefined) {
-    throw new CancellationError();
-  }
-  return picked.subject;
+  return (await prompts.pick(items, { title, matchOnDescription: true, matchOnDetail: true })).subject;
 }
 
 /** Picks another succeeded run of the same flow from its recent history (to compare outputs with). */

@@ -564,7 +564,9 @@ export class RunStarter {
     // Required inputs are never skipped silently: with some lacking a default, typing them comes first
     // (unless the flow has input files) and "No inputs" is not offered, as the run would be refused.
     const none: Item[] =
-      required.length > 0 ? [] : [{ label: '$(circle-slash) No inputs', detail: "The flow's defaults apply." }];
+      required.length > 0
+        ? []
+        : [{ label: '$(circle-slash) No inputs', detail: "The flow's defaults apply." }];
     const browse: Item[] =
       this.deps.inputFiles === undefined
         ? []

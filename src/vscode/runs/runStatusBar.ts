@@ -124,6 +124,15 @@ export class RunStatusBar implements vscode.Disposable {
       latest !== undefined &&
       active.length === 0 &&
       this.now() - (latest.finishedAt ?? 0) < this.lingerOf(latest);
+    const stopped = this.store.stopped();
+    if (active.length === 0 && stopped.length > 0) {
+      // Watching stopped (its account signed out): say so plainly, offer Sign In, and count no time.
+      this.stopTicker();
+      this.clearLinger();
+      this.renderStopped(stopped);
+      return;
+    }
+    this.item.command = commandIds.showActiveRuns;
     if (active.length === 0 && !lingering) {
       this.hide();
       this.stopTicker();
@@ -166,6 +175,30 @@ export class RunStatusBar implements vscode.Disposable {
             : ` ${formatElapsed(run.durationMs)}`
           : ` ${formatElapsed(run.elapsedBaseMs + this.now() - run.elapsedSince)}`;
     return `${icon} ${flowLabel(run)}: ${words}${elapsed}`;
+  }
+
+  private renderStopped(stopped: readonly StoreRun[]): void {
+    const first = stopped[0] as StoreRun;
+    const text =
+      stopped.length === 1
+        ? `$(debug-disconnect) ${flowLabel(first)}: not watched, account signed out`
+        : `$(debug-disconnect) ${stopped.length} desktop flow runs not watched, account signed out`;
+    this.render(text, false);
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    this.item.command = { command: commandIds.signIn, title: 'Sign In' };
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: [commandIds.signIn, commandIds.showRunTranscript] };
+    const names = stopped.map((r) => `"${escapeMarkdown(flowLabel(r))}"`).join(', ');
+    const where = [...new Set(stopped.map((r) => r.environment.displayName ?? r.environment.orgUrl))].join(
+      ', ',
+    );
+    md.appendMarkdown(
+      `**Watching stopped** for ${names} in ${escapeMarkdown(where)} because its account signed out. ` +
+        `The last status seen was ${stopped.map((r) => phaseText(r).words.toLowerCase()).join(', ')}; ` +
+        `the run${stopped.length === 1 ? ' goes' : 's go'} on in the service.\n\n` +
+        `[Sign In](${commandLink(commandIds.signIn)}) to resume watching · [Show Output](${commandLink(commandIds.showRunTranscript)})`,
+    );
+    this.item.tooltip = md;
   }
 
   private aggregate(active: readonly StoreRun[]): string {
