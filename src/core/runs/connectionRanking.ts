@@ -7,6 +7,7 @@
  *
  * `rankConnections` is pure (unit-tested); `loadConnectionFacts` reads the facts for one environment.
  */
+import { setMaxListeners } from 'node:events';
 import type { DesktopFlowConnection } from '../model/connection';
 import type { Machine } from '../model/machine';
 import type { MachineGroup } from '../model/machineGroup';
@@ -167,9 +168,26 @@ export function rankConnections(facts: ConnectionFacts, now: number): RankedConn
 export async function loadConnectionFacts(
   session: Pick<ServiceSession, 'connections' | 'machineGroups' | 'runs'>,
   environment: { readonly id: string; readonly orgUrl: string },
+  callerSignal: AbortSignal,
+): Promise<ConnectionFacts> {
+  throwIfAborted(callerSignal);
+  // One listener on the caller's signal; the requests in parallel (two per group) listen on this one.
+  const linked = new AbortController();
+  setMaxListeners(0, linked.signal);
+  const abort = (): void => linked.abort(callerSignal.reason);
+  callerSignal.addEventListener('abort', abort, { once: true });
+  try {
+    return await loadFacts(session, environment, linked.signal);
+  } finally {
+    callerSignal.removeEventListener('abort', abort);
+  }
+}
+
+async function loadFacts(
+  session: Pick<ServiceSession, 'connections' | 'machineGroups' | 'runs'>,
+  environment: { readonly id: string; readonly orgUrl: string },
   signal: AbortSignal,
 ): Promise<ConnectionFacts> {
-  throwIfAborted(signal);
   const org = environment.orgUrl;
   const connections = await session.connections.listDesktopFlowConnections(environment.id, signal);
   const ids = [

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
 import type { ConnectionReference } from '../../core/model/connectionReference';
@@ -297,6 +298,7 @@ async function confirmFailure(ctx: OptionsContext, ranked: RankedConnection): Pr
 
 async function loadChoices(ctx: OptionsContext): Promise<ConnectionChoices> {
   const signal = AbortSignal.timeout(60_000);
+  setMaxListeners(0, signal);
   const session = ctx.account.session;
   const [facts, references] = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: 'Checking the connections and their machines…' },

@@ -3,6 +3,7 @@
  * service will do. It never blocks: a run that will wait says why and goes on with one choice; a run that
  * will surely fail says why and asks before sending. Input problems are left to `prepareRun`'s refusal.
  */
+import { setMaxListeners } from 'node:events';
 import * as vscode from 'vscode';
 import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SecretResolver } from '../../core/inputs/secretReference';
@@ -38,6 +39,9 @@ export async function checkBeforeSending(
   context: { readonly flowName: string; readonly interactive: boolean; readonly confirmedFailure: boolean },
 ): Promise<StartCheckVerdict> {
   let items: readonly ReadinessItem[];
+  const signal = AbortSignal.timeout(checkTimeoutMs);
+  // The check reads machines, groups and runs in parallel on this one signal.
+  setMaxListeners(0, signal);
   try {
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `Checking "${context.flowName}" before sending…` },
@@ -49,7 +53,7 @@ export async function checkBeforeSending(
             schemas: deps.schemas,
             ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
           },
-          AbortSignal.timeout(checkTimeoutMs),
+          signal,
         ),
     );
     items = report.items;
