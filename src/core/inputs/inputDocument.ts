@@ -382,8 +382,8 @@ function parseCleanJson(text: string, maxDepth: number): InputDocument | undefin
   if (keyColons < 0 || counts.keys !== keyColons) {
     return undefined;
   }
-  let scanned: InputDocument | undefined;
-  const spans = (): InputDocument => (scanned ??= scanInputDocument(text, maxDepth));
+  let found: Pick<InputDocument, 'root' | 'properties'> | undefined;
+  const spans = (): Pick<InputDocument, 'root' | 'properties'> => (found ??= plainJsonSpans(text));
   return {
     value,
     problems: [],
@@ -396,6 +396,95 @@ function parseCleanJson(text: string, maxDepth: number): InputDocument | undefin
       return spans().properties;
     },
   };
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 32 || code === 10 || code === 13 || code === 9;
+}
+
+function skipWhitespace(text: string, from: number): number {
+  let i = from;
+  while (isJsonWhitespace(text.charCodeAt(i))) {
+    i++;
+  }
+  return i;
+}
+
+/** The offset after the string that starts at `start` (a quote) in text `JSON.parse` accepted. */
+function stringEnd(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  for (;;) {
+    // A quote preceded by an odd number of backslashes is escaped.
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 92 /* \ */) {
+      backslashes++;
+    }
+    if (backslashes % 2 === 0) {
+      return end + 1;
+    }
+    end = text.indexOf('"', end + 1);
+  }
+}
+
+/** The offset after the value that starts at `start` in text `JSON.parse` accepted. */
+function valueEnd(text: string, start: number): number {
+  const first = text.charCodeAt(start);
+  if (first === 34 /* " */) {
+    return stringEnd(text, start);
+  }
+  if (first !== 123 /* { */ && first !== 91 /* [ */) {
+    // A number, true, false or null: up to the next delimiter.
+    let i = start + 1;
+    for (let c = text.charCodeAt(i); i < text.length; c = text.charCodeAt(++i)) {
+      if (isJsonWhitespace(c) || c === 44 /* , */ || c === 125 /* } */ || c === 93 /* ] */) {
+        break;
+      }
+    }
+    return i;
+  }
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      i = stringEnd(text, i) - 1;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      depth++;
+    } else if ((c === 125 || c === 93) /* } or ] */ && --depth === 0) {
+      return i + 1;
+    }
+  }
+  return text.length; // cannot happen for text JSON.parse accepted
+}
+
+/**
+ * The spans the scanner pass would give, for plain JSON (the fast path's text): one walk over the root
+ * object that steps over each input's value by counting brackets outside strings, with no tokens built.
+ */
+function plainJsonSpans(text: string): Pick<InputDocument, 'root' | 'properties'> {
+  const properties = new Map<string, PropertySpans>();
+  const start = skipWhitespace(text, 0);
+  const first = text.charCodeAt(start);
+  if (first !== 123 /* { */) {
+    const kind = first === 91 /* [ */ ? 'array' : 'literal';
+    return { root: { offset: start, length: valueEnd(text, start) - start, kind }, properties };
+  }
+  let i = skipWhitespace(text, start + 1);
+  while (text.charCodeAt(i) === 34 /* " */) {
+    const keyEnd = stringEnd(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    const value = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1); // after the colon
+    const end = valueEnd(text, value);
+    properties.set(key, {
+      key: { offset: i, length: keyEnd - i },
+      value: { offset: value, length: end - value },
+    });
+    i = skipWhitespace(text, end);
+    if (text.charCodeAt(i) === 44 /* , */) {
+      i = skipWhitespace(text, i + 1);
+    }
+  }
+  // Here `i` is at the closing brace.
+  return { root: { offset: start, length: i + 1 - start, kind: 'object' }, properties };
 }
 
 /** The scanner pass: value, spans and every problem the text shows (what `parseInputDocument` falls back to). */

@@ -150,6 +150,27 @@ describe('inputs: the fast path and the scanner pass give the same results', () 
     });
   }
 
+  const spanShapes = [
+    '{}',
+    ' \t\r\n{ }\r\n',
+    '{"a":1,"b":-2.5e3,"c":true,"d":false,"e":null,"f":"x"}',
+    '{\r\n\t"a" :\t[ 1, [ ], { "}": "]" } ] ,\r\n\t"b": { "x": "\\"}\\\\", "y": [[["{"]]] }\r\n}',
+    '{ "\\u0041": "key written with an escape", "quote\\"d": "\\\\", "last": {} }',
+    '[ { "a": 1 }, 2 ]',
+    '"just text"',
+    '  -12.5e-3  ',
+    'null',
+  ];
+  for (const text of spanShapes) {
+    it(`finds the spans the scanner finds in ${JSON.stringify(text)}`, () => {
+      const fast = parseInputDocument(text);
+      assert.equal(fast.plainJson, true);
+      const scanned = scanInputDocument(text);
+      assert.deepEqual(fast.root, scanned.root);
+      assert.deepEqual([...fast.properties], [...scanned.properties]);
+    });
+  }
+
   it('takes the fast path for plain JSON and the scanner pass for JSONC, a byte-order mark or a duplicate', () => {
     const plain = '{ "InvoiceId": "A", "ApiKey": "${secret:K}" }';
     assert.equal(parseInputDocument(plain).plainJson, true);
