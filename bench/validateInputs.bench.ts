@@ -5,8 +5,7 @@
  * Prints one table of medians: JSON.parse (the baseline), `parseInputDocument` (the fast path for plain
  * JSON), the same with the spans a problem needs, the scanner pass that JSONC files take, a full
  * `validateInputFile` of a valid file (ajv validator cached), the same file with problems to place, and
- * `prepareRunInputs` with a reference to resolve, alone and followed by building the request body (the
- * copy of the inputs that sending makes); each as a ratio to JSON.parse. Targets (issue 13): a valid file
+ * `prepareRunInputs` with a reference to resolve; each as a ratio to JSON.parse. Targets (issue 13): a valid file
  * ≤ 3×, `prepareRunInputs` ≤ 4×. The one-off ajv compile of a new schema is printed separately. Run with
  * `npx tsx bench/validateInputs.bench.ts [rounds]`.
  */
@@ -128,13 +127,6 @@ async function main(): Promise<void> {
     [
       'prepareRunInputs (1 reference)',
       () => prepareRunInputs(text, schema, { ...options, signal, resolver }),
-    ],
-    [
-      'prepareRunInputs + request body (no target)',
-      async () => {
-        const prepared = await prepareRunInputs(text, schema, { ...options, signal, resolver });
-        return prepared.ok ? Buffer.byteLength(JSON.stringify({ inputs: prepared.inputs })) : 0;
-      },
     ],
   ];
   const samples = await timeRoundRobin(stages);
