@@ -66,6 +66,10 @@ export function utf8ExtraOfJsonText(text: string): number | undefined {
       return undefined;
     }
   }
+  if (!surrogate.test(text)) {
+    // Without surrogates the native count is exact (and it reads a flat text without copying it).
+    return Buffer.byteLength(text, 'utf8') - text.length;
+  }
   let extra = 0;
   nonAscii.lastIndex = 0;
   for (let match = nonAscii.exec(text); match !== null; match = nonAscii.exec(text)) {
@@ -116,6 +120,7 @@ export function replaceEntries(
 }
 
 const nonAscii = /[\u0080-\uffff]+/g;
+const surrogate = /[\ud800-\udfff]/;
 
 /**
  * UTF-8 size of a string, exactly as `Buffer.byteLength(text, 'utf8')` counts it (a lone surrogate is
