@@ -38,6 +38,11 @@ export interface InputDocument {
   readonly problems: readonly ProblemDraft[];
   /** True after a syntax error or too-deep nesting: the value must not be checked or sent. */
   readonly broken: boolean;
+  /**
+   * True when the text is plain JSON that `JSON.parse` reads alike, with nothing to report: no comment,
+   * trailing comma, byte-order mark or duplicated key. Every string of the text is then a key or a value.
+   */
+  readonly plainJson?: boolean;
 }
 
 /**
@@ -191,8 +196,8 @@ function isDigit(code: number): boolean {
 /**
  * One pass over text that `JSON.parse` accepted: how many colons stand outside strings (one per key
  * written), or -1 when a number may hold something only the scanner can judge: 16 or more digits (digits
- * a double would lose) or a 3-digit exponent (overflow or underflow). A plain loop, much faster on a
- * 2 MB file than the regular expressions and the walk over every parsed string it replaces.
+ * a double would lose) or a 3-digit exponent (overflow or underflow). The exact count, for the text
+ * whose quick checks in `writtenKeys` cannot rule those out (it reads every character).
  */
 function keyColonsOfPlainText(text: string): number {
   let colons = 0;
@@ -247,39 +252,113 @@ function keyColonsOfPlainText(text: string): number {
 }
 
 /**
- * The keys of every object in `value`, or -1 when a container sits at `maxDepth` or deeper (the value
- * itself is at `depth`).
+ * What a walk over a parsed value counts: the keys of every object, and the colons inside every string
+ * (keys and values), since a colon written inside a string is no key's colon.
  */
-function countKeys(value: object, depth: number, maxDepth: number): number {
-  if (depth >= maxDepth) {
-    return -1;
+interface ValueCounts {
+  keys: number;
+  stringColons: number;
+}
+
+function colonsIn(text: string): number {
+  let colons = 0;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    colons++;
   }
-  let keys = 0;
+  return colons;
+}
+
+/**
+ * Add the keys and string colons of `value` (at `depth`) to `counts`; false when a container sits at
+ * `maxDepth` or deeper.
+ */
+function countValue(value: object, depth: number, maxDepth: number, counts: ValueCounts): boolean {
+  if (depth >= maxDepth) {
+    return false;
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const child: unknown = value[i];
-      if (typeof child === 'object' && child !== null) {
-        const inner = countKeys(child, depth + 1, maxDepth);
-        if (inner < 0) {
-          return -1;
+      if (typeof child === 'string') {
+        if (child.indexOf(':') >= 0) {
+          counts.stringColons += colonsIn(child);
         }
-        keys += inner;
+      } else if (
+        typeof child === 'object' &&
+        child !== null &&
+        !countValue(child, depth + 1, maxDepth, counts)
+      ) {
+        return false;
       }
     }
-    return keys;
+    return true;
   }
   for (const key in value) {
-    keys++;
+    counts.keys++;
+    if (key.indexOf(':') >= 0) {
+      counts.stringColons += colonsIn(key);
+    }
     const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null) {
-      const inner = countKeys(child, depth + 1, maxDepth);
-      if (inner < 0) {
-        return -1;
+    if (typeof child === 'string') {
+      if (child.indexOf(':') >= 0) {
+        counts.stringColons += colonsIn(child);
       }
-      keys += inner;
+    } else if (
+      typeof child === 'object' &&
+      child !== null &&
+      !countValue(child, depth + 1, maxDepth, counts)
+    ) {
+      return false;
     }
   }
-  return keys;
+  return true;
+}
+
+function isDigitOrDot(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 46;
+}
+
+/**
+ * True when the text (strings included) holds 16 or more digits and dots in a row. Any such run covers
+ * one offset of the form 16k + 15, so only those offsets are read, and the run is measured around the
+ * ones that hold a digit or a dot: about one character in sixteen is looked at.
+ */
+function hasLongDigitRun(text: string): boolean {
+  const length = text.length;
+  for (let i = 15; i < length; i += 16) {
+    if (isDigitOrDot(text.charCodeAt(i))) {
+      let start = i;
+      while (start > 0 && isDigitOrDot(text.charCodeAt(start - 1))) {
+        start--;
+      }
+      let end = i + 1;
+      while (end < length && end - start < 16 && isDigitOrDot(text.charCodeAt(end))) {
+        end++;
+      }
+      if (end - start >= 16) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// A digit, an exponent mark and three digits: a number that may overflow or underflow (or text that
+// merely looks like one, inside a string).
+const threeDigitExponent = /\d[eE][+-]?\d\d\d/;
+// `\u003a` written in a string is a colon in the parsed value that the text does not show as one.
+const escapedColon = /\\u003[aA]/;
+
+/**
+ * How many keys the text writes (colons outside strings), or -1 when a number may hold something only
+ * the scanner can judge. Plain text gets native searches only: all colons of the text, less those the
+ * parsed strings hold. Text that may hold such a number or an escaped colon gets the exact loop.
+ */
+function writtenKeys(text: string, counts: ValueCounts): number {
+  if (hasLongDigitRun(text) || threeDigitExponent.test(text) || escapedColon.test(text)) {
+    return keyColonsOfPlainText(text);
+  }
+  return colonsIn(text) - counts.stringColons;
 }
 
 /**
@@ -295,20 +374,21 @@ function parseCleanJson(text: string, maxDepth: number): InputDocument | undefin
   } catch {
     return undefined;
   }
-  const keyColons = keyColonsOfPlainText(text);
-  if (keyColons < 0) {
+  const counts: ValueCounts = { keys: 0, stringColons: 0 };
+  if (typeof value === 'object' && value !== null && !countValue(value, 1, maxDepth, counts)) {
     return undefined;
   }
-  const keys = typeof value === 'object' && value !== null ? countKeys(value, 1, maxDepth) : 0;
-  if (keys < 0 || keys !== keyColons) {
+  const keyColons = writtenKeys(text, counts);
+  if (keyColons < 0 || counts.keys !== keyColons) {
     return undefined;
   }
-  let scanned: InputDocument | undefined;
-  const spans = (): InputDocument => (scanned ??= scanInputDocument(text, maxDepth));
+  let found: Pick<InputDocument, 'root' | 'properties'> | undefined;
+  const spans = (): Pick<InputDocument, 'root' | 'properties'> => (found ??= plainJsonSpans(text));
   return {
     value,
     problems: [],
     broken: false,
+    plainJson: true,
     get root() {
       return spans().root;
     },
@@ -316,6 +396,95 @@ function parseCleanJson(text: string, maxDepth: number): InputDocument | undefin
       return spans().properties;
     },
   };
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 32 || code === 10 || code === 13 || code === 9;
+}
+
+function skipWhitespace(text: string, from: number): number {
+  let i = from;
+  while (isJsonWhitespace(text.charCodeAt(i))) {
+    i++;
+  }
+  return i;
+}
+
+/** The offset after the string that starts at `start` (a quote) in text `JSON.parse` accepted. */
+function stringEnd(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  for (;;) {
+    // A quote preceded by an odd number of backslashes is escaped.
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 92 /* \ */) {
+      backslashes++;
+    }
+    if (backslashes % 2 === 0) {
+      return end + 1;
+    }
+    end = text.indexOf('"', end + 1);
+  }
+}
+
+/** The offset after the value that starts at `start` in text `JSON.parse` accepted. */
+function valueEnd(text: string, start: number): number {
+  const first = text.charCodeAt(start);
+  if (first === 34 /* " */) {
+    return stringEnd(text, start);
+  }
+  if (first !== 123 /* { */ && first !== 91 /* [ */) {
+    // A number, true, false or null: up to the next delimiter.
+    let i = start + 1;
+    for (let c = text.charCodeAt(i); i < text.length; c = text.charCodeAt(++i)) {
+      if (isJsonWhitespace(c) || c === 44 /* , */ || c === 125 /* } */ || c === 93 /* ] */) {
+        break;
+      }
+    }
+    return i;
+  }
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      i = stringEnd(text, i) - 1;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      depth++;
+    } else if ((c === 125 || c === 93) /* } or ] */ && --depth === 0) {
+      return i + 1;
+    }
+  }
+  return text.length; // cannot happen for text JSON.parse accepted
+}
+
+/**
+ * The spans the scanner pass would give, for plain JSON (the fast path's text): one walk over the root
+ * object that steps over each input's value by counting brackets outside strings, with no tokens built.
+ */
+function plainJsonSpans(text: string): Pick<InputDocument, 'root' | 'properties'> {
+  const properties = new Map<string, PropertySpans>();
+  const start = skipWhitespace(text, 0);
+  const first = text.charCodeAt(start);
+  if (first !== 123 /* { */) {
+    const kind = first === 91 /* [ */ ? 'array' : 'literal';
+    return { root: { offset: start, length: valueEnd(text, start) - start, kind }, properties };
+  }
+  let i = skipWhitespace(text, start + 1);
+  while (text.charCodeAt(i) === 34 /* " */) {
+    const keyEnd = stringEnd(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    const value = skipWhitespace(text, skipWhitespace(text, keyEnd) + 1); // after the colon
+    const end = valueEnd(text, value);
+    properties.set(key, {
+      key: { offset: i, length: keyEnd - i },
+      value: { offset: value, length: end - value },
+    });
+    i = skipWhitespace(text, end);
+    if (text.charCodeAt(i) === 44 /* , */) {
+      i = skipWhitespace(text, i + 1);
+    }
+  }
+  // Here `i` is at the closing brace.
+  return { root: { offset: start, length: i + 1 - start, kind: 'object' }, properties };
 }
 
 /** The scanner pass: value, spans and every problem the text shows (what `parseInputDocument` falls back to). */

@@ -15,7 +15,13 @@ import { isPlaceholder } from './inputPlaceholders';
 import { closestName } from './nameSimilarity';
 import { formatSchemaUri, hasSchemaUriScheme, parseSchemaUri, type SchemaUriTarget } from './schemaUri';
 import { checkAgainstSchema } from './schemaValidatorCache';
-import { joinedBytes, serializeEntries, utf8Length, type SerializedEntries } from './serializedInputs';
+import {
+  joinedBytes,
+  serializeEntries,
+  utf8ExtraOfJsonText,
+  utf8Length,
+  type SerializedEntries,
+} from './serializedInputs';
 import {
   looksLikeKnownReference,
   looksLikeReference,
@@ -566,6 +572,19 @@ export function utf8Bytes(text: string): number {
   return utf8Length(text);
 }
 
+/**
+ * For plain JSON text: how many more UTF-8 bytes than UTF-16 units the serialised inputs take (the
+ * text's strings, less those of `$schema`), or `undefined` when the text cannot tell.
+ */
+function valuesUtf8Extra(text: string, root: Record<string, unknown>): number | undefined {
+  const extra = utf8ExtraOfJsonText(text);
+  if (extra === undefined || !Object.hasOwn(root, '$schema')) {
+    return extra;
+  }
+  const schemaJson = JSON.stringify(root.$schema);
+  return extra - (utf8Length(schemaJson) - schemaJson.length);
+}
+
 /** Run every check on an input file's text. Problems are drafts: see `locateProblems`. */
 export function analyzeInputFile(
   text: string,
@@ -618,7 +637,7 @@ export function analyzeInputFile(
   const references = checker.checkValues(values);
   checker.checkSchema(values);
   const entries = serializeEntries(values);
-  const bytes = joinedBytes(entries);
+  const bytes = joinedBytes(entries, document.plainJson === true ? valuesUtf8Extra(text, root) : undefined);
   checker.checkSize(entries, bytes);
   return { document, problems: checker.problems, values, schemaUri, references, entries, bytes };
 }

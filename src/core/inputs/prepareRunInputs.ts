@@ -14,13 +14,12 @@ import { findVariable, kindNoun, type DesktopFlowSchema } from './desktopFlowSch
 import {
   analyzeInputFile,
   tooLargeProblem,
-  utf8Bytes,
   type FoundReference,
   type ValidateInputOptions,
 } from './inputFileAnalysis';
 import type { InputProblem, ProblemDraft } from './inputProblem';
 import { maskedValue, registerSensitiveValue } from './maskInputs';
-import { joinEntries, replaceEntries } from './serializedInputs';
+import { joinEntries, utf8Length } from './serializedInputs';
 import { parseReference, type SecretResolver } from './secretReference';
 import { locateProblems } from './textPositions';
 import { coerceToKind, exampleOf } from './variableValues';
@@ -66,7 +65,15 @@ function maskedText(
       names.add(name);
     }
   }
-  return names.size === 0 ? inputs : replaceEntries(inputs, entries, names, JSON.stringify(maskedValue));
+  if (names.size === 0) {
+    return inputs;
+  }
+  // Joined again rather than sliced out of `inputs`: slicing would copy the whole text.
+  const masked = new Map(entries);
+  for (const name of names) {
+    masked.set(name, JSON.stringify(maskedValue));
+  }
+  return joinEntries(masked);
 }
 
 function isError(p: ProblemDraft): boolean {
@@ -133,9 +140,9 @@ export async function prepareRunInputs(
   throwIfAborted(signal);
   const analysis = analyzeInputFile(text, schema, options);
   const drafts = analysis.problems;
-  const { values, entries: fileEntries } = analysis;
+  const { values, entries: fileEntries, bytes: fileBytes } = analysis;
   const fail = (): PreparedRunInputs => ({ ok: false, problems: locateProblems(text, drafts) });
-  if (values === undefined || fileEntries === undefined || drafts.some(isError)) {
+  if (values === undefined || fileEntries === undefined || fileBytes === undefined || drafts.some(isError)) {
     return fail();
   }
 
@@ -209,7 +216,15 @@ export async function prepareRunInputs(
   }
 
   const inputs = joinEntries(entries);
-  const bytes = utf8Bytes(inputs);
+  // The file's size, corrected for the entries whose references were replaced: the megabytes of the
+  // other entries are not read again.
+  let bytes = fileBytes;
+  for (const [name, json] of entries) {
+    const written = fileEntries.get(name);
+    if (written !== json) {
+      bytes += utf8Length(json) - utf8Length(written ?? '');
+    }
+  }
   const tooLarge = tooLargeProblem(analysis.document, entries, bytes, options.limitBytes);
   if (tooLarge !== undefined) {
     drafts.push(tooLarge);

@@ -18,23 +18,80 @@ export function serializeEntries(values: Readonly<Record<string, unknown>>): Map
   return entries;
 }
 
-/** The serialised object: equal to `JSON.stringify` of the values the entries were made from. */
+/**
+ * The serialised object: equal to `JSON.stringify` of the values the entries were made from. Built by
+ * concatenation, which links the entries rather than copying them (`Array.prototype.join` copies every
+ * megabyte); the copy is made once, when the text is first read.
+ */
 export function joinEntries(entries: SerializedEntries): string {
-  const parts: string[] = [];
+  let joined = '{';
   for (const [name, json] of entries) {
-    parts.push(`${JSON.stringify(name)}:${json}`);
+    joined += `${joined.length === 1 ? '' : ','}${JSON.stringify(name)}:${json}`;
   }
-  return `{${parts.join(',')}}`;
+  return `${joined}}`;
 }
 
-/** UTF-8 size of `joinEntries(entries)`, without building it. */
-export function joinedBytes(entries: SerializedEntries): number {
+/**
+ * UTF-8 size of `joinEntries(entries)`, without building it. `utf8Extra`, when given, is how many more
+ * UTF-8 bytes than UTF-16 units the entries take (see `utf8ExtraOfJsonText`): then only lengths are
+ * read, and the entries (which `JSON.stringify` returns as unflattened chains of parts) are not copied.
+ */
+export function joinedBytes(entries: SerializedEntries, utf8Extra?: number): number {
   // The braces, and a comma between entries.
   let bytes = 2 + Math.max(0, entries.size - 1);
   for (const [name, json] of entries) {
-    bytes += utf8Length(JSON.stringify(name)) + 1 + utf8Length(json);
+    const key = JSON.stringify(name);
+    bytes += utf8Extra === undefined ? utf8Length(key) + 1 + utf8Length(json) : key.length + 1 + json.length;
   }
-  return bytes;
+  return bytes + (utf8Extra ?? 0);
+}
+
+/**
+ * How many more UTF-8 bytes than UTF-16 units the strings of the value of plain JSON `text` take once
+ * `JSON.stringify` writes them, read from the text alone; `undefined` when the text cannot tell. Outside
+ * its strings JSON text is ASCII, and `JSON.stringify` writes every character of a string as it is,
+ * except lone surrogates (written as `\uXXXX`): so the count holds when no `\u` escape stands for a
+ * character above U+007F (the parsed string would hold a character the text does not show) and no lone
+ * surrogate is written. Only for text whose every string is a key or value of the parsed value, that
+ * is, without a duplicated key.
+ */
+export function utf8ExtraOfJsonText(text: string): number | undefined {
+  for (let i = text.indexOf('\\u'); i >= 0; i = text.indexOf('\\u', i + 2)) {
+    // An escape when the backslash is not itself escaped: an odd run of backslashes ends here.
+    let backslashes = 1;
+    while (text.charCodeAt(i - backslashes) === 92 /* \ */) {
+      backslashes++;
+    }
+    if (backslashes % 2 === 1 && Number.parseInt(text.slice(i + 2, i + 6), 16) >= 0x80) {
+      return undefined;
+    }
+  }
+  if (!surrogate.test(text)) {
+    // Without surrogates the native count is exact (and it reads a flat text without copying it).
+    return Buffer.byteLength(text, 'utf8') - text.length;
+  }
+  let extra = 0;
+  nonAscii.lastIndex = 0;
+  for (let match = nonAscii.exec(text); match !== null; match = nonAscii.exec(text)) {
+    const end = match.index + match[0].length;
+    for (let i = match.index; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x800) {
+        extra += 1;
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const next = text.charCodeAt(i + 1);
+        if (c > 0xdbff || i + 1 >= end || next < 0xdc00 || next > 0xdfff) {
+          return undefined; // a lone surrogate
+        }
+        // A pair: 4 bytes for two UTF-16 units.
+        extra += 2;
+        i++;
+      } else {
+        extra += 2;
+      }
+    }
+  }
+  return extra;
 }
 
 /**
@@ -63,6 +120,7 @@ export function replaceEntries(
 }
 
 const nonAscii = /[\u0080-\uffff]+/g;
+const surrogate = /[\ud800-\udfff]/;
 
 /**
  * UTF-8 size of a string, exactly as `Buffer.byteLength(text, 'utf8')` counts it (a lone surrogate is

@@ -1,0 +1,196 @@
+/**
+ * Validation takes a fast path for plain JSON (native JSON.parse, sizes counted from lengths, spans found
+ * only when a problem must be placed) and the scanner pass for everything else. Each decision between
+ * them is checked here by giving both paths the same content and asserting the same outcome: the plain
+ * file against the same file with a comment after its last brace (which forces the scanner pass and
+ * moves no offset), and sizes against `Buffer.byteLength` of what `JSON.stringify` writes.
+ */
+import assert from 'node:assert/strict';
+import { analyzeInputFile } from '../../../src/core/inputs/inputFileAnalysis';
+import { parseInputDocument, scanInputDocument } from '../../../src/core/inputs/inputDocument';
+import { prepareRunInputs } from '../../../src/core/inputs/prepareRunInputs';
+import type { SecretResolver } from '../../../src/core/inputs/secretReference';
+import { validateInputFile } from '../../../src/core/inputs/validateInputFile';
+import { seedIds } from '../../../src/sandbox/seed';
+import { seededSchema, twoMegabytes } from './fixtures';
+
+const invoice = seededSchema('invoice');
+const options = { limitBytes: twoMegabytes, flowId: seedIds.flows.invoice };
+const schemaUri = `desktopflows-schema:/${seedIds.flows.invoice}.json`;
+
+/** Plain JSON files, each meant to exercise one decision of the fast path. */
+const plainFiles: [string, string][] = [
+  ['a valid file', JSON.stringify({ InvoiceId: 'INV-1', ApiKey: '${secret:ErpKey}', Amount: 12.5 }, null, 2)],
+  [
+    'non-ASCII text, a surrogate pair and a non-ASCII $schema',
+    JSON.stringify({
+      $schema: `${schemaUri}?é=✓`,
+      InvoiceId: 'Zürich – ✓ 😀',
+      ApiKey: '${env:KEY}',
+      Notes: 'ß',
+    }),
+  ],
+  [
+    'a \\u escape of a non-ASCII character',
+    '{ "InvoiceId": "caf\\u00e9", "ApiKey": "${secret:K}", "Notes": "é" }',
+  ],
+  [
+    'a \\u escape of an ASCII character',
+    '{ "InvoiceId": "\\u0041BC", "ApiKey": "${secret:K}", "Notes": "é" }',
+  ],
+  ['an escaped surrogate pair', '{ "InvoiceId": "\\ud83d\\ude00", "ApiKey": "${secret:K}" }'],
+  ['a lone surrogate', '{ "InvoiceId": "x\ud800y", "ApiKey": "${secret:K}", "Notes": "é" }'],
+  ['an escaped lone surrogate', '{ "InvoiceId": "x\\udc00y", "ApiKey": "${secret:K}", "Notes": "é" }'],
+  [
+    'Windows paths (escaped backslashes before "u")',
+    String.raw`{ "InvoiceId": "C:\\users\\Zoë\\in.pdf", "ApiKey": "${'${secret:K}'}", "Notes": "\\\u00e9" }`,
+  ],
+  [
+    'escapes that JSON.stringify writes differently',
+    '{ "InvoiceId": "a\\/b\\u0007\\"", "ApiKey": "${secret:K}" }',
+  ],
+  ['a duplicated input', '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "InvoiceId": "B" }'],
+  [
+    'a duplicated nested key',
+    '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "Customer": { "id": 1, "id": 2 } }',
+  ],
+  [
+    'a duplicate hidden by an escaped colon',
+    '{ "InvoiceId": "A", "InvoiceId": "B", "ApiKey": "${secret:K}", "Notes": "x\\u003ay" }',
+  ],
+  [
+    'colons inside strings and keys',
+    '{ "InvoiceId": "12:30", "ApiKey": "${secret:K}", "Customer": { "a:b": "https://x.example:8443/" } }',
+  ],
+  ['16 digits inside a string only', '{ "InvoiceId": "1234567890123456789", "ApiKey": "${secret:K}" }'],
+  ['a 3-digit exponent inside a string only', '{ "InvoiceId": "1e100", "ApiKey": "${secret:K}" }'],
+  [
+    'a number with 17 significant digits',
+    '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "Amount": 0.30000000000000004 }',
+  ],
+  [
+    'a number that loses digits',
+    '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "Amount": 1234567890.1234567 }',
+  ],
+  ['a number too large to send', '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "Amount": 1e400 }'],
+  [
+    'numbers JSON.stringify writes differently',
+    '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "LineItems": [1e2, 1.50, -0, 1E-7] }',
+  ],
+  [
+    'nesting too deep',
+    `{ "InvoiceId": "A", "ApiKey": "\${secret:K}", "LineItems": ${'['.repeat(70)}${']'.repeat(70)} }`,
+  ],
+  ['a literal sensitive value', '{ "InvoiceId": "A", "ApiKey": "plain-key-ü" }'],
+  ['a malformed reference', '{ "InvoiceId": "A", "ApiKey": "${secret:}" }'],
+  ['a placeholder', '{ "InvoiceId": "<required: text>", "ApiKey": "${secret:K}" }'],
+  ['problems to place below the top level', '{ "InvoiceId": 5, "Amout": 1, "Customer": null, "ApiKey": 3 }'],
+  ['a root that is not an object', '[1, 2, 3]'],
+  ['__proto__ as an input name', '{ "__proto__": { "é": 1 }, "InvoiceId": "A", "ApiKey": "${secret:K}" }'],
+];
+
+/** The same content with a comment after the root value: the scanner pass, same offsets. */
+function withComment(text: string): string {
+  return `${text}\n// forces the scanner pass`;
+}
+
+function expectedBytes(values: Readonly<Record<string, unknown>> | undefined): number | undefined {
+  return values === undefined ? undefined : Buffer.byteLength(JSON.stringify(values), 'utf8');
+}
+
+const resolver: SecretResolver = (kind, name) =>
+  Promise.resolve(name === 'KEY' || name === 'ErpKey' || name === 'K' ? `värde-${kind}-${name}` : undefined);
+
+describe('inputs: the fast path and the scanner pass give the same results', () => {
+  for (const [what, text] of plainFiles) {
+    it(`parses ${what} alike`, () => {
+      const fast = parseInputDocument(text);
+      const scanned = scanInputDocument(text);
+      assert.deepEqual(fast.value, scanned.value);
+      assert.deepEqual(fast.problems, scanned.problems);
+      assert.equal(fast.broken, scanned.broken);
+      assert.deepEqual(fast.root, scanned.root);
+      assert.deepEqual([...fast.properties], [...scanned.properties]);
+    });
+
+    it(`validates ${what} alike, with the exact size`, () => {
+      const plain = validateInputFile(text, invoice, options);
+      const commented = validateInputFile(withComment(text), invoice, options);
+      assert.deepEqual(
+        plain.problems,
+        commented.problems.filter((p) => p.code !== 'comment'),
+      );
+      assert.equal(plain.ok, commented.ok);
+      assert.deepEqual(plain.values, commented.values);
+      assert.deepEqual(plain.schemaUri, commented.schemaUri);
+      assert.equal(plain.bytes, commented.bytes);
+      assert.equal(plain.bytes, expectedBytes(plain.values));
+    });
+
+    it(`prepares ${what} alike, with the exact size`, async () => {
+      const signal = new AbortController().signal;
+      const plain = await prepareRunInputs(text, invoice, { ...options, signal, resolver });
+      const commented = await prepareRunInputs(withComment(text), invoice, { ...options, signal, resolver });
+      if (!plain.ok || !commented.ok) {
+        assert.equal(plain.ok, commented.ok);
+        assert.deepEqual(
+          plain.ok ? [] : plain.problems,
+          commented.ok ? [] : commented.problems.filter((p) => p.code !== 'comment'),
+        );
+        return;
+      }
+      assert.equal(plain.inputs, commented.inputs);
+      assert.equal(plain.maskedInputs, commented.maskedInputs);
+      assert.equal(plain.bytes, commented.bytes);
+      assert.equal(plain.bytes, Buffer.byteLength(plain.inputs, 'utf8'));
+      assert.deepEqual(
+        plain.warnings,
+        commented.warnings.filter((p) => p.code !== 'comment'),
+      );
+    });
+  }
+
+  const spanShapes = [
+    '{}',
+    ' \t\r\n{ }\r\n',
+    '{"a":1,"b":-2.5e3,"c":true,"d":false,"e":null,"f":"x"}',
+    '{\r\n\t"a" :\t[ 1, [ ], { "}": "]" } ] ,\r\n\t"b": { "x": "\\"}\\\\", "y": [[["{"]]] }\r\n}',
+    '{ "\\u0041": "key written with an escape", "quote\\"d": "\\\\", "last": {} }',
+    '[ { "a": 1 }, 2 ]',
+    '"just text"',
+    '  -12.5e-3  ',
+    'null',
+  ];
+  for (const text of spanShapes) {
+    it(`finds the spans the scanner finds in ${JSON.stringify(text)}`, () => {
+      const fast = parseInputDocument(text);
+      assert.equal(fast.plainJson, true);
+      const scanned = scanInputDocument(text);
+      assert.deepEqual(fast.root, scanned.root);
+      assert.deepEqual([...fast.properties], [...scanned.properties]);
+    });
+  }
+
+  it('takes the fast path for plain JSON and the scanner pass for JSONC, a byte-order mark or a duplicate', () => {
+    const plain = '{ "InvoiceId": "A", "ApiKey": "${secret:K}" }';
+    assert.equal(parseInputDocument(plain).plainJson, true);
+    assert.notEqual(parseInputDocument(withComment(plain)).plainJson, true);
+    assert.notEqual(parseInputDocument('{ "InvoiceId": "A", }').plainJson, true);
+    assert.notEqual(parseInputDocument(`\uFEFF${plain}`).plainJson, true);
+    assert.notEqual(parseInputDocument('{ "A": 1, "A": 2 }').plainJson, true);
+    // Long digit runs inside strings only need the exact count, not the scanner pass.
+    assert.equal(parseInputDocument('{ "Card": "1234567890123456789", "N": "1e100" }').plainJson, true);
+  });
+
+  it('counts the size of a big file with many non-ASCII characters exactly', () => {
+    const items = Array.from({ length: 5000 }, (_, i) => ({ line: i, text: `Widget ${i} – blue ✓ 😀 ü` }));
+    const text = JSON.stringify(
+      { $schema: schemaUri, InvoiceId: 'Zürich', ApiKey: '${secret:K}', LineItems: items },
+      null,
+      2,
+    );
+    const analysis = analyzeInputFile(text, invoice, options);
+    assert.equal(analysis.document.plainJson, true);
+    assert.equal(analysis.bytes, expectedBytes(analysis.values));
+  });
+});
