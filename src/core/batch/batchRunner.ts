@@ -151,6 +151,11 @@ export interface BatchRunnerOptions {
   readonly journal: BatchJournalWriter;
   readonly clock: RunClock;
   readonly logger: Logger;
+  /**
+   * Run-clock instants, per `connectionKey`, of starts the service already counts against the connections
+   * (see `recentStarts.ts`): the limiter counts them as used.
+   */
+  readonly recentStarts?: ReadonlyMap<string, readonly number[]>;
   /** Default: 70 per 60 s. */
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
   /** Consecutive start failures that surely did not reach the service, per lane, before the batch stops. */
@@ -219,6 +224,9 @@ export class BatchRunner {
       ...(options.rateLimit ?? runDesktopFlowRateLimit),
       clock: options.clock,
     });
+    for (const [key, stamps] of options.recentStarts ?? []) {
+      this.limiter.record(key, stamps);
+    }
     this.queue = [...options.toStart];
     const i = options.initial;
     this.counts = {

@@ -5,7 +5,8 @@
  * 2. create the journal (or reopen it with `resume`), and record items left out as invalid;
  * 3. on resume, settle uncertain items with the service (batchReconcile.ts) and claim every journaled
  *    run, so no lost answer is ever matched to a run of an earlier session;
- * 4. run the rest (batchRunner.ts), then write the summary to the journal.
+ * 4. count the starts the service already counts against the connections (recentStarts.ts), run the
+ *    rest (batchRunner.ts), then write the summary to the journal.
  *
  * The report is written afterwards from the journal (batchReport.ts).
  */
@@ -23,6 +24,7 @@ import {
   type BatchHeader,
   type BatchItemTrack,
 } from './batchJournal';
+import { recentStartsOn } from './recentStarts';
 import { reconcileUncertainItems, type UncertainItem } from './batchReconcile';
 import { finishedStatuses, summarize, type BatchSummary } from './batchReport';
 import {
@@ -297,6 +299,17 @@ export async function runBatchSession(
     for (const w of toWatch) {
       await port.prepareFlow(w.flowId, signal);
     }
+    const recentStarts =
+      toStart.length === 0
+        ? undefined
+        : await recentStartsOn(
+            header.connections,
+            options.backend,
+            clock,
+            options.logger,
+            signal,
+            options.rateLimit?.windowMs,
+          );
     const runner = new BatchRunner({
       environment: header.environment,
       connections: header.connections,
@@ -310,6 +323,7 @@ export async function runBatchSession(
       clock,
       logger: options.logger,
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+      ...(recentStarts === undefined ? {} : { recentStarts }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
     const outcome = await runner.run(signal);

@@ -37,7 +37,7 @@ export interface BatchHarness {
   writeEchoItems(root: string, count: number, prefix: string): Promise<void>;
   /** One invocation: a new session, run service and port; disposed when it ends. */
   session(
-    options: Pick<BatchSessionOptions, 'paths' | 'journalFile' | 'onProgress' | 'wait'> & {
+    options: Pick<BatchSessionOptions, 'paths' | 'journalFile' | 'onProgress' | 'wait' | 'rateLimit'> & {
       readonly resume: boolean;
       readonly connections: readonly RunConnection[];
       readonly runMode: RunMode;
@@ -130,6 +130,7 @@ export async function startBatchHarness(speed: number): Promise<BatchHarness> {
             clock,
             logger: silentLogger,
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+            ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
           },
           signal,
         );
