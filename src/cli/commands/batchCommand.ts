@@ -20,7 +20,8 @@ import { SessionBatchPort, type BatchProblem } from '../../core/batch/sessionBat
 import { ApiError } from '../../core/errors';
 import { DataverseRunsBackend } from '../../core/runs/dataverseRunsBackend';
 import { systemClock } from '../../core/runs/runClock';
-import { connectionKey, validateRunOptions, type RunConnection } from '../../core/runs/runOptions';
+import { validateRunOptions, type RunConnection } from '../../core/runs/runOptions';
+import { oneLanePerConnection } from '../../core/batch/batchRunner';
 import { secretMasker } from '../../core/util/secretMasker';
 import { BatchProgressPrinter } from '../batchProgress';
 import type { CliCommand, CommandContext } from '../cliCommand';
@@ -99,15 +100,7 @@ async function checkedConnections(
     }
   }
   // The same connection twice would only share one budget: keep one lane per connection.
-  const seen = new Set<string>();
-  return out.filter((c) => {
-    const key = connectionKey(c);
-    if (seen.has(key)) {
-      return false;
-    }
-    seen.add(key);
-    return true;
-  });
+  return oneLanePerConnection(out);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -180,6 +180,19 @@ export function connectionLabel(connection: RunConnection): string {
   return connection.kind === 'connection' ? connection.name : connection.logicalName;
 }
 
+/** One lane per connection: two references to one connection (or a connection given twice) share one budget. */
+export function oneLanePerConnection(connections: readonly RunConnection[]): RunConnection[] {
+  const seen = new Set<string>();
+  return connections.filter((c) => {
+    const key = connectionKey(c);
+    if (seen.has(key)) {
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
+}
+
 /** The error words of a refused start or a failed run. */
 export function itemError(code: string | undefined, message: string): BatchItemError {
   const remedy = remedyFor(code);
