@@ -4,6 +4,7 @@ import type { ExtensionApi } from '../../src/extension';
 import { seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
+import type { BatchView } from '../../src/vscode/batch/batchController';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import { activateExtension, child, label, note, waitFor } from './helpers';
 
@@ -60,6 +61,31 @@ describe('Batch runs against the sandbox', function () {
         (r) => typeof r.inputs.inputText === 'string' && r.inputs.inputText.startsWith(`${prefix} item `),
       )
       .map((r) => Number(r.row.statuscode));
+  }
+
+  /** "Run All Input Files in Folder…" with palette arguments (one maker connection unless given); the batch. */
+  async function startBatch(
+    folder: vscode.Uri,
+    args: { connections?: string[]; connectionReferences?: string[] } = {},
+  ): Promise<BatchView> {
+    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
+      environment: 'Contoso Dev',
+      connections:
+        args.connections ?? (args.connectionReferences ? [] : [seedNames.connections.makerMachine]),
+      ...(args.connectionReferences ? { connectionReferences: args.connectionReferences } : {}),
+      runMode: 'unattended',
+    });
+    assert.ok(id, 'the command returned the batch id');
+    const batch = api.batches.batches.get(id);
+    assert.ok(batch, 'the batch is known to the window');
+    return batch;
+  }
+
+  /** A batch run to its end. */
+  async function runBatch(folder: vscode.Uri, args?: Parameters<typeof startBatch>[1]): Promise<BatchView> {
+    const batch = await startBatch(folder, args);
+    await waitFor(() => batch.state === 'done', `the batch done (${batch.state})`, 90_000);
+    return batch;
   }
 
   /** The batch rows under a flow (Echo Text unless named), as the tree shows them. */
@@ -184,14 +210,8 @@ describe('Batch runs against the sandbox', function () {
   it('Batch: resumes an interrupted batch from its journal, starting each item exactly once', async () => {
     const folder = await inputFolder('resumed', 6);
     const before = sandboxRunCount();
-    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
-      environment: 'Contoso Dev',
-      connections: [seedNames.connections.makerMachine],
-      runMode: 'unattended',
-    });
-    assert.ok(id);
-    const first = api.batches.batches.get(id);
-    assert.ok(first);
+    const first = await startBatch(folder);
+    const id = first.id;
     await waitFor(() => (first.counts?.started ?? 0) >= 2, 'two items started', 60_000);
     // What a window reload does to a running batch: its session ends, its journal stays.
     first.abort.abort();
@@ -212,15 +232,8 @@ describe('Batch runs against the sandbox', function () {
       $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.legacySchema}.json`,
     });
     const before = sandboxRunCount();
-    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
-      environment: 'Contoso Dev',
-      connections: [seedNames.connections.makerMachine],
-      runMode: 'unattended',
-    });
-    assert.ok(id);
-    const batch = api.batches.batches.get(id);
-    assert.ok(batch);
-    await waitFor(() => batch.state === 'done', `the batch done (${batch.state})`, 90_000);
+    const batch = await runBatch(folder);
+    const id = batch.id;
     assert.equal(sandboxRunCount() - before, 2);
 
     const legacyBatch = await waitFor(
@@ -253,14 +266,8 @@ describe('Batch runs against the sandbox', function () {
   it('Batch: Cancel Batch stops new starts and, when asked, cancels the runs still queued', async () => {
     const count = 40;
     const folder = await inputFolder('cancelled', count);
-    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
-      environment: 'Contoso Dev',
-      connections: [seedNames.connections.makerMachine],
-      runMode: 'unattended',
-    });
-    assert.ok(id);
-    const batch = api.batches.batches.get(id);
-    assert.ok(batch);
+    const batch = await startBatch(folder);
+    const id = batch.id;
     await waitFor(() => (batch.counts?.started ?? 0) >= 3, 'three items started', 60_000);
     await vscode.commands.executeCommand(commandIds.cancelBatch, id, true);
     await api.batches.idle();
@@ -284,15 +291,8 @@ describe('Batch runs against the sandbox', function () {
 
   it('Batch: Open Report writes the report next to the journal and opens it', async () => {
     const folder = await inputFolder('reported', 2);
-    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
-      environment: 'Contoso Dev',
-      connections: [seedNames.connections.makerMachine],
-      runMode: 'unattended',
-    });
-    assert.ok(id);
-    const batch = api.batches.batches.get(id);
-    assert.ok(batch);
-    await waitFor(() => batch.state === 'done', `the batch done (${batch.state})`, 90_000);
+    const batch = await runBatch(folder);
+    const id = batch.id;
     const report = await vscode.commands.executeCommand<string>(commandIds.openBatchReport, id);
     assert.ok(report);
     const uri = vscode.Uri.parse(report);
@@ -319,16 +319,10 @@ describe('Batch runs against the sandbox', function () {
 
   it('Batch: spreads the items over a connection reference and a connection', async () => {
     const folder = await inputFolder('by-reference', 4);
-    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
-      environment: 'Contoso Dev',
+    const batch = await runBatch(folder, {
       connections: [seedNames.connections.financeBots],
       connectionReferences: [seedNames.connectionReferences.makerMachine],
-      runMode: 'unattended',
     });
-    assert.ok(id);
-    const batch = api.batches.batches.get(id);
-    assert.ok(batch);
-    await waitFor(() => batch.state === 'done', `the batch done (${batch.state})`, 90_000);
     const items = [...batch.items.values()];
     assert.deepEqual(
       new Set(items.map((i) => i.connection)),

@@ -248,54 +248,31 @@ export async function runBatchSession(
     // 4. Run what is left.
     const toStart: string[] = [];
     const toWatch: { file: string; runId: string; flowId: string; connection?: string }[] = [];
-    let started = 0;
-    let succeeded = 0;
-    let failed = 0;
-    let cancelled = 0;
-    let unknown = 0;
-    let skipped = 0;
-    const statuses = await finishedStatuses(options.journalFile, journal.items);
     for (const file of files) {
       const track = journal.items.get(file);
-      switch (track?.state) {
-        case undefined:
-        case 'notStarted':
-          toStart.push(file);
-          break;
-        case 'accepted':
-          started++;
-          if (options.wait && track.runId !== undefined && track.flowId !== undefined) {
-            toWatch.push({
-              file,
-              runId: track.runId,
-              flowId: track.flowId,
-              ...(track.connection === undefined ? {} : { connection: track.connection }),
-            });
-          }
-          break;
-        case 'finished': {
-          started++;
-          const status = statuses.get(file);
-          if (status === 'succeeded') {
-            succeeded++;
-          } else if (status === 'cancelled') {
-            cancelled++;
-          } else {
-            failed++;
-          }
-          break;
-        }
-        case 'rejected':
-          failed++;
-          break;
-        case 'skipped':
-          skipped++;
-          break;
-        case 'starting':
-        case 'unknown':
-          unknown++;
+      if (track === undefined || track.state === 'notStarted') {
+        toStart.push(file);
+      } else if (
+        track.state === 'accepted' &&
+        options.wait &&
+        track.runId !== undefined &&
+        track.flowId !== undefined
+      ) {
+        toWatch.push({
+          file,
+          runId: track.runId,
+          flowId: track.flowId,
+          ...(track.connection === undefined ? {} : { connection: track.connection }),
+        });
       }
     }
+    // What earlier sessions did, counted as the report counts it.
+    const { started, succeeded, failed, cancelled, unknown, skipped } = summarize(
+      files,
+      journal.items,
+      await finishedStatuses(options.journalFile, journal.items),
+      0,
+    );
     for (const w of toWatch) {
       await port.prepareFlow(w.flowId, signal);
     }

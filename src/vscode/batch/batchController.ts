@@ -5,11 +5,11 @@
  * like any other run. This file owns the batches of the window, their live state, and their persistence
  * (the batch journal on disk, plus the list of unfinished batches in `workspaceState` so a reload resumes them).
  */
-import { access, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { unfinishedBatchesKey } from './batchState';
-import { BatchJournalError, replayBatchJournal } from '../../core/batch/batchJournal';
+import { BatchJournalError, journalExists, replayBatchJournal } from '../../core/batch/batchJournal';
 import { displayPath } from '../../core/batch/batchItems';
 import { finishedStatuses, summarize, writeBatchReport } from '../../core/batch/batchReport';
 import {
@@ -146,9 +146,7 @@ export class BatchController implements vscode.Disposable {
       if ([...this.batches.values()].some((b) => b.journalFile === p.journalFile && b.state === 'running')) {
         continue;
       }
-      try {
-        await access(p.journalFile);
-      } catch {
+      if (!(await journalExists(p.journalFile))) {
         await this.forget(p.journalFile);
         continue;
       }
@@ -202,7 +200,7 @@ export class BatchController implements vscode.Disposable {
       );
     }
     let resume = false;
-    if (await exists(journalFile)) {
+    if (await journalExists(journalFile)) {
       const choice = await vscode.window.showWarningMessage(
         `A batch journal for ${path.basename(dir.fsPath)} already exists. Resume that batch (only items never started run), or start a new one (items it started would run again)?`,
         { modal: true },
@@ -816,15 +814,6 @@ function referenceConnection(r: ConnectionReference): RunConnection {
     logicalName: r.logicalName,
     ...(r.connectionName === undefined ? {} : { connectionName: r.connectionName }),
   };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function replayHeader(
