@@ -2,7 +2,9 @@
  * A batch of input files over 3 connections against the sandbox at a high clock speed, through the same
  * core the CLI uses (`runBatchSession`: checking, journal, round-robin lanes, rate limiter, exactly-once
  * trigger). The sandbox runs in its own process, and each batch size runs in a fresh process, so the peak
- * RSS is the client's alone.
+ * RSS is the client's alone. Each size starts right after the previous one ended, while the sandbox still
+ * counts that one's last starts: the batch must read them first (src/core/batch/recentStarts.ts) to see 0 429s.
+ * The rate ratio needs a client that keeps up with the clock: on a busy machine use a lower speed (e.g. 10).
  *
  * Prints, per batch size: starts per connection-minute ÷ 70 (sustained: 70 starts over the mean time
  * between a start and the 70th after it; target ≥ 0.95), the busiest 60-second window ÷ 70 (never above
