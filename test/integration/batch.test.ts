@@ -4,6 +4,7 @@ import type { ExtensionApi } from '../../src/extension';
 import { seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
+import type { BatchView } from '../../src/vscode/batch/batchController';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import { activateExtension, child, label, note, waitFor } from './helpers';
 
@@ -38,7 +39,7 @@ describe('Batch runs against the sandbox', function () {
     for (let i = 1; i <= count; i++) {
       await writeJson(vscode.Uri.joinPath(folder, `item-${String(i).padStart(2, '0')}.json`), {
         $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.echoText}.json`,
-        inputText: `batch item ${i}`,
+        inputText: `${name} item ${i}`,
         inputInteger: i,
       });
     }
@@ -52,11 +53,46 @@ describe('Batch runs against the sandbox', function () {
     return folder;
   }
 
-  /** The batch rows under Echo Text, as the tree shows them. */
-  async function batchRows(): Promise<ExplorerNode[]> {
+  /** Runs in the sandbox whose Echo Text input starts with `prefix` (the folder name), by status code. */
+  function sandboxRunsOf(prefix: string): number[] {
+    const runs = [...(sandbox.environments.get(seedEnvironmentNames.dev)?.runs.values() ?? [])];
+    return runs
+      .filter(
+        (r) => typeof r.inputs.inputText === 'string' && r.inputs.inputText.startsWith(`${prefix} item `),
+      )
+      .map((r) => Number(r.row.statuscode));
+  }
+
+  /** "Run All Input Files in Folder…" with palette arguments (one maker connection unless given); the batch. */
+  async function startBatch(
+    folder: vscode.Uri,
+    args: { connections?: string[]; connectionReferences?: string[] } = {},
+  ): Promise<BatchView> {
+    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
+      environment: 'Contoso Dev',
+      connections:
+        args.connections ?? (args.connectionReferences ? [] : [seedNames.connections.makerMachine]),
+      ...(args.connectionReferences ? { connectionReferences: args.connectionReferences } : {}),
+      runMode: 'unattended',
+    });
+    assert.ok(id, 'the command returned the batch id');
+    const batch = api.batches.batches.get(id);
+    assert.ok(batch, 'the batch is known to the window');
+    return batch;
+  }
+
+  /** A batch run to its end. */
+  async function runBatch(folder: vscode.Uri, args?: Parameters<typeof startBatch>[1]): Promise<BatchView> {
+    const batch = await startBatch(folder, args);
+    await waitFor(() => batch.state === 'done', `the batch done (${batch.state})`, 90_000);
+    return batch;
+  }
+
+  /** The batch rows under a flow (Echo Text unless named), as the tree shows them. */
+  async function batchRows(flowName = 'Echo Text'): Promise<ExplorerNode[]> {
     const env = await child(api, undefined, 'Contoso Dev');
     const flows = await child(api, env, 'Desktop flows');
-    const flow = await child(api, flows, 'Echo Text');
+    const flow = await child(api, flows, flowName);
     api.explorer.provider.refresh(flow);
     const rows = await api.explorer.provider.getChildren(flow);
     return rows.filter((r) => (r.getTreeItem().contextValue ?? '').split(' ').includes('batch'));
@@ -174,14 +210,8 @@ describe('Batch runs against the sandbox', function () {
   it('Batch: resumes an interrupted batch from its journal, starting each item exactly once', async () => {
     const folder = await inputFolder('resumed', 6);
     const before = sandboxRunCount();
-    const id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
-      environment: 'Contoso Dev',
-      connections: [seedNames.connections.makerMachine],
-      runMode: 'unattended',
-    });
-    assert.ok(id);
-    const first = api.batches.batches.get(id);
-    assert.ok(first);
+    const first = await startBatch(folder);
+    const id = first.id;
     await waitFor(() => (first.counts?.started ?? 0) >= 2, 'two items started', 60_000);
     // What a window reload does to a running batch: its session ends, its journal stays.
     first.abort.abort();
@@ -194,5 +224,142 @@ describe('Batch runs against the sandbox', function () {
     await waitFor(() => second.state === 'done', `the resumed batch done (${second.state})`, 120_000);
     assert.equal(sandboxRunCount() - before, 6, 'each of the 6 items ran exactly once');
     assert.equal(second.counts?.succeeded, 6);
+  });
+
+  it('Batch: a failed item shows its error and remedy on its row, and Rerun Failed runs only the failed items again', async () => {
+    const folder = await inputFolder('mixed', 1);
+    await writeJson(vscode.Uri.joinPath(folder, 'legacy.json'), {
+      $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.legacySchema}.json`,
+    });
+    const before = sandboxRunCount();
+    const batch = await runBatch(folder);
+    const id = batch.id;
+    assert.equal(sandboxRunCount() - before, 2);
+
+    const legacyBatch = await waitFor(
+      async () => (await batchRows('Legacy Schema Flow')).find((r) => label(r) === 'Batch mixed'),
+      'the batch row under Legacy Schema Flow',
+      10_000,
+    );
+    const [failedRow] = await api.explorer.provider.getChildren(legacyBatch);
+    assert.ok(failedRow);
+    const item = failedRow.getTreeItem();
+    assert.equal(label(failedRow), 'legacy.json');
+    assert.match(String(item.description), /^failed — UnsupportedRpaScriptSchemaVersion: /);
+    const tooltip = (item.tooltip as vscode.MarkdownString | undefined)?.value ?? '';
+    assert.match(tooltip, /\*\*How to fix:\*\* \S/, `the row's tooltip gives the remedy (${tooltip})`);
+    note(`failed row: ${String(item.description)}`);
+
+    const rerunId = await vscode.commands.executeCommand<string>(commandIds.rerunFailedBatch, id);
+    assert.ok(rerunId && rerunId !== id, 'Rerun Failed started a new batch');
+    const rerun = api.batches.batches.get(rerunId);
+    assert.ok(rerun);
+    await waitFor(() => rerun.state === 'done', `the rerun done (${rerun.state})`, 90_000);
+    assert.deepEqual(
+      [...rerun.items.values()].map((i) => [i.file.split(/[\\/]/).at(-1), i.status]),
+      [['legacy.json', 'failed']],
+      'only the failed item ran again',
+    );
+    assert.equal(sandboxRunCount() - before, 3, 'one more run: the failed item, not the succeeded one');
+  });
+
+  it('Batch: Cancel Batch stops new starts and, when asked, cancels the runs still queued', async () => {
+    const count = 40;
+    const folder = await inputFolder('cancelled', count);
+    const batch = await startBatch(folder);
+    const id = batch.id;
+    await waitFor(() => (batch.counts?.started ?? 0) >= 3, 'three items started', 60_000);
+    await vscode.commands.executeCommand(commandIds.cancelBatch, id, true);
+    await api.batches.idle();
+    assert.equal(batch.state, 'cancelled');
+    const started = batch.counts?.started ?? 0;
+    assert.ok(started < count, `new starts stopped (${started} of ${count} started)`);
+    assert.equal(sandboxRunsOf('cancelled').length, started, 'nothing was started after the batch stopped');
+    // Queued runs were cancelled (statuscode 7); none is left waiting.
+    await waitFor(
+      () => sandboxRunsOf('cancelled').every((s) => s !== 3),
+      'no run of the batch still queued',
+      30_000,
+    );
+    const statuses = sandboxRunsOf('cancelled');
+    note(`after Cancel Batch: ${started} started, sandbox statuses ${statuses.join(',')}`);
+    assert.ok(
+      statuses.includes(7) || statuses.every((s) => s === 4),
+      'the queued runs were cancelled (or all had already finished)',
+    );
+  });
+
+  it('Batch: Open Report writes the report next to the journal and opens it', async () => {
+    const folder = await inputFolder('reported', 2);
+    const batch = await runBatch(folder);
+    const id = batch.id;
+    const report = await vscode.commands.executeCommand<string>(commandIds.openBatchReport, id);
+    assert.ok(report);
+    const uri = vscode.Uri.parse(report);
+    assert.equal(uri.fsPath, batch.journalFile.replace(/\.json$/i, '.report.json'));
+    await waitFor(
+      () => vscode.window.activeTextEditor?.document.uri.fsPath === uri.fsPath,
+      'the report open in an editor',
+      10_000,
+    );
+    const parsed = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as {
+      items: { file: string; runId: string | null; status: string; connection: string | null }[];
+      summary: { items: number; succeeded: number };
+    };
+    assert.deepEqual(
+      parsed.items.map((i) => [i.file, i.status, i.connection]),
+      [
+        ['item-01.json', 'succeeded', seedNames.connections.makerMachine],
+        ['item-02.json', 'succeeded', seedNames.connections.makerMachine],
+      ],
+    );
+    assert.ok(parsed.items.every((i) => typeof i.runId === 'string' && i.runId !== ''));
+    assert.deepEqual([parsed.summary.items, parsed.summary.succeeded], [2, 2]);
+  });
+
+  it('Batch: spreads the items over a connection reference and a connection', async () => {
+    const folder = await inputFolder('by-reference', 4);
+    const batch = await runBatch(folder, {
+      connections: [seedNames.connections.financeBots],
+      connectionReferences: [seedNames.connectionReferences.makerMachine],
+    });
+    const items = [...batch.items.values()];
+    assert.deepEqual(
+      new Set(items.map((i) => i.connection)),
+      new Set([seedNames.connections.financeBots, seedNames.connectionReferences.makerMachine]),
+    );
+    assert.deepEqual(
+      items.map((i) => i.status),
+      ['succeeded', 'succeeded', 'succeeded', 'succeeded'],
+    );
+    assert.equal(sandboxRunsOf('by-reference').length, 4);
+  });
+
+  it('Batch: the folder command is on the Explorer context menu of folders, and a name that is not a connection is refused before anything is sent', async () => {
+    const manifest = vscode.extensions.all.find((e) =>
+      (
+        (e.packageJSON as { contributes?: { commands?: { command: string }[] } }).contributes?.commands ?? []
+      ).some((c) => c.command === commandIds.runFolderBatch),
+    )?.packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
+    const entry = manifest.contributes.menus['explorer/context']?.find(
+      (m) => m.command === commandIds.runFolderBatch,
+    );
+    assert.ok(entry, 'an explorer/context entry');
+    assert.match(entry.when ?? '', /explorerResourceIsFolder/);
+
+    // The Explorer passes the folder and the selection; palette arguments name a reference that is not there.
+    const folder = await inputFolder('refused', 1);
+    const before = sandboxRunCount();
+    await assert.rejects(
+      Promise.resolve(
+        api.batches.runFolder(folder, {
+          environment: 'Contoso Dev',
+          connectionReferences: ['cr_does_not_exist'],
+          runMode: 'unattended',
+        }),
+      ),
+      /There is no desktop-flow connection reference "cr_does_not_exist" in Contoso Dev; nothing was sent\./,
+    );
+    assert.equal(sandboxRunCount(), before);
   });
 });

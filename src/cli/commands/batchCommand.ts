@@ -5,10 +5,10 @@
  * connections, prints problems and progress, writes the report and picks the exit code.
  */
 import { createWriteStream } from 'node:fs';
-import { access, rename, stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, BatchPathError } from '../../core/batch/batchItems';
-import { BatchJournalError } from '../../core/batch/batchJournal';
+import { BatchJournalError, journalExists } from '../../core/batch/batchJournal';
 import { writeBatchReport } from '../../core/batch/batchReport';
 import {
   batchIdFor,
@@ -20,7 +20,8 @@ import { SessionBatchPort, type BatchProblem } from '../../core/batch/sessionBat
 import { ApiError } from '../../core/errors';
 import { DataverseRunsBackend } from '../../core/runs/dataverseRunsBackend';
 import { systemClock } from '../../core/runs/runClock';
-import { connectionKey, validateRunOptions, type RunConnection } from '../../core/runs/runOptions';
+import { validateRunOptions, type RunConnection } from '../../core/runs/runOptions';
+import { oneLanePerConnection } from '../../core/batch/batchRunner';
 import { secretMasker } from '../../core/util/secretMasker';
 import { BatchProgressPrinter } from '../batchProgress';
 import type { CliCommand, CommandContext } from '../cliCommand';
@@ -99,24 +100,7 @@ async function checkedConnections(
     }
   }
   // The same connection twice would only share one budget: keep one lane per connection.
-  const seen = new Set<string>();
-  return out.filter((c) => {
-    const key = connectionKey(c);
-    if (seen.has(key)) {
-      return false;
-    }
-    seen.add(key);
-    return true;
-  });
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
+  return oneLanePerConnection(out);
 }
 
 /** Asks a yes/no question on an interactive stdin; `false` on anything but yes. */
@@ -264,13 +248,13 @@ export const batchCommand: CliCommand = {
     const journalFile = path.resolve(
       stringValue(ctx.values, 'journal') ?? defaultJournalPath(paths[0] ?? '.', batchId),
     );
-    const journalExists = await exists(journalFile);
-    if (resume && !journalExists) {
+    const hasJournal = await journalExists(journalFile);
+    if (resume && !hasJournal) {
       throw usageError(
         `There is no batch journal at ${journalFile} to resume. Leave out --resume to start the batch, or give its --journal.`,
       );
     }
-    if (!resume && journalExists) {
+    if (!resume && hasJournal) {
       const question = `A journal for this batch already exists at ${journalFile}. Items it started would run again.`;
       if (ctx.io.stdin?.isTTY !== true) {
         throw usageError(

@@ -15,7 +15,7 @@
  * is ignored when read back, and the next append starts on a fresh line.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { throwIfAborted } from '../util/abort';
@@ -312,5 +312,15 @@ export class BatchJournalWriter {
     });
     this.tail = write.catch(() => undefined);
     return write.then(() => offset);
+  }
+}
+
+/** Whether a journal (or anything) is at `file`: a second batch over the same folder asks before replacing it. */
+export async function journalExists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -151,6 +151,11 @@ export interface BatchRunnerOptions {
   readonly journal: BatchJournalWriter;
   readonly clock: RunClock;
   readonly logger: Logger;
+  /**
+   * Run-clock instants, per `connectionKey`, of starts the service already counts against the connections
+   * (see `recentStarts.ts`): the limiter counts them as used.
+   */
+  readonly recentStarts?: ReadonlyMap<string, readonly number[]>;
   /** Default: 70 per 60 s. */
   readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
   /** Consecutive start failures that surely did not reach the service, per lane, before the batch stops. */
@@ -173,6 +178,19 @@ export interface BatchOutcome {
 /** Display name of a connection (what the report shows). */
 export function connectionLabel(connection: RunConnection): string {
   return connection.kind === 'connection' ? connection.name : connection.logicalName;
+}
+
+/** One lane per connection: two references to one connection (or a connection given twice) share one budget. */
+export function oneLanePerConnection(connections: readonly RunConnection[]): RunConnection[] {
+  const seen = new Set<string>();
+  return connections.filter((c) => {
+    const key = connectionKey(c);
+    if (seen.has(key)) {
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The error words of a refused start or a failed run. */
@@ -219,6 +237,9 @@ export class BatchRunner {
       ...(options.rateLimit ?? runDesktopFlowRateLimit),
       clock: options.clock,
     });
+    for (const [key, stamps] of options.recentStarts ?? []) {
+      this.limiter.record(key, stamps);
+    }
     this.queue = [...options.toStart];
     const i = options.initial;
     this.counts = {

@@ -5,7 +5,8 @@
  * 2. create the journal (or reopen it with `resume`), and record items left out as invalid;
  * 3. on resume, settle uncertain items with the service (batchReconcile.ts) and claim every journaled
  *    run, so no lost answer is ever matched to a run of an earlier session;
- * 4. run the rest (batchRunner.ts), then write the summary to the journal.
+ * 4. count the starts the service already counts against the connections (recentStarts.ts), run the
+ *    rest (batchRunner.ts), then write the summary to the journal.
  *
  * The report is written afterwards from the journal (batchReport.ts).
  */
@@ -23,6 +24,7 @@ import {
   type BatchHeader,
   type BatchItemTrack,
 } from './batchJournal';
+import { recentStartsOn } from './recentStarts';
 import { reconcileUncertainItems, type UncertainItem } from './batchReconcile';
 import { finishedStatuses, summarize, type BatchSummary } from './batchReport';
 import {
@@ -246,57 +248,45 @@ export async function runBatchSession(
     // 4. Run what is left.
     const toStart: string[] = [];
     const toWatch: { file: string; runId: string; flowId: string; connection?: string }[] = [];
-    let started = 0;
-    let succeeded = 0;
-    let failed = 0;
-    let cancelled = 0;
-    let unknown = 0;
-    let skipped = 0;
-    const statuses = await finishedStatuses(options.journalFile, journal.items);
     for (const file of files) {
       const track = journal.items.get(file);
-      switch (track?.state) {
-        case undefined:
-        case 'notStarted':
-          toStart.push(file);
-          break;
-        case 'accepted':
-          started++;
-          if (options.wait && track.runId !== undefined && track.flowId !== undefined) {
-            toWatch.push({
-              file,
-              runId: track.runId,
-              flowId: track.flowId,
-              ...(track.connection === undefined ? {} : { connection: track.connection }),
-            });
-          }
-          break;
-        case 'finished': {
-          started++;
-          const status = statuses.get(file);
-          if (status === 'succeeded') {
-            succeeded++;
-          } else if (status === 'cancelled') {
-            cancelled++;
-          } else {
-            failed++;
-          }
-          break;
-        }
-        case 'rejected':
-          failed++;
-          break;
-        case 'skipped':
-          skipped++;
-          break;
-        case 'starting':
-        case 'unknown':
-          unknown++;
+      if (track === undefined || track.state === 'notStarted') {
+        toStart.push(file);
+      } else if (
+        track.state === 'accepted' &&
+        options.wait &&
+        track.runId !== undefined &&
+        track.flowId !== undefined
+      ) {
+        toWatch.push({
+          file,
+          runId: track.runId,
+          flowId: track.flowId,
+          ...(track.connection === undefined ? {} : { connection: track.connection }),
+        });
       }
     }
+    // What earlier sessions did, counted as the report counts it.
+    const { started, succeeded, failed, cancelled, unknown, skipped } = summarize(
+      files,
+      journal.items,
+      await finishedStatuses(options.journalFile, journal.items),
+      0,
+    );
     for (const w of toWatch) {
       await port.prepareFlow(w.flowId, signal);
     }
+    const recentStarts =
+      toStart.length === 0
+        ? undefined
+        : await recentStartsOn(
+            header.connections,
+            options.backend,
+            clock,
+            options.logger,
+            signal,
+            options.rateLimit?.windowMs,
+          );
     const runner = new BatchRunner({
       environment: header.environment,
       connections: header.connections,
@@ -310,6 +300,7 @@ export async function runBatchSession(
       clock,
       logger: options.logger,
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+      ...(recentStarts === undefined ? {} : { recentStarts }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
     const outcome = await runner.run(signal);

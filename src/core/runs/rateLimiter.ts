@@ -98,6 +98,18 @@ export class SlidingWindowRateLimiter {
     state.blockedUntil = Math.max(state.blockedUntil, until);
   }
 
+  /**
+   * Counts requests sent elsewhere (another process, another user of the connection) that the service
+   * counts until one window after `stamps` (this limiter's clock), so this limiter does not spend them again.
+   */
+  record(key: string, stamps: Iterable<number>): void {
+    const state = this.stateFor(key);
+    for (const stamp of stamps) {
+      state.slots.push({ stamp });
+    }
+    this.prune(state);
+  }
+
   /** Slots of `key` counted in the current window (in flight included). */
   used(key: string): number {
     const state = this.keys.get(key);

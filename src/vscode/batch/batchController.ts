@@ -5,14 +5,18 @@
  * like any other run. This file owns the batches of the window, their live state, and their persistence
  * (the batch journal on disk, plus the list of unfinished batches in `workspaceState` so a reload resumes them).
  */
-import { access, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { unfinishedBatchesKey } from './batchState';
-import { BatchJournalError, replayBatchJournal } from '../../core/batch/batchJournal';
+import { BatchJournalError, journalExists, replayBatchJournal } from '../../core/batch/batchJournal';
 import { displayPath } from '../../core/batch/batchItems';
 import { finishedStatuses, summarize, writeBatchReport } from '../../core/batch/batchReport';
-import type { BatchCounts, BatchProgressEvent } from '../../core/batch/batchRunner';
+import {
+  oneLanePerConnection,
+  type BatchCounts,
+  type BatchProgressEvent,
+} from '../../core/batch/batchRunner';
 import { batchIdFor, defaultJournalPath, runBatchSession } from '../../core/batch/batchSession';
 import {
   SessionBatchPort,
@@ -20,8 +24,11 @@ import {
   type BatchProblem,
   type SessionBatchPortOptions,
 } from '../../core/batch/sessionBatchPort';
+import { ApiError } from '../../core/errors';
 import type { SecretResolver } from '../../core/inputs/secretReference';
 import type { Logger } from '../../core/logger';
+import type { DesktopFlowConnection as Connection } from '../../core/model/connection';
+import type { ConnectionReference } from '../../core/model/connectionReference';
 import type { Environment } from '../../core/model/environment';
 import { DataverseRunsBackend } from '../../core/runs/dataverseRunsBackend';
 import type { RunSubject } from '../../core/runs/runEvents';
@@ -68,6 +75,8 @@ export interface RunFolderArgs {
   readonly environment?: string;
   /** Connection names. */
   readonly connections?: readonly string[];
+  /** Connection reference logical names (besides or instead of `connections`). */
+  readonly connectionReferences?: readonly string[];
   readonly runMode?: 'attended' | 'unattended';
   /** Run the valid items and skip the invalid ones without asking. */
   readonly skipInvalid?: boolean;
@@ -137,9 +146,7 @@ export class BatchController implements vscode.Disposable {
       if ([...this.batches.values()].some((b) => b.journalFile === p.journalFile && b.state === 'running')) {
         continue;
       }
-      try {
-        await access(p.journalFile);
-      } catch {
+      if (!(await journalExists(p.journalFile))) {
         await this.forget(p.journalFile);
         continue;
       }
@@ -173,23 +180,16 @@ export class BatchController implements vscode.Disposable {
       return undefined;
     }
     const found = await this.pickEnvironment(args.environment, signal);
-    const connections =
-      args.connections ?? (await this.pickConnections(found.environment, found.account, signal));
+    const choices = await this.connectionChoices(found.environment, found.account, signal);
+    const connections = oneLanePerConnection(
+      args.connections !== undefined || args.connectionReferences !== undefined
+        ? this.givenConnections(args, choices, found.environment)
+        : await this.pickConnections(choices),
+    );
     const runMode = args.runMode ?? (await this.pickMode());
     const checked = validateRunOptions({ connection: { kind: 'connection', name: 'placeholder' }, runMode });
     if (!checked.ok) {
       throw new UserFacingError('Choose attended or unattended as the run mode.');
-    }
-    const known = (
-      await found.account.session.connections.listDesktopFlowConnections(found.environment.id, signal)
-    ).map((c) => c.name.toLowerCase());
-    const unknown = connections.filter((c) => !known.includes(c.toLowerCase()));
-    if (unknown.length > 0 || connections.length === 0) {
-      throw new UserFacingError(
-        connections.length === 0
-          ? 'Choose at least one connection for the batch; nothing was sent.'
-          : `There is no desktop-flow connection ${unknown.map((n) => `"${n}"`).join(', ')} in ${found.environment.displayName}; nothing was sent.`,
-      );
     }
     const batchId = batchIdFor([dir.fsPath], undefined);
     const journalFile = defaultJournalPath(dir.fsPath, batchId);
@@ -200,7 +200,7 @@ export class BatchController implements vscode.Disposable {
       );
     }
     let resume = false;
-    if (await exists(journalFile)) {
+    if (await journalExists(journalFile)) {
       const choice = await vscode.window.showWarningMessage(
         `A batch journal for ${path.basename(dir.fsPath)} already exists. Resume that batch (only items never started run), or start a new one (items it started would run again)?`,
         { modal: true },
@@ -225,7 +225,7 @@ export class BatchController implements vscode.Disposable {
             displayName: found.environment.displayName,
           },
           runMode: checked.options.runMode,
-          connections: connections.map((name): RunConnection => ({ kind: 'connection', name })),
+          connections,
           wait: true,
         };
     const batch = this.launch(found, dir.fsPath, journalFile, header, {
@@ -683,24 +683,105 @@ export class BatchController implements vscode.Disposable {
     return picked.value;
   }
 
-  private async pickConnections(
+  /** The environment's desktop-flow connections and connection references, read once per command. */
+  private async connectionChoices(
     environment: Environment,
     account: SignedInAccount,
     signal: AbortSignal,
-  ): Promise<string[]> {
-    const list = await account.session.connections.listDesktopFlowConnections(environment.id, signal);
-    const picked = await vscode.window.showQuickPick(
-      list.map((c) => ({ label: c.displayName, description: c.name, detail: c.status, name: c.name })),
-      {
-        title: 'Connections to spread the batch over (at most 70 starts per minute each)',
-        canPickMany: true,
-        ignoreFocusOut: true,
-      },
-    );
-    if (picked === undefined || picked.length === 0) {
+  ): Promise<{ connections: readonly Connection[]; references: readonly ConnectionReference[] }> {
+    const [connections, references] = await Promise.all([
+      account.session.connections.listDesktopFlowConnections(environment.id, signal),
+      account.session.connectionReferences
+        .listDesktopFlowReferences(environment.orgUrl, signal)
+        .catch((e: unknown): ConnectionReference[] => {
+          // Connections alone still make a batch; an environment without Dataverse has no references.
+          if (!ApiError.is(e) || e.reason === 'cancelled') {
+            throw e;
+          }
+          this.deps.log.warn(`[batch] could not read connection references: ${e.message}`);
+          return [];
+        }),
+    ]);
+    return { connections, references };
+  }
+
+  /** Connections and references given by name (palette arguments, tests), checked against the environment. */
+  private givenConnections(
+    args: RunFolderArgs,
+    choices: { connections: readonly Connection[]; references: readonly ConnectionReference[] },
+    environment: Environment,
+  ): RunConnection[] {
+    const out: RunConnection[] = [];
+    const missing: string[] = [];
+    for (const name of args.connections ?? []) {
+      const found = choices.connections.find((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (found === undefined) {
+        missing.push(`connection "${name}"`);
+      } else {
+        out.push({ kind: 'connection', name: found.name });
+      }
+    }
+    for (const logicalName of args.connectionReferences ?? []) {
+      const found = choices.references.find((r) => r.logicalName.toLowerCase() === logicalName.toLowerCase());
+      if (found === undefined) {
+        missing.push(`connection reference "${logicalName}"`);
+      } else {
+        out.push(referenceConnection(found));
+      }
+    }
+    if (missing.length > 0) {
+      throw new UserFacingError(
+        `There is no desktop-flow ${missing.join(', ')} in ${environment.displayName}; nothing was sent.`,
+      );
+    }
+    if (out.length === 0) {
+      throw new UserFacingError('Choose at least one connection for the batch; nothing was sent.');
+    }
+    return out;
+  }
+
+  private async pickConnections(choices: {
+    connections: readonly Connection[];
+    references: readonly ConnectionReference[];
+  }): Promise<RunConnection[]> {
+    type Pick = vscode.QuickPickItem & { readonly connection?: RunConnection };
+    const items: Pick[] = [
+      { label: 'Connections', kind: vscode.QuickPickItemKind.Separator },
+      ...choices.connections.map((c): Pick => ({
+        label: `$(plug) ${c.displayName}`,
+        description: c.name,
+        detail: c.status,
+        connection: { kind: 'connection', name: c.name },
+      })),
+    ];
+    if (choices.references.length > 0) {
+      items.push({ label: 'Connection references', kind: vscode.QuickPickItemKind.Separator });
+      for (const r of choices.references) {
+        const bound = choices.connections.find(
+          (c) => c.name.toLowerCase() === r.connectionName?.toLowerCase(),
+        );
+        items.push({
+          label: `$(references) ${r.displayName}`,
+          description: r.logicalName,
+          detail:
+            r.connectionName === undefined
+              ? 'Not bound to a connection yet: its runs will be refused'
+              : `Uses ${bound?.displayName ?? r.connectionName} (shares that connection’s 70 starts per minute)`,
+          connection: referenceConnection(r),
+        });
+      }
+    }
+    const picked = await vscode.window.showQuickPick(items, {
+      title:
+        'Connections or connection references to spread the batch over (at most 70 starts per minute each)',
+      canPickMany: true,
+      ignoreFocusOut: true,
+    });
+    const chosen = (picked ?? []).flatMap((p) => (p.connection === undefined ? [] : [p.connection]));
+    if (chosen.length === 0) {
       throw new vscode.CancellationError();
     }
-    return picked.map((p) => p.name);
+    return chosen;
   }
 
   private async pickMode(): Promise<'attended' | 'unattended'> {
@@ -726,13 +807,13 @@ export class BatchController implements vscode.Disposable {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
+/** A reference as a batch lane: with the connection it is bound to, so lanes on one connection share one budget. */
+function referenceConnection(r: ConnectionReference): RunConnection {
+  return {
+    kind: 'connectionReference',
+    logicalName: r.logicalName,
+    ...(r.connectionName === undefined ? {} : { connectionName: r.connectionName }),
+  };
 }
 
 async function replayHeader(

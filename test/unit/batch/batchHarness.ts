@@ -3,16 +3,14 @@
  * `ServiceSession`, a `RunService` on the sandbox clock (so rate windows, poll intervals and
  * reconciliation delays pass at the sandbox's speed), a `SessionBatchPort`, and `runBatchSession`.
  * `session()` builds a fresh set each time, like a new CLI invocation (nothing shared but the journal).
- * Used by the fault test and by bench/batch.bench.ts.
+ * Used by the fault and rate tests; bench/batch.bench.ts builds the same stack (batchStack.ts) against a
+ * sandbox in another process.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import {
   runBatchSession,
   type BatchSessionOptions,
   type BatchSessionResult,
 } from '../../../src/core/batch/batchSession';
-import { SessionBatchPort } from '../../../src/core/batch/sessionBatchPort';
 import { sandboxCloud, type SandboxDescription } from '../../../src/core/clouds';
 import { HttpClient, type RequestEvent } from '../../../src/core/http/httpClient';
 import { silentLogger } from '../../../src/core/logger';
@@ -20,8 +18,8 @@ import { DataverseRunsBackend } from '../../../src/core/runs/dataverseRunsBacken
 import { clockFrom, type RunClock } from '../../../src/core/runs/runClock';
 import type { EnvironmentRef } from '../../../src/core/runs/runJournal';
 import type { RunConnection, RunMode } from '../../../src/core/runs/runOptions';
-import { RunService } from '../../../src/core/runs/runService';
 import { ServiceSession } from '../../../src/core/serviceSession';
+import { batchStack, writeEchoItems } from './batchStack';
 import type { EnvironmentState } from '../../../src/sandbox/environmentState';
 import { defaultSeed, seedEnvironmentNames, seedIds } from '../../../src/sandbox/seed';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/server';
@@ -37,7 +35,7 @@ export interface BatchHarness {
   writeEchoItems(root: string, count: number, prefix: string): Promise<void>;
   /** One invocation: a new session, run service and port; disposed when it ends. */
   session(
-    options: Pick<BatchSessionOptions, 'paths' | 'journalFile' | 'onProgress' | 'wait'> & {
+    options: Pick<BatchSessionOptions, 'paths' | 'journalFile' | 'onProgress' | 'wait' | 'rateLimit'> & {
       readonly resume: boolean;
       readonly connections: readonly RunConnection[];
       readonly runMode: RunMode;
@@ -73,20 +71,7 @@ export async function startBatchHarness(speed: number): Promise<BatchHarness> {
     environment,
     clock,
     requests,
-    async writeEchoItems(root, count, prefix): Promise<void> {
-      for (let i = 0; i < count; i++) {
-        const folder = path.join(root, `part-${String(Math.floor(i / 100)).padStart(3, '0')}`);
-        await mkdir(folder, { recursive: true });
-        await writeFile(
-          path.join(folder, `item-${String(i).padStart(5, '0')}.json`),
-          JSON.stringify({
-            $schema: `desktopflows-schema:/${seedIds.flows.echoText}.json`,
-            inputText: `${prefix}-${i}`,
-            inputInteger: i,
-          }),
-        );
-      }
-    },
+    writeEchoItems,
     async session(options, signal): Promise<BatchSessionResult> {
       const session = new ServiceSession({
         cloud,
@@ -94,20 +79,7 @@ export async function startBatchHarness(speed: number): Promise<BatchHarness> {
         logger: silentLogger,
       });
       session.http.onDidRequest((e) => requests.push({ ...e, at: sandbox.clock.now() }));
-      const service = new RunService({
-        backendFor: (env) => new DataverseRunsBackend(session.runs, env.orgUrl),
-        clock,
-        poll: { minMs: 2_000, maxMs: 30_000 },
-      });
-      const port = new SessionBatchPort({
-        session,
-        service,
-        environment,
-        environmentNames: [seedIds.environments.dev, 'contoso-dev'],
-        options: { runMode: options.runMode },
-        resolver: () => Promise.resolve(undefined),
-        logger: silentLogger,
-      });
+      const { service, port } = batchStack(session, clock, environment, options.runMode);
       try {
         return await runBatchSession(
           {
@@ -130,6 +102,7 @@ export async function startBatchHarness(speed: number): Promise<BatchHarness> {
             clock,
             logger: silentLogger,
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+            ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
           },
           signal,
         );
