@@ -354,6 +354,44 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     );
   });
 
+  it("keeps looking until the service's maximum request time: a run the service creates after the client gave up is found, not started twice", async () => {
+    // Issue 11: a request the service finishes 35 s to 2 min later became two runs (lookups at +0, +2 and
+    // +5 s, then a resend). At speed 50: the client gives up after 30 s of service time (0.6 s real, the
+    // CLI's response timeout), the service creates the run after 100 s (2 s real) and ends requests at 2 min.
+    const speed = 50;
+    s = await setup(speed, (h) => {
+      const impatient = h.backendWith({ http: { headersTimeoutMs: 30_000 / speed, maxAttempts: 1 } });
+      return delegate(h.backend, {
+        startRun: (...a) => impatient.startRun(...a),
+        whoAmI: (sig) => h.backend.whoAmI!(sig),
+      });
+    });
+    s.h.sandbox.faults.add({
+      method: 'POST',
+      path: runAction,
+      kind: 'stall',
+      delayMs: 100_000 / speed,
+      count: 1,
+    });
+    const before = runIdsInSandbox(s.h);
+    const sentAt = s.h.sandbox.clock.now();
+    const run = await startTestRun(
+      s.service,
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    const created = [...runIdsInSandbox(s.h)].filter((id) => !before.has(id));
+    assert.deepEqual(created, [run.runId], 'one run, and it is the one returned');
+    assert.equal(posts(s.h), 1, 'never sent twice');
+    assert.equal(run.attempts, 1);
+    assert.equal(run.reconciled, true, 'found by looking, after the answer timed out');
+    const createdOn = Date.parse(String(s.h.dev.runs.get(run.runId)?.row.createdon));
+    assert.ok(
+      createdOn - sentAt >= 60_000,
+      `the service created it ${Math.round((createdOn - sentAt) / 1000)} s after the request was sent`,
+    );
+  });
+
   it('gives up waiting for the rate limit when cancelled, without sending', async () => {
     s = await setup(1);
     for (let i = 0; i < 70; i++) {
@@ -380,6 +418,7 @@ describe('runs: exactly-once trigger (sandbox)', function () {
 function delegate(base: RunsBackend, overrides: Partial<RunsBackend>): RunsBackend {
   return {
     startRun: overrides.startRun ?? ((...a) => base.startRun(...a)),
+    ...(overrides.whoAmI === undefined ? {} : { whoAmI: overrides.whoAmI }),
     listRuns: (...a) => base.listRuns(...a),
     listRunsPage: (...a) => base.listRunsPage(...a),
     getRun: (...a) => base.getRun(...a),
