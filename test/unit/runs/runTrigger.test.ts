@@ -5,45 +5,34 @@ import type { HttpClientOptions } from '../../../src/core/http/httpClient';
 import { RunError } from '../../../src/core/runs/runErrors';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
-import { RunService } from '../../../src/core/runs/runService';
-import { EventLog } from './eventLog';
 import {
   financeUnattended,
   flows,
   makerAttended,
-  startRunsHarness,
+  RunsFixture,
   startTestRun,
   type RunsHarness,
+  type RunsSetup,
 } from './runsHarness';
 
 const signal = new AbortController().signal;
 const runAction = '/org/contoso-dev/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
 const sessions = '/org/contoso-dev/api/data/v9.2/flowsessions';
 
-interface Setup {
-  h: RunsHarness;
-  service: RunService;
-  log: EventLog;
-}
+type Setup = RunsSetup;
 
-let harness: RunsHarness | undefined;
+// Slow polling: these tests are about starting runs, not watching them.
+const fixture = new RunsFixture({ minMs: 60_000, maxMs: 600_000 });
 
-async function setup(
+function setup(
   speed: number,
   backend?: (h: RunsHarness) => RunsBackend,
   http?: HttpClientOptions,
 ): Promise<Setup> {
-  harness ??= await startRunsHarness();
-  const h = harness;
-  h.reset(speed);
-  const chosen = backend?.(h) ?? (http === undefined ? h.backend : h.backendWith({ http }));
-  // Slow polling: these tests are about starting runs, not watching them.
-  const service = new RunService({
-    backendFor: () => chosen,
-    clock: h.clock,
-    poll: { minMs: 60_000, maxMs: 600_000 },
+  return fixture.setup(speed, {
+    ...(backend === undefined ? {} : { backend }),
+    ...(http === undefined ? {} : { http }),
   });
-  return { h, service, log: new EventLog(service) };
 }
 
 function runIdsInSandbox(h: RunsHarness): Set<string> {
@@ -76,10 +65,7 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     s?.service.dispose();
     s = undefined;
   });
-  after(async () => {
-    await harness?.stop();
-    harness = undefined;
-  });
+  after(() => fixture.stop());
 
   it('starts exactly one run per request when 100 responses are lost: no duplicate, none lost', async () => {
     s = await setup(300);
