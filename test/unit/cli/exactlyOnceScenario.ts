@@ -155,6 +155,8 @@ export interface ScenarioResult {
   readonly duplicated: number;
   readonly adopted: number;
   readonly unexplained: number;
+  /** Non-zero exits that named candidate runs (outcome unknown). */
+  readonly namedCandidates: number;
   /** Non-zero exit codes and how often. */
   readonly otherExits: Readonly<Record<string, number>>;
   readonly wallMs: number;
@@ -231,6 +233,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   let lost = 0;
   let adopted = 0;
   let unexplained = 0;
+  let namedCandidates = 0;
   const otherExits: Record<string, number> = {};
   for (const o of outcomes) {
     const mine = runsByValue.get(o.value) ?? [];
@@ -245,6 +248,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       }
     } else {
       otherExits[String(o.code)] = (otherExits[String(o.code)] ?? 0) + 1;
+      if (o.candidates.length > 0) {
+        namedCandidates++;
+      }
       if (mine.length > 0 && !mine.every((id) => o.candidates.includes(id))) {
         unexplained++;
       }
@@ -258,6 +264,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     duplicated: [...runsByValue.values()].filter((ids) => ids.length > 1).length,
     adopted,
     unexplained,
+    namedCandidates,
     otherExits,
     wallMs,
     outcomes,
