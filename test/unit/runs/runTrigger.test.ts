@@ -378,6 +378,28 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     );
   });
 
+  it("places the lost run on the service's clock (its Date header), not ours: found with our clock an hour ahead", async () => {
+    // Issue 11: reconciliation looked back 120 s from the local clock, so with a skewed clock it missed the
+    // run and sent the request again.
+    s = await fixture.setup(300, {
+      service: (h) => ({
+        clock: { now: () => h.clock.now() + 3_600_000, sleep: (ms, sig) => h.clock.sleep(ms, sig) },
+      }),
+    });
+    s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'responseLost', count: 1 });
+    const before = runIdsInSandbox(s.h);
+    const run = await startTestRun(
+      s.service,
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    assert.deepEqual([run.reconciled, run.attempts, posts(s.h)], [true, 1, 1]);
+    assert.deepEqual(
+      [...runIdsInSandbox(s.h)].filter((id) => !before.has(id)),
+      [run.runId],
+    );
+  });
+
   it('gives up waiting for the rate limit when cancelled, without sending', async () => {
     s = await setup(1);
     for (let i = 0; i < 70; i++) {

@@ -179,7 +179,8 @@ export interface RunsSetupOptions {
   /** The backend (default: the harness's own, or one with `http` options). */
   readonly backend?: (h: RunsHarness) => RunsBackend;
   readonly http?: HttpClientOptions;
-  readonly service?: Partial<RunServiceOptions>;
+  /** `RunService` options over the defaults (a function: options that need the harness, e.g. its clock). */
+  readonly service?: Partial<RunServiceOptions> | ((h: RunsHarness) => Partial<RunServiceOptions>);
 }
 
 /**
@@ -202,7 +203,7 @@ export class RunsFixture {
       backendFor: () => backend,
       clock: h.clock,
       poll: this.poll,
-      ...options.service,
+      ...(typeof options.service === 'function' ? options.service(h) : options.service),
     });
     return { h, service, log: new EventLog(service) };
   }
