@@ -116,6 +116,10 @@ describe('Outcome unknown (extension)', function () {
       }),
       'Show Candidates opens a list of the runs',
     );
+    assert.ok(
+      await probe.waitForText('Created ', { selector: picker, timeoutMs: 5_000 }),
+      'each candidate says when it was created',
+    );
     for (const id of candidates) {
       assert.ok(
         await probe.waitForText(id, { selector: picker, timeoutMs: 5_000 }),
