@@ -53,8 +53,8 @@ async function main(): Promise<void> {
   const cliPath = await bundleCli(repo);
   process.stdout.write(`CLI from ${repo}, sandbox speed ${speed}\n\n`);
   const table: string[] = [
-    "| What was run | Intended | Exit 0 | Runs that exist with the intended inputs | Lost (exit 0, not its run) | Duplicated | Adopted (another process's run) | Non-zero exits | Non-zero exits with a run not named | Wall (s) |",
-    '|---|---|---|---|---|---|---|---|---|---|',
+    "| What was run | Intended | Exit 0 | Runs that exist with the intended inputs | Lost (exit 0, not its run) | Duplicated | Adopted (another process's run) | Non-zero exits | Non-zero exits naming candidates | Non-zero exits with a run not named | Wall (s) |",
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows.filter((r) => values.only === undefined || r.label.includes(values.only))) {
     const sandbox = await startSandbox({
@@ -76,9 +76,13 @@ async function main(): Promise<void> {
         processTimeoutMs: 120_000,
       });
       table.push(
-        `| ${row.label} | ${r.intended} | ${r.exit0} | ${r.runsWithIntendedInputs} | ${r.lost} | ${r.duplicated} | ${r.adopted} | ${exits(r)} | ${r.unexplained} | ${(r.wallMs / 1000).toFixed(0)} |`,
+        `| ${row.label} | ${r.intended} | ${r.exit0} | ${r.runsWithIntendedInputs} | ${r.lost} | ${r.duplicated} | ${r.adopted} | ${exits(r)} | ${r.namedCandidates} | ${r.unexplained} | ${(r.wallMs / 1000).toFixed(0)} |`,
       );
       process.stdout.write(`${table[table.length - 1] ?? ''}\n`);
+      for (const o of r.outcomes.filter((x) => x.code !== 0)) {
+        const last = o.stderr.trim().split('\n').pop() ?? '';
+        process.stdout.write(`  exit ${String(o.code)} (${o.value}): ${last.slice(0, 300)}\n`);
+      }
     } finally {
       await sandbox.stop();
     }

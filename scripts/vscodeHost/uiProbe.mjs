@@ -3,7 +3,7 @@
 // extension host asks the harness about what the workbench really renders — e.g. "is the welcome
 // text of our view visible?" — and asks for screenshots. The extension host cannot see the
 // workbench DOM (viewsWelcome, status bar), but the harness drives that page with playwright.
-// Actions: waitForText, screenshot (whole window, an element or a rectangle), hover, viewport.
+// Actions: waitForText, screenshot (whole window, an element or a rectangle), hover, viewport, click.
 // Tests find it through the DESKTOPFLOWS_TEST_UI_URL environment variable.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -96,6 +96,20 @@ export async function startUiProbe(options) {
           send(res, 200, { hovered: true });
         } catch {
           send(res, 200, { hovered: false });
+        }
+        return;
+      }
+      case 'click': {
+        // Clicks a button by its visible name (optionally within a CSS selector), e.g. a notification's
+        // action, as a user would.
+        const name = String(body.text ?? '');
+        const timeout = Math.min(Number(body.timeoutMs ?? 10_000), 60_000);
+        const scope = typeof body.selector === 'string' ? page.locator(body.selector) : page.locator('body');
+        try {
+          await scope.getByRole('button', { name, exact: true }).first().click({ timeout });
+          send(res, 200, { clicked: true });
+        } catch {
+          send(res, 200, { clicked: false });
         }
         return;
       }

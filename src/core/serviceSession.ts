@@ -11,14 +11,16 @@ import { HttpClient } from './http/httpClient';
 import type { ProxyOptions } from './http/proxySettings';
 import type { Logger } from './logger';
 
-/** What a front end (the extension or the CLI) needs to talk to one cloud as one account. */
+/**
+ * What a front end (the extension or the CLI) needs to talk to one cloud as one account. There is no extra
+ * CA here: a service session trusts the default roots only (the sandbox CA is the identity client's, pinned
+ * to the identity host).
+ */
 export interface ServiceSessionOptions {
   readonly cloud: CloudEndpoints;
   readonly tokens: TokenProvider;
   readonly logger: Logger;
   readonly proxy?: ProxyOptions;
-  /** Extra trusted CA (PEM), e.g. the sandbox identity host's. */
-  readonly extraCaPem?: string;
   /** Response timeout for headers and body silence. */
   readonly timeoutMs?: number;
 }
@@ -44,7 +46,6 @@ export class ServiceSession {
       tokens: options.tokens,
       logger: options.logger,
       ...(options.proxy ? { proxy: options.proxy } : {}),
-      ...(options.extraCaPem ? { extraCaPem: options.extraCaPem } : {}),
       ...(options.timeoutMs ? { headersTimeoutMs: options.timeoutMs, bodyTimeoutMs: options.timeoutMs } : {}),
     });
     this.environments = new EnvironmentsApi(this.http, options.cloud, options.logger);

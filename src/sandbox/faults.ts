@@ -2,11 +2,13 @@
  * Fault injection, programmatic (`sandbox.faults.add(...)`) and over HTTP (`/_sandbox/faults`): per
  * endpoint (method + path glob), by count or probability, answer with a status (429 with
  * `Retry-After`, 500, 503, …), add a delay, drop the connection before responding, or process the
- * request and then drop the connection ("accepted but the response lost", e.g. for RunDesktopFlow).
+ * request and then drop the connection ("accepted but the response lost", e.g. for RunDesktopFlow), or
+ * stall it: hold the request, then process it and answer (a service that finishes a request late, after
+ * the client may have given up on it).
  */
 import { randomUUID } from 'node:crypto';
 
-export type FaultKind = 'status' | 'delay' | 'drop' | 'responseLost';
+export type FaultKind = 'status' | 'delay' | 'stall' | 'drop' | 'responseLost';
 
 /** A fault to add. JSON-friendly: the same shape is POSTed to `/_sandbox/faults`. */
 export interface FaultSpec {
@@ -23,7 +25,10 @@ export interface FaultSpec {
   status?: number;
   /** For `status`: `Retry-After` seconds (default 1 for 429 and 503). */
   retryAfterSeconds?: number;
-  /** For `delay`: real milliseconds to wait before answering normally. */
+  /**
+   * For `delay`: real milliseconds to wait, after processing, before answering. For `stall`: real
+   * milliseconds to wait before processing the request (its effect, e.g. a run, happens only then).
+   */
   delayMs?: number;
   /** Apply to the next N matching requests only; unlimited when absent. */
   count?: number;
@@ -41,7 +46,7 @@ export interface Fault extends FaultSpec {
 /** Why a spec was refused. */
 export class FaultSpecError extends Error {}
 
-const kinds: readonly FaultKind[] = ['status', 'delay', 'drop', 'responseLost'];
+const kinds: readonly FaultKind[] = ['status', 'delay', 'stall', 'drop', 'responseLost'];
 
 /** What a fault spec may hold: a fault list and its paths stay small, whatever is POSTed. */
 export const faultLimits = {
@@ -212,10 +217,10 @@ function validate(spec: FaultSpec): void {
     throw new FaultSpecError('A `status` fault needs `status` between 400 and 599.');
   }
   if (
-    spec.kind === 'delay' &&
+    (spec.kind === 'delay' || spec.kind === 'stall') &&
     !(typeof spec.delayMs === 'number' && spec.delayMs >= 0 && spec.delayMs <= 600_000)
   ) {
-    throw new FaultSpecError('A `delay` fault needs `delayMs` between 0 and 600000.');
+    throw new FaultSpecError(`A \`${spec.kind}\` fault needs \`delayMs\` between 0 and 600000.`);
   }
   if (
     spec.count !== undefined &&

@@ -231,6 +231,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return;
     }
     const body = await readBody(req);
+    if (fault?.kind === 'stall') {
+      // The service works on the request for a while and only then acts on it, whether or not the client
+      // is still waiting (a request that finishes after the client's response timeout).
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
+    }
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const ctx: RequestContext = {

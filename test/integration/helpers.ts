@@ -105,6 +105,8 @@ export interface WorkbenchProbe {
   hover(selector: string, options?: { timeoutMs?: number }): Promise<boolean>;
   /** Resizes the browser window the workbench lives in. */
   setViewport(width: number, height: number): Promise<void>;
+  /** Clicks the first button with this name (optionally inside a CSS selector); false when there is none. */
+  click(text: string, options?: { selector?: string; timeoutMs?: number }): Promise<boolean>;
 }
 
 export function workbenchProbe(): WorkbenchProbe | undefined {
@@ -140,6 +142,10 @@ export function workbenchProbe(): WorkbenchProbe | undefined {
     },
     async setViewport(width, height) {
       await call('viewport', { width, height });
+    },
+    async click(text, options = {}) {
+      const r = await call('click', { text, selector: options.selector, timeoutMs: options.timeoutMs });
+      return r.clicked === true;
     },
   };
 }

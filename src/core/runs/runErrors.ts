@@ -2,6 +2,7 @@
  * Typed failures of run operations that are not plain service errors: the UI and CLI branch on `reason`
  * and word the message themselves. Service failures stay `ApiError`s (kept as `cause` here when wrapped).
  */
+import type { RunStatus } from '../model/run';
 import type { RunOptionsProblem } from './runOptions';
 
 /** Why a run operation failed. */
@@ -22,6 +23,15 @@ export type RunErrorReason =
    */
   | 'outcomeUnknown';
 
+/** A run that an uncertain start request may have created, as the lookup read it. */
+export interface RunCandidate {
+  readonly id: string;
+  /** `createdon` (ISO), when the service gave it. */
+  readonly createdOn: string | undefined;
+  readonly status: RunStatus;
+  readonly machineName: string | undefined;
+}
+
 /** Construction data for `RunError`. */
 export interface RunErrorInit {
   readonly reason: RunErrorReason;
@@ -34,6 +44,8 @@ export interface RunErrorInit {
   readonly problems?: readonly RunOptionsProblem[];
   /** For `outcomeUnknown`: runs that could have been created by the request (possibly none). */
   readonly candidateRunIds?: readonly string[];
+  /** For `outcomeUnknown`: what the lookup read of each candidate (same order as `candidateRunIds`). */
+  readonly candidates?: readonly RunCandidate[];
   /** For `outcomeUnknown`: the flow's display name, for the check command. */
   readonly flowName?: string;
   /** For `outcomeUnknown`: ISO instant (service time when known) from which to list the flow's runs. */
@@ -49,6 +61,7 @@ export class RunError extends Error {
   readonly status: string | undefined;
   readonly problems: readonly RunOptionsProblem[];
   readonly candidateRunIds: readonly string[];
+  readonly candidates: readonly RunCandidate[];
   readonly flowName: string | undefined;
   readonly since: string | undefined;
 
@@ -61,6 +74,7 @@ export class RunError extends Error {
     this.status = init.status;
     this.problems = init.problems ?? [];
     this.candidateRunIds = init.candidateRunIds ?? [];
+    this.candidates = init.candidates ?? [];
     this.flowName = init.flowName;
     this.since = init.since;
   }

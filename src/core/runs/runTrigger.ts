@@ -400,7 +400,7 @@ export class RunTrigger {
   private unknown(
     request: TriggerRequest,
     context: SendContext,
-    candidates: readonly string[],
+    candidates: readonly Run[],
     message: string,
     cause: unknown,
   ): RunError {
@@ -409,7 +409,13 @@ export class RunTrigger {
       message,
       flowId: request.flowId,
       ...(request.flowName === undefined ? {} : { flowName: request.flowName }),
-      candidateRunIds: candidates,
+      candidateRunIds: candidates.map((r) => r.id),
+      candidates: candidates.map((r) => ({
+        id: r.id,
+        createdOn: r.createdOn,
+        status: r.status,
+        machineName: r.machineName,
+      })),
       since: new Date(this.windowStart(context)).toISOString().replace('.000Z', 'Z'),
       cause,
     });
@@ -488,14 +494,15 @@ export class RunTrigger {
           return { kind: 'found', run };
         }
         if (matches.length + unsure.length > 0) {
-          const ids = [...matches, ...unsure].map((r) => r.id);
+          const possible = [...matches, ...unsure];
+          const ids = possible.map((r) => r.id);
           logger.warn(
             `[runs] ${ids.length} run(s) could have been started by the uncertain request; not guessing`,
           );
           throw this.unknown(
             request,
             context,
-            ids,
+            possible,
             ids.length === 1
               ? 'The start request may have started a run, and one run could be it, but its inputs could not be read to prove it.'
               : `The start request may have started a run, and ${ids.length} runs could be it.`,

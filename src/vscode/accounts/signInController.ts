@@ -9,24 +9,14 @@ import { CancellationError } from '../../core/errors';
 import { HttpClient } from '../../core/http/httpClient';
 import type { ProxyOptions } from '../../core/http/proxySettings';
 import type { Logger } from '../../core/logger';
-import { ServiceSession } from '../../core/serviceSession';
 import { toAbortSignal } from '../cancellation';
 import { readConfig } from '../configuration';
 import { UserFacingError } from '../registerCommand';
 import type { AccountService } from './accountService';
 import { locateSandbox, startedSandboxUrl, stopStartedSandbox } from './sandboxLocator';
-import type { SignedInAccount } from './signedInAccount';
+import { cloudLabels, signedInAccountFor, type SignedInAccount } from './signedInAccount';
 
 const sandboxUrlsKey = 'desktopFlows.sandboxAccounts';
-
-const cloudLabels: Record<string, string> = {
-  Public: 'Public cloud',
-  GCC: 'US Government (GCC)',
-  GCCHigh: 'US Government (GCC High)',
-  DoD: 'US Department of Defense',
-  China: 'China (21Vianet)',
-  Sandbox: 'Sandbox',
-};
 
 /**
  * Sign-in for the VS Code window: browser, device code, service principals and the sandbox, over the
@@ -289,24 +279,12 @@ export class SignInController implements vscode.Disposable {
   }
 
   private toSignedIn(account: AuthAccount, cloud: CloudEndpoints): SignedInAccount {
-    const config = readConfig();
-    const session = new ServiceSession({
-      cloud,
+    return signedInAccountFor(account, cloud, {
       tokens: this.manager.tokenProvider(account),
       logger: this.log,
       proxy: this.proxy(),
-      // The sandbox CA is trusted for its identity host only (the token provider's own client), like the CLI.
-      timeoutMs: config.httpTimeoutSeconds * 1000,
+      timeoutMs: readConfig().httpTimeoutSeconds * 1000,
     });
-    const kind = account.cloud === 'Sandbox' ? 'sandbox' : account.kind;
-    return {
-      id: account.id,
-      label:
-        account.name && account.kind === 'user' ? `${account.name} (${account.username})` : account.username,
-      description: `${cloudLabels[account.cloud] ?? account.cloud}${account.kind === 'servicePrincipal' ? ' · service principal' : ''}`,
-      kind,
-      session,
-    };
   }
 
   private async fetchSandbox(

@@ -74,15 +74,25 @@ export function describeRunError(e: unknown, flowName?: string): unknown {
       const showCandidates = {
         title: 'Show Candidates',
         run: async (): Promise<void> => {
-          const picked = await vscode.window.showQuickPick(
-            ids.map((id) => ({ label: id, description: `created${since}` })),
-            {
-              title: `Runs of ${flow} that the lost start may have created`,
-              placeHolder: 'Pick one to copy its id',
-            },
-          );
+          const read = new Map(e.candidates.map((c) => [c.id, c]));
+          const items = ids.map((id) => {
+            const c = read.get(id);
+            const created = c?.createdOn === undefined ? undefined : new Date(c.createdOn);
+            const when =
+              created === undefined || Number.isNaN(created.getTime())
+                ? `Created${since}`
+                : `Created ${created.toLocaleString()}`;
+            const state = c === undefined ? '' : ` · ${describeStatus(c.status)}`;
+            const machine = c?.machineName === undefined ? '' : ` on ${c.machineName}`;
+            return { label: `$(history) ${when}${state}${machine}`, detail: id, id };
+          });
+          const picked = await vscode.window.showQuickPick(items, {
+            title: `Runs of ${flow} that the lost start may have created`,
+            placeHolder: 'Pick one to copy its run id',
+            matchOnDetail: true,
+          });
           if (picked !== undefined) {
-            await vscode.env.clipboard.writeText(picked.label);
+            await vscode.env.clipboard.writeText(picked.id);
           }
         },
       };

@@ -4,14 +4,16 @@
  * processes of one user on one machine do.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { seedEnvironmentNames, seedNames } from '../../../src/sandbox/seed';
+import { seedEnvironmentNames } from '../../../src/sandbox/seed';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/server';
 import {
   bundleCli,
+  cliEnv,
   mixedFaults,
+  optionalInputsRunArgs,
   runDesktopFlowPath,
   runScenario,
   spawnCli,
@@ -40,12 +42,7 @@ describe('desktop-flows CLI: exactly once across processes', function () {
     cliPath = await bundleCli(root);
     dir = mkdtempSync(path.join(tmpdir(), 'desktopflows-eo-test-'));
     orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
-    env = {
-      DESKTOPFLOWS_SANDBOX_URL: sandbox.url,
-      DESKTOPFLOWS_TOKEN: sandbox.token(orgUrl),
-      DESKTOPFLOWS_STATE_DIR: path.join(dir, 'state'),
-      HOME: dir,
-    };
+    env = cliEnv(sandbox, dir, path.join(dir, 'state'));
   });
 
   after(async () => {
@@ -64,27 +61,7 @@ describe('desktop-flows CLI: exactly once across processes', function () {
   }
 
   function run(required: string, ...extra: string[]): Promise<CliProcessResult> {
-    const file = path.join(dir, `inputs-${required}.json`);
-    writeFileSync(file, JSON.stringify({ Required: required }));
-    return spawnCli(
-      cliPath,
-      [
-        'run',
-        'Optional Inputs',
-        '--env',
-        orgUrl,
-        '--connection',
-        seedNames.connections.makerMachine,
-        '--mode',
-        'attended',
-        '--inputs',
-        file,
-        '--json',
-        ...extra,
-      ],
-      env,
-      60_000,
-    );
+    return spawnCli(cliPath, optionalInputsRunArgs(orgUrl, dir, required, ['--json', ...extra]), env, 60_000);
   }
 
   it("the issue's repro: after run A, a 503 on run B never reports A's run; B is started once with B's inputs", async () => {
@@ -152,23 +129,10 @@ describe('desktop-flows CLI: exactly once across processes', function () {
       delayMs: 20_000,
       count: 1,
     });
-    const file = path.join(dir, 'inputs-interrupted.json');
-    writeFileSync(file, JSON.stringify({ Required: 'interrupted' }));
     let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
     const done = spawnCli(
       cliPath,
-      [
-        'run',
-        'Optional Inputs',
-        '--env',
-        orgUrl,
-        '--connection',
-        seedNames.connections.makerMachine,
-        '--mode',
-        'attended',
-        '--inputs',
-        file,
-      ],
+      optionalInputsRunArgs(orgUrl, dir, 'interrupted'),
       env,
       60_000,
       (c) => (child = c),

@@ -82,6 +82,44 @@ export function spawnCli(
   });
 }
 
+/** The environment of one user's CLI processes against the sandbox, sharing `stateDir`. */
+export function cliEnv(sandbox: Sandbox, home: string, stateDir: string): Record<string, string> {
+  const orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
+  return {
+    DESKTOPFLOWS_SANDBOX_URL: sandbox.url,
+    DESKTOPFLOWS_TOKEN: sandbox.token(orgUrl),
+    DESKTOPFLOWS_STATE_DIR: stateDir,
+    HOME: home,
+  };
+}
+
+/**
+ * `desktop-flows run "Optional Inputs"` attended on the maker's connection with an input file holding
+ * `{"Required": <required>}` (written to `dir`), plus `extra` arguments.
+ */
+export function optionalInputsRunArgs(
+  orgUrl: string,
+  dir: string,
+  required: string,
+  extra: readonly string[] = [],
+): string[] {
+  const file = path.join(dir, `inputs-${required}.json`);
+  writeFileSync(file, JSON.stringify({ Required: required }));
+  return [
+    'run',
+    'Optional Inputs',
+    '--env',
+    orgUrl,
+    '--connection',
+    seedNames.connections.makerMachine,
+    '--mode',
+    'attended',
+    '--inputs',
+    file,
+    ...extra,
+  ];
+}
+
 /** One scenario: `runs` invocations, `concurrency` at a time. */
 export interface ScenarioOptions {
   readonly cliPath: string;
@@ -117,6 +155,8 @@ export interface ScenarioResult {
   readonly duplicated: number;
   readonly adopted: number;
   readonly unexplained: number;
+  /** Non-zero exits that named candidate runs (outcome unknown). */
+  readonly namedCandidates: number;
   /** Non-zero exit codes and how often. */
   readonly otherExits: Readonly<Record<string, number>>;
   readonly wallMs: number;
@@ -131,12 +171,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const dir = mkdtempSync(path.join(tmpdir(), 'desktopflows-eo-'));
   const stateDir = options.stateDir ?? path.join(dir, 'state');
   const orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
-  const env = {
-    DESKTOPFLOWS_SANDBOX_URL: sandbox.url,
-    DESKTOPFLOWS_TOKEN: sandbox.token(orgUrl),
-    DESKTOPFLOWS_STATE_DIR: stateDir,
-    HOME: dir,
-  };
+  const env = cliEnv(sandbox, dir, stateDir);
   const dev = sandbox.environments.get(seedEnvironmentNames.dev);
   if (dev === undefined) {
     throw new Error('The sandbox has no contoso-dev environment');
@@ -148,25 +183,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const worker = async (): Promise<void> => {
     for (let i = next++; i < options.runs; i = next++) {
       const value = `${tag}-${i}`;
-      const file = path.join(dir, `inputs-${i}.json`);
-      writeFileSync(file, JSON.stringify({ Required: value }));
       const r = await spawnCli(
         options.cliPath,
-        [
-          'run',
-          'Optional Inputs',
-          '--env',
-          orgUrl,
-          '--connection',
-          seedNames.connections.makerMachine,
-          '--mode',
-          'attended',
-          '--inputs',
-          file,
+        optionalInputsRunArgs(orgUrl, dir, value, [
           '--json',
           ...(options.wait === true ? ['--wait', '--poll-interval', '0.05'] : []),
           ...(options.extraArgs ?? []),
-        ],
+        ]),
         env,
         options.processTimeoutMs ?? 90_000,
       );
@@ -210,6 +233,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   let lost = 0;
   let adopted = 0;
   let unexplained = 0;
+  let namedCandidates = 0;
   const otherExits: Record<string, number> = {};
   for (const o of outcomes) {
     const mine = runsByValue.get(o.value) ?? [];
@@ -224,6 +248,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       }
     } else {
       otherExits[String(o.code)] = (otherExits[String(o.code)] ?? 0) + 1;
+      if (o.candidates.length > 0) {
+        namedCandidates++;
+      }
       if (mine.length > 0 && !mine.every((id) => o.candidates.includes(id))) {
         unexplained++;
       }
@@ -237,6 +264,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     duplicated: [...runsByValue.values()].filter((ids) => ids.length > 1).length,
     adopted,
     unexplained,
+    namedCandidates,
     otherExits,
     wallMs,
     outcomes,

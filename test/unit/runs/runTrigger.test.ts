@@ -5,45 +5,34 @@ import type { HttpClientOptions } from '../../../src/core/http/httpClient';
 import { RunError } from '../../../src/core/runs/runErrors';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
-import { RunService } from '../../../src/core/runs/runService';
-import { EventLog } from './eventLog';
 import {
   financeUnattended,
   flows,
   makerAttended,
-  startRunsHarness,
+  RunsFixture,
   startTestRun,
   type RunsHarness,
+  type RunsSetup,
 } from './runsHarness';
 
 const signal = new AbortController().signal;
 const runAction = '/org/contoso-dev/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
 const sessions = '/org/contoso-dev/api/data/v9.2/flowsessions';
 
-interface Setup {
-  h: RunsHarness;
-  service: RunService;
-  log: EventLog;
-}
+type Setup = RunsSetup;
 
-let harness: RunsHarness | undefined;
+// Slow polling: these tests are about starting runs, not watching them.
+const fixture = new RunsFixture({ minMs: 60_000, maxMs: 600_000 });
 
-async function setup(
+function setup(
   speed: number,
   backend?: (h: RunsHarness) => RunsBackend,
   http?: HttpClientOptions,
 ): Promise<Setup> {
-  harness ??= await startRunsHarness();
-  const h = harness;
-  h.reset(speed);
-  const chosen = backend?.(h) ?? (http === undefined ? h.backend : h.backendWith({ http }));
-  // Slow polling: these tests are about starting runs, not watching them.
-  const service = new RunService({
-    backendFor: () => chosen,
-    clock: h.clock,
-    poll: { minMs: 60_000, maxMs: 600_000 },
+  return fixture.setup(speed, {
+    ...(backend === undefined ? {} : { backend }),
+    ...(http === undefined ? {} : { http }),
   });
-  return { h, service, log: new EventLog(service) };
 }
 
 function runIdsInSandbox(h: RunsHarness): Set<string> {
@@ -76,10 +65,7 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     s?.service.dispose();
     s = undefined;
   });
-  after(async () => {
-    await harness?.stop();
-    harness = undefined;
-  });
+  after(() => fixture.stop());
 
   it('starts exactly one run per request when 100 responses are lost: no duplicate, none lost', async () => {
     s = await setup(300);
@@ -354,6 +340,66 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     );
   });
 
+  it("keeps looking until the service's maximum request time: a run the service creates after the client gave up is found, not started twice", async () => {
+    // Issue 11: a request the service finishes 35 s to 2 min later became two runs (lookups at +0, +2 and
+    // +5 s, then a resend). At speed 50: the client gives up after 30 s of service time (0.6 s real, the
+    // CLI's response timeout), the service creates the run after 100 s (2 s real) and ends requests at 2 min.
+    const speed = 50;
+    s = await setup(speed, (h) => {
+      const impatient = h.backendWith({ http: { headersTimeoutMs: 30_000 / speed, maxAttempts: 1 } });
+      return delegate(h.backend, {
+        startRun: (...a) => impatient.startRun(...a),
+        whoAmI: (sig) => h.backend.whoAmI!(sig),
+      });
+    });
+    s.h.sandbox.faults.add({
+      method: 'POST',
+      path: runAction,
+      kind: 'stall',
+      delayMs: 100_000 / speed,
+      count: 1,
+    });
+    const before = runIdsInSandbox(s.h);
+    const sentAt = s.h.sandbox.clock.now();
+    const run = await startTestRun(
+      s.service,
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    const created = [...runIdsInSandbox(s.h)].filter((id) => !before.has(id));
+    assert.deepEqual(created, [run.runId], 'one run, and it is the one returned');
+    assert.equal(posts(s.h), 1, 'never sent twice');
+    assert.equal(run.attempts, 1);
+    assert.equal(run.reconciled, true, 'found by looking, after the answer timed out');
+    const createdOn = Date.parse(String(s.h.dev.runs.get(run.runId)?.row.createdon));
+    assert.ok(
+      createdOn - sentAt >= 60_000,
+      `the service created it ${Math.round((createdOn - sentAt) / 1000)} s after the request was sent`,
+    );
+  });
+
+  it("places the lost run on the service's clock (its Date header), not ours: found with our clock an hour ahead", async () => {
+    // Issue 11: reconciliation looked back 120 s from the local clock, so with a skewed clock it missed the
+    // run and sent the request again.
+    s = await fixture.setup(300, {
+      service: (h) => ({
+        clock: { now: () => h.clock.now() + 3_600_000, sleep: (ms, sig) => h.clock.sleep(ms, sig) },
+      }),
+    });
+    s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'responseLost', count: 1 });
+    const before = runIdsInSandbox(s.h);
+    const run = await startTestRun(
+      s.service,
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    assert.deepEqual([run.reconciled, run.attempts, posts(s.h)], [true, 1, 1]);
+    assert.deepEqual(
+      [...runIdsInSandbox(s.h)].filter((id) => !before.has(id)),
+      [run.runId],
+    );
+  });
+
   it('gives up waiting for the rate limit when cancelled, without sending', async () => {
     s = await setup(1);
     for (let i = 0; i < 70; i++) {
@@ -380,6 +426,7 @@ describe('runs: exactly-once trigger (sandbox)', function () {
 function delegate(base: RunsBackend, overrides: Partial<RunsBackend>): RunsBackend {
   return {
     startRun: overrides.startRun ?? ((...a) => base.startRun(...a)),
+    ...(overrides.whoAmI === undefined ? {} : { whoAmI: overrides.whoAmI }),
     listRuns: (...a) => base.listRuns(...a),
     listRunsPage: (...a) => base.listRunsPage(...a),
     getRun: (...a) => base.getRun(...a),

@@ -13,39 +13,25 @@ import {
   financeUnattended,
   flows,
   makerAttended,
-  startRunsHarness,
+  RunsFixture,
   statusPolls,
-  type RunsHarness,
+  type RunsSetup,
   startTestRun,
 } from './runsHarness';
 
 const signal = new AbortController().signal;
 const dataversePath = '/org/contoso-dev/api/data/v9.2';
 
-interface Setup {
-  h: RunsHarness;
-  service: RunService;
-  log: EventLog;
-}
+type Setup = RunsSetup;
 
-let harness: RunsHarness | undefined;
+const fixture = new RunsFixture({ minMs: 2_000, maxMs: 30_000 });
 
-async function setup(
+function setup(
   speed: number,
   service: Partial<RunServiceOptions> = {},
   http?: HttpClientOptions,
 ): Promise<Setup> {
-  harness ??= await startRunsHarness();
-  const h = harness;
-  h.reset(speed);
-  const backend = http === undefined ? h.backend : h.backendWith({ http });
-  const s = new RunService({
-    backendFor: () => backend,
-    clock: h.clock,
-    poll: { minMs: 2_000, maxMs: 30_000 },
-    ...service,
-  });
-  return { h, service: s, log: new EventLog(s) };
+  return fixture.setup(speed, { service, ...(http === undefined ? {} : { http }) });
 }
 
 function teardown(s: Setup | undefined): void {
@@ -91,10 +77,7 @@ function realPause(ms: number): Promise<void> {
 
 describe('runs: environment watcher (sandbox)', function () {
   this.timeout(20_000);
-  after(async () => {
-    await harness?.stop();
-    harness = undefined;
-  });
+  after(() => fixture.stop());
 
   describe('state transitions', () => {
     let s: Setup | undefined;

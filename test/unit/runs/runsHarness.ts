@@ -14,13 +14,14 @@ import { DataverseRunsBackend } from '../../../src/core/runs/dataverseRunsBacken
 import { clockFrom, type RunClock } from '../../../src/core/runs/runClock';
 import type { PreparedRun } from '../../../src/core/runs/prepareRun';
 import type { EnvironmentRef } from '../../../src/core/runs/runJournal';
-import type { RunService, StartedRun } from '../../../src/core/runs/runService';
+import { RunService, type RunServiceOptions, type StartedRun } from '../../../src/core/runs/runService';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
 import { isTerminalStatus } from '../../../src/sandbox/dataverseEntities';
 import type { EnvironmentState } from '../../../src/sandbox/environmentState';
 import { defaultSeed, seedEnvironmentNames, seedIds, seedNames } from '../../../src/sandbox/seed';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/server';
+import { EventLog } from './eventLog';
 
 /** A finished request attempt, stamped with the sandbox time it finished at. */
 export type StampedRequest = RequestEvent & { readonly at: number };
@@ -164,4 +165,51 @@ export function startTestRun(
     ...(r.followActionLog === undefined ? {} : { followActionLog: r.followActionLog }),
     ...(r.triggerId === undefined ? {} : { triggerId: r.triggerId }),
   });
+}
+
+/** One test's runs: the harness, a `RunService` over it, and the events that service emitted. */
+export interface RunsSetup {
+  readonly h: RunsHarness;
+  readonly service: RunService;
+  readonly log: EventLog;
+}
+
+/** How one test wants its `RunService`. */
+export interface RunsSetupOptions {
+  /** The backend (default: the harness's own, or one with `http` options). */
+  readonly backend?: (h: RunsHarness) => RunsBackend;
+  readonly http?: HttpClientOptions;
+  /** `RunService` options over the defaults (a function: options that need the harness, e.g. its clock). */
+  readonly service?: Partial<RunServiceOptions> | ((h: RunsHarness) => Partial<RunServiceOptions>);
+}
+
+/**
+ * The runs harness of one test file, started on first use: each `setup` gives a clean slate at `speed` and a
+ * new `RunService` polling within `poll`.
+ */
+export class RunsFixture {
+  private harness: RunsHarness | undefined;
+
+  constructor(private readonly poll: { readonly minMs: number; readonly maxMs: number }) {}
+
+  async setup(speed: number, options: RunsSetupOptions = {}): Promise<RunsSetup> {
+    this.harness ??= await startRunsHarness();
+    const h = this.harness;
+    h.reset(speed);
+    const backend =
+      options.backend?.(h) ??
+      (options.http === undefined ? h.backend : h.backendWith({ http: options.http }));
+    const service = new RunService({
+      backendFor: () => backend,
+      clock: h.clock,
+      poll: this.poll,
+      ...(typeof options.service === 'function' ? options.service(h) : options.service),
+    });
+    return { h, service, log: new EventLog(service) };
+  }
+
+  async stop(): Promise<void> {
+    await this.harness?.stop();
+    this.harness = undefined;
+  }
 }
