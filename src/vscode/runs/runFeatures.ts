@@ -6,7 +6,10 @@ import { registerRunCommands } from '../commands/runCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import type { ExplorerView } from '../tree/explorerView';
 import type { RunInputFiles } from './runInputFiles';
+import { registerRunsViewCommands } from '../commands/runsViewCommands';
+import { RunDocumentPanels } from './runDocumentPanel';
 import { RunReviewActions } from './runReviewActions';
+import { RunsView } from './runsView';
 import { RunsController } from './runsController';
 import { RunStarter } from './runStarter';
 
@@ -26,8 +29,9 @@ export interface RunFeatureDeps {
 
 /**
  * Builds the runs UI: the runs core with its journal in `globalState`, the status bar item, the
- * "Desktop Flows: Runs" transcript channel, completion notifications, the `desktopflows-run:` documents,
- * "Recent runs" under every flow, and the `desktopFlows.run.*` commands. Resumes watching the runs journaled
+ * "Desktop Flows: Runs" transcript channel, completion notifications, the `desktopflows-run:` documents and
+ * the rendered run documents, "Recent runs" under every flow, the Runs view, and the `desktopFlows.run.*` and
+ * `desktopFlows.runs.*` commands. Resumes watching the runs journaled
  * by an earlier window (without blocking activation). Push `disposables` onto `context.subscriptions`;
  * `runs` is the controller integration tests drive.
  */
@@ -56,7 +60,16 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
   });
   explorer.flowChildren.push(controller.recentRuns);
   const starter = new RunStarter({ accounts, environmentStatus, controller, inputFiles });
-  const review = new RunReviewActions(controller);
+  const panels = new RunDocumentPanels(controller.documents, controller.store, log);
+  const review = new RunReviewActions(controller, panels);
+  const runsView = new RunsView({
+    accounts,
+    runAccounts: controller.runAccounts,
+    store: controller.store,
+    workspaceState: context.workspaceState,
+    log,
+    pageSize: () => controller.historyPageSize,
+  });
 
   // Not awaited: activation never waits on the network. Resumed runs report through the usual events.
   controller.start().catch((e: unknown) => {
@@ -75,6 +88,9 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
         },
       },
       ...registerRunCommands({ log, controller, starter, review }),
+      panels,
+      runsView,
+      ...registerRunsViewCommands({ log, view: runsView, controller }),
     ],
     runs: controller,
   };
