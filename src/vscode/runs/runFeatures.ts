@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
+import { readConfig } from '../configuration';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
 import { registerRunCommands } from '../commands/runCommands';
@@ -68,7 +69,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     store: controller.store,
     workspaceState: context.workspaceState,
     log,
-    pageSize: () => controller.historyPageSize,
+    pageSize: () => readConfig().runsViewPageSize,
   });
 
   // Not awaited: activation never waits on the network. Resumed runs report through the usual events.
