@@ -60,12 +60,7 @@ describe('Runs view rows', () => {
   });
 
   it('takes a run the store knows from the store: live status, machine and time', () => {
-    const facts = runRowFacts(
-      { ...page, run: { ...run, status: 'waiting' } as Run },
-      live({}),
-      'Contoso Dev',
-      now,
-    );
+    const facts = runRowFacts({ ...page, run: { ...run, status: 'waiting' } }, live({}), 'Contoso Dev', now);
     assert.equal(facts.status, 'running');
     assert.equal(facts.machine, 'FIN-BOT-01');
     assert.equal(facts.runTimeMs, 5_000);
