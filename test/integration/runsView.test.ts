@@ -61,6 +61,12 @@ describe('Runs view and run documents', function () {
     await waitFor(() => api.isSignedIn(), 'signed in');
   });
 
+  beforeEach(async () => {
+    // Whatever an earlier test or window left: every test starts from the whole, unfiltered list.
+    await settings.update('runs.viewPageSize', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand(commandIds.clearRunsFilter);
+  });
+
   afterEach(async () => {
     await vscode.commands.executeCommand(commandIds.clearRunsFilter);
     await settings.update('runs.viewPageSize', undefined, vscode.ConfigurationTarget.Workspace);

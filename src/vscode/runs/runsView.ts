@@ -87,6 +87,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
   private readonly disposables: vscode.Disposable[] = [];
   private rerenderTimer: ReturnType<typeof setTimeout> | undefined;
   private rows: RunsViewRow[] = [];
+  /** Runs this window started after the pages were read: shown on top until the next refresh reads them. */
+  private readonly startedSinceLoad = new Set<string>();
 
   constructor(private readonly deps: RunsViewDeps) {
     this.filterState = deps.workspaceState.get<RunsViewFilter>(filterStateKey) ?? defaultRunsViewFilter;
@@ -100,6 +102,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
       }),
     );
     const sub = deps.store.onDidChange((change) => {
+      if (change.action.kind === 'triggered') {
+        this.startedSinceLoad.add(storeKey(change.action.environment.orgUrl, change.action.runId));
+      }
       // A run of this window started, changed or ended: its row follows the store.
       if (change.action.kind !== 'actionLog' && change.action.kind !== 'licenseWarning') {
         this.scheduleRerender();
@@ -128,6 +133,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
     this.abort = new AbortController();
     this.feed = undefined;
     this.loading = undefined;
+    this.startedSinceLoad.clear();
     this.changed.fire(undefined);
   }
 
@@ -329,17 +335,19 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
     const merged = feed.merged();
     const rows: RunsViewRow[] = [];
     const seen = new Set<string>();
-    // Runs of this window the pages do not have yet (just started): on top, newest first.
+    // Runs this window started since the pages were read (the pages do not have them): on top, newest first.
     const fromStore = this.deps.store
       .all()
       .filter(
         (r): r is StoreRun & { runId: string } =>
-          r.runId !== undefined && storeRunPasses(r, this.filterState, orgKey),
+          r.runId !== undefined &&
+          this.startedSinceLoad.has(r.key) &&
+          storeRunPasses(r, this.filterState, orgKey),
       )
       .reverse();
     const onPages = new Set(merged.runs.map((r) => storeKey(r.environment.orgUrl, r.run.id)));
     for (const live of fromStore) {
-      if (!onPages.has(live.key) && live.phase !== 'finished') {
+      if (!onPages.has(live.key)) {
         seen.add(live.key);
         rows.push({
           kind: 'run',
