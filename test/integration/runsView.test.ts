@@ -85,7 +85,7 @@ describe('Runs view and run documents', function () {
   });
 
   it('lists runs newest first with status-first labels, flow, machine and who started them, and filters them', async () => {
-    const echo = await start(seedIds.flows.echoText, { Text: 'runs view' });
+    const echo = await start(seedIds.flows.echoText, { inputText: 'runs view', inputInteger: 1 });
     await finished(echo);
     const legacy = await start(seedIds.flows.legacySchema);
     await finished(legacy);
@@ -192,7 +192,7 @@ describe('Runs view and run documents', function () {
   });
 
   it('follows a live run in its document until it ends', async () => {
-    const echo = await start(seedIds.flows.echoText, { Text: 'live document' });
+    const echo = await start(seedIds.flows.echoText, { inputText: 'live document', inputInteger: 2 });
     await vscode.commands.executeCommand(commandIds.showRunDetails, echo);
     const early = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
     await finished(echo);
@@ -222,7 +222,7 @@ describe('Runs view and run documents', function () {
   it('offers Why Is It Waiting? on a queued run in the Runs view, and explains the wait', async () => {
     // A long run takes the maker's machine, so the next run queues behind it.
     const long = await start(seedIds.flows.longReport, { Month: '2025-04' });
-    const queued = await start(seedIds.flows.echoText, { Text: 'waits' });
+    const queued = await start(seedIds.flows.echoText, { inputText: 'waits', inputInteger: 3 });
     try {
       const shown = await waitFor(
         async () => {
