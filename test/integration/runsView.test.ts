@@ -194,6 +194,10 @@ describe('Runs view and run documents', function () {
   it('follows a live run in its document until it ends', async () => {
     const echo = await start(seedIds.flows.echoText, { inputText: 'live document', inputInteger: 2 });
     await vscode.commands.executeCommand(commandIds.showRunDetails, echo);
+    const opened = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && t.label.includes(echo.runId.slice(0, 8)));
+    assert.match(opened?.label ?? '', /· (queued|running)$/, 'the document opened on the live run');
     const early = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
     await finished(echo);
     // The panel re-reads the run on the store's finish; Copy reads what the panel shows now.
@@ -211,12 +215,21 @@ describe('Runs view and run documents', function () {
       'the run had not ended when the document opened',
     );
     assert.match(late, /## Outputs\n\n```json/);
-    assert.ok(
-      vscode.window.tabGroups.all
-        .flatMap((g) => g.tabs)
-        .some((t) => t.input instanceof vscode.TabInputWebview && t.label.includes(echo.runId.slice(0, 8))),
-      'the document is open',
+    // The panel itself re-read the run when the store reported its end: its tab says so.
+    const tab = await waitFor(
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find(
+            (t) =>
+              t.input instanceof vscode.TabInputWebview &&
+              t.label.includes(echo.runId.slice(0, 8)) &&
+              t.label.endsWith('· succeeded'),
+          ),
+      'the document tab to say the run succeeded',
+      30_000,
     );
+    note(`tab: ${tab.label}`);
   });
 
   it('offers Why Is It Waiting? on a queued run in the Runs view, and explains the wait', async () => {

@@ -130,7 +130,8 @@ export class RunDocumentPanels implements vscode.Disposable {
           const input = await this.documents.documentInput(open.subject, signal);
           const model = runDocumentModel(input);
           open.model = model;
-          open.panel.title = `${model.title.replace(/ — run /, ' · ')}`;
+          // The tab says where the run stands, so a live run's tab changes as it goes.
+          open.panel.title = `${model.title.replace(/ — run /, ' · ')} · ${model.status}`;
           open.panel.webview.html = runDocumentHtml(model, {
             cspSource: open.panel.webview.cspSource,
             nonce: randomBytes(16).toString('base64'),
