@@ -192,43 +192,32 @@ describe('Runs view and run documents', function () {
   });
 
   it('follows a live run in its document until it ends', async () => {
+    // A long run takes the maker's machine, so the Echo Text run stays queued until it is cancelled.
+    const long = await start(seedIds.flows.longReport, { Month: '2025-05' });
     const echo = await start(seedIds.flows.echoText, { inputText: 'live document', inputInteger: 2 });
-    await vscode.commands.executeCommand(commandIds.showRunDetails, echo);
-    const opened = vscode.window.tabGroups.all
-      .flatMap((g) => g.tabs)
-      .find((t) => t.input instanceof vscode.TabInputWebview && t.label.includes(echo.runId.slice(0, 8)));
-    assert.match(opened?.label ?? '', /· (queued|running)$/, 'the document opened on the live run');
-    const early = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
+    const tabOf = (): vscode.Tab | undefined =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && t.label.includes(echo.runId.slice(0, 8)));
+    try {
+      await vscode.commands.executeCommand(commandIds.showRunDetails, echo);
+      await waitFor(() => /· queued$/.test(tabOf()?.label ?? ''), 'the document of the queued run', 10_000);
+      const early = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
+      assert.match(early ?? '', /\| Status \| queued/, 'the run had not started when the document opened');
+      assert.match(early ?? '', /_The run is still queued: this document follows it\._/);
+    } finally {
+      await vscode.commands.executeCommand(commandIds.cancelRun, long).then(undefined, () => undefined);
+    }
     await finished(echo);
-    // The panel re-reads the run on the store's finish; Copy reads what the panel shows now.
-    const late = await waitFor(
-      async () => {
-        const text = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
-        return /\| Status \| succeeded/.test(text ?? '') ? text : undefined;
-      },
-      'the document to show the run succeeded',
-      30_000,
-    );
-    assert.doesNotMatch(
-      early ?? '',
-      /\| Status \| succeeded/,
-      'the run had not ended when the document opened',
-    );
-    assert.match(late, /## Outputs\n\n```json/);
     // The panel itself re-read the run when the store reported its end: its tab says so.
     const tab = await waitFor(
-      () =>
-        vscode.window.tabGroups.all
-          .flatMap((g) => g.tabs)
-          .find(
-            (t) =>
-              t.input instanceof vscode.TabInputWebview &&
-              t.label.includes(echo.runId.slice(0, 8)) &&
-              t.label.endsWith('· succeeded'),
-          ),
+      () => (tabOf()?.label.endsWith('· succeeded') === true ? tabOf() : undefined),
       'the document tab to say the run succeeded',
       30_000,
     );
+    const late = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
+    assert.match(late ?? '', /\| Status \| succeeded/);
+    assert.match(late ?? '', /## Outputs\n\n```json/);
     note(`tab: ${tab.label}`);
   });
 
@@ -241,9 +230,10 @@ describe('Runs view and run documents', function () {
         async () => {
           const s = await view(commandIds.refreshRunsView);
           const row = rowOf(s, queued.runId);
-          return row !== undefined && /^queued/.test(row.label) ? s : undefined;
+          const longRow = rowOf(s, long.runId);
+          return /^queued/.test(row?.label ?? '') && /^running/.test(longRow?.label ?? '') ? s : undefined;
         },
-        'the queued run in the Runs view',
+        'the queued run behind the running one in the Runs view',
         30_000,
       );
       const row = rowOf(shown, queued.runId);
