@@ -40,6 +40,16 @@ export const commandIds = {
   showActiveRuns: 'desktopFlows.run.showActive',
   checkBeforeRun: 'desktopFlows.run.checkBeforeRun',
   whyWaiting: 'desktopFlows.run.whyWaiting',
+  copyRunAsMarkdown: 'desktopFlows.run.copyAsMarkdown',
+  openRunInPortal: 'desktopFlows.run.openInPowerAutomate',
+  // Runs view
+  refreshRunsView: 'desktopFlows.runs.refresh',
+  showMyRuns: 'desktopFlows.runs.showMine',
+  showAllRuns: 'desktopFlows.runs.showAll',
+  filterRunsByStatus: 'desktopFlows.runs.filterStatus',
+  filterRunsByEnvironment: 'desktopFlows.runs.filterEnvironment',
+  clearRunsFilter: 'desktopFlows.runs.clearFilter',
+  loadMoreRuns: 'desktopFlows.runs.loadMore',
   // Batches
   runFolderBatch: 'desktopFlows.batch.runFolder',
   cancelBatch: 'desktopFlows.batch.cancel',

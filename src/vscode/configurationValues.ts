@@ -19,6 +19,8 @@ export interface DesktopFlowsConfig {
   defaultTimeoutSeconds: number;
   revealTranscript: 'never' | 'onStart' | 'onFailure';
   resendWhenUncertain: boolean;
+  /** Runs per environment and page in the Runs view. */
+  runsViewPageSize: number;
   /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
   httpProxy: string;
   /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
@@ -42,6 +44,7 @@ export const settingIds: Readonly<Record<keyof DesktopFlowsConfig, string>> = {
   defaultTimeoutSeconds: 'desktopFlows.runs.defaultTimeoutSeconds',
   revealTranscript: 'desktopFlows.runs.revealTranscript',
   resendWhenUncertain: 'desktopFlows.runs.resendWhenUncertain',
+  runsViewPageSize: 'desktopFlows.runs.viewPageSize',
   httpProxy: 'http.proxy',
   httpNoProxy: 'http.noProxy',
 };
@@ -98,6 +101,7 @@ export function normaliseConfig(read: (id: string) => RawSetting): DesktopFlowsC
     defaultTimeoutSeconds: number(settingIds.defaultTimeoutSeconds, 60, 86_400, true),
     revealTranscript: oneOf(settingIds.revealTranscript, ['never', 'onStart', 'onFailure']),
     resendWhenUncertain: flag(settingIds.resendWhenUncertain),
+    runsViewPageSize: number(settingIds.runsViewPageSize, 2, 500, true),
     httpProxy: typeof read(settingIds.httpProxy).value === 'string' ? text(settingIds.httpProxy) : '',
     httpNoProxy: Array.isArray(noProxy)
       ? noProxy.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim())

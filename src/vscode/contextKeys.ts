@@ -8,7 +8,11 @@ export type ContextKey =
   | 'desktopFlows.flowFilterActive'
   | 'desktopFlows.inputFileActive'
   | 'desktopFlows.hasActiveRuns'
-  | 'desktopFlows.hasRunHistory';
+  | 'desktopFlows.hasRunHistory'
+  /** The Runs view shows only the signed-in user's runs. */
+  | 'desktopFlows.runs.mine'
+  /** The Runs view filters by status or environment. */
+  | 'desktopFlows.runs.filtered';
 
 const current = new Map<ContextKey, unknown>();
 

@@ -37,6 +37,8 @@ export const screenshotFiles = {
   statusBar: 'status-bar-run.png',
   transcript: 'run-transcript.png',
   outputs: 'run-outputs.png',
+  runsView: 'runs-view.png',
+  runDocument: 'run-document.png',
 } as const;
 
 function label(node: ExplorerNode): string {
@@ -264,12 +266,47 @@ export async function run(): Promise<void> {
       await probe.setViewport(width, height);
     }
 
+    testOutput('the Runs view and the document of a failed run');
+    const failedRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: environmentName,
+      flowId: seedIds.flows.legacySchema,
+      ...makerAttended,
+    });
+    if (!failedRun?.runId) {
+      throw new Error('Run Desktop Flow started no run');
+    }
+    await waitFor(
+      () => api.runs.store.find(failedRun.environment.orgUrl, failedRun.runId)?.phase === 'finished',
+      'the Legacy Schema Flow run to fail',
+      150_000,
+    );
+    await runsShots(shots, failedRun);
+
     await vscode.commands.executeCommand(commandIds.cancelRun, longRun).then(undefined, () => undefined);
     await vscode.commands.executeCommand(commandIds.signOut, accountId);
   } finally {
     delete process.env[erpKeyVariable];
     await sandbox.stop();
   }
+}
+
+/** The Runs view (side bar) beside the rendered document of a failed run. */
+async function runsShots(shots: Shooter, failedRun: RunSubject): Promise<void> {
+  await tryCommands(
+    'workbench.action.closeAllEditors',
+    'notifications.clearAll',
+    'workbench.action.closePanel',
+  );
+  await vscode.commands.executeCommand('desktopFlows.runs.focus');
+  await vscode.commands.executeCommand(commandIds.refreshRunsView);
+  await shots.expectText('Legacy Schema Flow', '.part.sidebar');
+  await shots.expectText('failed', '.part.sidebar');
+  await shots.shoot(screenshotFiles.runsView, { clip: { x: 0, y: 0, width: 720, height } });
+  await vscode.commands.executeCommand(commandIds.showRunDetails, failedRun);
+  // The document is a webview (its text is in a frame the probe does not read): wait for its tab.
+  await shots.expectText(`Legacy Schema Flow · ${failedRun.runId.slice(0, 8)}`, '.part.editor');
+  await sleep(1_500);
+  await shots.shoot(screenshotFiles.runDocument);
 }
 
 async function inputFileShot(shots: Shooter, file: vscode.Uri): Promise<void> {

@@ -4,7 +4,12 @@
  */
 import { ApiError } from '../errors';
 import type { HttpClient, Page } from '../http/httpClient';
-import { runActionLogFromDto, type RunActionLog } from '../model/runActionLog';
+import {
+  flowLogEntryFromDto,
+  runActionLogFromDto,
+  type FlowLogEntry,
+  type RunActionLog,
+} from '../model/runActionLog';
 import {
   runFromDto,
   runSelect,
@@ -234,6 +239,54 @@ export class RunsApi {
   ): Promise<RunActionLog | undefined> {
     const parsed = await this.getFileColumnJson(org, sessionId, 'additionalcontext', signal);
     return parsed === undefined ? undefined : runActionLogFromDto(parsed);
+  }
+
+  /**
+   * The run's V2 action logs: `flowlog` rows through the `flowsession_flowlog_parentobjectid` navigation
+   * (docs/service-contract.md#flowsessions-run-status), oldest first, at most `maxRows`. Runs started
+   * through RunDesktopFlow have none; an environment without the table (404) or that refuses the query
+   * (400) has none either.
+   */
+  async getFlowLogs(
+    org: string,
+    sessionId: string,
+    signal: AbortSignal,
+    maxRows = 5_000,
+  ): Promise<FlowLogEntry[]> {
+    const rows: FlowLogEntry[] = [];
+    let next: string | undefined;
+    try {
+      do {
+        const page = await this.http.getPage<Record<string, unknown>>(
+          next ?? dataverseUrl(org, `flowsessions(${guidKey(sessionId)})/flowsession_flowlog_parentobjectid`),
+          {
+            audience: orgResource(org),
+            query:
+              next !== undefined
+                ? undefined
+                : { $select: 'flowlogid,name,data,type,level,createdon,logindex,duration' },
+            headers: { ...freshHeaders, Prefer: formattedValuesPreference },
+            maxPageSize: 500,
+            signal,
+          },
+        );
+        rows.push(...page.items.map(flowLogEntryFromDto));
+        next = page.nextLink;
+      } while (next !== undefined && rows.length < maxRows);
+    } catch (e) {
+      if (ApiError.is(e, 'notFound') || ApiError.is(e, 'badRequest')) {
+        return [];
+      }
+      throw e;
+    }
+    // The elastic table has no documented order over this navigation: sort by log index, then time.
+    return rows
+      .slice(0, maxRows)
+      .sort(
+        (a, b) =>
+          (a.index ?? Number.MAX_SAFE_INTEGER) - (b.index ?? Number.MAX_SAFE_INTEGER) ||
+          (a.createdOn ?? '').localeCompare(b.createdOn ?? ''),
+      );
   }
 
   /**

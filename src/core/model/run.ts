@@ -110,6 +110,10 @@ export interface Run {
   readonly ownerId: string | undefined;
   /** `_createdby_value`: who started the run (read by reconciliation; absent unless selected). */
   readonly createdById?: string | undefined;
+  /** Who started the run, by name (the lookup's formatted value; absent unless selected). */
+  readonly createdByName?: string | undefined;
+  /** The flow's name (the `_regardingobjectid_value` lookup's formatted value), when the service sent it. */
+  readonly flowName?: string | undefined;
   readonly connectionId: string | undefined;
   /** Raw `runduration` (units undocumented, docs/service-contract.md#flowsessions-run-status). */
   readonly runDuration: number | undefined;
@@ -188,6 +192,12 @@ export function runFromDto(dto: FlowSessionDto): Run | undefined {
     machineGroupId: optionalString(dto._machinegroupid_value),
     ownerId: optionalString(dto._ownerid_value),
     ...(dto._createdby_value === undefined ? {} : { createdById: optionalString(dto._createdby_value) }),
+    ...(formattedValue(dto, '_createdby_value') === undefined
+      ? {}
+      : { createdByName: formattedValue(dto, '_createdby_value') }),
+    ...(formattedValue(dto, '_regardingobjectid_value') === undefined
+      ? {}
+      : { flowName: formattedValue(dto, '_regardingobjectid_value') }),
     connectionId: optionalString(dto.connectionid),
     runDuration: optionalNumber(dto.runduration),
   };

@@ -6,7 +6,7 @@ import type { RunDesktopFlowRequest, RunsApi, WhoAmIAnswer } from '../api/runsAp
 import { dataverseUrl, guidKey } from '../api/dataverseUrls';
 import { withQuery } from '../http/requestParts';
 import { runSelect, type Run, type RunStart } from '../model/run';
-import type { RunAction } from '../model/runActionLog';
+import type { FlowLogEntry, RunAction } from '../model/runActionLog';
 import type { RunPage, RunQuery, RunsBackend } from './runsBackend';
 
 /**
@@ -31,6 +31,9 @@ export const runStatusSelect = [
 /** Reconciliation's columns: the status set plus who created and owns the run (docs/service-contract.md). */
 export const runReconcileSelect = [...runStatusSelect, '_createdby_value', '_ownerid_value'] as const;
 
+/** The Runs view's columns: history's, plus who started the run (docs/service-contract.md#flowsessions-run-status). */
+export const runFeedSelect = [...runSelect, '_createdby_value'] as const;
+
 /** An OData datetime literal (seconds precision, as Dataverse stores `createdon`), rounded down. */
 function odataDateTime(epochMs: number): string {
   return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -54,6 +57,13 @@ export function runQueryFilter(query: RunQuery): string | undefined {
   }
   if (query.apiTriggeredOnly === true) {
     clauses.push('triggertype eq 3');
+  }
+  if (query.createdBy !== undefined) {
+    clauses.push(`_createdby_value eq ${guidKey(query.createdBy)}`);
+  }
+  if (query.statusCodes !== undefined && query.statusCodes.length > 0) {
+    const codes = query.statusCodes.map((c) => `statuscode eq ${Math.trunc(c)}`);
+    clauses.push(codes.length === 1 ? (codes[0] as string) : `(${codes.join(' or ')})`);
   }
   return clauses.length === 0 ? undefined : clauses.join(' and ');
 }
@@ -133,7 +143,9 @@ export class DataverseRunsBackend implements RunsBackend {
             ? runStatusSelect
             : query.columns === 'reconcile'
               ? runReconcileSelect
-              : runSelect,
+              : query.columns === 'feed'
+                ? runFeedSelect
+                : runSelect,
         orderby: orderBy(query),
         ...(query.pageSize === undefined ? {} : { pageSize: query.pageSize }),
       },
@@ -152,7 +164,8 @@ export class DataverseRunsBackend implements RunsBackend {
   }
 
   getRun(runId: string, signal: AbortSignal): Promise<Run> {
-    return this.api.getFlowSession(this.orgUrl, runId, signal);
+    // With who started it: the run document shows it.
+    return this.api.getFlowSession(this.orgUrl, runId, signal, runFeedSelect);
   }
 
   getRunOutputs(runId: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
@@ -166,6 +179,10 @@ export class DataverseRunsBackend implements RunsBackend {
   async getActionLog(runId: string, signal: AbortSignal): Promise<readonly RunAction[]> {
     const log = await this.api.getRunActionLogs(this.orgUrl, runId, signal);
     return log?.actions ?? [];
+  }
+
+  getFlowLogs(runId: string, signal: AbortSignal): Promise<readonly FlowLogEntry[]> {
+    return this.api.getFlowLogs(this.orgUrl, runId, signal);
   }
 
   cancelRun(runId: string, signal: AbortSignal): Promise<void> {

@@ -4,14 +4,15 @@
  * watcher and review logic be read (and tested) without OData details.
  */
 import type { Run, RunStart } from '../model/run';
-import type { RunAction } from '../model/runActionLog';
+import type { FlowLogEntry, RunAction } from '../model/runActionLog';
 import type { RunDesktopFlowRequest, WhoAmIAnswer } from '../api/runsApi';
 
 /**
  * Which columns a query needs: `status` is the watcher's narrow set, `full` adds what history shows,
- * `reconcile` is `status` plus who created and owns the run.
+ * `reconcile` is `status` plus who created and owns the run, `feed` is `full` plus who started it (the
+ * Runs view).
  */
-export type RunColumns = 'status' | 'full' | 'reconcile';
+export type RunColumns = 'status' | 'full' | 'reconcile' | 'feed';
 
 /** A query over `flowsessions`. Conditions are combined with `and`. */
 export interface RunQuery {
@@ -23,6 +24,10 @@ export interface RunQuery {
   readonly createdOnOrAfter?: number;
   /** Only runs started through RunDesktopFlow (`triggertype eq 3`). */
   readonly apiTriggeredOnly?: boolean;
+  /** Only runs created by this `systemuser` (`_createdby_value eq …`; the caller's id comes from WhoAmI). */
+  readonly createdBy?: string;
+  /** Only runs with one of these `statuscode`s. */
+  readonly statusCodes?: readonly number[];
   readonly columns: RunColumns;
   /** Newest first (history) or oldest first (reconciliation). Default: the service's order. */
   readonly order?: 'newestFirst' | 'oldestFirst';
@@ -61,6 +66,11 @@ export interface RunsBackend {
   getRunInputs(runId: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined>;
   /** V1 action log (`additionalcontext`) in execution order; empty when there is none yet. */
   getActionLog(runId: string, signal: AbortSignal): Promise<readonly RunAction[]>;
+  /**
+   * V2 action logs (`flowlog` rows of the run, oldest first); empty when there are none. Optional: fakes
+   * without it have none.
+   */
+  getFlowLogs?(runId: string, signal: AbortSignal): Promise<readonly FlowLogEntry[]>;
   /** POST CancelDesktopFlowRun. */
   cancelRun(runId: string, signal: AbortSignal): Promise<void>;
   /**

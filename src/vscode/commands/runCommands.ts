@@ -6,6 +6,7 @@ import { commandIds } from '../commandIds';
 import type { Prompts } from '../prompts';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { FlowNode } from '../tree/flowNodes';
+import { runActions, type RunActionId } from '../runs/runActions';
 import type { StoreRun } from '../runs/runStore';
 import { pickOtherRunOfFlow, pickWindowRun } from '../runs/runPickers';
 import type { RunReviewActions, SaveOutputsArgs } from '../runs/runReviewActions';
@@ -194,16 +195,27 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
         'No run in this window yet. Start one with "Run Desktop Flow…".',
       );
       const run = controller.store.find(subject.environment.orgUrl, subject.runId);
-      const active = run !== undefined && run.phase !== 'finished';
-      const actions: { label: string; command: string }[] = [
-        { label: '$(output) Show Output', command: commandIds.showRunTranscript },
-        ...(active ? [{ label: '$(debug-stop) Cancel Run', command: commandIds.cancelRun }] : []),
-        ...(run?.status === 'succeeded'
-          ? [{ label: '$(json) Open Outputs', command: commandIds.openRunOutputs }]
-          : []),
-        { label: '$(info) Show Details', command: commandIds.showRunDetails },
-        ...(active ? [] : [{ label: '$(debug-restart) Run Again', command: commandIds.runAgain }]),
-      ];
+      // What the run offers is decided once, by runActions (as for the status bar and the views' rows).
+      const offered = runActions({
+        status:
+          run === undefined ? undefined : run.phase === 'finished' ? run.status : (run.status ?? 'waiting'),
+        hasRunId: true,
+        watched: run?.watchStopped === undefined,
+        hasOutputs: run?.phase === 'finished' ? run.hasOutputs : undefined,
+        otherSucceeded: undefined,
+        inTranscript: run !== undefined,
+      });
+      const entries: Partial<Record<RunActionId, { label: string; command: string }>> = {
+        showOutput: { label: '$(output) Show Output', command: commandIds.showRunTranscript },
+        cancel: { label: '$(debug-stop) Cancel Run', command: commandIds.cancelRun },
+        whyWaiting: { label: '$(question) Why Is It Waiting?', command: commandIds.whyWaiting },
+        outputs: { label: '$(json) Open Outputs', command: commandIds.openRunOutputs },
+        details: { label: '$(info) Show Details', command: commandIds.showRunDetails },
+        runAgain: { label: '$(debug-restart) Run Again', command: commandIds.runAgain },
+      };
+      const actions = offered
+        .map((id) => entries[id])
+        .filter((a): a is { label: string; command: string } => a !== undefined);
       const picked = await vscode.window.showQuickPick(actions, {
         title: `"${subject.flowName ?? 'Run'}" ${subject.runId.slice(0, 8)}`,
       });

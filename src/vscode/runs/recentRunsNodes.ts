@@ -59,6 +59,12 @@ const statusIcons: Partial<Record<RunStatus, [string, string | undefined]>> = {
   suspended: ['debug-pause', undefined],
 };
 
+/** The codicon and theme color of a run's status (tree rows of both views). */
+export function runStatusIcon(status: RunStatus): vscode.ThemeIcon {
+  const [icon, color] = statusIcons[status] ?? ['circle-outline', undefined];
+  return new vscode.ThemeIcon(icon, color === undefined ? undefined : new vscode.ThemeColor(color));
+}
+
 /** A start time as a row label: the time for today's runs, date and time otherwise. */
 function startLabel(iso: string | undefined): string {
   if (iso === undefined) {

@@ -1,7 +1,7 @@
 import type { RunDesktopFlowRequest } from '../../core/api/runsApi';
 import { AuthError } from '../../core/errors';
 import type { Run, RunStart } from '../../core/model/run';
-import type { RunAction } from '../../core/model/runActionLog';
+import type { FlowLogEntry, RunAction } from '../../core/model/runActionLog';
 import { DataverseRunsBackend } from '../../core/runs/dataverseRunsBackend';
 import type { EnvironmentRef } from '../../core/runs/runJournal';
 import type { RunPage, RunQuery, RunsBackend } from '../../core/runs/runsBackend';
@@ -114,6 +114,10 @@ class AccountRunsBackend implements RunsBackend {
   }
   async getActionLog(runId: string, signal: AbortSignal): Promise<readonly RunAction[]> {
     return (await this.current(signal)).getActionLog(runId, signal);
+  }
+  async getFlowLogs(runId: string, signal: AbortSignal): Promise<readonly FlowLogEntry[]> {
+    const backend = await this.current(signal);
+    return backend.getFlowLogs === undefined ? [] : backend.getFlowLogs(runId, signal);
   }
   async cancelRun(runId: string, signal: AbortSignal): Promise<void> {
     return (await this.current(signal)).cancelRun(runId, signal);

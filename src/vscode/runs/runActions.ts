@@ -1,12 +1,14 @@
 /**
  * The one decision of what a run offers, everywhere: the status bar tooltip links, the notification
- * buttons and the `contextValue` tags of "Recent runs" rows behind the menus' `when` clauses. Pure: no
+ * buttons, the status bar's quick pick and the `contextValue` tags of "Recent runs" and Runs view rows
+ * behind the menus' `when` clauses. Pure: no
  * `vscode` import, unit-tested under plain Node.
  */
 import { isTerminal, type RunStatus } from '../../core/model/run';
 
 /** Something a run can offer. */
-export type RunActionId = 'showOutput' | 'cancel' | 'outputs' | 'details' | 'runAgain' | 'compare';
+export type RunActionId =
+  'showOutput' | 'cancel' | 'whyWaiting' | 'outputs' | 'details' | 'runAgain' | 'compare';
 
 /** What is known about a run when its actions are decided. `undefined` means "not known". */
 export interface RunFacts {
@@ -37,6 +39,10 @@ export function runActions(run: RunFacts): RunActionId[] {
   }
   if (!ended && run.watched) {
     out.push('cancel');
+  }
+  // Queued (`waiting`): its place in the machine group's queue explains the wait (while it can be asked).
+  if (run.status === 'waiting' && run.watched) {
+    out.push('whyWaiting');
   }
   if (succeeded && run.hasOutputs !== false) {
     out.push('outputs');

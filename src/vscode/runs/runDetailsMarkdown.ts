@@ -1,28 +1,18 @@
-import { ApiError } from '../../core/errors';
-import type { RunTrigger as RunTriggerKind } from '../../core/model/run';
-import type { RunDetails } from '../../core/runs/runReview';
-import { describeStatus, formatDuration } from '../../core/runs/runTranscript';
+/**
+ * A run document as Markdown: what "Copy as Markdown" puts on the clipboard (for a support ticket) and the
+ * `desktopflows-run:` details document. Built from the same model as the rendered panel
+ * (`runDocumentModel.ts`). Pure: no `vscode` import, unit-tested under plain Node.
+ */
 import { secretMasker } from '../../core/util/secretMasker';
-
-const triggerWords: Readonly<Record<RunTriggerKind, string>> = {
-  cloudFlow: 'Cloud flow',
-  desktopFlow: 'Parent desktop flow',
-  local: 'Power Automate for desktop (local)',
-  dataverseApi: 'RunDesktopFlow API',
-  cua: 'Computer use agent',
-  unknown: 'Unknown',
-};
+import {
+  runDocumentModel,
+  type ActionRow,
+  type RunDocumentInput,
+  type ValueSection,
+} from './runDocumentModel';
 
 function cell(text: string): string {
   return text.replace(/[|\\`*_{}[\]<>#]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
-}
-
-function when(iso: string | undefined): string | undefined {
-  if (iso === undefined) {
-    return undefined;
-  }
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${d.toLocaleString()} (${iso})`;
 }
 
 function jsonBlock(value: unknown): string {
@@ -34,79 +24,81 @@ function jsonBlock(value: unknown): string {
   return `${fence}json\n${json}\n${fence}`;
 }
 
-function unreadable(what: string, e: unknown): string {
-  const reason = ApiError.is(e, 'forbidden')
-    ? 'you need Owner access to the run to read it'
-    : e instanceof Error
-      ? e.message
-      : String(e);
-  return `_The ${what} could not be read: ${cell(reason)}._`;
-}
-
-/** Options of `runDetailsMarkdown`. */
-export interface RunDetailsMarkdownOptions {
-  readonly flowName: string | undefined;
-  readonly portalUrl: string | undefined;
-  /** False when the flow's schema could not be read, so sensitive values could not be told apart. */
-  readonly schemaKnown: boolean;
-}
-
-/** A run's details as a markdown document: facts, error and remedy, inputs (masked), outputs, portal link. */
-export function runDetailsMarkdown(details: RunDetails, options: RunDetailsMarkdownOptions): string {
-  const run = details.run;
-  const title = `${options.flowName ?? 'Desktop flow'} — run ${run.id.slice(0, 8)}`;
-  const facts: [string, string | undefined][] = [
-    [
-      'Status',
-      `${describeStatus(run.status)}${run.statusLabel === undefined ? '' : ` (${run.statusLabel})`}`,
-    ],
-    ['Environment', details.environment.displayName ?? details.environment.orgUrl],
-    ['Machine', run.machineName ?? run.machineId],
-    ['Run mode', run.runMode === 'unknown' ? undefined : run.runMode],
-    ['Started by', triggerWords[run.trigger]],
-    ['Queued', when(details.createdOn)],
-    ['Started', when(details.startedOn)],
-    ['Completed', when(details.completedOn)],
-    ['Time in queue', details.queueWaitMs === undefined ? undefined : formatDuration(details.queueWaitMs)],
-    ['Run time', details.runTimeMs === undefined ? undefined : formatDuration(details.runTimeMs)],
-    ['Run id', run.id],
-    ['Flow id', run.flowId],
-    ['Connection', run.connectionId],
-  ];
-  const lines: string[] = [`# ${cell(title)}`, '', '| | |', '|---|---|'];
-  for (const [name, value] of facts) {
-    if (value !== undefined && value !== '') {
-      lines.push(`| ${name} | ${cell(value)} |`);
+function section(lines: string[], value: ValueSection): void {
+  if (value.kind === 'json') {
+    lines.push(jsonBlock(value.value));
+    if (value.note !== undefined) {
+      lines.push('', `_${cell(value.note)}_`);
     }
+  } else {
+    lines.push(`_${cell(value.text)}_`);
   }
-  if (details.error !== undefined) {
+}
+
+function params(list: readonly [string, string][]): string {
+  return list.map(([k, v]) => `${k} = ${v.length > 200 ? `${v.slice(0, 200)}…` : v}`).join('; ');
+}
+
+function actionLine(a: ActionRow): string {
+  return `| ${cell(a.index)} | ${cell(a.name)}${a.module === undefined ? '' : ` (${cell(a.module)})`} | ${cell(a.status ?? '')} | ${cell(a.duration ?? '')} | ${cell(params(a.inputs))} | ${cell(params(a.outputs))} | ${cell(a.error ?? '')} |`;
+}
+
+/** Options of `runDetailsMarkdown` (the model's input without the run's details). */
+export type RunDetailsMarkdownOptions = Omit<RunDocumentInput, 'details' | 'readAt'> & {
+  readonly readAt?: number;
+};
+
+/** A run's document as Markdown: facts, error and remedy, failing action, inputs and outputs (masked), action log. */
+export function runDetailsMarkdown(
+  details: RunDocumentInput['details'],
+  options: RunDetailsMarkdownOptions,
+): string {
+  const model = runDocumentModel({ ...options, details, readAt: options.readAt ?? Date.now() });
+  const lines: string[] = [`# ${cell(model.title)}`, '', '| | |', '|---|---|'];
+  for (const [name, value] of model.facts) {
+    lines.push(`| ${name} | ${cell(value)} |`);
+  }
+  if (model.live) {
+    lines.push('', `_The run is still ${cell(model.status)}: this document follows it._`);
+  }
+  if (model.error !== undefined) {
     lines.push('', '## Error', '');
     lines.push(
-      `**${cell(details.error.code ?? 'Error')}**${details.error.message === undefined ? '' : `: ${cell(details.error.message)}`}`,
+      `**${cell(model.error.code)}**${model.error.message === undefined ? '' : `: ${cell(model.error.message)}`}`,
     );
-    if (details.error.remedy !== undefined) {
-      lines.push('', `**${cell(details.error.remedy.title)}.** ${cell(details.error.remedy.remedy)}`);
+    if (model.error.remedy !== undefined) {
+      lines.push('', `**${cell(model.error.remedy.title)}.** ${cell(model.error.remedy.text)}`);
     }
+  }
+  if (model.failingAction !== undefined) {
+    const a = model.failingAction;
+    lines.push('', '## Failing action', '');
+    lines.push(
+      `Action ${cell(a.index)}: **${cell(a.name)}**${a.module === undefined ? '' : ` (${cell(a.module)})`}${a.error === undefined ? '' : ` — ${cell(a.error)}`}`,
+    );
   }
   lines.push('', '## Inputs', '');
-  if (details.inputs !== undefined) {
-    lines.push(jsonBlock(details.inputs));
-    if (!options.schemaKnown) {
-      lines.push('', "_The flow's schema could not be read, so sensitive inputs could not be masked._");
-    }
-  } else {
-    lines.push(details.inputsError === undefined ? '_None._' : unreadable('inputs', details.inputsError));
-  }
+  section(lines, model.inputs);
   lines.push('', '## Outputs', '');
-  if (details.outputs !== undefined) {
-    lines.push(jsonBlock(details.outputs));
-  } else if (details.outputsError !== undefined) {
-    lines.push(unreadable('outputs', details.outputsError));
+  section(lines, model.outputs);
+  lines.push('', '## Action log', '');
+  if (model.actions.length > 0) {
+    lines.push(
+      '| # | Action | Status | Duration | Inputs | Outputs | Error |',
+      '|---|---|---|---|---|---|---|',
+    );
+    lines.push(...model.actions.map(actionLine));
   } else {
-    lines.push(run.status === 'succeeded' ? '_None._' : `_None: the run ${describeStatus(run.status)}._`);
+    lines.push(`_${cell(model.actionsNote ?? 'None.')}_`);
   }
-  if (options.portalUrl !== undefined) {
-    lines.push('', `[Open the flow in Power Automate](${options.portalUrl})`);
+  if (model.logs.length > 0) {
+    lines.push('', '## Flow logs', '', '| When | Level | Log | Data |', '|---|---|---|---|');
+    for (const l of model.logs) {
+      lines.push(`| ${cell(l.when ?? '')} | ${cell(l.level ?? '')} | ${cell(l.name)} | ${cell(l.text)} |`);
+    }
+  }
+  if (model.portalUrl !== undefined) {
+    lines.push('', `[Open the flow in Power Automate](${model.portalUrl})`);
   }
   return secretMasker.mask(`${lines.join('\n')}\n`);
 }

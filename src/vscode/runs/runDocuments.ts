@@ -9,6 +9,7 @@ import { flowSchemas, maskSensitive } from './sensitiveValues';
 import type { RunAccounts } from './runAccounts';
 import { runDetailsMarkdown } from './runDetailsMarkdown';
 import { registerContentProvider } from '../onFirstUse';
+import type { RunDocumentInput } from './runDocumentModel';
 
 import { runDocumentScheme } from './runDocumentScheme';
 
@@ -135,6 +136,16 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
   }
 
   private async details(subject: RunSubject, signal: AbortSignal): Promise<string> {
+    const input = await this.documentInput(subject, signal);
+    return runDetailsMarkdown(input.details, input);
+  }
+
+  /**
+   * Everything a run document shows, read now: the run's details (inputs and outputs masked by the flow's
+   * schema), its V1 action log and V2 flow logs, and the Power Automate link. Shared by the rendered panel,
+   * "Copy as Markdown" and the Markdown document.
+   */
+  async documentInput(subject: RunSubject, signal: AbortSignal): Promise<RunDocumentInput> {
     const schema = await flowSchemas(this.schemas, subject.environment.orgUrl, subject.flowId, signal).catch(
       () => undefined,
     );
@@ -155,11 +166,28 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
     } catch {
       portalUrl = undefined;
     }
-    return runDetailsMarkdown(details, {
-      flowName: subject.flowName,
+    const backend = this.accounts.backendFor(subject.environment);
+    const [actions, flowLogs] = await Promise.all([
+      backend.getActionLog(subject.runId, signal).then(
+        (list) => ({ list, error: undefined as unknown }),
+        (error: unknown) => ({ list: undefined, error }),
+      ),
+      (backend.getFlowLogs?.(subject.runId, signal) ?? Promise.resolve([])).catch(() => []),
+    ]);
+    const sensitiveNames = [...(schema?.inputs.variables ?? []), ...(schema?.outputs.variables ?? [])]
+      .filter((v) => v.sensitive)
+      .map((v) => v.name);
+    return {
+      details,
+      flowName: subject.flowName ?? details.run.flowName,
       portalUrl,
       schemaKnown: schema !== undefined,
-    });
+      sensitiveNames,
+      ...(actions.list === undefined ? { actionsError: actions.error } : { actions: actions.list }),
+      flowLogs,
+      ...(details.run.createdByName === undefined ? {} : { startedBy: details.run.createdByName }),
+      readAt: Date.now(),
+    };
   }
 
   private keep(key: string, text: string): void {

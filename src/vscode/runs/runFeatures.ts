@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
+import { readConfig } from '../configuration';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
 import { registerRunCommands } from '../commands/runCommands';
@@ -7,7 +8,10 @@ import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import type { Prompts } from '../prompts';
 import type { ExplorerView } from '../tree/explorerView';
 import type { RunInputFiles } from './runInputFiles';
+import { registerRunsViewCommands } from '../commands/runsViewCommands';
+import { RunDocumentPanels } from './runDocumentPanel';
 import { RunReviewActions } from './runReviewActions';
+import { RunsView } from './runsView';
 import { RunsController } from './runsController';
 import { RunStarter } from './runStarter';
 
@@ -29,8 +33,9 @@ export interface RunFeatureDeps {
 
 /**
  * Builds the runs UI: the runs core with its journal in `globalState`, the status bar item, the
- * "Desktop Flows: Runs" transcript channel, completion notifications, the `desktopflows-run:` documents,
- * "Recent runs" under every flow, and the `desktopFlows.run.*` commands. Resumes watching the runs journaled
+ * "Desktop Flows: Runs" transcript channel, completion notifications, the `desktopflows-run:` documents and
+ * the rendered run documents, "Recent runs" under every flow, the Runs view, and the `desktopFlows.run.*` and
+ * `desktopFlows.runs.*` commands. Resumes watching the runs journaled
  * by an earlier window (without blocking activation). Push `disposables` onto `context.subscriptions`;
  * `runs` is the controller integration tests drive.
  */
@@ -66,7 +71,16 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     prompts: deps.prompts,
     log,
   });
-  const review = new RunReviewActions(controller);
+  const panels = new RunDocumentPanels(controller.documents, controller.store, log);
+  const review = new RunReviewActions(controller, panels);
+  const runsView = new RunsView({
+    accounts,
+    runAccounts: controller.runAccounts,
+    store: controller.store,
+    workspaceState: context.workspaceState,
+    log,
+    pageSize: () => readConfig().runsViewPageSize,
+  });
 
   // Not awaited: activation never waits on the network. Resumed runs report through the usual events.
   controller.start().catch((e: unknown) => {
@@ -85,6 +99,9 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
         },
       },
       ...registerRunCommands({ log, controller, starter, review, prompts: deps.prompts }),
+      panels,
+      runsView,
+      ...registerRunsViewCommands({ log, view: runsView, controller }),
     ],
     runs: controller,
   };

@@ -9,6 +9,7 @@ import { pickFlow } from '../pickers';
 import { flowSchemas } from './sensitiveValues';
 import { UserFacingError } from '../registerCommand';
 import { describeRunError } from './runErrorWords';
+import type { RunDocumentPanels } from './runDocumentPanel';
 import { runDocumentUri } from './runDocuments';
 import type { RunsController } from './runsController';
 import { flowLabel } from './runSubjects';
@@ -40,7 +41,11 @@ function folderNameFor(flowName: string): string {
 
 /** Reviewing runs: outputs and details documents, comparing outputs, outputs → new input file. */
 export class RunReviewActions {
-  constructor(private readonly controller: RunsController) {}
+  constructor(
+    private readonly controller: RunsController,
+    /** The rendered run documents; without them, details open as a Markdown text document. */
+    private readonly panels?: RunDocumentPanels,
+  ) {}
 
   /** Opens a succeeded run's outputs as a read-only JSON document. Returns its URI. */
   async openOutputs(subject: RunSubject): Promise<vscode.Uri> {
@@ -51,9 +56,16 @@ export class RunReviewActions {
     return uri;
   }
 
-  /** Opens a run's details (timings, error and remedy, inputs masked, outputs, portal link) as markdown. */
+  /**
+   * Opens a run's document, rendered (status, times, error and remedy, failing action, inputs and outputs
+   * masked, action log, portal link); it follows a live run. Returns the URI of its Markdown form.
+   */
   async showDetails(subject: RunSubject): Promise<vscode.Uri> {
     const uri = runDocumentUri(subject, 'details');
+    if (this.panels !== undefined) {
+      await this.panels.show(subject);
+      return uri;
+    }
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document, { preview: true });
     return uri;

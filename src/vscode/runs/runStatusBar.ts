@@ -291,6 +291,8 @@ export class RunStatusBar implements vscode.Disposable {
           links.push(`[Show Output](${commandLink(commandIds.showRunTranscript)})`);
         } else if (subject !== undefined && action === 'cancel') {
           links.push(`[Cancel](${commandLink(commandIds.cancelRun, subject)})`);
+        } else if (subject !== undefined && action === 'whyWaiting') {
+          links.push(`[Why Is It Waiting?](${commandLink(commandIds.whyWaiting, subject)})`);
         } else if (subject !== undefined && action === 'outputs') {
           links.push(`[Open Outputs](${commandLink(commandIds.openRunOutputs, subject)})`);
         } else if (subject !== undefined && action === 'details') {

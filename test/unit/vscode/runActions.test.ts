@@ -30,4 +30,25 @@ describe('runActions (what a run offers, everywhere)', () => {
     assert.deepEqual(runActions({ ...base, status: 'waiting', watched: false }), ['showOutput', 'details']);
     assert.deepEqual(runActions({ ...base, status: undefined, hasRunId: false }), ['showOutput']);
   });
+
+  it('offers Why Is It Waiting? on a queued run only, in every menu that asks runActions (issue 14)', () => {
+    assert.deepEqual(runActions({ ...base, status: 'waiting' }), [
+      'showOutput',
+      'cancel',
+      'whyWaiting',
+      'details',
+    ]);
+    assert.deepEqual(runActions({ ...base, status: 'waiting', inTranscript: false }), [
+      'cancel',
+      'whyWaiting',
+      'details',
+    ]);
+    for (const status of ['running', 'succeeded', 'failed', undefined] as const) {
+      assert.ok(!runActions({ ...base, status }).includes('whyWaiting'), String(status));
+    }
+    assert.ok(
+      !runActions({ ...base, status: 'waiting', hasRunId: false }).includes('whyWaiting'),
+      'a start in flight',
+    );
+  });
 });

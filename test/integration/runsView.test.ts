@@ -1,0 +1,255 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ExtensionApi } from '../../src/extension';
+import type { RunSubject } from '../../src/core/runs/runEvents';
+import { seedIds } from '../../src/sandbox/seed';
+import { startSandbox } from '../../src/sandbox/server';
+import { commandIds } from '../../src/vscode/commandIds';
+import type { RunsViewShown } from '../../src/vscode/commands/runsViewCommands';
+import type { WhyWaitingResult } from '../../src/vscode/readiness/whyWaitingCommand';
+import { activateExtension, makerAttended, note, waitFor } from './helpers';
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/** Sandbox time runs this many times faster: Echo Text (20 s) takes 2 s, Legacy Schema Flow fails at once. */
+const speed = 10;
+
+async function start(flowId: string, inputs: Record<string, unknown> = {}): Promise<RunSubject> {
+  const run = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+    environment: 'Contoso Dev',
+    flowId,
+    inputs,
+    ...makerAttended,
+  });
+  assert.ok(run?.runId, 'Run Desktop Flow returned the started run');
+  return run;
+}
+
+function view(command: string, ...args: unknown[]): Promise<RunsViewShown> {
+  return Promise.resolve(vscode.commands.executeCommand<RunsViewShown>(command, ...args));
+}
+
+function rowOf(shown: RunsViewShown, runId: string): RunsViewShown['rows'][number] | undefined {
+  return shown.rows.find((r) => r.runId === runId);
+}
+
+describe('Runs view and run documents', function () {
+  this.timeout(180_000);
+  let api: ExtensionApi;
+  let sandbox: Sandbox;
+  let accountId: string;
+  const settings = vscode.workspace.getConfiguration('desktopFlows');
+
+  async function finished(run: RunSubject): Promise<void> {
+    await waitFor(
+      () => api.runs.store.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
+      `run ${run.runId} to finish`,
+      60_000,
+    );
+  }
+
+  before(async () => {
+    api = await activateExtension();
+    await api.restored;
+    await settings.update('runs.pollIntervalMinSeconds', 1, vscode.ConfigurationTarget.Global);
+    await settings.update('runs.pollIntervalMaxSeconds', 5, vscode.ConfigurationTarget.Global);
+    await settings.update('runs.revealTranscript', 'never', vscode.ConfigurationTarget.Workspace);
+    sandbox = await startSandbox({ port: 0, speed });
+    accountId =
+      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
+    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
+    await waitFor(() => api.isSignedIn(), 'signed in');
+  });
+
+  beforeEach(async () => {
+    // Whatever an earlier test or window left: every test starts from the whole, unfiltered list.
+    await settings.update('runs.viewPageSize', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand(commandIds.clearRunsFilter);
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand(commandIds.clearRunsFilter);
+    await settings.update('runs.viewPageSize', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  after(async () => {
+    for (const key of ['runs.pollIntervalMinSeconds', 'runs.pollIntervalMaxSeconds']) {
+      await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+    await settings.update('runs.revealTranscript', undefined, vscode.ConfigurationTarget.Workspace);
+    if (accountId) {
+      await vscode.commands.executeCommand(commandIds.signOut, accountId);
+    }
+    await sandbox?.stop();
+  });
+
+  it('lists runs newest first with status-first labels, flow, machine and who started them, and filters them', async () => {
+    const echo = await start(seedIds.flows.echoText, { inputText: 'runs view', inputInteger: 1 });
+    await finished(echo);
+    const legacy = await start(seedIds.flows.legacySchema);
+    await finished(legacy);
+
+    const all = await view(commandIds.refreshRunsView);
+    const echoRow = rowOf(all, echo.runId);
+    const legacyRow = rowOf(all, legacy.runId);
+    assert.ok(echoRow && legacyRow, `both runs are listed: ${all.rows.map((r) => r.label).join(' | ')}`);
+    // Status first, then a relative time, then the run time (defect 4: the status survives a narrow sidebar).
+    assert.match(echoRow.label, /^✓ succeeded · (just now|\d+ min ago) · \d+(\.\d+)? s$/);
+    assert.match(legacyRow.label, /^✗ failed · (just now|\d+ min ago)/);
+    assert.match(
+      echoRow.description ?? '',
+      /^Echo Text · DESKTOP-MAKER01 · \S/,
+      'flow, machine, who started it',
+    );
+    assert.match(echoRow.tooltip ?? '', /Started by/);
+    assert.match(legacyRow.tooltip ?? '', /UnsupportedRpaScriptSchemaVersion/);
+    const order = all.rows.filter((r) => r.kind === 'run').map((r) => r.runId);
+    assert.ok(order.indexOf(legacy.runId) < order.indexOf(echo.runId), 'newest first');
+    // A failed run offers neither outputs nor compare (defect 7); both offer details.
+    assert.doesNotMatch(legacyRow.contextValue ?? '', /\boutputs\b|\bcompare\b/);
+    assert.match(legacyRow.contextValue ?? '', /\bdetails\b/);
+    assert.equal(all.description, 'everyone');
+    assert.equal(all.message, undefined);
+
+    const failed = await view(commandIds.filterRunsByStatus, 'failed');
+    assert.ok(rowOf(failed, legacy.runId), 'the failed run stays');
+    assert.equal(rowOf(failed, echo.runId), undefined, 'the succeeded run is filtered out');
+    assert.ok(
+      failed.rows.filter((r) => r.kind === 'run').every((r) => r.label.startsWith('✗')),
+      failed.rows.map((r) => r.label).join(' | '),
+    );
+    assert.equal(failed.description, 'everyone · failed');
+    assert.match(failed.message ?? '', /^Showing failed runs\. Clear the filter/);
+
+    const mine = await view(commandIds.showMyRuns);
+    assert.ok(rowOf(mine, legacy.runId), 'a run I started is mine');
+    assert.equal(mine.description, 'mine · failed');
+    assert.match(mine.message ?? '', /failed runs you started/);
+
+    const devOnly = await view(commandIds.filterRunsByEnvironment, echo.environment.orgUrl);
+    assert.equal(devOnly.description, 'mine · failed · Contoso Dev');
+
+    const cleared = await view(commandIds.clearRunsFilter);
+    assert.ok(rowOf(cleared, echo.runId) && rowOf(cleared, legacy.runId));
+    note(
+      `rows: ${cleared.rows
+        .slice(0, 3)
+        .map((r) => `${r.label} — ${r.description ?? ''}`)
+        .join(' | ')}`,
+    );
+  });
+
+  it('loads more runs a page at a time, keeping newest first', async () => {
+    const run = await start(seedIds.flows.quickPing);
+    await finished(run);
+    await settings.update('runs.viewPageSize', 2, vscode.ConfigurationTarget.Workspace);
+    const first = await view(commandIds.refreshRunsView);
+    const runsShown = (s: RunsViewShown): number => s.rows.filter((r) => r.kind === 'run').length;
+    assert.equal(first.rows.at(-1)?.kind, 'more', 'a "Load more…" row ends the page');
+    assert.equal(first.rows.at(-1)?.label, 'Load more…');
+    const more = await view(commandIds.loadMoreRuns);
+    assert.ok(
+      runsShown(more) > runsShown(first),
+      `more rows after Load more (${runsShown(first)} → ${runsShown(more)})`,
+    );
+    // The seeded history of Contoso Dev (March 2025) is older than this test's run.
+    const ids = more.rows.filter((r) => r.kind === 'run').map((r) => r.runId);
+    assert.equal(ids[0], run.runId, 'the newest run stays on top');
+    note(`${runsShown(first)} rows, then ${runsShown(more)} after Load more`);
+  });
+
+  it('opens the rendered document of a failed run with the error code, remedy and failing action; Copy as Markdown', async () => {
+    const legacy = await start(seedIds.flows.legacySchema);
+    await finished(legacy);
+    const uri = await vscode.commands.executeCommand<string>(commandIds.showRunDetails, legacy);
+    assert.ok(uri, 'Show Run Details returned the document URI');
+    const tab = await waitFor(
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find(
+            (t) => t.input instanceof vscode.TabInputWebview && t.label.includes(legacy.runId.slice(0, 8)),
+          ),
+      'the run document tab',
+    );
+    assert.match((tab.input as vscode.TabInputWebview).viewType, /desktopFlows\.runDocument/);
+    assert.match(tab.label, /^Legacy Schema Flow · /);
+
+    await vscode.env.clipboard.writeText('');
+    const markdown = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, legacy);
+    const clipboard = await vscode.env.clipboard.readText();
+    assert.equal(clipboard, markdown, 'Copy as Markdown put the document on the clipboard');
+    assert.match(clipboard, /^# Legacy Schema Flow — run /);
+    assert.match(clipboard, /\| Status \| failed/);
+    assert.match(clipboard, /\| Machine \| DESKTOP-MAKER01 \|/);
+    assert.match(clipboard, /## Error\n\n\*\*UnsupportedRpaScriptSchemaVersion\*\*/);
+    assert.match(clipboard, /## Error[\s\S]*\*\*[^*]+\.\*\* /, 'the remedy follows the error');
+    assert.match(clipboard, /## Failing action\n\nAction 1: \*\*Start\*\*/);
+    assert.match(clipboard, /## Action log\n\n\| # \| Action \|/);
+    assert.match(clipboard, /\[Open the flow in Power Automate\]\(http/);
+    note(clipboard.split('\n').find((l) => l.startsWith('**Unsupported')) ?? '');
+  });
+
+  it('follows a live run in its document until it ends', async () => {
+    // A long run takes the maker's machine, so the Echo Text run stays queued until it is cancelled.
+    const long = await start(seedIds.flows.longReport, { Month: '2025-05' });
+    const echo = await start(seedIds.flows.echoText, { inputText: 'live document', inputInteger: 2 });
+    const tabOf = (): vscode.Tab | undefined =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .find((t) => t.input instanceof vscode.TabInputWebview && t.label.includes(echo.runId.slice(0, 8)));
+    try {
+      await vscode.commands.executeCommand(commandIds.showRunDetails, echo);
+      await waitFor(() => /· queued$/.test(tabOf()?.label ?? ''), 'the document of the queued run', 10_000);
+      const early = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
+      assert.match(early ?? '', /\| Status \| queued/, 'the run had not started when the document opened');
+      assert.match(early ?? '', /_The run is still queued: this document follows it\._/);
+    } finally {
+      await vscode.commands.executeCommand(commandIds.cancelRun, long).then(undefined, () => undefined);
+    }
+    await finished(echo);
+    // The panel itself re-read the run when the store reported its end: its tab says so.
+    const tab = await waitFor(
+      () => (tabOf()?.label.endsWith('· succeeded') === true ? tabOf() : undefined),
+      'the document tab to say the run succeeded',
+      30_000,
+    );
+    const late = await vscode.commands.executeCommand<string>(commandIds.copyRunAsMarkdown, echo);
+    assert.match(late ?? '', /\| Status \| succeeded/);
+    assert.match(late ?? '', /## Outputs\n\n```json/);
+    note(`tab: ${tab.label}`);
+  });
+
+  it('offers Why Is It Waiting? on a queued run in the Runs view, and explains the wait', async () => {
+    // A long run takes the maker's machine, so the next run queues behind it.
+    const long = await start(seedIds.flows.longReport, { Month: '2025-04' });
+    const queued = await start(seedIds.flows.echoText, { inputText: 'waits', inputInteger: 3 });
+    try {
+      const shown = await waitFor(
+        async () => {
+          const s = await view(commandIds.refreshRunsView);
+          const row = rowOf(s, queued.runId);
+          const longRow = rowOf(s, long.runId);
+          return /^queued/.test(row?.label ?? '') && /^running/.test(longRow?.label ?? '') ? s : undefined;
+        },
+        'the queued run behind the running one in the Runs view',
+        30_000,
+      );
+      const row = rowOf(shown, queued.runId);
+      assert.match(row?.contextValue ?? '', /\bwhyWaiting\b/, 'the row offers Why Is It Waiting?');
+      assert.doesNotMatch(
+        rowOf(shown, long.runId)?.contextValue ?? '',
+        /\bwhyWaiting\b/,
+        'a running run does not',
+      );
+
+      const answer = await vscode.commands.executeCommand<WhyWaitingResult>(commandIds.whyWaiting, queued);
+      assert.ok(answer?.answer.reasons.length, 'the explanation gives reasons');
+      note(answer.answer.reasons.join(' '));
+    } finally {
+      await vscode.commands.executeCommand(commandIds.cancelRun, queued).then(undefined, () => undefined);
+      await vscode.commands.executeCommand(commandIds.cancelRun, long).then(undefined, () => undefined);
+    }
+  });
+});
