@@ -13,6 +13,7 @@ import { commandIds } from '../commandIds';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { runDetailsMarkdown } from '../runs/runDetailsMarkdown';
 import { pickWindowRun } from '../runs/runPickers';
+import type { Prompts } from '../prompts';
 import type { RunsController } from '../runs/runsController';
 import type { RunsView, RunsViewRow } from '../runs/runsView';
 import { asRunSubject, plainSubject } from '../runs/runSubjects';
@@ -70,14 +71,15 @@ export function registerRunsViewCommands(deps: {
   readonly log: Logger;
   readonly view: RunsView;
   readonly controller: RunsController;
+  readonly prompts: Prompts;
 }): vscode.Disposable[] {
-  const { log, view, controller } = deps;
+  const { log, view, controller, prompts } = deps;
 
   const subjectOf = (arg: unknown, title: string): Promise<RunSubject> => {
     const subject = asRunSubject(arg);
     return subject !== undefined
       ? Promise.resolve(plainSubject(subject))
-      : pickWindowRun(controller, (r) => r.runId !== undefined, title, 'No run in this window yet.');
+      : pickWindowRun(prompts, controller, (r) => r.runId !== undefined, title, 'No run in this window yet.');
   };
 
   return [

@@ -101,7 +101,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
       ...registerRunCommands({ log, controller, starter, review, prompts: deps.prompts }),
       panels,
       runsView,
-      ...registerRunsViewCommands({ log, view: runsView, controller }),
+      ...registerRunsViewCommands({ log, view: runsView, controller, prompts: deps.prompts }),
     ],
     runs: controller,
   };
