@@ -13,7 +13,6 @@ export interface StatusBarLinger {
 }
 
 const defaultLinger: StatusBarLinger = { succeededMs: 15_000, otherwiseMs: 120_000 };
-const maxHistory = 500;
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -67,7 +66,9 @@ export class RunStatusBar implements vscode.Disposable {
   private lingerTimer: NodeJS.Timeout | undefined;
   private focused = vscode.window.state.focused;
   private shown = false;
-  private readonly textHistory: string[] = [];
+  private readonly rendered = new vscode.EventEmitter<string>();
+  /** Fires with each new text the item shows (ticks of the elapsed time included). */
+  readonly onDidRender = this.rendered.event;
 
   constructor(
     private readonly store: RunStore,
@@ -80,6 +81,7 @@ export class RunStatusBar implements vscode.Disposable {
     const sub = store.onDidChange(() => this.update());
     this.disposables.push(
       this.item,
+      this.rendered,
       { dispose: () => sub.dispose() },
       vscode.window.onDidChangeWindowState((s) => {
         this.focused = s.focused;
@@ -92,11 +94,6 @@ export class RunStatusBar implements vscode.Disposable {
   /** What the status bar shows now (empty while hidden). */
   get text(): string {
     return this.visible ? this.item.text : '';
-  }
-
-  /** Every distinct text shown so far, in order (for tests and diagnostics). */
-  get history(): readonly string[] {
-    return this.textHistory;
   }
 
   get visible(): boolean {
@@ -187,6 +184,7 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   private render(text: string, failed: boolean): void {
+    const changed = !this.shown || this.item.text !== text;
     this.item.text = text;
     this.item.backgroundColor = failed ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.accessibilityInformation = { label: text.replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
@@ -194,11 +192,8 @@ export class RunStatusBar implements vscode.Disposable {
       this.item.show();
       this.shown = true;
     }
-    if (this.textHistory[this.textHistory.length - 1] !== text) {
-      this.textHistory.push(text);
-      if (this.textHistory.length > maxHistory) {
-        this.textHistory.splice(0, this.textHistory.length - maxHistory);
-      }
+    if (changed) {
+      this.rendered.fire(text);
     }
   }
 

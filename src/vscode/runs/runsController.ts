@@ -88,8 +88,6 @@ export class RunsController implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
   private historySeen = false;
-  /** Runs per "Recent runs" page (a screenful; tests lower it to see paging). */
-  historyPageSize = 10;
 
   constructor(private readonly options: RunsControllerOptions) {
     this.statusBar = new RunStatusBar(this.store, options.statusBarLinger);
@@ -108,7 +106,7 @@ export class RunsController implements vscode.Disposable {
       rerender: (node) => options.tree?.rerender(node),
       refresh: (node) => options.tree?.refresh(node),
     };
-    this.recentRuns = new RecentRunsContributor(source, () => this.historyPageSize);
+    this.recentRuns = new RecentRunsContributor(source);
     const storeSub = this.store.onDidChange((change) => this.subscribe(change));
     let signedIn = options.accounts.accounts.length;
     const accountsSub = options.accounts.onDidChangeAccounts(() => {
@@ -122,6 +120,7 @@ export class RunsController implements vscode.Disposable {
     });
     this.disposables.push(
       this.statusBar,
+      this.notifier,
       this.transcript,
       this.documents,
       { dispose: () => this.schemas.dispose() },
@@ -169,12 +168,6 @@ export class RunsController implements vscode.Disposable {
     core.dispose();
     await this.queue;
     this.store.dispatch({ kind: 'cleared' });
-  }
-
-  /** What a window reload does to the runs feature: stop, then start over the same journal. */
-  async restart(): Promise<readonly JournaledRun[]> {
-    await this.stop();
-    return this.start();
   }
 
   /** Resolves once every event received so far has been shown. */
