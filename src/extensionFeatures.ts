@@ -70,6 +70,7 @@ export function registerFeatures(deps: FeatureDeps): Features {
   const runFeatures = registerRunFeatures({
     context,
     log,
+    config,
     accounts,
     explorer,
     environmentStatus,

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
+import type { ConfigurationService } from '../configuration';
 import { registerRunCommands } from '../commands/runCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import type { ExplorerView } from '../tree/explorerView';
@@ -15,6 +16,7 @@ export interface RunFeatureDeps {
   /** `globalState` holds the run journal; `workspaceState` the options remembered per flow. */
   readonly context: Pick<vscode.ExtensionContext, 'globalState' | 'workspaceState'>;
   readonly log: Logger;
+  readonly config: ConfigurationService;
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
@@ -40,6 +42,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     globalState: context.globalState,
     workspaceState: context.workspaceState,
     log,
+    config: deps.config,
     accounts,
     ...(inputFiles === undefined ? {} : { secrets: inputFiles.secrets }),
     ...(deps.accountsRestored === undefined ? {} : { accountsReady: deps.accountsRestored }),

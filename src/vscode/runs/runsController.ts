@@ -14,7 +14,7 @@ import { secretMasker } from '../../core/util/secretMasker';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { commandIds } from '../commandIds';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { setContext } from '../contextKeys';
 import { describeError } from '../errorMessages';
 import type { ExplorerNode } from '../tree/explorerNode';
@@ -39,6 +39,8 @@ export interface RunsControllerOptions {
   readonly workspaceState: vscode.Memento;
   readonly log: Logger;
   readonly accounts: AccountService;
+  /** The settings (`desktopFlows.runs.*`): poll bounds, notifications, transcript, resend. */
+  readonly config: ConfigurationService;
   /** Resolves once accounts of earlier sessions are restored; resumed runs wait for it. */
   readonly accountsReady?: Promise<unknown>;
   /** Explorer re-rendering for the "Recent runs" rows. */
@@ -127,9 +129,9 @@ export class RunsController implements vscode.Disposable {
       { dispose: () => storeSub.dispose() },
       accountsSub,
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.documentClosed(d.uri)),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('desktopFlows.runs')) {
-          this.service?.setPollInterval(pollOptions());
+      options.config.onDidChange((e) => {
+        if (e.affects('pollIntervalMinSeconds', 'pollIntervalMaxSeconds')) {
+          this.service?.setPollInterval(this.pollOptions());
         }
       }),
     );
@@ -215,7 +217,7 @@ export class RunsController implements vscode.Disposable {
       flowId: run.flow.id,
       flowName: run.flow.name,
     });
-    if (readConfig().revealTranscript === 'onStart') {
+    if (this.options.config.current.revealTranscript === 'onStart') {
       this.transcript.show();
     }
     let started: StartedRun;
@@ -283,14 +285,21 @@ export class RunsController implements vscode.Disposable {
       backendFor: (environment) => this.runAccounts.backendFor(environment),
       journal: this.journal,
       logger: this.options.log,
-      poll: pollOptions(),
-      resendWhenUncertain: readConfig().resendWhenUncertain,
+      poll: this.pollOptions(),
+      resendWhenUncertain: this.options.config.current.resendWhenUncertain,
       // Claims and start locks shared with the CLI and other windows of this user.
       shared: SharedRunState.atDefaultLocation(),
     });
     this.serviceSubscription = service.onEvent((e) => this.store.dispatch(e));
     this.service = service;
     return service;
+  }
+
+  /** Poll bounds from the settings. */
+  private pollOptions(): { minMs: number; maxMs: number } {
+    const c = this.options.config.current;
+    const minMs = Math.max(1, c.pollIntervalMinSeconds) * 1000;
+    return { minMs, maxMs: Math.max(minMs, c.pollIntervalMaxSeconds * 1000) };
   }
 
   private enqueue(work: () => void | Promise<void>): void {
@@ -429,7 +438,7 @@ export class RunsController implements vscode.Disposable {
             () => undefined,
           );
     this.transcript.append(formatRunEvent(e, { maskOutputs: (o) => maskSensitive(o, schema?.outputs) }));
-    const config = readConfig();
+    const config = this.options.config.current;
     this.notifier.finished(e, config.notifyOnCompletion);
     if (config.revealTranscript === 'onFailure' && e.status !== 'succeeded') {
       this.transcript.show();
@@ -444,11 +453,4 @@ function clip(text: string): string {
   return text.length > maxInputsShown
     ? `${text.slice(0, maxInputsShown)}… (${text.length} characters)`
     : text;
-}
-
-/** Poll bounds from the settings. */
-function pollOptions(): { minMs: number; maxMs: number } {
-  const c = readConfig();
-  const minMs = Math.max(1, c.pollIntervalMinSeconds) * 1000;
-  return { minMs, maxMs: Math.max(minMs, c.pollIntervalMaxSeconds * 1000) };
 }
