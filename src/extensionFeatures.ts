@@ -71,6 +71,7 @@ export function registerFeatures(deps: FeatureDeps): Features {
     context,
     log,
     config,
+    prompts,
     accounts,
     explorer,
     environmentStatus,

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
 import type { ConfigurationService } from '../configuration';
+import type { Prompts } from '../prompts';
 import { registerRunCommands } from '../commands/runCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import type { ExplorerView } from '../tree/explorerView';
@@ -17,6 +18,8 @@ export interface RunFeatureDeps {
   readonly context: Pick<vscode.ExtensionContext, 'globalState' | 'workspaceState'>;
   readonly log: Logger;
   readonly config: ConfigurationService;
+  /** The prompt helper (Escape → CancellationError; tests answer it from a queue). */
+  readonly prompts: Prompts;
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
@@ -59,7 +62,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
   });
   explorer.flowChildren.push(controller.recentRuns);
   const starter = new RunStarter({ accounts, environmentStatus, controller, inputFiles });
-  const review = new RunReviewActions(controller);
+  const review = new RunReviewActions(controller, deps.prompts, deps.config);
 
   // Not awaited: activation never waits on the network. Resumed runs report through the usual events.
   controller.start().catch((e: unknown) => {
