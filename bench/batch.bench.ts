@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { runBatchSession } from '../src/core/batch/batchSession';
-import { SandboxTokenProvider } from '../src/core/auth/sandboxTokenProvider';
+import { SandboxTokenProvider } from '../test/unit/api/sandboxTokenProvider';
 import { sandboxCloud, type SandboxDescription } from '../src/core/clouds';
 import { HttpClient } from '../src/core/http/httpClient';
 import { silentLogger } from '../src/core/logger';

@@ -10,7 +10,7 @@ import { Agent, request } from 'undici';
 import { DesktopFlowsApi } from '../src/core/api/desktopFlowsApi';
 import { EnvironmentsApi } from '../src/core/api/environmentsApi';
 import { dataverseHeaders, dataverseUrl, formattedValuesPreference } from '../src/core/api/dataverseUrls';
-import { SandboxTokenProvider } from '../src/core/auth/sandboxTokenProvider';
+import { SandboxTokenProvider } from '../test/unit/api/sandboxTokenProvider';
 import { sandboxCloud, type SandboxDescription } from '../src/core/clouds';
 import { HttpClient } from '../src/core/http/httpClient';
 import { withQuery } from '../src/core/http/requestParts';

@@ -4,11 +4,13 @@
 // offline host: code-server from npm + headless Debian Chromium. Never skips: if no host can
 // start, it fails and says what is missing.
 //
-//   node scripts/integration.mjs [--grep <regexp>] [--host auto|code-server|desktop]
+//   node scripts/integration.mjs [--grep <regexp>] [--order reverse|shuffle[:<seed>]] [--host auto|code-server|desktop]
 //        [--env KEY=VALUE ...] [--sandbox] [--timeout <seconds>] [--show-log] [--keep] [--no-build]
 //        [--screenshot <file.png> [--command <commandId> ...] [--wait-text <text>]]
 //        [--entry <module.js>] [--workspace-name <name>]
 //
+// --order runs the tests (files and each suite's its) reversed or shuffled, the activation suite first, to
+// prove that every test runs in any order; a shuffle prints its seed, so `--order shuffle:<seed>` replays it.
 // --sandbox starts src/sandbox/main.ts and passes DESKTOPFLOWS_SANDBOX_URL to the extension host.
 // --screenshot runs no tests: it opens the workbench, runs the --command ids (an argument list
 // may follow the id as JSON: --command 'desktopFlows.x ["arg"]'), waits for --wait-text, saves a PNG.
@@ -36,6 +38,7 @@ const log = (/** @type {string} */ line) => console.log(`[integration ${elapsed(
 const { values: opt } = parseArgs({
   options: {
     grep: { type: 'string' },
+    order: { type: 'string' },
     host: { type: 'string', default: process.env.DESKTOPFLOWS_TEST_HOST ?? 'auto' },
     env: { type: 'string', multiple: true, default: [] },
     sandbox: { type: 'boolean', default: false },
@@ -78,6 +81,9 @@ for (const kv of opt.env) {
 }
 if (opt.grep) {
   hostEnv.DESKTOPFLOWS_TEST_GREP = opt.grep;
+}
+if (opt.order) {
+  hostEnv.DESKTOPFLOWS_TEST_ORDER = opt.order;
 }
 
 const controller = new AbortController();

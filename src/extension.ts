@@ -23,14 +23,17 @@ import { runDocumentScheme } from './vscode/runs/runDocumentScheme';
 import type { RunsController } from './vscode/runs/runsController';
 import { ExplorerView } from './vscode/tree/explorerView';
 
-/** The small API returned to integration tests: services to drive and state to observe. */
+/**
+ * What `activate` returns: only what the integration tests (test/integration/) drive or observe. Nothing here
+ * exists for tests alone: test recorders subscribe to the surfaces' events (test/integration/runRecorder.ts),
+ * and the product keeps no history for them. Remove a member when its last test user goes.
+ */
 export interface ExtensionApi {
   readonly version: string;
   isSignedIn(): boolean;
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
-  readonly signIn: SignInController;
   /** Resolves once accounts from earlier sessions are restored. */
   readonly restored: Promise<void>;
   /** This extension's log folder; the extension host's own log is next to it (tests read it). */
@@ -191,7 +194,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     accounts,
     explorer,
     environmentStatus,
-    signIn,
     restored,
     logUri: context.logUri,
     features: () => loadFeatures('the extension API'),

@@ -70,12 +70,13 @@ export function registerFeatures(deps: FeatureDeps): Features {
   const runFeatures = registerRunFeatures({
     context,
     log,
+    config,
+    prompts,
     accounts,
     explorer,
     environmentStatus,
     inputFiles: runInputFilesOf(inputs.inputFiles),
     accountsRestored: deps.accountsRestored,
-    prompts,
   });
   context.subscriptions.push(...runFeatures.disposables);
   context.subscriptions.push(

@@ -9,6 +9,7 @@ export interface PromptHost {
   ): Thenable<T | undefined>;
   showInputBox(options: vscode.InputBoxOptions): Thenable<string | undefined>;
   showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
+  showSaveDialog(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined>;
 }
 
 /**
@@ -40,6 +41,11 @@ export class Prompts {
   async open(options: vscode.OpenDialogOptions): Promise<vscode.Uri[]> {
     const picked = await this.host.showOpenDialog(options);
     return answered(picked && picked.length > 0 ? picked : undefined);
+  }
+
+  /** Where to save a file. */
+  async save(options: vscode.SaveDialogOptions): Promise<vscode.Uri> {
+    return answered(await this.host.showSaveDialog(options));
   }
 
   /** Answers prompts from `host` until the returned disposable is disposed (for tests). */

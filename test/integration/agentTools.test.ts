@@ -4,6 +4,7 @@ import type { ExtensionApi } from '../../src/extension';
 import { seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
+import { recordEachTest } from './runRecorder';
 import { activateExtension, note, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -32,6 +33,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
   let sandbox: Sandbox;
   let accountId: string;
   const created: vscode.Uri[] = [];
+  const recorded = recordEachTest(() => api.runs);
 
   /** Runs the sandbox holds for Contoso Dev (a RunDesktopFlow that got through adds one). */
   function sandboxRunCount(): number {
@@ -164,7 +166,6 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
 
   it('runFlow confirms flow, environment, connection, mode and masked inputs; the run shows in the status bar and transcript', async () => {
     const runs = api.runs;
-    const statusStart = runs.statusBar.history.length;
     const input = {
       environment: 'Contoso Dev',
       flow: 'Sensitive Credentials',
@@ -189,13 +190,13 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
     assert.ok(!JSON.stringify(answer).includes(literalPassword), 'never in the result');
 
     // Like any other run: status bar, transcript (inputs masked), Recent runs.
-    const texts = runs.statusBar.history.slice(statusStart);
+    const texts = recorded().statusTexts;
     assert.ok(
       texts.some((t) => /Sensitive Credentials/.test(t)),
       texts.join('\n'),
     );
     await runs.idle();
-    const transcript = runs.transcript.lines.join('\n');
+    const transcript = recorded().transcript.join('\n');
     assert.match(transcript, new RegExp(runId.slice(0, 8)));
     assert.ok(!transcript.includes(literalPassword), 'the transcript masks the sensitive input');
     const got = await invoke('desktopFlows_getRun', { environment: 'Contoso Dev', runId });
@@ -213,7 +214,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
     const runId = String(started.data.runId);
     assert.match(runId, /^[0-9a-f-]{36}$/, started.text);
     await waitFor(
-      () => api.runs.statusBar.history.some((t) => /Long Running Report/.test(t)),
+      () => recorded().statusTexts.some((t) => /Long Running Report/.test(t)),
       'the started run in the status bar',
     );
     const shown = await confirmation('desktopFlows_cancelRun', { environment: 'Contoso Dev', runId });

@@ -4,17 +4,19 @@ import type { PromptHost } from '../../src/vscode/prompts';
 
 /**
  * What a test answers to the next prompt: a quick pick item's label (or a function choosing the item), the
- * text of an input box (or a function of the prefilled value), files for an open dialog, or `escape`.
+ * text of an input box (or a function of the prefilled value), files for an open dialog, the file of a save
+ * dialog, or `escape`.
  */
 export type QueuedAnswer =
   | { pick: string | ((items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined) }
   | { text: string | ((prefilled: string | undefined) => string) }
   | { open: vscode.Uri[] }
+  | { save: vscode.Uri }
   | 'escape';
 
 /** One prompt as it was shown, for assertions. */
 export interface AskedPrompt {
-  readonly kind: 'pick' | 'text' | 'open';
+  readonly kind: 'pick' | 'text' | 'open' | 'save';
   readonly title: string | undefined;
   readonly items?: readonly string[];
   /** The input box's validation message for the answer given, when it refused it. */
@@ -87,7 +89,13 @@ export class QueuedPrompts implements PromptHost {
     return Promise.resolve(answer === 'escape' ? undefined : answer.open);
   }
 
-  private next<K extends 'pick' | 'text' | 'open'>(
+  showSaveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
+    this.asked.push({ kind: 'save', title: options.title });
+    const answer = this.next('save', options.title);
+    return Promise.resolve(answer === 'escape' ? undefined : answer.save);
+  }
+
+  private next<K extends 'pick' | 'text' | 'open' | 'save'>(
     kind: K,
     title: string | undefined,
   ): Extract<QueuedAnswer, Record<K, unknown>> | 'escape' {

@@ -9,6 +9,7 @@ import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
+import { recordEachTest } from './runRecorder';
 import { activateExtension, child, children, makerAttended, note, waitFor } from './helpers';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -40,13 +41,13 @@ describe('Run entry points refuse invalid inputs before sending', function () {
     return uri;
   }
 
-  /** Waits for the transcript to say the run was refused, and returns that line. */
-  async function refusal(since: number, pattern: RegExp): Promise<string> {
+  const recorded = recordEachTest(() => api.runs);
+
+  /** Waits for the transcript to say (during this test) the run was refused, and returns that line. */
+  async function refusal(pattern: RegExp): Promise<string> {
     return waitFor(
       () =>
-        api.runs.transcript.lines
-          .slice(since)
-          .find((l) => /was not started; nothing was sent\./.test(l) && pattern.test(l)),
+        recorded().transcript.find((l) => /was not started; nothing was sent\./.test(l) && pattern.test(l)),
       `a refusal matching ${String(pattern)}`,
       30_000,
     );
@@ -87,7 +88,6 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('inline arguments of "Run Desktop Flow…": a text for a number input is refused, nothing sent', async () => {
     const hits = sent.hits;
-    const since = api.runs.transcript.lines.length;
     const run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, {
       environment: 'Contoso Dev',
       flowId: seedIds.flows.echoText,
@@ -95,7 +95,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
       ...makerAttended,
     });
     assert.equal(run, undefined, 'no run started');
-    const line = await refusal(since, /"Echo Text" was not started; nothing was sent\./);
+    const line = await refusal(/"Echo Text" was not started; nothing was sent\./);
     note(line);
     assert.match(line, /inline inputs: .*inputInteger/i);
     assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
@@ -103,7 +103,6 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('palette "Run Desktop Flow…" with no inputs for a flow with required inputs is refused, nothing sent', async () => {
     const hits = sent.hits;
-    const since = api.runs.transcript.lines.length;
     const run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, {
       environment: 'Contoso Dev',
       flowName: seedFlowNames.invoice,
@@ -111,24 +110,20 @@ describe('Run entry points refuse invalid inputs before sending', function () {
       ...makerAttended,
     });
     assert.equal(run, undefined, 'no run started');
-    const line = await refusal(
-      since,
-      /"Invoice Processing" has required inputs without defaults.*"InvoiceId"/,
-    );
+    const line = await refusal(/"Invoice Processing" has required inputs without defaults.*"InvoiceId"/);
     note(line);
     assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
   });
 
   it('a flow in the tree with an over-limit input is refused, nothing sent', async () => {
     const hits = sent.hits;
-    const since = api.runs.transcript.lines.length;
     const node = await flowNode(seedFlowNames.echoText);
     const run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, node, {
       inputs: { inputText: 'x'.repeat(2 * 1024 * 1024 + 10) },
       ...makerAttended,
     });
     assert.equal(run, undefined, 'no run started');
-    const line = await refusal(since, /"Echo Text" was not started; nothing was sent\./);
+    const line = await refusal(/"Echo Text" was not started; nothing was sent\./);
     note(line.slice(0, 300));
     assert.match(line, /MB|bytes|limit/i);
     assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
@@ -136,7 +131,6 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('an input file from its CodeLens (file argument) with a wrong type is refused at its line, nothing sent', async () => {
     const hits = sent.hits;
-    const since = api.runs.transcript.lines.length;
     const uri = await writeJson('.desktopflows/echo-text/entry-codelens.json', {
       $schema: `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.echoText}.json`,
       inputText: 'hello',
@@ -149,7 +143,6 @@ describe('Run entry points refuse invalid inputs before sending', function () {
     );
     assert.equal(run, undefined, 'no run started');
     const line = await refusal(
-      since,
       /"Echo Text" was not started; nothing was sent\. .*entry-codelens\.json: at line 4, column/,
     );
     note(line);
@@ -169,7 +162,6 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('the input file of the active editor (editor title button) with an unknown input is refused, nothing sent', async () => {
     const hits = sent.hits;
-    const since = api.runs.transcript.lines.length;
     const uri = await writeJson('.desktopflows/echo-text/entry-editor.json', {
       $schema: `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.echoText}.json`,
       inputText: 'hello',
@@ -181,7 +173,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
       makerAttended,
     );
     assert.equal(run, undefined, 'no run started');
-    const line = await refusal(since, /entry-editor\.json: at line 4, column .*inputTxet/);
+    const line = await refusal(/entry-editor\.json: at line 4, column .*inputTxet/);
     note(line);
     assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
   });
@@ -198,17 +190,13 @@ describe('Run entry points refuse invalid inputs before sending', function () {
     );
     assert.ok(historic, `the run of 10 Mar under Recent runs; found ${rows.length} row(s)`);
     const hits = sent.hits;
-    const since = api.runs.transcript.lines.length;
     const run = await vscode.commands.executeCommand<RunSubject | undefined>(
       commandIds.runAgain,
       historic,
       makerAttended,
     );
     assert.equal(run, undefined, 'no run started');
-    const line = await refusal(
-      since,
-      /Input `InvoiceId` is now required; the run from 10 Mar did not send it\./,
-    );
+    const line = await refusal(/Input `InvoiceId` is now required; the run from 10 Mar did not send it\./);
     note(line);
     assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
   });
@@ -236,10 +224,9 @@ describe('Run entry points refuse invalid inputs before sending', function () {
         true,
       );
       const hits = sent.hits;
-      const since = api.runs.transcript.lines.length;
       const again = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runAgain, first);
       assert.equal(again, undefined, 'no run started');
-      const line = await refusal(since, /Input `InvoiceId` is now a number; the run from .* sent/);
+      const line = await refusal(/Input `InvoiceId` is now a number; the run from .* sent/);
       note(line);
       assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
     } finally {

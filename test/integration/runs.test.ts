@@ -2,12 +2,15 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { RunSubject } from '../../src/core/runs/runEvents';
+import { flowSessionStatus } from '../../src/sandbox/dataverseEntities';
+import { stableGuid } from '../../src/sandbox/ids';
 import { seedEnvironmentNames, seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { RunsController } from '../../src/vscode/runs/runsController';
 import { activateExtension, child, label, makerAttended, note, waitFor } from './helpers';
+import { recordEachTest, reloadRuns } from './runRecorder';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -44,6 +47,10 @@ function short(runId: string): string {
   return runId.slice(0, 8);
 }
 
+/**
+ * Each `it` starts the runs it asserts on and reads only what the run surfaces showed while it ran (its own
+ * recorder), so it passes alone (`--grep`) and in any order, beside runs other tests or suites left.
+ */
 describe('Runs against the sandbox', function () {
   this.timeout(180_000);
   let api: ExtensionApi;
@@ -52,7 +59,8 @@ describe('Runs against the sandbox', function () {
   let accountId: string;
   let folder: vscode.Uri;
   const created: vscode.Uri[] = [];
-  let invoiceRun: RunSubject | undefined;
+  const recorded = recordEachTest(() => runs);
+  let invoiceFiles = 0;
 
   async function writeJson(relativePath: string, content: unknown): Promise<vscode.Uri> {
     const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
@@ -65,6 +73,40 @@ describe('Runs against the sandbox', function () {
   }
 
   const settings = vscode.workspace.getConfiguration('desktopFlows');
+
+  /** Starts Invoice Processing from a new input file (a sensitive input from an environment variable). */
+  async function runInvoiceFile(): Promise<RunSubject> {
+    invoiceFiles++;
+    const file = await writeJson(`.desktopflows/invoice-processing/runs-test-${invoiceFiles}.json`, {
+      $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.invoice}.json`,
+      InvoiceId: 'INV-2041',
+      Amount: 1234.5,
+      IsUrgent: true,
+      Customer: { name: 'Fabrikam', id: 'C-7' },
+      LineItems: ['paper', 'toner'],
+      Ledger: [{ Line: 1, Account: '6000', Amount: 1234.5 }],
+      ApiKey: `\${env:${secretVariable}}`,
+    });
+    const run = await vscode.commands.executeCommand<RunSubject>(
+      commandIds.runInputFile,
+      file,
+      makerAttended,
+    );
+    assert.ok(run?.runId, 'Run with This Input File returned the started run');
+    return run;
+  }
+
+  /** An Invoice Processing run of this test, ended successfully. */
+  async function succeededInvoiceRun(): Promise<RunSubject> {
+    const run = await runInvoiceFile();
+    await waitFor(
+      () => runs.store.find(run.environment.orgUrl, run.runId)?.status === 'succeeded',
+      'the invoice run succeeded',
+      60_000,
+    );
+    await runs.idle();
+    return run;
+  }
 
   before(async () => {
     api = await activateExtension();
@@ -107,9 +149,6 @@ describe('Runs against the sandbox', function () {
   });
 
   it('runs an input file: status bar through queued, running and succeeded; transcript masked; cancel of a long run', async () => {
-    const statusStart = runs.statusBar.history.length;
-    const transcriptStart = runs.transcript.lines.length;
-
     // A long run takes the machine first, so the input file's run has to queue behind it.
     const longRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
       environment: 'Contoso Dev',
@@ -124,22 +163,7 @@ describe('Runs against the sandbox', function () {
       30_000,
     );
 
-    const file = await writeJson('.desktopflows/invoice-processing/runs-test.json', {
-      $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.invoice}.json`,
-      InvoiceId: 'INV-2041',
-      Amount: 1234.5,
-      IsUrgent: true,
-      Customer: { name: 'Fabrikam', id: 'C-7' },
-      LineItems: ['paper', 'toner'],
-      Ledger: [{ Line: 1, Account: '6000', Amount: 1234.5 }],
-      ApiKey: `\${env:${secretVariable}}`,
-    });
-    invoiceRun = await vscode.commands.executeCommand<RunSubject>(
-      commandIds.runInputFile,
-      file,
-      makerAttended,
-    );
-    assert.ok(invoiceRun?.runId, 'Run with This Input File returned the started run');
+    const invoiceRun = await runInvoiceFile();
     await waitFor(
       () => /2 desktop flow runs: .*1 queued/.test(runs.statusBar.text),
       'both runs in the status bar, the input file run queued',
@@ -164,7 +188,7 @@ describe('Runs against the sandbox', function () {
     );
     await runs.idle();
 
-    const texts = runs.statusBar.history.slice(statusStart);
+    const texts = recorded().statusTexts;
     note(
       `status bar: ${texts.filter((t, i) => i === 0 || t.replace(/\d/g, '') !== (texts[i - 1] ?? '').replace(/\d/g, '')).join(' → ')}`,
     );
@@ -176,7 +200,7 @@ describe('Runs against the sandbox', function () {
     // Cancelling a run that already ended is refused in words.
     await assert.rejects(runs.cancel(longRun, AbortSignal.timeout(30_000)), /already ended \(cancelled\)/);
 
-    const transcript = runs.transcript.lines.slice(transcriptStart).join('\n');
+    const transcript = recorded().transcript.join('\n');
     assert.match(
       transcript,
       /Started "Invoice Processing" run [0-9a-f]{8} \(attended, priority normal, connection "CONTOSO\\maker \(DESKTOP-MAKER01\)"/,
@@ -203,17 +227,21 @@ describe('Runs against the sandbox', function () {
     assert.ok(!transcript.includes(secretValue), 'the resolved secret never appears');
     assert.ok(!transcript.includes('RCPT-0001'), 'the sensitive output never appears');
     note(
-      `transcript: ${runs.transcript.lines.length - transcriptStart} lines, e.g. ${transcript.split('\n').find((l) => l.includes('succeeded')) ?? ''}`,
+      `transcript: ${recorded().transcript.length} lines, e.g. ${transcript.split('\n').find((l) => l.includes('succeeded')) ?? ''}`,
     );
 
-    const finishes = runs.notifier.shown.filter((n) => n.runId === invoiceRun?.runId);
+    const finishes = recorded().notificationsOf(invoiceRun.runId);
     assert.equal(finishes.length, 1, 'one completion notification');
     assert.match(finishes[0]?.message ?? '', /"Invoice Processing" succeeded on DESKTOP-MAKER01/);
-    assert.ok(runs.notifier.shown.some((n) => n.runId === longRun.runId && /was cancelled/.test(n.message)));
+    assert.ok(
+      recorded()
+        .notificationsOf(longRun.runId)
+        .some((n) => /was cancelled/.test(n.message)),
+    );
   });
 
   it('opens the outputs and the details as read-only documents', async () => {
-    assert.ok(invoiceRun, 'the input file run of the first test');
+    const invoiceRun = await succeededInvoiceRun();
     const outputsUri = await vscode.commands.executeCommand<string>(commandIds.openRunOutputs, invoiceRun);
     assert.ok(outputsUri, 'Open Run Outputs returned the document URI');
     const outputs = await vscode.workspace.openTextDocument(vscode.Uri.parse(outputsUri));
@@ -238,8 +266,21 @@ describe('Runs against the sandbox', function () {
     note(`documents: ${outputs.uri.path} and ${details.uri.path}`);
   });
 
-  it('lists both runs under their flows in "Recent runs", with status and machine', async () => {
-    assert.ok(invoiceRun);
+  it('lists runs under their flows in "Recent runs", with status and machine, a page at a time', async () => {
+    const longRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: 'Contoso Dev',
+      flowId: seedIds.flows.longReport,
+      inputs: { Month: '2025-03' },
+      ...makerAttended,
+    });
+    assert.ok(longRun?.runId, 'the long run started');
+    await vscode.commands.executeCommand(commandIds.cancelRun, longRun);
+    await waitFor(
+      () => runs.store.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled',
+      'the long run cancelled',
+      30_000,
+    );
+    const invoiceRun = await succeededInvoiceRun();
     const invoiceRows = await recentRunRows(api, seedFlowNames.invoice);
     const row = invoiceRows.find((r) => runIdOf(r) === invoiceRun?.runId);
     assert.ok(row, `the invoice run is listed; rows: ${invoiceRows.map(label).join(', ')}`);
@@ -255,46 +296,67 @@ describe('Runs against the sandbox', function () {
 
     const longRows = await recentRunRows(api, seedFlowNames.longReport);
     const cancelled = longRows.find(
-      (r) => /^run cancelled\b/.test(String(r.getTreeItem().contextValue)) && runIdOf(r) !== undefined,
+      (r) => /^run cancelled\b/.test(String(r.getTreeItem().contextValue)) && runIdOf(r) === longRun.runId,
     );
     assert.ok(
       cancelled,
       `the cancelled run is listed; rows: ${longRows.map((r) => `${label(r)} ${String(r.getTreeItem().description)}`).join(', ')}`,
     );
 
-    // Paged: a small page shows "Load more…", which appends the older runs.
-    runs.historyPageSize = 2;
-    try {
-      const env = await child(api, undefined, 'Contoso Dev');
-      const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.invoice);
-      api.explorer.provider.refresh(flow);
-      const group = (await child(api, flow, 'Recent runs')) as ExplorerNode & {
-        loadMore(signal: AbortSignal): Promise<void>;
-      };
-      const firstPage = await api.explorer.provider.getChildren(group);
-      assert.deepEqual(firstPage.map(label).slice(2), ['Load more…']);
-      assert.equal(firstPage[2]?.getTreeItem().command?.command, 'desktopFlows.explorer.loadMore');
-      await group.loadMore(AbortSignal.timeout(30_000));
-      const twoPages = await api.explorer.provider.getChildren(group);
-      assert.equal(twoPages.filter((r) => runIdOf(r) !== undefined).length, 4, 'the second page is appended');
-      assert.deepEqual(
-        twoPages.filter((r) => runIdOf(r) !== undefined).map(runIdOf),
-        invoiceRows
-          .filter((r) => runIdOf(r) !== undefined)
-          .slice(0, 4)
-          .map(runIdOf),
-        'pages follow each other, newest first',
-      );
-    } finally {
-      runs.historyPageSize = 10;
+    // Paged: a flow with more runs than a page (10) shows "Load more…", which appends the older runs.
+    const dev = sandbox.environments.get(seedEnvironmentNames.dev);
+    assert.ok(dev);
+    for (let day = 1; day <= 12; day++) {
+      const id = stableGuid(`run:runs-test-paging-${day}`);
+      if (!dev.runs.has(id)) {
+        const at = `2025-04-${String(day).padStart(2, '0')}T08:00:00Z`;
+        sandbox.engine.restore(dev, {
+          id,
+          flowId: seedIds.flows.nightlyBatch,
+          connectionName: seedNames.connections.makerMachine,
+          runMode: 'unattended',
+          statuscode: flowSessionStatus.Succeeded,
+          createdon: at,
+          startedon: at,
+          completedon: at.replace('08:00', '08:05'),
+          outputs: {},
+        });
+      }
     }
+    const total = [...dev.runs.values()].filter(
+      (r) => r.flow.id.toLowerCase() === seedIds.flows.nightlyBatch.toLowerCase(),
+    ).length;
+    const env = await child(api, undefined, 'Contoso Dev');
+    const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.nightlyBatch);
+    api.explorer.provider.refresh(flow);
+    const group = (await child(api, flow, 'Recent runs')) as ExplorerNode & {
+      loadMore(signal: AbortSignal): Promise<void>;
+    };
+    api.explorer.provider.refresh(group);
+    const firstPage = await api.explorer.provider.getChildren(group);
+    assert.equal(firstPage.filter((r) => runIdOf(r) !== undefined).length, 10, 'a page of ten runs');
+    assert.equal(label(firstPage.at(-1) as ExplorerNode), 'Load more…');
+    assert.equal(firstPage.at(-1)?.getTreeItem().command?.command, 'desktopFlows.explorer.loadMore');
+    await group.loadMore(AbortSignal.timeout(30_000));
+    const twoPages = await api.explorer.provider.getChildren(group);
+    const ids = twoPages.map(runIdOf).filter((id) => id !== undefined);
+    assert.equal(ids.length, Math.min(total, 20), `the second page is appended (${total} runs in all)`);
+    assert.deepEqual(
+      ids.slice(0, 10),
+      firstPage.map(runIdOf).filter((id) => id !== undefined),
+      'pages follow each other, newest first',
+    );
+    assert.ok(
+      ids.includes(stableGuid('run:runs-test-paging-1')) || total > 20,
+      'the oldest run is on the second page',
+    );
     note(
       `Recent runs of ${seedFlowNames.invoice}: ${invoiceRows.length} rows; first: ${label(invoiceRows[0] as ExplorerNode)} ${String(invoiceRows[0]?.getTreeItem().description)}`,
     );
   });
 
   it('runs again with the same inputs and options, resumes watching after a restart mid-run, and reports the finish once', async () => {
-    assert.ok(invoiceRun);
+    const invoiceRun = await succeededInvoiceRun();
     const again = await vscode.commands.executeCommand<RunSubject>(commandIds.runAgain, invoiceRun);
     assert.ok(
       again?.runId && again.runId !== invoiceRun.runId,
@@ -327,16 +389,13 @@ describe('Runs against the sandbox', function () {
       60_000,
     );
     await runs.idle();
+    assert.equal(recorded().notificationsOf(again.runId).length, 1, 'its finish is reported once');
     assert.equal(
-      runs.notifier.shown.filter((n) => n.runId === again.runId).length,
-      1,
-      'its finish is reported once',
-    );
-    assert.equal(
-      runs.transcript.lines.filter((l) => l.includes(`run ${short(again.runId)} succeeded`)).length,
+      recorded().transcript.filter((l) => l.includes(`run ${short(again.runId)} succeeded`)).length,
       1,
     );
-    const inputsLines = runs.transcript.lines.filter((l) => /^\s+Inputs: /.test(l));
+    const inputsLines = recorded().transcript.filter((l) => /^\s+Inputs: /.test(l));
+    assert.equal(inputsLines.length, 2, 'the first run and the run again');
     assert.equal(inputsLines.at(-1), inputsLines.at(-2), 'the same inputs were sent again');
     // Other suites' runs may still be journaled; this one is gone once it finished.
     assert.doesNotMatch(
@@ -371,29 +430,37 @@ describe('Runs against the sandbox', function () {
     );
     await runs.start();
     await waitFor(
-      () => runs.notifier.shown.some((n) => n.runId === echo.runId),
+      () => recorded().notificationsOf(echo.runId).length > 0,
       'the run that ended meanwhile is reported',
       30_000,
     );
     await runs.idle();
-    const reports = runs.notifier.shown.filter((n) => n.runId === echo.runId);
+    const reports = recorded().notificationsOf(echo.runId);
     assert.equal(reports.length, 1);
     assert.match(reports[0]?.message ?? '', /ended while it was not being watched/);
     assert.ok(
-      runs.transcript.lines.some(
+      recorded().transcript.some(
         (l) =>
           l.includes(`run ${short(echo.runId)} succeeded`) && l.includes('while it was not being watched'),
       ),
     );
 
     // A second restart finds neither run to resume (other suites' runs may be) and reports nothing again.
-    const resumedAgain = (await runs.restart()).map((r) => r.runId);
+    const resumedAgain = (await reloadRuns(runs)).map((r) => r.runId);
     assert.ok(!resumedAgain.includes(echo.runId) && !resumedAgain.includes(again.runId));
     await runs.idle();
-    assert.equal(runs.notifier.shown.filter((n) => n.runId === echo.runId).length, 1);
+    assert.equal(recorded().notificationsOf(echo.runId).length, 1);
   });
 
   it('Run Desktop Flow… on a flow node asks for the inputs, then offers the options used last time', async () => {
+    // "Last time": a run of Echo Text with known options (attended, on the maker's machine).
+    const earlier = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: devEnvironmentId,
+      flowId: seedIds.flows.echoText,
+      inputs: { inputText: 'earlier', inputInteger: 1 },
+      ...makerAttended,
+    });
+    assert.ok(earlier?.runId, 'the earlier run started');
     const env = await child(api, undefined, 'Contoso Dev');
     const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.echoText);
     const started = vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, flow);
@@ -419,12 +486,11 @@ describe('Runs against the sandbox', function () {
       60_000,
     );
     await runs.idle();
-    const transcript = runs.transcript.lines.join('\n');
+    const transcript = recorded().transcript.join('\n');
     assert.match(
       transcript,
       new RegExp(
-        // The options remembered last for Echo Text (another suite's batch may have run it since).
-        `Started "Echo Text" run ${short(run.runId)} \\((un)?attended, priority normal, connection "CONTOSO`,
+        `Started "Echo Text" run ${short(run.runId)} \\(attended, priority normal, connection "CONTOSO`,
       ),
       'the remembered options were used',
     );
@@ -434,8 +500,6 @@ describe('Runs against the sandbox', function () {
   });
 
   it('says when and why a start waits for the rate limit, and warns about a licence check', async () => {
-    const statusStart = runs.statusBar.history.length;
-    const transcriptStart = runs.transcript.lines.length;
     const dev = sandbox.environments.get(seedEnvironmentNames.dev);
     assert.ok(dev);
     // One start per (sandbox) minute per connection: the second start gets a 429 and waits, visibly.
@@ -472,16 +536,16 @@ describe('Runs against the sandbox', function () {
       sandbox.settings.runsPerMinutePerConnection = 70;
       delete dev.seed.licenseCheck;
     }
-    const texts = runs.statusBar.history.slice(statusStart);
+    const texts = recorded().statusTexts;
     assert.ok(
       // Alone it reads "Quick Ping: Waiting (rate limit)"; beside runs other tests left, the aggregate counts it.
       texts.some((t) => /^\$\(clock\) Quick Ping: Waiting \(rate limit\)|\b\d+ waiting\b/.test(t)),
       `the status bar said the start waits; it showed: ${texts.join(' → ')}`,
     );
-    const transcript = runs.transcript.lines.slice(transcriptStart).join('\n');
+    const transcript = recorded().transcript.join('\n');
     assert.match(transcript, /"Quick Ping" waits until .*: the service asked to slow down \(429\)/);
     assert.match(transcript, /Licence warning for "Quick Ping" run [0-9a-f]{8}: UnattendedNoAddon/);
-    const warnings = runs.notifier.shown.filter(
+    const warnings = recorded().notifications.filter(
       (n) => n.severity === 'warning' && /Licence check for "Quick Ping": UnattendedNoAddon/.test(n.message),
     );
     assert.equal(warnings.length, 2, 'each start warns once');

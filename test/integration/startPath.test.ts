@@ -8,6 +8,7 @@ import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import { activateExtension, note, sleep, waitFor } from './helpers';
 import { QueuedPrompts } from './queuedPrompts';
+import { recordEachTest } from './runRecorder';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -57,6 +58,7 @@ class StartPrompts extends QueuedPrompts {
 describe('Start path: fewer questions, no trap', function () {
   this.timeout(180_000);
   let api: ExtensionApi;
+  const recorded = recordEachTest(() => api.runs);
   let sandbox: Sandbox;
   let accountId: string;
   /** Counts RunDesktopFlow requests (a zero-delay fault changes nothing else). */
@@ -167,7 +169,7 @@ describe('Start path: fewer questions, no trap', function () {
       assert.notEqual(invoiceBox?.password, true);
 
       await api.runs.idle();
-      const transcript = api.runs.transcript.lines.join('\n');
+      const transcript = recorded().transcript.join('\n');
       assert.match(transcript, new RegExp(`Inputs: \\{"InvoiceId":"INV-4242"`));
       assert.doesNotMatch(transcript, /erp-key-7731/, 'the sensitive value is masked');
       assert.doesNotMatch(transcript, /connection shared-uiflow-/, 'connections by display name');
@@ -226,7 +228,7 @@ describe('Start path: fewer questions, no trap', function () {
     const answering = api.prompts.answerWith(prompts);
     let run: RunSubject | undefined;
     try {
-      const since = api.runs.transcript.lines.length;
+      const since = recorded().transcript.length;
       run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, {
         environment: 'Contoso Dev',
         flowName: seedFlowNames.quickPing,
@@ -240,8 +242,8 @@ describe('Start path: fewer questions, no trap', function () {
       assert.match(prompts.asked[0]?.items?.find((l) => l.includes('(LAPTOP-OLD)')) ?? '', /^\$\(watch\) /);
       await api.runs.idle();
       assert.ok(
-        api.runs.transcript.lines
-          .slice(since)
+        recorded()
+          .transcript.slice(since)
           .some((l) =>
             /Check before sending "Quick Ping": This run will wait: LAPTOP-OLD is offline/.test(l),
           ),

@@ -1,6 +1,6 @@
 /**
  * The run journal: the active runs being watched, kept as plain JSON by whoever hosts the core (the
- * extension backs it with `globalState`, the CLI with a file, tests with memory). After a window reload or
+ * extension backs it with `globalState`, the CLI with a file, tests with memory: test/unit/runs/memoryRunJournal.ts). After a window reload or
  * a restart, the service loads it and resumes watching; runs that finished meanwhile are reported once.
  *
  * Exactly-once reporting: a finished run is removed from the journal and the journal saved *before* its
@@ -51,33 +51,6 @@ export interface RunJournal {
   /** The saved state, or `undefined` when nothing was saved yet. Returns what `save` got, as JSON. */
   load(signal: AbortSignal): Promise<unknown>;
   save(state: RunJournalState, signal: AbortSignal): Promise<void>;
-}
-
-/** A journal in memory (tests; the CLI when nothing should persist). */
-export class MemoryRunJournal implements RunJournal {
-  private stored: string | undefined;
-  /** How many times `save` was called. */
-  saves = 0;
-
-  constructor(initial?: RunJournalState) {
-    this.stored = initial === undefined ? undefined : JSON.stringify(initial);
-  }
-
-  load(_signal: AbortSignal): Promise<unknown> {
-    return Promise.resolve(this.stored === undefined ? undefined : (JSON.parse(this.stored) as unknown));
-  }
-
-  save(state: RunJournalState, _signal: AbortSignal): Promise<void> {
-    // Stored as text, like globalState does, so nothing shares object identity with the live state.
-    this.stored = JSON.stringify(state);
-    this.saves++;
-    return Promise.resolve();
-  }
-
-  /** The last saved state (tests). */
-  get current(): RunJournalState | undefined {
-    return this.stored === undefined ? undefined : parseRunJournal(JSON.parse(this.stored));
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

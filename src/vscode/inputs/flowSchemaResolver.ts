@@ -5,18 +5,19 @@ import {
   type DesktopFlowSchema,
   type ParsedFlowSchema,
 } from '../../core/inputs/desktopFlowSchema';
+import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SchemaUriTarget } from '../../core/inputs/schemaUri';
 import { inputLimitBytesFor } from '../../core/clouds';
 import { ApiError, CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import type { DesktopFlow } from '../../core/model/flow';
-import type { RawFlowSchema } from '../../core/model/flowSchema';
+import type { FlowSchemas, RawFlowSchema } from '../../core/model/flowSchema';
+import { flowKey as orgFlowKey } from '../../core/runs/runKeys';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import type { ConfigurationService } from '../configuration';
 import { describeError } from '../errorMessages';
-import { raceAbort } from '../../core/util/abort';
 import { DisposableBase } from '../disposableBase';
 
 /** Where a flow lives: the account that reaches it and the environment. */
@@ -64,15 +65,11 @@ export interface FlowSchemaChange extends FlowLocation {
   readonly comparison: SchemaComparison;
 }
 
+/** The flow and input schema last seen for a flow (what a change is detected against). */
 interface FlowEntry {
   readonly flow: DesktopFlow;
   readonly fingerprint: string;
   readonly parsed: ParsedFlowSchema;
-}
-
-interface PendingEntry {
-  readonly promise: Promise<FlowEntry>;
-  readonly startedAt: number;
 }
 
 /**
@@ -81,9 +78,6 @@ interface PendingEntry {
  */
 const notFoundMemoryMs = 30_000;
 
-/** Longest a shared fetch may take; callers wait with their own signal on top. */
-const fetchTimeoutMs = 120_000;
-
 /** The cache key of a flow in an environment of an account. */
 export function flowKey(account: SignedInAccount, environment: Environment, flowId: string): string {
   return `${account.id}\n${environment.orgUrl.toLowerCase()}\n${flowId.toLowerCase()}`;
@@ -91,9 +85,10 @@ export function flowKey(account: SignedInAccount, environment: Environment, flow
 
 /**
  * Finds the flow a `desktopflows-schema:` URI names (its environment, or the workspace default) and its
- * input schema, for the schema content provider, diagnostics, commands and run preparation. Schemas are
- * cached per account, environment and flow; every later fetch (tree expansion, explicit validation,
- * a run) is compared with the cached one, and a change fires `onDidChangeSchema`.
+ * input schema, for the schema content provider, diagnostics, commands and run preparation. Schemas come
+ * from the core `FlowSchemaCache` (loads shared, under the cache's own lifetime); every fetch (tree
+ * expansion, explicit validation, a run) is compared with the version seen before, and a change fires
+ * `onDidChangeSchema`.
  */
 export class FlowSchemaResolver extends DisposableBase {
   private readonly changed = new vscode.EventEmitter<FlowSchemaChange>();
@@ -102,10 +97,17 @@ export class FlowSchemaResolver extends DisposableBase {
   private readonly reset = new vscode.EventEmitter<void>();
   /** Fires when what a URI resolves to may have changed (accounts, default environment). */
   readonly onDidReset = this.reset.event;
-  private readonly pending = new Map<string, PendingEntry>();
+  /** The one schema cache; its loads read the flow too (name, draft state) and note what they saw. */
+  private readonly schemas = new FlowSchemaCache((org, flowId, signal, o) =>
+    this.load(org, flowId, signal, o),
+  );
+  /** The account each org was last located with: the schema cache's loads read through it. */
+  private readonly readers = new Map<string, FlowLocation>();
+  /** Per org and flow: what was seen last, and the version before the last change. */
   private readonly latest = new Map<string, FlowEntry>();
   private readonly previous = new Map<string, DesktopFlowSchema>();
-  private readonly lifetime = new AbortController();
+  /** Flows found not to exist, until when (epoch ms). */
+  private readonly missing = new Map<string, number>();
 
   constructor(
     private readonly accounts: AccountService,
@@ -189,17 +191,30 @@ export class FlowSchemaResolver extends DisposableBase {
   ): Promise<FlowSchemaResolution> {
     const { account, environment } = location;
     const key = flowKey(account, environment, flowId);
+    const seen = orgFlowKey(environment.orgUrl, flowId);
     try {
-      const entry = await raceAbort(this.entry(location, flowId, key, options.fresh === true), signal);
+      const missingUntil = this.missing.get(seen);
+      if (missingUntil !== undefined && missingUntil > Date.now() && options.fresh !== true) {
+        throw missingFlow(flowId);
+      }
+      this.readers.set(orgKeyOf(environment.orgUrl), location);
+      const cached = await this.schemas.get(
+        { orgUrl: environment.orgUrl, flowId, ...(options.fresh === true ? { notBefore: Date.now() } : {}) },
+        signal,
+      );
+      const entry = this.latest.get(seen);
+      if (entry === undefined) {
+        throw missingFlow(flowId);
+      }
       return {
         kind: 'resolved',
         key,
         account,
         environment,
         flow: entry.flow,
-        parsed: entry.parsed,
-        schema: entry.parsed.schema,
-        previousSchema: this.previous.get(key),
+        parsed: cached.inputs,
+        schema: cached.inputs.schema,
+        previousSchema: this.previous.get(seen),
         limitBytes: inputLimitBytesFor(account.session.cloud, environment.region),
         viaDefault: options.viaDefault === true,
       };
@@ -224,15 +239,16 @@ export class FlowSchemaResolver extends DisposableBase {
    * a change made in the portal is noticed without another request.
    */
   observe(location: FlowLocation, flow: DesktopFlow, raw: RawFlowSchema | undefined): void {
-    const key = flowKey(location.account, location.environment, flow.id);
-    const entry = this.toEntry(flow, raw);
-    this.remember(location, key, entry);
-    this.pending.set(key, { promise: Promise.resolve(entry), startedAt: Date.now() });
+    if (this.remember(location, flow.id, this.toEntry(flow, raw))) {
+      // The cached schemas are older than what the tree just saw: the next use loads them again.
+      this.schemas.forget(location.environment.orgUrl, flow.id);
+    }
   }
 
   /** Forgets cached schemas (they are fetched again on next use). */
   forget(): void {
-    this.pending.clear();
+    this.schemas.clear();
+    this.missing.clear();
   }
 
   private failure(e: unknown): UnresolvedFlowSchema {
@@ -248,53 +264,46 @@ export class FlowSchemaResolver extends DisposableBase {
     };
   }
 
-  private entry(location: FlowLocation, flowId: string, key: string, fresh: boolean): Promise<FlowEntry> {
-    const cached = this.pending.get(key);
-    if (cached && !fresh) {
-      return cached.promise;
+  /**
+   * The schema cache's loader: the flow (published, else its draft) and its schemas, read through the account
+   * the org was located with. Notes what it saw (a change fires `onDidChangeSchema`); remembers a missing flow.
+   */
+  private async load(
+    orgUrl: string,
+    flowId: string,
+    signal: AbortSignal,
+    options: { readonly includeDrafts: boolean },
+  ): Promise<FlowSchemas> {
+    const location = this.readers.get(orgKeyOf(orgUrl));
+    if (location === undefined) {
+      throw new CancellationError();
     }
-    const promise = this.fetch(location, flowId).then((entry) => {
-      this.remember(location, key, entry);
-      return entry;
-    });
-    const record = { promise, startedAt: Date.now() };
-    this.pending.set(key, record);
-    promise.catch((e: unknown) => {
-      // "Not found" is remembered for a while; anything else is tried again on next use.
-      const keep = ApiError.is(e, 'notFound');
-      const forget = (): void => {
-        if (this.pending.get(key) === record) {
-          this.pending.delete(key);
-        }
-      };
-      if (keep) {
-        setTimeout(forget, notFoundMemoryMs).unref();
-      } else {
-        forget();
-      }
-    });
-    return promise;
-  }
-
-  private async fetch(location: FlowLocation, flowId: string): Promise<FlowEntry> {
-    const { account, environment } = location;
-    const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(fetchTimeoutMs)]);
-    const flows = account.session.flows;
-    const org = environment.orgUrl;
+    const flows = location.account.session.flows;
     const getFlow = async (): Promise<DesktopFlow> => {
       try {
-        return await flows.get(org, flowId, signal);
+        return await flows.get(orgUrl, flowId, signal);
       } catch (e) {
         // A flow that was never published exists only as an unpublished layer.
         if (ApiError.is(e, 'notFound')) {
-          return await flows.get(org, flowId, signal, { includeDrafts: true });
+          return await flows.get(orgUrl, flowId, signal, { includeDrafts: true });
         }
         throw e;
       }
     };
-    const [flow, raw] = await Promise.all([getFlow(), flows.getSchema(org, flowId, 'inputs', signal)]);
-    this.log.debug(`[inputs] fetched the input schema of "${flow.name}" in ${environment.displayName}`);
-    return this.toEntry(flow, raw);
+    try {
+      const [flow, raw] = await Promise.all([getFlow(), flows.getSchemas(orgUrl, flowId, signal, options)]);
+      this.log.debug(
+        `[inputs] fetched the input schema of "${flow.name}" in ${location.environment.displayName}`,
+      );
+      this.missing.delete(orgFlowKey(orgUrl, flowId));
+      this.remember(location, flowId, this.toEntry(flow, raw.inputs));
+      return raw;
+    } catch (e) {
+      if (ApiError.is(e, 'notFound')) {
+        this.missing.set(orgFlowKey(orgUrl, flowId), Date.now() + notFoundMemoryMs);
+      }
+      throw e;
+    }
   }
 
   private toEntry(flow: DesktopFlow, raw: RawFlowSchema | undefined): FlowEntry {
@@ -302,14 +311,16 @@ export class FlowSchemaResolver extends DisposableBase {
     return { flow, fingerprint: JSON.stringify(raw ?? null), parsed };
   }
 
-  private remember(location: FlowLocation, key: string, entry: FlowEntry): void {
-    const before = this.latest.get(key);
-    this.latest.set(key, entry);
+  /** Notes the flow and input schema seen; true when the schema changed since the last time. */
+  private remember(location: FlowLocation, flowId: string, entry: FlowEntry): boolean {
+    const seen = orgFlowKey(location.environment.orgUrl, flowId);
+    const before = this.latest.get(seen);
+    this.latest.set(seen, entry);
     if (before === undefined || before.fingerprint === entry.fingerprint) {
-      return;
+      return false;
     }
     const comparison = compareSchemas(before.parsed.schema, entry.parsed.schema);
-    this.previous.set(key, before.parsed.schema);
+    this.previous.set(seen, before.parsed.schema);
     this.log.info(
       `[inputs] the inputs of "${entry.flow.name}" in ${location.environment.displayName} changed: ` +
         `${comparison.added.length} added, ${comparison.removed.length} removed, ${comparison.renamed.length} renamed, ` +
@@ -317,16 +328,30 @@ export class FlowSchemaResolver extends DisposableBase {
     );
     this.changed.fire({
       ...location,
-      key,
+      key: flowKey(location.account, location.environment, flowId),
       flow: entry.flow,
       previous: before.parsed.schema,
       current: entry.parsed.schema,
       comparison,
     });
+    return true;
   }
 
   override dispose(): void {
-    this.lifetime.abort();
+    this.schemas.dispose();
     super.dispose();
   }
+}
+
+function orgKeyOf(orgUrl: string): string {
+  return orgFlowKey(orgUrl, '');
+}
+
+function missingFlow(flowId: string): ApiError {
+  return new ApiError({
+    reason: 'notFound',
+    message: `Desktop flow ${flowId} was not found.`,
+    status: 404,
+    mayHaveReachedService: true,
+  });
 }

@@ -305,14 +305,14 @@ export class RecentRunsGroupNode implements ExplorerNode {
   }
 }
 
+/** Runs per "Recent runs" page: a screenful; "Load more…" appends the next page. */
+export const recentRunsPageSize = 10;
+
 /** Adds "Recent runs" under every flow of the explorer, and routes run events to the rows shown. */
 export class RecentRunsContributor implements FlowChildContributor {
   private readonly groups = new Map<string, RecentRunsGroupNode>();
 
-  constructor(
-    private readonly source: RecentRunsSource,
-    private readonly pageSize: () => number,
-  ) {}
+  constructor(private readonly source: RecentRunsSource) {}
 
   children(
     flowNode: ExplorerNode,
@@ -331,7 +331,7 @@ export class RecentRunsContributor implements FlowChildContributor {
       flow.flowId,
       flow.flowName,
       this.source,
-      this.pageSize(),
+      recentRunsPageSize,
     );
     this.groups.set(flowKey(flow.orgUrl, flow.flowId), group);
     return [group];

@@ -4,7 +4,7 @@ import type { RunOptionsProblem } from '../../core/runs/runOptions';
 import { describeStatus } from '../../core/runs/runTranscript';
 import type { RunStatus } from '../../core/model/run';
 import { commandIds } from '../commandIds';
-import { UserFacingError } from '../registerCommand';
+import { UserFacingError } from '../userFacingError';
 
 /** One run-options problem in words. */
 export function describeOptionsProblem(p: RunOptionsProblem): string {

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
-import { readConfig } from '../configuration';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
+import type { ConfigurationService } from '../configuration';
+import type { Prompts } from '../prompts';
 import { registerRunCommands } from '../commands/runCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
-import type { Prompts } from '../prompts';
 import type { ExplorerView } from '../tree/explorerView';
 import type { RunInputFiles } from './runInputFiles';
 import { registerRunsViewCommands } from '../commands/runsViewCommands';
@@ -20,6 +20,9 @@ export interface RunFeatureDeps {
   /** `globalState` holds the run journal; `workspaceState` the options remembered per flow. */
   readonly context: Pick<vscode.ExtensionContext, 'globalState' | 'workspaceState'>;
   readonly log: Logger;
+  readonly config: ConfigurationService;
+  /** The prompt helper (Escape → CancellationError; tests answer it from a queue). */
+  readonly prompts: Prompts;
   readonly accounts: AccountService;
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
@@ -27,8 +30,6 @@ export interface RunFeatureDeps {
   readonly inputFiles: RunInputFiles | undefined;
   /** Resolves once accounts of earlier sessions are restored (`signIn.restore(…)`); resuming waits for it. */
   readonly accountsRestored?: Promise<unknown>;
-  /** The prompts of the start path (tests answer them from a queue). */
-  readonly prompts: Prompts;
 }
 
 /**
@@ -48,6 +49,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     globalState: context.globalState,
     workspaceState: context.workspaceState,
     log,
+    config: deps.config,
     accounts,
     ...(inputFiles === undefined ? {} : { secrets: inputFiles.secrets }),
     ...(deps.accountsRestored === undefined ? {} : { accountsReady: deps.accountsRestored }),
@@ -72,14 +74,14 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     log,
   });
   const panels = new RunDocumentPanels(controller.documents, controller.store, log);
-  const review = new RunReviewActions(controller, panels);
+  const review = new RunReviewActions(controller, deps.prompts, deps.config, panels);
   const runsView = new RunsView({
     accounts,
     runAccounts: controller.runAccounts,
     store: controller.store,
     workspaceState: context.workspaceState,
     log,
-    pageSize: () => readConfig().runsViewPageSize,
+    pageSize: () => deps.config.current.runsViewPageSize,
   });
 
   // Not awaited: activation never waits on the network. Resumed runs report through the usual events.

@@ -14,7 +14,7 @@ export interface RunNotifierActions {
   runAgain(subject: RunSubject): Promise<unknown>;
 }
 
-/** A notification that was shown (tests check that each finish is reported once). */
+/** A notification that was shown (`RunNotifier.onDidNotify`). */
 export interface ShownNotification {
   readonly severity: 'info' | 'warning' | 'error';
   readonly message: string;
@@ -25,16 +25,18 @@ export interface ShownNotification {
 export type NotifyOnCompletion = 'off' | 'failures' | 'all';
 
 /** Completion notifications (per `desktopFlows.runs.notifyOnCompletion`) and licence warnings. */
-export class RunNotifier {
-  private readonly shownList: ShownNotification[] = [];
+export class RunNotifier implements vscode.Disposable {
+  private readonly notified = new vscode.EventEmitter<ShownNotification>();
+  /** Fires with each notification as it is shown. */
+  readonly onDidNotify = this.notified.event;
 
   constructor(
     private readonly actions: RunNotifierActions,
     private readonly log: Logger,
   ) {}
 
-  get shown(): readonly ShownNotification[] {
-    return this.shownList;
+  dispose(): void {
+    this.notified.dispose();
   }
 
   /** Notifies that a run ended, when the setting asks for it. Never waits for the user. */
@@ -108,7 +110,7 @@ export class RunNotifier {
     actions: string[],
     onPick: (picked: string | undefined) => Promise<void>,
   ): void {
-    this.shownList.push({ severity, message, runId, actions });
+    this.notified.fire({ severity, message, runId, actions });
     const shown =
       severity === 'error'
         ? vscode.window.showErrorMessage(message, ...actions)

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
-import { CancellationError } from '../../core/errors';
 import { outputsToInputFile } from '../../core/inputs/outputsToInputFile';
 import { isTerminal } from '../../core/model/run';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { describeStatus } from '../../core/runs/runTranscript';
-import { readInputsFolder } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { pickFlow } from '../pickers';
+import type { Prompts } from '../prompts';
 import { flowSchemas } from './sensitiveValues';
-import { UserFacingError } from '../registerCommand';
+import { UserFacingError } from '../userFacingError';
 import { describeRunError } from './runErrorWords';
 import type { RunDocumentPanels } from './runDocumentPanel';
 import { runDocumentUri } from './runDocuments';
@@ -43,6 +43,8 @@ function folderNameFor(flowName: string): string {
 export class RunReviewActions {
   constructor(
     private readonly controller: RunsController,
+    private readonly prompts: Prompts,
+    private readonly config: ConfigurationService,
     /** The rendered run documents; without them, details open as a Markdown text document. */
     private readonly panels?: RunDocumentPanels,
   ) {}
@@ -150,16 +152,13 @@ export class RunReviewActions {
       });
       return { id: flow.id, name: flow.name };
     }
-    const picked = await vscode.window.showQuickPick(
+    const picked = await this.prompts.pick(
       [
         { label: `$(symbol-event) ${subject.flowName}`, description: 'the flow that ran', same: true },
         { label: '$(search) Another flow…', description: 'in the same environment', same: false },
       ],
       { title: `Save the outputs of ${runWords(subject)} as an input file for…` },
     );
-    if (picked === undefined) {
-      throw new CancellationError();
-    }
     if (picked.same) {
       return { id: subject.flowId, name: subject.flowName };
     }
@@ -184,7 +183,7 @@ export class RunReviewActions {
         : vscode.Uri.file(args.file);
     }
     const folder = vscode.workspace.workspaceFolders?.[0];
-    const inputsFolder = readInputsFolder(folder);
+    const inputsFolder = this.config.inputsFolder(folder);
     const suggested =
       folder === undefined
         ? undefined
@@ -194,16 +193,12 @@ export class RunReviewActions {
             folderNameFor(flowName),
             `from-run-${subject.runId.slice(0, 8)}.json`,
           );
-    const picked = await vscode.window.showSaveDialog({
+    return this.prompts.save({
       title: `Save the outputs of ${runWords(subject)} as an input file`,
       ...(suggested === undefined ? {} : { defaultUri: suggested }),
       filters: { 'Input files': ['json'] },
       saveLabel: 'Save Input File',
     });
-    if (picked === undefined) {
-      throw new CancellationError();
-    }
-    return picked;
   }
 
   /** The run, checked to have succeeded (outputs exist only then). */

@@ -1,59 +1,12 @@
 import * as vscode from 'vscode';
-import type { RunStatus } from '../../core/model/run';
-import { describeStatus } from '../../core/runs/runTranscript';
 import { commandIds } from '../commandIds';
 import { storeSubject, type StoreRun, type RunStore } from './runStore';
 import { runActions } from './runActions';
-import { commandLink, flowLabel, formatElapsed } from './runSubjects';
+import { defaultStatusBarLinger, phaseText, statusBarLook, type StatusBarLinger } from './runStatusBarText';
+import { commandLink, flowLabel } from './runSubjects';
 
-/** How long a finished run stays in the status bar when nothing else runs. */
-export interface StatusBarLinger {
-  readonly succeededMs: number;
-  readonly otherwiseMs: number;
-}
-
-const defaultLinger: StatusBarLinger = { succeededMs: 15_000, otherwiseMs: 120_000 };
-const maxHistory = 500;
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-const finishedIcons: Partial<Record<RunStatus, string>> = {
-  succeeded: '$(pass)',
-  cancelled: '$(circle-slash)',
-  aborted: '$(circle-slash)',
-  terminated: '$(circle-slash)',
-  failed: '$(error)',
-  faulted: '$(error)',
-  timedOut: '$(error)',
-};
-
-function finishedIcon(status: RunStatus | undefined): string {
-  return (status === undefined ? undefined : finishedIcons[status]) ?? '$(info)';
-}
-
-/** Icon and words of a run's state, e.g. `$(sync~spin)` + `Running`. */
-export function phaseText(run: StoreRun): { icon: string; words: string } {
-  switch (run.phase) {
-    case 'starting':
-      return { icon: '$(loading~spin)', words: 'Starting…' };
-    case 'rateLimited':
-      return { icon: '$(clock)', words: 'Waiting (rate limit)' };
-    case 'queued':
-      return { icon: '$(watch)', words: 'Queued' };
-    case 'running':
-      return { icon: '$(sync~spin)', words: 'Running' };
-    case 'paused':
-      return { icon: '$(debug-pause)', words: capitalize(describeStatus(run.status ?? 'paused')) };
-    case 'finished':
-      return { icon: finishedIcon(run.status), words: capitalize(describeStatus(run.status ?? 'unknown')) };
-  }
-}
-
-function isFailure(run: StoreRun): boolean {
-  return run.phase === 'finished' && run.status !== 'succeeded';
-}
+// Kept for the modules that import them from here (the run quick pick).
+export { phaseText, type StatusBarLinger } from './runStatusBarText';
 
 /**
  * The runs status bar item: each active run (or a count when several), with state and elapsed time; the
@@ -67,11 +20,13 @@ export class RunStatusBar implements vscode.Disposable {
   private lingerTimer: NodeJS.Timeout | undefined;
   private focused = vscode.window.state.focused;
   private shown = false;
-  private readonly textHistory: string[] = [];
+  private readonly rendered = new vscode.EventEmitter<string>();
+  /** Fires with each new text the item shows (ticks of the elapsed time included). */
+  readonly onDidRender = this.rendered.event;
 
   constructor(
     private readonly store: RunStore,
-    private readonly linger: StatusBarLinger = defaultLinger,
+    private readonly linger: StatusBarLinger = defaultStatusBarLinger,
     private readonly now: () => number = Date.now,
   ) {
     this.item = vscode.window.createStatusBarItem('desktopFlows.runs', vscode.StatusBarAlignment.Left, 49);
@@ -80,6 +35,7 @@ export class RunStatusBar implements vscode.Disposable {
     const sub = store.onDidChange(() => this.update());
     this.disposables.push(
       this.item,
+      this.rendered,
       { dispose: () => sub.dispose() },
       vscode.window.onDidChangeWindowState((s) => {
         this.focused = s.focused;
@@ -92,11 +48,6 @@ export class RunStatusBar implements vscode.Disposable {
   /** What the status bar shows now (empty while hidden). */
   get text(): string {
     return this.visible ? this.item.text : '';
-  }
-
-  /** Every distinct text shown so far, in order (for tests and diagnostics). */
-  get history(): readonly string[] {
-    return this.textHistory;
   }
 
   get visible(): boolean {
@@ -119,11 +70,6 @@ export class RunStatusBar implements vscode.Disposable {
    */
   update(withTooltip = true): void {
     const active = this.store.active();
-    const latest = this.store.finished()[0];
-    const lingering =
-      latest !== undefined &&
-      active.length === 0 &&
-      this.now() - (latest.finishedAt ?? 0) < this.lingerOf(latest);
     const stopped = this.store.stopped();
     if (active.length === 0 && stopped.length > 0) {
       // Watching stopped (its account signed out): say so plainly, offer Sign In, and count no time.
@@ -133,23 +79,21 @@ export class RunStatusBar implements vscode.Disposable {
       return;
     }
     this.item.command = commandIds.showActiveRuns;
-    if (active.length === 0 && !lingering) {
+    const look = statusBarLook(active, this.store.finished()[0], this.now(), this.linger);
+    if (!look.visible) {
       this.hide();
       this.stopTicker();
       this.clearLinger();
       return;
     }
-    if (active.length > 0) {
+    this.render(look.text);
+    this.item.backgroundColor =
+      look.background === undefined ? undefined : new vscode.ThemeColor(look.background);
+    this.setTicker(this.focused && look.ticking);
+    if (look.lingerLeftMs === undefined) {
       this.clearLinger();
-      this.render(active.length === 1 ? this.single(active[0] as StoreRun) : this.aggregate(active), false);
-      this.item.backgroundColor = active.some((r) => r.phase === 'rateLimited')
-        ? new vscode.ThemeColor('statusBarItem.warningBackground')
-        : undefined;
-      this.setTicker(this.focused && active.some((r) => r.phase !== 'starting'));
-    } else if (latest !== undefined) {
-      this.stopTicker();
-      this.render(this.single(latest), isFailure(latest));
-      this.scheduleLinger(latest);
+    } else {
+      this.scheduleLinger(look.lingerLeftMs);
     }
     if (withTooltip) {
       this.item.tooltip = this.tooltip(active);
@@ -164,26 +108,13 @@ export class RunStatusBar implements vscode.Disposable {
     }
   }
 
-  private single(run: StoreRun): string {
-    const { icon, words } = phaseText(run);
-    const elapsed =
-      run.phase === 'starting'
-        ? ''
-        : run.phase === 'finished'
-          ? run.durationMs === undefined
-            ? ''
-            : ` ${formatElapsed(run.durationMs)}`
-          : ` ${formatElapsed(run.elapsedBaseMs + this.now() - run.elapsedSince)}`;
-    return `${icon} ${flowLabel(run)}: ${words}${elapsed}`;
-  }
-
   private renderStopped(stopped: readonly StoreRun[]): void {
     const first = stopped[0] as StoreRun;
     const text =
       stopped.length === 1
         ? `$(debug-disconnect) ${flowLabel(first)}: not watched, account signed out`
         : `$(debug-disconnect) ${stopped.length} desktop flow runs not watched, account signed out`;
-    this.render(text, false);
+    this.render(text);
     this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.command = { command: commandIds.signIn, title: 'Sign In' };
     const md = new vscode.MarkdownString(undefined, true);
@@ -201,37 +132,16 @@ export class RunStatusBar implements vscode.Disposable {
     this.item.tooltip = md;
   }
 
-  private aggregate(active: readonly StoreRun[]): string {
-    const counts = new Map<string, number>();
-    for (const run of active) {
-      const word =
-        run.phase === 'rateLimited' ? 'waiting' : run.phase === 'starting' ? 'starting' : run.phase;
-      counts.set(word, (counts.get(word) ?? 0) + 1);
-    }
-    const parts = [...counts].map(([word, n]) => `${n} ${word}`).join(', ');
-    const icon = active.some((r) => r.phase === 'running') ? '$(sync~spin)' : '$(watch)';
-    const longest = Math.max(
-      ...active
-        .filter((r) => r.phase !== 'starting')
-        .map((r) => r.elapsedBaseMs + this.now() - r.elapsedSince),
-      0,
-    );
-    return `${icon} ${active.length} desktop flow runs: ${parts}${longest > 0 ? ` ${formatElapsed(longest)}` : ''}`;
-  }
-
-  private render(text: string, failed: boolean): void {
+  private render(text: string): void {
+    const changed = !this.shown || this.item.text !== text;
     this.item.text = text;
-    this.item.backgroundColor = failed ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.accessibilityInformation = { label: text.replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
     if (!this.shown) {
       this.item.show();
       this.shown = true;
     }
-    if (this.textHistory[this.textHistory.length - 1] !== text) {
-      this.textHistory.push(text);
-      if (this.textHistory.length > maxHistory) {
-        this.textHistory.splice(0, this.textHistory.length - maxHistory);
-      }
+    if (changed) {
+      this.rendered.fire(text);
     }
   }
 
@@ -252,6 +162,7 @@ export class RunStatusBar implements vscode.Disposable {
         commandIds.openRunOutputs,
         commandIds.showRunDetails,
         commandIds.runAgain,
+        commandIds.whyWaiting,
       ],
     };
     const shown = [...active, ...this.store.finished().slice(0, active.length > 0 ? 2 : 3)];
@@ -306,10 +217,6 @@ export class RunStatusBar implements vscode.Disposable {
     return md;
   }
 
-  private lingerOf(run: StoreRun): number {
-    return run.status === 'succeeded' ? this.linger.succeededMs : this.linger.otherwiseMs;
-  }
-
   private setTicker(on: boolean): void {
     if (!on) {
       this.stopTicker();
@@ -325,9 +232,8 @@ export class RunStatusBar implements vscode.Disposable {
     }
   }
 
-  private scheduleLinger(run: StoreRun): void {
+  private scheduleLinger(left: number): void {
     this.clearLinger();
-    const left = this.lingerOf(run) - (this.now() - (run.finishedAt ?? 0));
     this.lingerTimer = setTimeout(
       () => {
         this.lingerTimer = undefined;

@@ -14,7 +14,7 @@ import { secretMasker } from '../../core/util/secretMasker';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { commandIds } from '../commandIds';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { setContext } from '../contextKeys';
 import { describeError } from '../errorMessages';
 import type { ExplorerNode } from '../tree/explorerNode';
@@ -39,6 +39,8 @@ export interface RunsControllerOptions {
   readonly workspaceState: vscode.Memento;
   readonly log: Logger;
   readonly accounts: AccountService;
+  /** The settings (`desktopFlows.runs.*`): poll bounds, notifications, transcript, resend. */
+  readonly config: ConfigurationService;
   /** Resolves once accounts of earlier sessions are restored; resumed runs wait for it. */
   readonly accountsReady?: Promise<unknown>;
   /** Explorer re-rendering for the "Recent runs" rows. */
@@ -88,8 +90,6 @@ export class RunsController implements vscode.Disposable {
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
   private historySeen = false;
-  /** Runs per "Recent runs" page (a screenful; tests lower it to see paging). */
-  historyPageSize = 10;
 
   constructor(private readonly options: RunsControllerOptions) {
     this.statusBar = new RunStatusBar(this.store, options.statusBarLinger);
@@ -108,7 +108,7 @@ export class RunsController implements vscode.Disposable {
       rerender: (node) => options.tree?.rerender(node),
       refresh: (node) => options.tree?.refresh(node),
     };
-    this.recentRuns = new RecentRunsContributor(source, () => this.historyPageSize);
+    this.recentRuns = new RecentRunsContributor(source);
     const storeSub = this.store.onDidChange((change) => this.subscribe(change));
     let signedIn = options.accounts.accounts.length;
     const accountsSub = options.accounts.onDidChangeAccounts(() => {
@@ -122,15 +122,16 @@ export class RunsController implements vscode.Disposable {
     });
     this.disposables.push(
       this.statusBar,
+      this.notifier,
       this.transcript,
       this.documents,
       { dispose: () => this.schemas.dispose() },
       { dispose: () => storeSub.dispose() },
       accountsSub,
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.documentClosed(d.uri)),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('desktopFlows.runs')) {
-          this.service?.setPollInterval(pollOptions());
+      options.config.onDidChange((e) => {
+        if (e.affects('pollIntervalMinSeconds', 'pollIntervalMaxSeconds')) {
+          this.service?.setPollInterval(this.pollOptions());
         }
       }),
     );
@@ -169,12 +170,6 @@ export class RunsController implements vscode.Disposable {
     core.dispose();
     await this.queue;
     this.store.dispatch({ kind: 'cleared' });
-  }
-
-  /** What a window reload does to the runs feature: stop, then start over the same journal. */
-  async restart(): Promise<readonly JournaledRun[]> {
-    await this.stop();
-    return this.start();
   }
 
   /** Resolves once every event received so far has been shown. */
@@ -222,7 +217,7 @@ export class RunsController implements vscode.Disposable {
       flowId: run.flow.id,
       flowName: run.flow.name,
     });
-    if (readConfig().revealTranscript === 'onStart') {
+    if (this.options.config.current.revealTranscript === 'onStart') {
       this.transcript.show();
     }
     let started: StartedRun;
@@ -290,14 +285,21 @@ export class RunsController implements vscode.Disposable {
       backendFor: (environment) => this.runAccounts.backendFor(environment),
       journal: this.journal,
       logger: this.options.log,
-      poll: pollOptions(),
-      resendWhenUncertain: readConfig().resendWhenUncertain,
+      poll: this.pollOptions(),
+      resendWhenUncertain: this.options.config.current.resendWhenUncertain,
       // Claims and start locks shared with the CLI and other windows of this user.
       shared: SharedRunState.atDefaultLocation(),
     });
     this.serviceSubscription = service.onEvent((e) => this.store.dispatch(e));
     this.service = service;
     return service;
+  }
+
+  /** Poll bounds from the settings. */
+  private pollOptions(): { minMs: number; maxMs: number } {
+    const c = this.options.config.current;
+    const minMs = Math.max(1, c.pollIntervalMinSeconds) * 1000;
+    return { minMs, maxMs: Math.max(minMs, c.pollIntervalMaxSeconds * 1000) };
   }
 
   private enqueue(work: () => void | Promise<void>): void {
@@ -436,7 +438,7 @@ export class RunsController implements vscode.Disposable {
             () => undefined,
           );
     this.transcript.append(formatRunEvent(e, { maskOutputs: (o) => maskSensitive(o, schema?.outputs) }));
-    const config = readConfig();
+    const config = this.options.config.current;
     this.notifier.finished(e, config.notifyOnCompletion);
     if (config.revealTranscript === 'onFailure' && e.status !== 'succeeded') {
       this.transcript.show();
@@ -451,11 +453,4 @@ function clip(text: string): string {
   return text.length > maxInputsShown
     ? `${text.slice(0, maxInputsShown)}… (${text.length} characters)`
     : text;
-}
-
-/** Poll bounds from the settings. */
-function pollOptions(): { minMs: number; maxMs: number } {
-  const c = readConfig();
-  const minMs = Math.max(1, c.pollIntervalMinSeconds) * 1000;
-  return { minMs, maxMs: Math.max(minMs, c.pollIntervalMaxSeconds * 1000) };
 }

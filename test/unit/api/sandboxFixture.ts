@@ -2,8 +2,8 @@
  * A sandbox plus the client stack the extension uses (HttpClient + SandboxTokenProvider), for the API
  * tests. Each test file starts its own sandbox so faults and runs never leak between files.
  */
-import type { SandboxTokenProviderOptions } from '../../../src/core/auth/sandboxTokenProvider';
-import { SandboxTokenProvider } from '../../../src/core/auth/sandboxTokenProvider';
+import type { SandboxTokenProviderOptions } from './sandboxTokenProvider';
+import { SandboxTokenProvider } from './sandboxTokenProvider';
 import { sandboxCloud, type CloudEndpoints, type SandboxDescription } from '../../../src/core/clouds';
 import { HttpClient, type HttpClientOptions } from '../../../src/core/http/httpClient';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/server';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { MemoryRunJournal, parseRunJournal, type RunJournal } from '../../../src/core/runs/runJournal';
+import { parseRunJournal, type RunJournal } from '../../../src/core/runs/runJournal';
+import { MemoryRunJournal } from './memoryRunJournal';
 import { RunService } from '../../../src/core/runs/runService';
 import { isTerminalStatus } from '../../../src/sandbox/dataverseEntities';
 import { EventLog } from './eventLog';

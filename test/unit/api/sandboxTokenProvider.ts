@@ -1,13 +1,16 @@
 /**
- * Tokens from a running sandbox's `GET <base>/_sandbox/token?aud=<resource>`, for tests, benchmarks and
- * demos until (and besides) real sign-in. Tokens are cached per audience until shortly before they expire.
+ * Tokens from a running sandbox's `GET <base>/_sandbox/token?aud=<resource>`, for unit tests and benchmarks
+ * that need a signed-in client without the sign-in flow. Not a product feature: the extension and the CLI
+ * sign in to the sandbox through its identity endpoints like to Entra ID (src/core/auth/sandboxSignIn.ts),
+ * and the `/_sandbox/token` route exists only in the sandbox. Tokens are cached per audience until shortly
+ * before they expire.
  */
-import { AuthError } from '../errors';
-import type { HttpClient } from '../http/httpClient';
-import { trimTrailingSlashes } from '../http/urlSafety';
-import { secretMasker } from '../util/secretMasker';
-import { raceAbort } from '../util/abort';
-import type { TokenProvider } from './tokenProvider';
+import { AuthError } from '../../../src/core/errors';
+import type { HttpClient } from '../../../src/core/http/httpClient';
+import { trimTrailingSlashes } from '../../../src/core/http/urlSafety';
+import { secretMasker } from '../../../src/core/util/secretMasker';
+import { raceAbort } from '../../../src/core/util/abort';
+import type { TokenProvider } from '../../../src/core/auth/tokenProvider';
 
 /** Options of `SandboxTokenProvider`. */
 export interface SandboxTokenProviderOptions {
