@@ -19,6 +19,12 @@ export interface DesktopFlowsConfig {
   defaultTimeoutSeconds: number;
   revealTranscript: 'never' | 'onStart' | 'onFailure';
   resendWhenUncertain: boolean;
+  /** Flow tests: the connection name of tests that name none ('' when not set). */
+  testsConnection: string;
+  /** Flow tests: the connection reference logical name of tests that name none ('' when not set). */
+  testsConnectionReference: string;
+  /** Flow tests: the run mode of tests that name none. */
+  testsMode: 'attended' | 'unattended';
   /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
   httpProxy: string;
   /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
@@ -42,6 +48,9 @@ export const settingIds: Readonly<Record<keyof DesktopFlowsConfig, string>> = {
   defaultTimeoutSeconds: 'desktopFlows.runs.defaultTimeoutSeconds',
   revealTranscript: 'desktopFlows.runs.revealTranscript',
   resendWhenUncertain: 'desktopFlows.runs.resendWhenUncertain',
+  testsConnection: 'desktopFlows.tests.connection',
+  testsConnectionReference: 'desktopFlows.tests.connectionReference',
+  testsMode: 'desktopFlows.tests.mode',
   httpProxy: 'http.proxy',
   httpNoProxy: 'http.noProxy',
 };
@@ -98,6 +107,9 @@ export function normaliseConfig(read: (id: string) => RawSetting): DesktopFlowsC
     defaultTimeoutSeconds: number(settingIds.defaultTimeoutSeconds, 60, 86_400, true),
     revealTranscript: oneOf(settingIds.revealTranscript, ['never', 'onStart', 'onFailure']),
     resendWhenUncertain: flag(settingIds.resendWhenUncertain),
+    testsConnection: text(settingIds.testsConnection),
+    testsConnectionReference: text(settingIds.testsConnectionReference),
+    testsMode: oneOf(settingIds.testsMode, ['attended', 'unattended']),
     httpProxy: typeof read(settingIds.httpProxy).value === 'string' ? text(settingIds.httpProxy) : '',
     httpNoProxy: Array.isArray(noProxy)
       ? noProxy.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim())

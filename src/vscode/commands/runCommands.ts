@@ -181,6 +181,9 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
           : []),
         { label: '$(info) Show Details', command: commandIds.showRunDetails },
         ...(active ? [] : [{ label: '$(debug-restart) Run Again', command: commandIds.runAgain }]),
+        ...(active
+          ? []
+          : [{ label: '$(beaker) Create Test from Run…', command: commandIds.createTestFromRun }]),
       ];
       const picked = await vscode.window.showQuickPick(actions, {
         title: `"${subject.flowName ?? 'Run'}" ${subject.runId.slice(0, 8)}`,
