@@ -35,20 +35,23 @@ export interface FlowTestFromRun {
   readonly skippedOutputs: readonly string[];
 }
 
-/** A secret name from free text: the characters `${secret:…}` allows (`[A-Za-z_][A-Za-z0-9_.-]*`). */
+/**
+ * A secret name from free text, in the characters every secret store of ours accepts (`[A-Za-z_][A-Za-z0-9_]*`:
+ * VS Code's "Set Secret…" and the CLI's `DESKTOPFLOWS_SECRET_<NAME>` environment variables).
+ */
 export function secretNameFor(...parts: readonly string[]): string {
   const cleaned = parts
     .map((p) =>
       p
         .normalize('NFKD')
-        .replace(/[^A-Za-z0-9_-]+/g, ' ')
+        .replace(/[^A-Za-z0-9_]+/g, ' ')
         .trim()
         .split(/\s+/)
         .map((w) => (w === '' ? '' : w[0]!.toUpperCase() + w.slice(1)))
         .join(''),
     )
     .filter((p) => p !== '')
-    .join('.');
+    .join('_');
   return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
 }
 

@@ -19,7 +19,7 @@ describe('Create Test from Run (flowTestFromRun)', () => {
     });
     assert.ok(!file.content.includes('hunter2-very-secret'), 'the password is not in the file');
     assert.ok(!file.content.includes('tok-7d1e0c'), 'the sensitive output is not in the file');
-    assert.deepEqual(file.secrets, { Password: 'PortalLogin.Password' });
+    assert.deepEqual(file.secrets, { Password: 'PortalLogin_Password' });
     assert.deepEqual(file.skippedOutputs, ['SessionToken']);
     const parsed = parseFlowTest(file.content, 'tests/portal-login.flowtest.json');
     assert.ok(parsed.ok, 'the file written is a valid flow test');
@@ -30,7 +30,7 @@ describe('Create Test from Run (flowTestFromRun)', () => {
     assert.equal(parsed.test.inputs.kind, 'values');
     assert.deepEqual(parsed.test.inputs.kind === 'values' ? parsed.test.inputs.values : undefined, {
       Username: 'maker@contoso.example',
-      Password: '${secret:PortalLogin.Password}',
+      Password: '${secret:PortalLogin_Password}',
     });
     assert.deepEqual(parsed.test.expect, {
       status: 'succeeded',
@@ -50,7 +50,10 @@ describe('Create Test from Run (flowTestFromRun)', () => {
     const parsed = parseFlowTest(file.content, 'invoice.flowtest.json');
     assert.ok(parsed.ok);
     assert.equal(parsed.test.inputs.kind, 'none');
-    assert.deepEqual(judgeRun(parsed.test, { status: 'succeeded', outputs, runTimeMs: 1000 }, 1000), []);
+    assert.deepEqual(
+      judgeRun(parsed.test, { status: 'succeeded', errorCode: undefined, outputs, runTimeMs: 1000 }, 1000),
+      [],
+    );
   });
 
   it('turns a failed run into an expected failure with its error code, and no outputs', () => {
@@ -70,8 +73,8 @@ describe('Create Test from Run (flowTestFromRun)', () => {
   });
 
   it('makes secret names that ${secret:…} accepts', () => {
-    assert.equal(secretNameFor('Invoice Processing', 'ApiKey'), 'InvoiceProcessing.ApiKey');
-    assert.equal(secretNameFor('3D print', 'pin code'), '_3DPrint.PinCode');
-    assert.match(secretNameFor('Ünïcode flow!', 'x'), /^[A-Za-z_][A-Za-z0-9_.-]*$/);
+    assert.equal(secretNameFor('Invoice Processing', 'ApiKey'), 'InvoiceProcessing_ApiKey');
+    assert.equal(secretNameFor('3D print', 'pin code'), '_3DPrint_PinCode');
+    assert.match(secretNameFor('Ünïcode flow!', 'x'), /^[A-Za-z_][A-Za-z0-9_]*$/);
   });
 });
