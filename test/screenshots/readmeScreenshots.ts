@@ -37,7 +37,17 @@ export const screenshotFiles = {
   statusBar: 'status-bar-run.png',
   transcript: 'run-transcript.png',
   outputs: 'run-outputs.png',
+  testExplorer: 'test-explorer.png',
 } as const;
+
+/**
+ * `DESKTOPFLOWS_SCREENSHOT_ONLY=testExplorer,…` (`npm run screenshots -- --only testExplorer`) retakes only
+ * those pictures; by default every one is taken.
+ */
+function wanted(name: keyof typeof screenshotFiles): boolean {
+  const only = process.env.DESKTOPFLOWS_SCREENSHOT_ONLY;
+  return only === undefined || only === '' || only.split(',').includes(name);
+}
 
 function label(node: ExplorerNode): string {
   const l = node.getTreeItem().label;
@@ -189,6 +199,15 @@ export async function run(): Promise<void> {
       ApiKey: '${secret:ERP_API_KEY}',
     });
 
+    if (wanted('testExplorer')) {
+      testOutput('Test Explorer with a passed and a failed flow test');
+      await testExplorerShot(api, shots, folder);
+    }
+    if (!wanted('inputFile') && !wanted('transcript') && !wanted('outputs') && !wanted('statusBar')) {
+      await vscode.commands.executeCommand(commandIds.signOut, accountId);
+      return;
+    }
+
     testOutput('input file with diagnostics');
     await inputFileShot(shots, badFile);
 
@@ -270,6 +289,45 @@ export async function run(): Promise<void> {
     delete process.env[erpKeyVariable];
     await sandbox.stop();
   }
+}
+
+async function testExplorerShot(api: ExtensionApi, shots: Shooter, folder: vscode.Uri): Promise<void> {
+  const dir = vscode.Uri.joinPath(folder, 'tests', 'echo');
+  const passing = vscode.Uri.joinPath(dir, 'greeting.flowtest.json');
+  const failing = vscode.Uri.joinPath(dir, 'counter.flowtest.json');
+  const test = (name: string, text: string, n: number, expected: Record<string, unknown>): unknown => ({
+    name,
+    flow: seedFlowNames.echoText,
+    environment: environmentName,
+    inputs: { inputText: text, inputInteger: n },
+    run: { connection: makerAttended.connectionName, mode: 'unattended' },
+    expect: { status: 'succeeded', outputs: expected, maxDurationSeconds: 120 },
+  });
+  await writeJson(passing, test('Greeting is echoed', 'Hello, Contoso', 1, { outputText: 'Hello, Contoso' }));
+  await writeJson(
+    failing,
+    test('Counter is echoed', 'Invoice count', 41, { outputText: 'Invoice count', outputInteger: 42 }),
+  );
+  await api.flowTests.discover();
+  const group = await waitFor(() => api.flowTests.itemFor(dir), 'the tests/echo group', 30_000);
+  await waitFor(() => group.children.size === 2, 'both flow tests discovered', 30_000);
+  await vscode.commands.executeCommand('workbench.view.testing.focus');
+  const report = await api.flowTests.run(
+    new vscode.TestRunRequest([group]),
+    new vscode.CancellationTokenSource().token,
+  );
+  const outcomes = [...report.values()].map((r) => `${r.label}: ${r.outcome}`).join(', ');
+  testOutput(`  ${outcomes}`);
+  if (!outcomes.includes('passed') || !outcomes.includes('failed')) {
+    throw new Error(`expected a passed and a failed flow test, got ${outcomes}`);
+  }
+  // The failing test open, its diff message inline, the Testing view with both results beside it.
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(failing));
+  await tryCommands('testing.expandAll', 'testing.goToNextMessage');
+  await shots.expectText('Greeting is echoed', '.part.sidebar');
+  await shots.expectText('Counter is echoed', '.part.sidebar');
+  await shots.shoot(screenshotFiles.testExplorer);
+  await tryCommands('workbench.action.closeAllEditors', 'workbench.action.closePanel');
 }
 
 async function inputFileShot(shots: Shooter, file: vscode.Uri): Promise<void> {
