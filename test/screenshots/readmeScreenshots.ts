@@ -323,10 +323,20 @@ async function testExplorerShot(api: ExtensionApi, shots: Shooter, folder: vscod
   }
   // The failing test open, its diff message inline, the Testing view with both results beside it.
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(failing));
-  await tryCommands('testing.expandAll', 'testing.goToNextMessage');
-  await shots.expectText('Greeting is echoed', '.part.sidebar');
-  await shots.expectText('Counter is echoed', '.part.sidebar');
+  await tryCommands('testing.goToNextMessage');
+  // The group row is the only root: focus it and expand it, so both tests show with their results.
+  await tryCommands('workbench.view.testing.focus', 'list.focusFirst', 'list.expand');
+  const missing: string[] = [];
+  for (const text of ['Greeting is echoed', 'Counter is echoed']) {
+    if (!(await shots.probe.waitForText(text, { selector: '.part.sidebar', timeoutMs: 20_000 }))) {
+      missing.push(text);
+    }
+  }
   await shots.shoot(screenshotFiles.testExplorer);
+  // Checked after the shot, so a failure leaves the picture to look at.
+  if (missing.length > 0) {
+    throw new Error(`not visible in the Testing view: ${missing.join(', ')}`);
+  }
   await tryCommands('workbench.action.closeAllEditors', 'workbench.action.closePanel');
 }
 
