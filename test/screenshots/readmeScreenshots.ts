@@ -324,8 +324,18 @@ async function testExplorerShot(api: ExtensionApi, shots: Shooter, folder: vscod
   // The failing test open, its diff message inline, the Testing view with both results beside it.
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(failing));
   await tryCommands('testing.goToNextMessage');
-  // The group row is the only root: focus it and expand it, so both tests show with their results.
-  await tryCommands('workbench.view.testing.focus', 'list.focusFirst', 'list.expand');
+  // Both tests revealed (their group expanded) with their results.
+  await vscode.commands.executeCommand('workbench.view.testing.focus');
+  for (const uri of [passing, failing]) {
+    const test = api.flowTests.itemFor(uri);
+    if (test !== undefined) {
+      await vscode.commands
+        .executeCommand('vscode.revealTestInExplorer', test)
+        .then(undefined, () => undefined);
+    }
+  }
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(failing));
+  await tryCommands('testing.goToNextMessage');
   const missing: string[] = [];
   for (const text of ['Greeting is echoed', 'Counter is echoed']) {
     if (!(await shots.probe.waitForText(text, { selector: '.part.sidebar', timeoutMs: 20_000 }))) {
