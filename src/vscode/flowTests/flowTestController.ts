@@ -78,8 +78,11 @@ export function createFlowTestController(
     }
   });
   setTimeout(() => {
-    if (vscode.workspace.textDocuments.some(isTestFile)) {
-      discoverInBackground();
+    for (const d of vscode.workspace.textDocuments) {
+      if (isTestFile(d)) {
+        discoverInBackground();
+        return;
+      }
     }
   }, 0);
   return {
