@@ -4,7 +4,7 @@
 // the integration harness loads test/screenshots/readmeScreenshots.ts (bundled by esbuild.mjs) in
 // place of the mocha bootstrap, and that module drives the UI against an in-process sandbox.
 //
-//   node scripts/screenshots.mjs [--out <dir>] [--show-log] [--no-build]      (npm run screenshots)
+//   node scripts/screenshots.mjs [--out <dir>] [--only testExplorer,…] [--show-log] [--no-build]   (npm run screenshots)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +17,8 @@ const { values: opt } = parseArgs({
     out: { type: 'string', default: path.join(repoRoot, 'docs', 'images') },
     'show-log': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    // Comma-separated names of test/screenshots/readmeScreenshots.ts `screenshotFiles` (default: all).
+    only: { type: 'string', default: '' },
   },
   strict: true,
 });
@@ -34,6 +36,7 @@ const args = [
   'contoso-automation',
   '--env',
   `DESKTOPFLOWS_SCREENSHOT_DIR=${out}`,
+  ...(opt.only === '' ? [] : ['--env', `DESKTOPFLOWS_SCREENSHOT_ONLY=${opt.only}`]),
   '--timeout',
   '480',
   ...(opt['show-log'] ? ['--show-log'] : []),

@@ -12,6 +12,7 @@ import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerExplorerCommands } from './vscode/commands/explorerCommands';
 import { ConfigurationService } from './vscode/configuration';
 import { getContext } from './vscode/contextKeys';
+import { createFlowTestController, type FlowTestsApi } from './vscode/flowTests/flowTestController';
 import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
@@ -56,6 +57,8 @@ export interface ExtensionApi {
   readonly batchStatus: BatchStatusBar;
   /** The registered language-model tools by name (tests call `prepareInvocation`, which the test host never shows). */
   readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
+  /** Flow tests in Test Explorer: the controller, discovery and runs as the run profile does them. */
+  readonly flowTests: FlowTestsApi;
 }
 
 /**
@@ -98,6 +101,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       log.error(`[auth] restoring accounts failed: ${e instanceof Error ? e.message : String(e)}`);
     });
 
+  // The "Desktop Flows" Test Explorer controller exists from activation; its work loads on first use.
+  const flowTestController = createFlowTestController(
+    log,
+    async (reason) => (await loadFeatures(reason)).flowTests,
+  );
+  context.subscriptions.push(...flowTestController.disposables);
+
   // The features loaded on first use: one chunk (dist/extension-<hash>.js), loaded once.
   let loading: Promise<Features> | undefined;
   let loaded: Features | undefined;
@@ -115,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
           environmentStatus,
           prompts,
           accountsRestored: restored,
+          flowTestController: flowTestController.controller,
         });
         loadedFor = reason;
         log.info(
@@ -215,6 +226,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     get languageModelTools() {
       return features().languageModelTools;
     },
+    flowTests: flowTestController.api,
   };
 }
 

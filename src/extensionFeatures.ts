@@ -1,7 +1,7 @@
 /**
  * The part of the composition root loaded on first use (see `loadFeatures` in extension.ts and
  * CONTRIBUTING.md, "Adding a feature without slowing activation"): input files, runs, readiness, batches and
- * the language-model tools. Nothing here is evaluated at activation; extension.ts registers stand-ins for
+ * the language-model tools, flow tests. Nothing here is evaluated at activation; extension.ts registers stand-ins for
  * their commands, documents, tools and flow children, and loads this module (a chunk of its own,
  * dist/extension-<hash>.js) the first time one of them is used, or right after activation when there is
  * work to resume (journaled runs, unfinished batches) or an input file open.
@@ -16,6 +16,8 @@ import { registerBatchFeatures } from './vscode/batch/batchFeatures';
 import type { BatchStatusBar } from './vscode/batch/batchStatusBar';
 import type { ConfigurationService } from './vscode/configuration';
 import type { EnvironmentStatusBar } from './vscode/environmentStatusBar';
+import type { FlowTestExplorer } from './vscode/flowTests/flowTestExplorer';
+import { registerFlowTestFeatures } from './vscode/flowTests/flowTestFeatures';
 import { registerInputFeatures } from './vscode/inputs/inputFeatures';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import type { Prompts } from './vscode/prompts';
@@ -37,6 +39,8 @@ export interface FeatureDeps {
   readonly prompts: Prompts;
   /** Resolves once accounts from earlier sessions are restored. */
   readonly accountsRestored: Promise<unknown>;
+  /** The "Desktop Flows" Test Explorer controller activation made (flowTestController.ts). */
+  readonly flowTestController: vscode.TestController;
 }
 
 /** The features' services (integration tests drive them through the extension API). */
@@ -46,6 +50,8 @@ export interface Features {
   readonly batches: BatchController;
   readonly batchStatus: BatchStatusBar;
   readonly languageModelTools: ReadonlyMap<string, vscode.LanguageModelTool<unknown>>;
+  /** Flow tests in Test Explorer: discovery and runs behind the controller. */
+  readonly flowTests: FlowTestExplorer;
 }
 
 /**
@@ -109,11 +115,23 @@ export function registerFeatures(deps: FeatureDeps): Features {
   context.subscriptions.push(...batchFeatures.disposables);
   const agentTools = registerLanguageModelTools(agentHost, agentHost.start, log);
   context.subscriptions.push(...agentTools.disposables);
+  // Flow tests in Test Explorer: tests run through the same runs core (prepareFlowTests, RunService).
+  const flowTests = registerFlowTestFeatures(deps.flowTestController, {
+    log,
+    config,
+    accounts,
+    environmentStatus,
+    runs: runFeatures.runs,
+    prompts,
+    secretResolver: inputs.inputFiles.secrets.resolver,
+  });
+  context.subscriptions.push(...flowTests.disposables);
   return {
     inputFiles: inputs.inputFiles,
     runs: runFeatures.runs,
     batches: batchFeatures.batches,
     batchStatus: batchFeatures.statusBar,
     languageModelTools: agentTools.tools,
+    flowTests: flowTests.flowTests,
   };
 }

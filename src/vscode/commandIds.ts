@@ -55,6 +55,8 @@ export const commandIds = {
   cancelBatch: 'desktopFlows.batch.cancel',
   rerunFailedBatch: 'desktopFlows.batch.rerunFailed',
   openBatchReport: 'desktopFlows.batch.openReport',
+  // Flow tests
+  createTestFromRun: 'desktopFlows.tests.createFromRun',
 } as const;
 
 export type CommandId = (typeof commandIds)[keyof typeof commandIds];

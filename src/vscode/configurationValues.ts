@@ -21,6 +21,12 @@ export interface DesktopFlowsConfig {
   resendWhenUncertain: boolean;
   /** Runs per environment and page in the Runs view. */
   runsViewPageSize: number;
+  /** Flow tests: the connection name of tests that name none ('' when not set). */
+  testsConnection: string;
+  /** Flow tests: the connection reference logical name of tests that name none ('' when not set). */
+  testsConnectionReference: string;
+  /** Flow tests: the run mode of tests that name none. */
+  testsMode: 'attended' | 'unattended';
   /** VS Code's own `http.proxy`, passed to the core because VS Code's proxy support does not reach undici. */
   httpProxy: string;
   /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
@@ -45,6 +51,9 @@ export const settingIds: Readonly<Record<keyof DesktopFlowsConfig, string>> = {
   revealTranscript: 'desktopFlows.runs.revealTranscript',
   resendWhenUncertain: 'desktopFlows.runs.resendWhenUncertain',
   runsViewPageSize: 'desktopFlows.runs.viewPageSize',
+  testsConnection: 'desktopFlows.tests.connection',
+  testsConnectionReference: 'desktopFlows.tests.connectionReference',
+  testsMode: 'desktopFlows.tests.mode',
   httpProxy: 'http.proxy',
   httpNoProxy: 'http.noProxy',
 };
@@ -102,6 +111,9 @@ export function normaliseConfig(read: (id: string) => RawSetting): DesktopFlowsC
     revealTranscript: oneOf(settingIds.revealTranscript, ['never', 'onStart', 'onFailure']),
     resendWhenUncertain: flag(settingIds.resendWhenUncertain),
     runsViewPageSize: number(settingIds.runsViewPageSize, 2, 500, true),
+    testsConnection: text(settingIds.testsConnection),
+    testsConnectionReference: text(settingIds.testsConnectionReference),
+    testsMode: oneOf(settingIds.testsMode, ['attended', 'unattended']),
     httpProxy: typeof read(settingIds.httpProxy).value === 'string' ? text(settingIds.httpProxy) : '',
     httpNoProxy: Array.isArray(noProxy)
       ? noProxy.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim())

@@ -39,7 +39,17 @@ export const screenshotFiles = {
   outputs: 'run-outputs.png',
   runsView: 'runs-view.png',
   runDocument: 'run-document.png',
+  testExplorer: 'test-explorer.png',
 } as const;
+
+/**
+ * `DESKTOPFLOWS_SCREENSHOT_ONLY=testExplorer,…` (`npm run screenshots -- --only testExplorer`) retakes only
+ * those pictures; by default every one is taken.
+ */
+function wanted(name: keyof typeof screenshotFiles): boolean {
+  const only = process.env.DESKTOPFLOWS_SCREENSHOT_ONLY;
+  return only === undefined || only === '' || only.split(',').includes(name);
+}
 
 function label(node: ExplorerNode): string {
   const l = node.getTreeItem().label;
@@ -191,6 +201,15 @@ export async function run(): Promise<void> {
       ApiKey: '${secret:ERP_API_KEY}',
     });
 
+    if (wanted('testExplorer')) {
+      testOutput('Test Explorer with a passed and a failed flow test');
+      await testExplorerShot(api, shots, folder);
+    }
+    if (!wanted('inputFile') && !wanted('transcript') && !wanted('outputs') && !wanted('statusBar')) {
+      await vscode.commands.executeCommand(commandIds.signOut, accountId);
+      return;
+    }
+
     testOutput('input file with diagnostics');
     await inputFileShot(shots, badFile);
 
@@ -307,6 +326,65 @@ async function runsShots(shots: Shooter, failedRun: RunSubject): Promise<void> {
   await shots.expectText(`Legacy Schema Flow · ${failedRun.runId.slice(0, 8)}`, '.part.editor');
   await sleep(1_500);
   await shots.shoot(screenshotFiles.runDocument);
+}
+
+async function testExplorerShot(api: ExtensionApi, shots: Shooter, folder: vscode.Uri): Promise<void> {
+  const dir = vscode.Uri.joinPath(folder, 'tests', 'echo');
+  const passing = vscode.Uri.joinPath(dir, 'greeting.flowtest.json');
+  const failing = vscode.Uri.joinPath(dir, 'counter.flowtest.json');
+  const test = (name: string, text: string, n: number, expected: Record<string, unknown>): unknown => ({
+    name,
+    flow: seedFlowNames.echoText,
+    environment: environmentName,
+    inputs: { inputText: text, inputInteger: n },
+    run: { connection: makerAttended.connectionName, mode: 'unattended' },
+    expect: { status: 'succeeded', outputs: expected, maxDurationSeconds: 120 },
+  });
+  await writeJson(passing, test('Greeting is echoed', 'Hello, Contoso', 1, { outputText: 'Hello, Contoso' }));
+  await writeJson(
+    failing,
+    test('Counter is echoed', 'Invoice count', 41, { outputText: 'Invoice count', outputInteger: 42 }),
+  );
+  await api.flowTests.discover();
+  const group = await waitFor(() => api.flowTests.itemFor(dir), 'the tests/echo group', 30_000);
+  await waitFor(() => group.children.size === 2, 'both flow tests discovered', 30_000);
+  await vscode.commands.executeCommand('workbench.view.testing.focus');
+  const report = await api.flowTests.run(
+    new vscode.TestRunRequest([group]),
+    new vscode.CancellationTokenSource().token,
+  );
+  const outcomes = [...report.values()].map((r) => `${r.label}: ${r.outcome}`).join(', ');
+  testOutput(`  ${outcomes}`);
+  if (!outcomes.includes('passed') || !outcomes.includes('failed')) {
+    throw new Error(`expected a passed and a failed flow test, got ${outcomes}`);
+  }
+  // The failing test open, its diff message inline, the Testing view with both results beside it.
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(failing));
+  await tryCommands('testing.goToNextMessage');
+  // Both tests revealed (their group expanded) with their results.
+  await vscode.commands.executeCommand('workbench.view.testing.focus');
+  for (const uri of [passing, failing]) {
+    const test = api.flowTests.itemFor(uri);
+    if (test !== undefined) {
+      await vscode.commands
+        .executeCommand('vscode.revealTestInExplorer', test)
+        .then(undefined, () => undefined);
+    }
+  }
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(failing));
+  await tryCommands('testing.goToNextMessage');
+  const missing: string[] = [];
+  for (const text of ['Greeting is echoed', 'Counter is echoed']) {
+    if (!(await shots.probe.waitForText(text, { selector: '.part.sidebar', timeoutMs: 20_000 }))) {
+      missing.push(text);
+    }
+  }
+  await shots.shoot(screenshotFiles.testExplorer);
+  // Checked after the shot, so a failure leaves the picture to look at.
+  if (missing.length > 0) {
+    throw new Error(`not visible in the Testing view: ${missing.join(', ')}`);
+  }
+  await tryCommands('workbench.action.closeAllEditors', 'workbench.action.closePanel');
 }
 
 async function inputFileShot(shots: Shooter, file: vscode.Uri): Promise<void> {

@@ -10,8 +10,16 @@ export function registerAuthCommands(log: Logger, signIn: SignInController): vsc
   return [
     registerCommand(commandIds.signIn, log, async () => (await signIn.signIn()).id),
     registerCommand(commandIds.signInWithDeviceCode, log, async () => (await signIn.signIn('deviceCode')).id),
-    registerCommand(commandIds.signInServicePrincipal, log, async () => (await signIn.signInServicePrincipal()).id),
-    registerCommand(commandIds.trySandbox, log, async (args?: { url?: string }) => (await signIn.trySandbox(args?.url)).id),
+    registerCommand(
+      commandIds.signInServicePrincipal,
+      log,
+      async () => (await signIn.signInServicePrincipal()).id,
+    ),
+    registerCommand(
+      commandIds.trySandbox,
+      log,
+      async (args?: { url?: string }) => (await signIn.trySandbox(args?.url)).id,
+    ),
     registerCommand(commandIds.signOut, log, (target?: AccountNode | string) =>
       signIn.signOut(target instanceof AccountNode ? target.account.id : target),
     ),

@@ -81,7 +81,9 @@ export function registerExplorerCommands(deps: ExplorerCommandDeps): vscode.Disp
     registerCommand(commandIds.copyId, logger, async (node?: ExplorerNode) => {
       const id = node ? idOf(node) : undefined;
       if (!id) {
-        throw new UserFacingError('Pick a flow, environment, connection or machine in the Desktop Flows view to copy its id.');
+        throw new UserFacingError(
+          'Pick a flow, environment, connection or machine in the Desktop Flows view to copy its id.',
+        );
       }
       await vscode.env.clipboard.writeText(id);
       void vscode.window.setStatusBarMessage(`$(copy) Copied ${id}`, 3000);
@@ -99,7 +101,11 @@ export function registerExplorerCommands(deps: ExplorerCommandDeps): vscode.Disp
       const choice =
         node instanceof EnvironmentNode
           ? { account: node.account, environment: node.environment }
-          : await pickEnvironment(accounts, explorer.state.defaultEnvironmentId, 'Default environment for this workspace');
+          : await pickEnvironment(
+              accounts,
+              explorer.state.defaultEnvironmentId,
+              'Default environment for this workspace',
+            );
       await environmentStatus.setDefault(choice.environment);
       explorer.state.defaultEnvironmentId = choice.environment.id;
       explorer.provider.rerender(undefined);

@@ -212,6 +212,7 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
         outputs: { label: '$(json) Open Outputs', command: commandIds.openRunOutputs },
         details: { label: '$(info) Show Details', command: commandIds.showRunDetails },
         runAgain: { label: '$(debug-restart) Run Again', command: commandIds.runAgain },
+        createTest: { label: '$(beaker) Create Test from Run…', command: commandIds.createTestFromRun },
       };
       const actions = offered
         .map((id) => entries[id])

@@ -8,7 +8,7 @@ import { isTerminal, type RunStatus } from '../../core/model/run';
 
 /** Something a run can offer. */
 export type RunActionId =
-  'showOutput' | 'cancel' | 'whyWaiting' | 'outputs' | 'details' | 'runAgain' | 'compare';
+  'showOutput' | 'cancel' | 'whyWaiting' | 'outputs' | 'details' | 'runAgain' | 'compare' | 'createTest';
 
 /** What is known about a run when its actions are decided. `undefined` means "not known". */
 export interface RunFacts {
@@ -53,6 +53,10 @@ export function runActions(run: RunFacts): RunActionId[] {
   }
   if (succeeded && run.hasOutputs !== false && run.otherSucceeded !== false) {
     out.push('compare');
+  }
+  if (ended) {
+    // "Create Test from Run": its inputs, and its outputs (or final status) as expectations.
+    out.push('createTest');
   }
   return out;
 }

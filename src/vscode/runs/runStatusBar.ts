@@ -210,6 +210,8 @@ export class RunStatusBar implements vscode.Disposable {
           links.push(`[Details](${commandLink(commandIds.showRunDetails, subject)})`);
         } else if (subject !== undefined && action === 'runAgain') {
           links.push(`[Run Again](${commandLink(commandIds.runAgain, subject)})`);
+        } else if (subject !== undefined && action === 'createTest') {
+          links.push(`[Create Test](${commandLink(commandIds.createTestFromRun, subject)})`);
         }
       }
       md.appendMarkdown(`${links.join(' · ')}\n\n---\n\n`);

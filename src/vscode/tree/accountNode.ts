@@ -18,7 +18,15 @@ export async function environmentNodes(
   const environments = await accounts.environments(account, signal);
   if (environments.length === 0) {
     return parent
-      ? [new MessageNode(parent, `${parent.id}/empty`, 'empty', 'No environments with Dataverse', 'Desktop flows live in Dataverse environments.')]
+      ? [
+          new MessageNode(
+            parent,
+            `${parent.id}/empty`,
+            'empty',
+            'No environments with Dataverse',
+            'Desktop flows live in Dataverse environments.',
+          ),
+        ]
       : [];
   }
   return environments.map((e) => new EnvironmentNode(parent, account, e, ctx));
@@ -41,11 +49,16 @@ export class AccountNode implements ExplorerNode {
     const a = this.account;
     const item = new vscode.TreeItem(a.label, vscode.TreeItemCollapsibleState.Expanded);
     item.id = this.id;
-    item.iconPath = new vscode.ThemeIcon(a.kind === 'sandbox' ? 'beaker' : a.kind === 'servicePrincipal' ? 'key' : 'account');
+    item.iconPath = new vscode.ThemeIcon(
+      a.kind === 'sandbox' ? 'beaker' : a.kind === 'servicePrincipal' ? 'key' : 'account',
+    );
     item.description = a.description;
     item.contextValue = 'account refreshable';
     item.tooltip = factsTooltip(a.label, [
-      ['Kind', a.kind === 'servicePrincipal' ? 'Service principal' : a.kind === 'sandbox' ? 'Sandbox' : 'User'],
+      [
+        'Kind',
+        a.kind === 'servicePrincipal' ? 'Service principal' : a.kind === 'sandbox' ? 'Sandbox' : 'User',
+      ],
       ['Cloud', a.description],
     ]);
     return item;

@@ -52,14 +52,21 @@ export class ConnectionsGroupNode implements ExplorerNode {
           return [];
         }),
       ]);
-      this.snapshot = { connections, references, groupNames: new Map(groups.map((g) => [g.id.toLowerCase(), g.name])) };
+      this.snapshot = {
+        connections,
+        references,
+        groupNames: new Map(groups.map((g) => [g.id.toLowerCase(), g.name])),
+      };
       this.ctx.rerender(this);
     }
     const { connections, references, groupNames } = this.snapshot;
     const byName = new Map(connections.map((c) => [c.name, c]));
     const rows: ExplorerNode[] = [
       ...connections.map((c) => new ConnectionNode(this, this.account, this.environment, c, groupNames)),
-      ...references.map((r) => new ConnectionReferenceNode(this, r, r.connectionName ? byName.get(r.connectionName) : undefined)),
+      ...references.map(
+        (r) =>
+          new ConnectionReferenceNode(this, r, r.connectionName ? byName.get(r.connectionName) : undefined),
+      ),
     ];
     return rows.length > 0
       ? rows
@@ -108,9 +115,19 @@ export class ConnectionNode implements ExplorerNode {
     const item = new vscode.TreeItem(c.displayName, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     const ok = c.status === 'connected';
-    item.iconPath = new vscode.ThemeIcon(ok ? 'plug' : 'debug-disconnect', ok ? undefined : new vscode.ThemeColor('errorForeground'));
-    const kind = c.parameterSetName === 'azureRelay' ? 'username/password' : c.parameterSetName ? 'sign-in' : undefined;
-    item.description = [this.target ? `→ ${this.target}` : undefined, c.username, ok ? undefined : 'not connected'].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(
+      ok ? 'plug' : 'debug-disconnect',
+      ok ? undefined : new vscode.ThemeColor('errorForeground'),
+    );
+    const kind =
+      c.parameterSetName === 'azureRelay' ? 'username/password' : c.parameterSetName ? 'sign-in' : undefined;
+    item.description = [
+      this.target ? `→ ${this.target}` : undefined,
+      c.username,
+      ok ? undefined : 'not connected',
+    ]
+      .filter(Boolean)
+      .join(' · ');
     item.contextValue = 'connection hasId portal';
     const error = c.statuses.find((s) => s.errorMessage);
     item.tooltip = factsTooltip(c.displayName, [
@@ -148,14 +165,20 @@ export class ConnectionReferenceNode implements ExplorerNode {
     const item = new vscode.TreeItem(r.displayName, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('references');
-    const bound = r.connectionName ? `→ ${this.connection?.displayName ?? r.connectionName}` : 'not bound to a connection';
+    const bound = r.connectionName
+      ? `→ ${this.connection?.displayName ?? r.connectionName}`
+      : 'not bound to a connection';
     item.description = ['reference', bound].join(' · ');
     item.contextValue = 'connectionReference hasId';
-    item.tooltip = factsTooltip(r.displayName, [
-      ['Logical name', r.logicalName],
-      ['Connection', this.connection?.displayName ?? r.connectionName],
-      ['State', r.active ? 'Active' : 'Inactive'],
-    ], r.description);
+    item.tooltip = factsTooltip(
+      r.displayName,
+      [
+        ['Logical name', r.logicalName],
+        ['Connection', this.connection?.displayName ?? r.connectionName],
+        ['State', r.active ? 'Active' : 'Inactive'],
+      ],
+      r.description,
+    );
     return item;
   }
 }

@@ -31,7 +31,12 @@ export class EnvironmentNode implements ExplorerNode {
     const item = new vscode.TreeItem(e.displayName, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(this.isDefault ? 'star-full' : 'server-environment');
-    item.description = [this.isDefault ? 'default' : undefined, e.sku, e.region, e.enabled ? undefined : 'disabled']
+    item.description = [
+      this.isDefault ? 'default' : undefined,
+      e.sku,
+      e.region,
+      e.enabled ? undefined : 'disabled',
+    ]
       .filter(Boolean)
       .join(' · ');
     item.contextValue = 'environment hasId refreshable';

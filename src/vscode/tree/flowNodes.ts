@@ -92,7 +92,9 @@ export class FlowsGroupNode implements ExplorerNode {
     }
     this.nextLink = page.nextLink;
     this.loaded = true;
-    this.ctx.log.debug(`[tree] ${this.environment.displayName}: ${this.flows.length} flows loaded${this.nextLink ? ', more available' : ''}`);
+    this.ctx.log.debug(
+      `[tree] ${this.environment.displayName}: ${this.flows.length} flows loaded${this.nextLink ? ', more available' : ''}`,
+    );
   }
 
   private rows(): ExplorerNode[] {
@@ -114,7 +116,16 @@ export class FlowsGroupNode implements ExplorerNode {
     }
     const rows: ExplorerNode[] = [...this.flows];
     if (this.nextLink !== undefined) {
-      rows.push(new MessageNode(this, `${this.id}/more`, 'loadMore', 'Load more…', `${this.flows.length} loaded`, this));
+      rows.push(
+        new MessageNode(
+          this,
+          `${this.id}/more`,
+          'loadMore',
+          'Load more…',
+          `${this.flows.length} loaded`,
+          this,
+        ),
+      );
     }
     return rows;
   }
@@ -140,8 +151,12 @@ export class FlowNode implements ExplorerNode {
     const item = new vscode.TreeItem(f.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.id;
     const draft = f.isUnpublished || f.state === 'draft';
-    item.iconPath = new vscode.ThemeIcon(draft ? 'edit' : f.state === 'suspended' ? 'debug-pause' : 'play-circle');
-    item.description = [draft ? 'draft' : undefined, f.state === 'suspended' ? 'suspended' : undefined].filter(Boolean).join(' · ');
+    item.iconPath = new vscode.ThemeIcon(
+      draft ? 'edit' : f.state === 'suspended' ? 'debug-pause' : 'play-circle',
+    );
+    item.description = [draft ? 'draft' : undefined, f.state === 'suspended' ? 'suspended' : undefined]
+      .filter(Boolean)
+      .join(' · ');
     item.contextValue = `flow hasId portal refreshable${draft ? ' draft' : ''}`;
     item.tooltip = factsTooltip(
       f.name,
@@ -159,10 +174,20 @@ export class FlowNode implements ExplorerNode {
   }
 
   async getChildren(signal: AbortSignal): Promise<ExplorerNode[]> {
-    this.schemas ??= await this.account.session.flows.getSchemas(this.environment.orgUrl, this.flow.id, signal, {
-      includeDrafts: this.flow.isUnpublished,
-    });
-    const ref = { environmentId: this.environment.id, orgUrl: this.environment.orgUrl, flowId: this.flow.id, flowName: this.flow.name };
+    this.schemas ??= await this.account.session.flows.getSchemas(
+      this.environment.orgUrl,
+      this.flow.id,
+      signal,
+      {
+        includeDrafts: this.flow.isUnpublished,
+      },
+    );
+    const ref = {
+      environmentId: this.environment.id,
+      orgUrl: this.environment.orgUrl,
+      flowId: this.flow.id,
+      flowName: this.flow.name,
+    };
     // Contributors loaded on first use (extension.ts) load here, on the first expand of a flow.
     for (const c of [...this.ctx.flowChildren]) {
       if (c.prepare !== undefined) {
@@ -208,7 +233,9 @@ export class VariablesGroupNode implements ExplorerNode {
     const label = this.kind === 'inputs' ? 'Inputs' : 'Outputs';
     const item = new vscode.TreeItem(
       label,
-      this.variables.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      this.variables.length > 0
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
     );
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(this.kind === 'inputs' ? 'arrow-circle-right' : 'arrow-circle-left');
@@ -248,7 +275,12 @@ export class VariableNode implements ExplorerNode {
     const item = new vscode.TreeItem(v.name, vscode.TreeItemCollapsibleState.None);
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon(v.sensitive ? 'lock' : typeIcons[v.typeLabel]);
-    item.description = [v.typeLabel, v.sensitive ? 'sensitive' : undefined, v.optional ? 'optional' : undefined, v.description]
+    item.description = [
+      v.typeLabel,
+      v.sensitive ? 'sensitive' : undefined,
+      v.optional ? 'optional' : undefined,
+      v.description,
+    ]
       .filter(Boolean)
       .join(' · ');
     item.contextValue = `variable${v.sensitive ? ' sensitive' : ''}${v.optional ? ' optional' : ''}`;
@@ -257,7 +289,10 @@ export class VariableNode implements ExplorerNode {
       ['Description', v.description],
       ['Default', v.sensitive ? (v.defaultValue === undefined ? undefined : '••••••••') : v.defaultValue],
       ['Sensitive', v.sensitive ? 'Yes: masked in logs and transcripts' : undefined],
-      ['Optional', v.optional ? 'Yes: may be left out' : this.parent.kind === 'inputs' ? 'No: required' : undefined],
+      [
+        'Optional',
+        v.optional ? 'Yes: may be left out' : this.parent.kind === 'inputs' ? 'No: required' : undefined,
+      ],
     ]);
     return item;
   }

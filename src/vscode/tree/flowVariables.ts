@@ -25,12 +25,19 @@ const labels: Record<VariableKind, FlowVariable['typeLabel']> = {
  * The variables of a stored schema, read by the core's schema parser (the one place that interprets the
  * undocumented sensitive/optional/datatable markers, docs/service-contract.md#flow-input-and-output-schemas/3.6).
  */
-export function variablesOf(schema: RawFlowSchema | undefined, direction: 'inputs' | 'outputs'): FlowVariable[] {
+export function variablesOf(
+  schema: RawFlowSchema | undefined,
+  direction: 'inputs' | 'outputs',
+): FlowVariable[] {
   return parseDesktopFlowSchema(schema, direction).schema.variables.map((v) => ({
     name: v.name,
     typeLabel: labels[v.kind],
     description: v.description === '' ? undefined : v.description,
-    defaultValue: v.hasDefault ? (typeof v.default === 'string' ? v.default : JSON.stringify(v.default)) : undefined,
+    defaultValue: v.hasDefault
+      ? typeof v.default === 'string'
+        ? v.default
+        : JSON.stringify(v.default)
+      : undefined,
     sensitive: v.sensitive,
     optional: v.requirement === 'optional',
   }));

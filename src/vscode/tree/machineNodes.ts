@@ -14,7 +14,11 @@ const onlineWithinMs = 10 * 60 * 1000;
 export type MachinePresence = 'inUse' | 'online' | 'offline' | 'maintenance';
 
 /** Online, offline, in use (a run is executing on it) or in maintenance. */
-export function presenceOf(machine: Machine, busyMachineIds: ReadonlySet<string>, now = Date.now()): MachinePresence {
+export function presenceOf(
+  machine: Machine,
+  busyMachineIds: ReadonlySet<string>,
+  now = Date.now(),
+): MachinePresence {
   if (machine.state === 'maintenance' || machine.state === 'inactive') {
     return 'maintenance';
   }
@@ -51,7 +55,9 @@ export class MachinesGroupNode implements ExplorerNode {
     item.iconPath = new vscode.ThemeIcon('vm');
     item.contextValue = 'machinesGroup refreshable';
     if (this.snapshot) {
-      const online = this.snapshot.machines.filter((m) => presenceOf(m, this.snapshot?.busy ?? new Set()) !== 'offline').length;
+      const online = this.snapshot.machines.filter(
+        (m) => presenceOf(m, this.snapshot?.busy ?? new Set()) !== 'offline',
+      ).length;
       item.description = `${this.snapshot.machines.length} machines, ${online} online`;
     }
     return item;
@@ -64,9 +70,15 @@ export class MachinesGroupNode implements ExplorerNode {
       const [groups, machines, running] = await Promise.all([
         s.machineGroups.list(org, signal),
         s.machines.list(org, signal),
-        s.runs.listFlowSessions(org, { filter: 'statuscode eq 2', select: ['flowsessionid', '_machineid_value'], pageSize: 500 }, signal),
+        s.runs.listFlowSessions(
+          org,
+          { filter: 'statuscode eq 2', select: ['flowsessionid', '_machineid_value'], pageSize: 500 },
+          signal,
+        ),
       ]);
-      const busy = new Set(running.items.map((r) => r.machineId?.toLowerCase()).filter((id): id is string => id !== undefined));
+      const busy = new Set(
+        running.items.map((r) => r.machineId?.toLowerCase()).filter((id): id is string => id !== undefined),
+      );
       this.snapshot = { groups, machines, busy };
       this.ctx.rerender(this);
     }
@@ -88,7 +100,15 @@ export class MachinesGroupNode implements ExplorerNode {
     ];
     return rows.length > 0
       ? rows
-      : [new MessageNode(this, `${this.id}/empty`, 'empty', 'No machines registered', 'Register a machine with Power Automate machine runtime.')];
+      : [
+          new MessageNode(
+            this,
+            `${this.id}/empty`,
+            'empty',
+            'No machines registered',
+            'Register a machine with Power Automate machine runtime.',
+          ),
+        ];
   }
 
   reset(): void {
@@ -115,22 +135,36 @@ export class MachineGroupNode implements ExplorerNode {
     item.id = this.id;
     item.iconPath = new vscode.ThemeIcon('server');
     const online = this.members.filter((m) => presenceOf(m, this.busy) !== 'offline').length;
-    item.description = this.members.length === 0 ? 'empty' : `${this.members.length} machines, ${online} online`;
+    item.description =
+      this.members.length === 0 ? 'empty' : `${this.members.length} machines, ${online} online`;
     item.contextValue = 'machineGroup hasId';
-    item.tooltip = factsTooltip(g.name, [
-      ['Id', g.id],
-      ['Machines', String(this.members.length)],
-      ['Management', g.management],
-      ['State', g.state],
-      ['Reuse Windows session', g.reuseWindowsSession === undefined ? undefined : g.reuseWindowsSession ? 'Yes' : 'No'],
-    ], g.description);
+    item.tooltip = factsTooltip(
+      g.name,
+      [
+        ['Id', g.id],
+        ['Machines', String(this.members.length)],
+        ['Management', g.management],
+        ['State', g.state],
+        [
+          'Reuse Windows session',
+          g.reuseWindowsSession === undefined ? undefined : g.reuseWindowsSession ? 'Yes' : 'No',
+        ],
+      ],
+      g.description,
+    );
     return item;
   }
 
   getChildren(): Promise<ExplorerNode[]> {
     if (this.members.length === 0) {
       return Promise.resolve([
-        new MessageNode(this, `${this.id}/empty`, 'empty', 'No machines in this group', 'Runs that target it fail with GroupIsEmpty.'),
+        new MessageNode(
+          this,
+          `${this.id}/empty`,
+          'empty',
+          'No machines in this group',
+          'Runs that target it fail with GroupIsEmpty.',
+        ),
       ]);
     }
     return Promise.resolve(this.members.map((m) => new MachineNode(this, m, this.busy)));
@@ -143,7 +177,12 @@ const presenceIcons: Record<MachinePresence, [string, string | undefined]> = {
   offline: ['vm-outline', 'disabledForeground'],
   maintenance: ['tools', 'charts.yellow'],
 };
-const presenceLabels: Record<MachinePresence, string> = { inUse: 'in use', online: 'online', offline: 'offline', maintenance: 'maintenance' };
+const presenceLabels: Record<MachinePresence, string> = {
+  inUse: 'in use',
+  online: 'online',
+  offline: 'offline',
+  maintenance: 'maintenance',
+};
 
 /** A machine with its presence. */
 export class MachineNode implements ExplorerNode {
@@ -170,15 +209,19 @@ export class MachineNode implements ExplorerNode {
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.description = presenceLabels[presence];
     item.contextValue = `machine hasId ${presence}`;
-    item.tooltip = factsTooltip(m.name, [
-      ['Id', m.id],
-      ['Presence', presenceLabels[presence]],
-      ['Status', m.statusLabel ?? m.status],
-      ['Last heartbeat', formatWhen(m.lastHeartbeatOn)],
-      ['Agent version', m.agentVersion],
-      ['Hosting', m.hosting],
-      ['Sessions', m.sessionCapacity === undefined ? undefined : String(m.sessionCapacity)],
-    ], m.description);
+    item.tooltip = factsTooltip(
+      m.name,
+      [
+        ['Id', m.id],
+        ['Presence', presenceLabels[presence]],
+        ['Status', m.statusLabel ?? m.status],
+        ['Last heartbeat', formatWhen(m.lastHeartbeatOn)],
+        ['Agent version', m.agentVersion],
+        ['Hosting', m.hosting],
+        ['Sessions', m.sessionCapacity === undefined ? undefined : String(m.sessionCapacity)],
+      ],
+      m.description,
+    );
     return item;
   }
 }

@@ -26,7 +26,10 @@ export class MessageNode implements ExplorerNode {
       case 'error':
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.contextValue = 'message error';
-        item.tooltip = new vscode.MarkdownString(`$(error) ${this.label}${this.detail ? `\n\n${this.detail}` : ''}\n\nUse Retry, or Show Log for details.`, true);
+        item.tooltip = new vscode.MarkdownString(
+          `$(error) ${this.label}${this.detail ? `\n\n${this.detail}` : ''}\n\nUse Retry, or Show Log for details.`,
+          true,
+        );
         item.description = 'Retry';
         item.command = { command: commandIds.retry, title: 'Retry', arguments: [this] };
         break;

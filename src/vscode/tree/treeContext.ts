@@ -16,7 +16,11 @@ export interface ExplorerViewState {
 export interface FlowChildContributor {
   /** Awaited before `children` on each expand: a contributor loaded on first use loads here. */
   prepare?(): Promise<void>;
-  children(flowNode: ExplorerNode, flow: { environmentId: string; orgUrl: string; flowId: string; flowName: string }, account: SignedInAccount): ExplorerNode[];
+  children(
+    flowNode: ExplorerNode,
+    flow: { environmentId: string; orgUrl: string; flowId: string; flowName: string },
+    account: SignedInAccount,
+  ): ExplorerNode[];
 }
 
 /** What every node needs: the account it belongs to, the view state, and a way to re-render itself. */

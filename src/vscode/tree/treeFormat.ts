@@ -1,7 +1,11 @@
 import * as vscode from 'vscode';
 
 /** A markdown tooltip: a title line and a two-column table of the facts that are known. */
-export function factsTooltip(title: string, facts: [string, string | undefined][], footer?: string): vscode.MarkdownString {
+export function factsTooltip(
+  title: string,
+  facts: [string, string | undefined][],
+  footer?: string,
+): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escape(title)}**\n\n`);
   const rows = facts.filter((f): f is [string, string] => f[1] !== undefined && f[1] !== '');

@@ -133,7 +133,7 @@ describe('shipped bundles', function () {
       /^src\/core\/batch\//,
       /^src\/vscode\/batch\/(?!batchState\.ts$)/,
       /^src\/core\/flowTests\//,
-      /^src\/vscode\/flowTests\//,
+      /^src\/vscode\/flowTests\/(?!flowTestController\.ts$)/,
       /^src\/vscode\/readiness\//,
       /^src\/core\/runs\/(runService|runTrigger|prepareRun|reconciliation|whyWaiting)/,
       /^src\/vscode\/runs\/(?!runDocumentScheme\.ts$|mementoRunJournal\.ts$|runErrorWords\.ts$)/,

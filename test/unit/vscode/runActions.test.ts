@@ -11,13 +11,37 @@ const base: RunFacts = {
 };
 
 describe('runActions (what a run offers, everywhere)', () => {
-  it('offers outputs, details, run again and compare for a succeeded run with outputs', () => {
-    assert.deepEqual(runActions(base), ['showOutput', 'outputs', 'details', 'runAgain', 'compare']);
+  it('offers outputs, details, run again, compare and Create Test for a succeeded run with outputs', () => {
+    assert.deepEqual(runActions(base), [
+      'showOutput',
+      'outputs',
+      'details',
+      'runAgain',
+      'compare',
+      'createTest',
+    ]);
+  });
+
+  it('offers Create Test from Run for every finished run (a failure can be the expectation), never a running one', () => {
+    assert.ok(runActions({ ...base, status: 'failed' }).includes('createTest'));
+    assert.ok(runActions({ ...base, status: 'cancelled', watched: false }).includes('createTest'));
+    assert.ok(!runActions({ ...base, status: 'running' }).includes('createTest'));
+    assert.ok(!runActions({ ...base, status: undefined, hasRunId: false }).includes('createTest'));
   });
 
   it('never offers Open Outputs, Save Outputs or Compare for a run without outputs (defect 7)', () => {
-    assert.deepEqual(runActions({ ...base, hasOutputs: false }), ['showOutput', 'details', 'runAgain']);
-    assert.deepEqual(runActions({ ...base, status: 'failed' }), ['showOutput', 'details', 'runAgain']);
+    assert.deepEqual(runActions({ ...base, hasOutputs: false }), [
+      'showOutput',
+      'details',
+      'runAgain',
+      'createTest',
+    ]);
+    assert.deepEqual(runActions({ ...base, status: 'failed' }), [
+      'showOutput',
+      'details',
+      'runAgain',
+      'createTest',
+    ]);
   });
 
   it('offers Compare only when another succeeded run is there to compare with', () => {
