@@ -16,7 +16,8 @@ import { createFlowTestController, type FlowTestsApi } from './vscode/flowTests/
 import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
-import { contentProviderOnFirstUse, toolsOnFirstUse } from './vscode/onFirstUse';
+import { contentProviderOnFirstUse, toolsOnFirstUse, treeViewOnFirstUse } from './vscode/onFirstUse';
+import { runsViewId } from './vscode/runs/runsViewId';
 import { Prompts } from './vscode/prompts';
 import { commandsOnFirstUse } from './vscode/registerCommand';
 import { journalKeyForWorkspace } from './vscode/runs/mementoRunJournal';
@@ -151,6 +152,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     contentProviderOnFirstUse(runDocumentScheme, loadFor(`${runDocumentScheme}: documents`)),
     // Copilot's tools are registered now; their implementation loads on the first call.
     ...toolsOnFirstUse(languageModelToolNames(context), loadFor('a language-model tool')),
+    // The Runs view: its rows load the features the first time the view is shown.
+    treeViewOnFirstUse(runsViewId, loadFor('the Runs view')),
   );
   // "Input files", "Recent runs" and batch rows under a flow: loaded when a flow is first expanded.
   const flowRows = {

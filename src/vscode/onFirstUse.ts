@@ -129,3 +129,83 @@ export function registerTool(name: string, tool: vscode.LanguageModelTool<unknow
     },
   };
 }
+
+interface TreeSlot {
+  readonly load: Load;
+  readonly view: vscode.TreeView<unknown>;
+  readonly changed: vscode.EventEmitter<unknown>;
+  provider: vscode.TreeDataProvider<unknown> | undefined;
+}
+
+const treeSlots = new Map<string, TreeSlot>();
+
+/**
+ * The tree view `viewId`, created at activation with a provider that loads the feature (`load`) the first time
+ * the view asks for its rows, then hands every call to the provider the feature passes to `createTreeView`.
+ * So a view opened before anything else loaded the feature shows its rows, not "no data provider".
+ */
+export function treeViewOnFirstUse(viewId: string, load: Load): vscode.Disposable {
+  const changed = new vscode.EventEmitter<unknown>();
+  const provider = (): vscode.TreeDataProvider<unknown> => {
+    if (slot.provider === undefined) {
+      throw new Error(`The feature loaded for the ${viewId} view registered no tree data provider.`);
+    }
+    return slot.provider;
+  };
+  const stand: vscode.TreeDataProvider<unknown> = {
+    onDidChangeTreeData: changed.event,
+    async getChildren(element) {
+      await slot.load();
+      return provider().getChildren(element);
+    },
+    getTreeItem: (element) => provider().getTreeItem(element),
+    getParent: (element) => provider().getParent?.(element),
+    resolveTreeItem: (item, element, token) => provider().resolveTreeItem?.(item, element, token) ?? item,
+  };
+  const view = vscode.window.createTreeView(viewId, { treeDataProvider: stand, showCollapseAll: false });
+  const slot: TreeSlot = { load, view, changed, provider: undefined };
+  treeSlots.set(viewId, slot);
+  return {
+    dispose: () => {
+      view.dispose();
+      changed.dispose();
+      if (treeSlots.get(viewId) === slot) {
+        treeSlots.delete(viewId);
+      }
+    },
+  };
+}
+
+/**
+ * `window.createTreeView`, attaching to the stand-in of `viewId` when there is one: the feature gets the view
+ * VS Code already shows (its title, description and message are the feature's to set), and disposing what it
+ * gets back only detaches its provider.
+ */
+export function createTreeView<T>(viewId: string, options: vscode.TreeViewOptions<T>): vscode.TreeView<T> {
+  const slot = treeSlots.get(viewId);
+  if (slot === undefined) {
+    return vscode.window.createTreeView(viewId, options);
+  }
+  const provider = options.treeDataProvider as vscode.TreeDataProvider<unknown>;
+  slot.provider = provider;
+  const changes = provider.onDidChangeTreeData?.((e) => slot.changed.fire(e));
+  slot.changed.fire(undefined);
+  const view = slot.view as vscode.TreeView<T>;
+  return new Proxy(view, {
+    get(target, key, receiver) {
+      if (key === 'dispose') {
+        return () => {
+          changes?.dispose();
+          if (slot.provider === provider) {
+            slot.provider = undefined;
+          }
+        };
+      }
+      const value: unknown = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    set(target, key, value) {
+      return Reflect.set(target, key, value);
+    },
+  });
+}

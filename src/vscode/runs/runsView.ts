@@ -14,11 +14,13 @@ import { orgKey } from '../../core/runs/runKeys';
 import { RunsFeed, type FeedRun, type RunsFeedSource } from '../../core/runs/runsFeed';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
+import { createTreeView } from '../onFirstUse';
 import { setContext } from '../contextKeys';
 import { describeError } from '../errorMessages';
 import { factsTooltip } from '../tree/treeFormat';
 import { runStatusIcon } from './recentRunsNodes';
 import { runActions } from './runActions';
+import { runsViewId } from './runsViewId';
 import type { RunAccounts } from './runAccounts';
 import type { RunStore, StoreRun } from './runStore';
 import { isActive, storeKey } from './runStore';
@@ -40,7 +42,6 @@ function errorText(e: unknown): string {
 }
 
 /** The view's id in package.json. */
-export const runsViewId = 'desktopFlows.runs';
 
 const filterStateKey = 'desktopFlows.runsView.filter';
 
@@ -92,7 +93,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
 
   constructor(private readonly deps: RunsViewDeps) {
     this.filterState = deps.workspaceState.get<RunsViewFilter>(filterStateKey) ?? defaultRunsViewFilter;
-    this.view = vscode.window.createTreeView(runsViewId, { treeDataProvider: this, showCollapseAll: false });
+    this.view = createTreeView(runsViewId, { treeDataProvider: this, showCollapseAll: false });
     this.disposables.push(
       this.view,
       this.changed,
