@@ -69,7 +69,7 @@ export function sleep(ms: number): Promise<void> {
  */
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 10_000,
   intervalMs = 50,
 ): Promise<NonNullable<T>> {
@@ -80,7 +80,9 @@ export async function waitFor<T>(
       return value;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     }
     await sleep(intervalMs);
   }

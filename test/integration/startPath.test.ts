@@ -270,7 +270,7 @@ describe('Start path: fewer questions, no trap', function () {
     try {
       await waitFor(
         () => /Quick Ping: Queued/.test(api.runs.statusBar.text),
-        'the run queued in the status bar',
+        () => `the run queued in the status bar (it shows "${api.runs.statusBar.text}")`,
       );
       const logBefore = (await extensionLog()).length;
 

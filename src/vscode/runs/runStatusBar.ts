@@ -70,16 +70,24 @@ export class RunStatusBar implements vscode.Disposable {
    */
   update(withTooltip = true): void {
     const active = this.store.active();
+    const latest = this.store.finished()[0];
+    const look = statusBarLook(active, latest, this.now(), this.linger);
     const stopped = this.store.stopped();
-    if (active.length === 0 && stopped.length > 0) {
-      // Watching stopped (its account signed out): say so plainly, offer Sign In, and count no time.
+    // When watching stopped (the account signed out) the item says so until a newer run starts or ends:
+    // an active run, or a run that ended after the stop, takes the item back.
+    const stoppedAt = Math.max(...stopped.map((r) => r.elapsedSince));
+    if (
+      active.length === 0 &&
+      stopped.length > 0 &&
+      (!look.visible || stoppedAt >= (latest?.finishedAt ?? 0))
+    ) {
+      // Say plainly that watching stopped, offer Sign In, and count no time.
       this.stopTicker();
       this.clearLinger();
       this.renderStopped(stopped);
       return;
     }
     this.item.command = commandIds.showActiveRuns;
-    const look = statusBarLook(active, this.store.finished()[0], this.now(), this.linger);
     if (!look.visible) {
       this.hide();
       this.stopTicker();
