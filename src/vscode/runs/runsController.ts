@@ -28,6 +28,7 @@ import { RunDocumentProvider } from './runDocuments';
 import { SharedRunState } from '../../core/runs/sharedRunState';
 import { describeRunError } from './runErrorWords';
 import { RunNotifier, type RunNotifierActions } from './runNotifier';
+import { runCoreSettings, type RunCoreSettings } from './runCoreSettings';
 import { RunOptionsMemory } from './runOptionsMemory';
 import { RunStatusBar, type StatusBarLinger } from './runStatusBar';
 import { flowLabel, runKey } from './runSubjects';
@@ -227,7 +228,12 @@ export class RunsController implements vscode.Disposable {
     }
     let started: StartedRun;
     try {
-      started = await this.core.start(run, signal, { triggerId, followActionLog: true });
+      // Read per start: a changed setting applies to the next start, not only after a reload.
+      started = await this.core.start(run, signal, {
+        triggerId,
+        followActionLog: true,
+        resendWhenUncertain: runCoreSettings(readConfig()).resendWhenUncertain,
+      });
     } catch (e) {
       this.store.dispatch({ kind: 'notStarted', triggerId });
       const words = describeRunError(e, run.flow.name);
@@ -291,7 +297,7 @@ export class RunsController implements vscode.Disposable {
       journal: this.journal,
       logger: this.options.log,
       poll: pollOptions(),
-      resendWhenUncertain: readConfig().resendWhenUncertain,
+      resendWhenUncertain: runCoreSettings(readConfig()).resendWhenUncertain,
       // Claims and start locks shared with the CLI and other windows of this user.
       shared: SharedRunState.atDefaultLocation(),
     });
@@ -454,8 +460,6 @@ function clip(text: string): string {
 }
 
 /** Poll bounds from the settings. */
-function pollOptions(): { minMs: number; maxMs: number } {
-  const c = readConfig();
-  const minMs = Math.max(1, c.pollIntervalMinSeconds) * 1000;
-  return { minMs, maxMs: Math.max(minMs, c.pollIntervalMaxSeconds * 1000) };
+function pollOptions(): RunCoreSettings['poll'] {
+  return runCoreSettings(readConfig()).poll;
 }
