@@ -162,7 +162,12 @@ export class RunService {
   async start(
     prepared: PreparedRun,
     signal: AbortSignal,
-    options: { readonly followActionLog?: boolean; readonly triggerId?: string } = {},
+    options: {
+      readonly followActionLog?: boolean;
+      readonly triggerId?: string;
+      /** Overrides `RunServiceOptions.resendWhenUncertain` for this start (a setting changed since). */
+      readonly resendWhenUncertain?: boolean;
+    } = {},
   ): Promise<StartedRun> {
     const display: RunDisplay = {
       flowName: prepared.flow.name,
@@ -182,6 +187,9 @@ export class RunService {
         sensitiveInputNames: prepared.sensitiveInputNames,
         triggerId: options.triggerId ?? randomUUID(),
         ...(options.followActionLog === undefined ? {} : { followActionLog: options.followActionLog }),
+        ...(options.resendWhenUncertain === undefined
+          ? {}
+          : { resendWhenUncertain: options.resendWhenUncertain }),
       },
       display,
       signal,

@@ -22,7 +22,9 @@ import type { SignedInAccount } from '../accounts/signedInAccount';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import { describeError } from '../errorMessages';
 import { UserFacingError } from '../registerCommand';
+import { readConfig } from '../configuration';
 import { describeRunError } from '../runs/runErrorWords';
+import { runCoreSettings } from '../runs/runCoreSettings';
 import type { RunsController } from '../runs/runsController';
 
 /** What the extension's agent host is built from. */
@@ -207,6 +209,9 @@ export class ExtensionAgentHost implements AgentHost {
     if (account !== undefined) {
       this.deps.runs.runAccounts.remember(prepared.target.environment.orgUrl, account);
     }
-    return this.deps.runs.core.start(prepared.run, signal, { followActionLog: true });
+    return this.deps.runs.core.start(prepared.run, signal, {
+      followActionLog: true,
+      resendWhenUncertain: runCoreSettings(readConfig()).resendWhenUncertain,
+    });
   };
 }

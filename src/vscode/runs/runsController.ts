@@ -28,6 +28,7 @@ import { RunDocumentProvider } from './runDocuments';
 import { SharedRunState } from '../../core/runs/sharedRunState';
 import { describeRunError } from './runErrorWords';
 import { RunNotifier, type RunNotifierActions } from './runNotifier';
+import { runCoreSettings } from './runCoreSettings';
 import { RunOptionsMemory } from './runOptionsMemory';
 import { RunStatusBar, type StatusBarLinger } from './runStatusBar';
 import { flowLabel, runKey } from './runSubjects';
@@ -131,7 +132,7 @@ export class RunsController implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.documentClosed(d.uri)),
       options.config.onDidChange((e) => {
         if (e.affects('pollIntervalMinSeconds', 'pollIntervalMaxSeconds')) {
-          this.service?.setPollInterval(this.pollOptions());
+          this.service?.setPollInterval(runCoreSettings(this.options.config.current).poll);
         }
       }),
     );
@@ -222,7 +223,12 @@ export class RunsController implements vscode.Disposable {
     }
     let started: StartedRun;
     try {
-      started = await this.core.start(run, signal, { triggerId, followActionLog: true });
+      // Read per start: a changed setting applies to the next start, not only after a reload.
+      started = await this.core.start(run, signal, {
+        triggerId,
+        followActionLog: true,
+        resendWhenUncertain: runCoreSettings(this.options.config.current).resendWhenUncertain,
+      });
     } catch (e) {
       this.store.dispatch({ kind: 'notStarted', triggerId });
       const words = describeRunError(e, run.flow.name);
@@ -285,21 +291,13 @@ export class RunsController implements vscode.Disposable {
       backendFor: (environment) => this.runAccounts.backendFor(environment),
       journal: this.journal,
       logger: this.options.log,
-      poll: this.pollOptions(),
-      resendWhenUncertain: this.options.config.current.resendWhenUncertain,
+      ...runCoreSettings(this.options.config.current),
       // Claims and start locks shared with the CLI and other windows of this user.
       shared: SharedRunState.atDefaultLocation(),
     });
     this.serviceSubscription = service.onEvent((e) => this.store.dispatch(e));
     this.service = service;
     return service;
-  }
-
-  /** Poll bounds from the settings. */
-  private pollOptions(): { minMs: number; maxMs: number } {
-    const c = this.options.config.current;
-    const minMs = Math.max(1, c.pollIntervalMinSeconds) * 1000;
-    return { minMs, maxMs: Math.max(minMs, c.pollIntervalMaxSeconds * 1000) };
   }
 
   private enqueue(work: () => void | Promise<void>): void {

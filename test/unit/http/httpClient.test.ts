@@ -372,6 +372,38 @@ describe('HttpClient', function () {
       assert.equal(e.mayHaveReachedService, false);
     });
 
+    it('reports a name that does not resolve (DNS) as never having reached the service', async () => {
+      // `.invalid` never resolves (RFC 2606): ENOTFOUND at once, or EAI_AGAIN from a resolver that is offline.
+      const e = await apiError(
+        client({ maxAttempts: 2, connectTimeoutMs: 5_000 }).post(
+          'https://does-not-exist.invalid/run',
+          {},
+          { signal },
+        ),
+      );
+      assert.equal(e.reason, 'network');
+      assert.ok(e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN', `code ${String(e.code)}`);
+      assert.equal(e.mayHaveReachedService, false);
+      assert.equal(e.status, undefined);
+    });
+
+    it('reports a DNS failure of an offline resolver (EAI_AGAIN) as never sent, and retries it (MockAgent fault)', async () => {
+      const mock = new MockAgent();
+      mock.disableNetConnect();
+      const pool = mock.get('https://contoso.crm.dynamics.com');
+      const dnsFailure = (): Error =>
+        Object.assign(new Error('getaddrinfo EAI_AGAIN contoso.crm.dynamics.com'), { code: 'EAI_AGAIN' });
+      pool.intercept({ path: '/run', method: 'POST' }).replyWithError(dnsFailure());
+      pool.intercept({ path: '/run', method: 'POST' }).replyWithError(dnsFailure());
+      const c = client({ dispatcher: mock, maxAttempts: 2 });
+      const e = await apiError(c.post('https://contoso.crm.dynamics.com/run', {}, { signal }));
+      assert.equal(e.reason, 'network');
+      assert.equal(e.code, 'EAI_AGAIN');
+      assert.equal(e.mayHaveReachedService, false);
+      mock.assertNoPendingInterceptors();
+      await mock.close();
+    });
+
     it('reports a connect timeout as never sent, and retries even a POST (MockAgent fault)', async () => {
       const mock = new MockAgent();
       mock.disableNetConnect();
@@ -539,7 +571,10 @@ describe('HttpClient', function () {
       for (const run of runs) {
         assert.ok(!pooled.has(run.socketId), 'a fresh POST never rides a kept-alive socket');
         assert.equal(run.headers.connection, 'close');
-        assert.ok(after.every((r) => r.socketId !== run.socketId), 'nothing else reuses its socket');
+        assert.ok(
+          after.every((r) => r.socketId !== run.socketId),
+          'nothing else reuses its socket',
+        );
       }
       assert.notEqual(runs[0]?.socketId, runs[1]?.socketId);
       // Everything else still shares the pool.

@@ -5,12 +5,14 @@ import type { HttpClientOptions } from '../../../src/core/http/httpClient';
 import { RunError } from '../../../src/core/runs/runErrors';
 import type { RunOptions } from '../../../src/core/runs/runOptions';
 import type { RunsBackend } from '../../../src/core/runs/runsBackend';
+import type { RunServiceOptions } from '../../../src/core/runs/runService';
 import {
   financeUnattended,
   flows,
   makerAttended,
   RunsFixture,
   startTestRun,
+  testPreparedRun,
   type RunsHarness,
   type RunsSetup,
 } from './runsHarness';
@@ -28,10 +30,12 @@ function setup(
   speed: number,
   backend?: (h: RunsHarness) => RunsBackend,
   http?: HttpClientOptions,
+  serviceOptions: Pick<RunServiceOptions, 'resendWhenUncertain'> = {},
 ): Promise<Setup> {
   return fixture.setup(speed, {
     ...(backend === undefined ? {} : { backend }),
     ...(http === undefined ? {} : { http }),
+    service: serviceOptions,
   });
 }
 
@@ -152,6 +156,104 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     assert.equal(lookups(s.h), 0, 'nothing to reconcile');
     assert.equal(posts(s.h), 2, 'one refused, one accepted');
     assert.equal(s.h.requests[0]?.status, undefined, 'the first attempt got no response at all');
+  });
+
+  it('sends again without looking when the name of the service does not resolve (DNS failure)', async () => {
+    let calls = 0;
+    s = await setup(300, (h) => {
+      // `.invalid` never resolves (RFC 2606), online or offline; no proxy may answer for it instead.
+      const unresolvable = h.backendWith({
+        http: { maxAttempts: 1, connectTimeoutMs: 5_000, proxy: { env: {} } },
+        orgUrl: 'https://does-not-exist.invalid/org/contoso-dev',
+      });
+      return delegate(h.backend, {
+        startRun: (f, r, sig) => (++calls === 1 ? unresolvable : h.backend).startRun(f, r, sig),
+      });
+    });
+    const before = runIdsInSandbox(s.h);
+    const run = await startTestRun(
+      s.service,
+      { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+      signal,
+    );
+    const first = s.h.requests[0];
+    assert.ok(first?.url.startsWith('https://does-not-exist.invalid/'), first?.url);
+    assert.equal(first?.status, undefined, 'the first attempt got no response at all');
+    assert.equal(run.attempts, 2);
+    assert.equal(run.reconciled, false);
+    assert.equal(lookups(s.h), 0, 'nothing to reconcile: the request never left this machine');
+    assert.equal(posts(s.h), 2, 'one unresolved, one accepted');
+    assert.deepEqual(
+      [...runIdsInSandbox(s.h)].filter((id) => !before.has(id)),
+      [run.runId],
+    );
+  });
+
+  for (const resendWhenUncertain of [false, true]) {
+    it(`a lost request that created nothing, resendWhenUncertain ${String(resendWhenUncertain)}: ${resendWhenUncertain ? 'sent again once, after the look-up window' : 'outcome unknown, never sent twice'}`, async () => {
+      s = await setup(300, undefined, undefined, { resendWhenUncertain });
+      // Dropped before the service processed it: no run exists, but the client cannot know that.
+      s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'drop', count: 1 });
+      const before = runIdsInSandbox(s.h);
+      const started = startTestRun(
+        s.service,
+        { environment: s.h.environment, flowId: flows.quickPing, options: makerAttended },
+        signal,
+      );
+      const created = (): string[] => [...runIdsInSandbox(s!.h)].filter((id) => !before.has(id));
+      if (!resendWhenUncertain) {
+        await assert.rejects(
+          started,
+          (e: unknown) =>
+            RunError.is(e, 'outcomeUnknown') &&
+            e.candidateRunIds.length === 0 &&
+            e.since !== undefined &&
+            ApiError.is(e.cause) &&
+            e.cause.mayHaveReachedService,
+        );
+        assert.equal(posts(s.h), 1, 'never sent a second time');
+        assert.deepEqual(created(), [], 'no run exists');
+      } else {
+        const run = await started;
+        assert.equal(run.attempts, 2);
+        assert.equal(run.reconciled, false);
+        assert.equal(posts(s.h), 2);
+        assert.deepEqual(created(), [run.runId], 'exactly one run exists');
+      }
+      // Either way it kept looking for the run until the look-up window had passed before deciding.
+      assert.ok(lookups(s.h) >= 2, `looked ${lookups(s.h)} time(s) before deciding`);
+      const lastLookup = s.h.requests.filter(
+        (r) => r.method === 'GET' && decodeURIComponent(r.url).includes('_regardingobjectid_value eq'),
+      );
+      const firstPost = s.h.requests.find((r) => r.method === 'POST' && r.url.includes('RunDesktopFlow'));
+      assert.ok(
+        firstPost !== undefined && (lastLookup.at(-1)?.at ?? 0) - firstPost.at >= 150_000 - 5_000,
+        "the last look-up came once the service's maximum request time had passed",
+      );
+    });
+  }
+
+  it("a start's own resendWhenUncertain wins over the service's (a setting changed after the service started)", async () => {
+    for (const [serviceDefault, perStart] of [
+      [true, false],
+      [false, true],
+    ] as const) {
+      s?.service.dispose();
+      s = await setup(300, undefined, undefined, { resendWhenUncertain: serviceDefault });
+      s.h.sandbox.faults.add({ method: 'POST', path: runAction, kind: 'drop', count: 1 });
+      const started = s.service.start(
+        testPreparedRun({ environment: s.h.environment, flowId: flows.quickPing, options: makerAttended }),
+        signal,
+        { resendWhenUncertain: perStart },
+      );
+      if (perStart) {
+        assert.equal((await started).attempts, 2);
+        assert.equal(posts(s.h), 2, 'sent again, as this start asked');
+      } else {
+        await assert.rejects(started, (e: unknown) => RunError.is(e, 'outcomeUnknown'));
+        assert.equal(posts(s.h), 1, 'not sent again, as this start asked');
+      }
+    }
   });
 
   it('raises a rejection (4xx) at once, without sending again', async () => {
