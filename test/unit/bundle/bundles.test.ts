@@ -136,7 +136,7 @@ describe('shipped bundles', function () {
       /^src\/vscode\/flowTests\/(?!flowTestController\.ts$)/,
       /^src\/vscode\/readiness\//,
       /^src\/core\/runs\/(runService|runTrigger|prepareRun|reconciliation|whyWaiting)/,
-      /^src\/vscode\/runs\/(?!runDocumentScheme\.ts$|mementoRunJournal\.ts$|runErrorWords\.ts$)/,
+      /^src\/vscode\/runs\/(?!runDocumentScheme\.ts$|runsViewId\.ts$|mementoRunJournal\.ts$|runErrorWords\.ts$)/,
       /^src\/core\/inputs\/(inputFileAnalysis|prepareRunInputs|validate)/,
       /^src\/vscode\/inputs\//,
       /node_modules\/jsonc-parser\//,
