@@ -208,7 +208,7 @@ describe('Runs view and run documents', function () {
     } finally {
       await vscode.commands.executeCommand(commandIds.cancelRun, long).then(undefined, () => undefined);
     }
-    await finished(echo);
+    await Promise.all([finished(echo), finished(long)]);
     // The panel itself re-read the run when the store reported its end: its tab says so.
     const tab = await waitFor(
       () => (tabOf()?.label.endsWith('· succeeded') === true ? tabOf() : undefined),
@@ -250,6 +250,8 @@ describe('Runs view and run documents', function () {
     } finally {
       await vscode.commands.executeCommand(commandIds.cancelRun, queued).then(undefined, () => undefined);
       await vscode.commands.executeCommand(commandIds.cancelRun, long).then(undefined, () => undefined);
+      // Seen to end before the suite stops its sandbox: no run of this test stays active for later tests.
+      await Promise.all([finished(queued), finished(long)]);
     }
   });
 });
