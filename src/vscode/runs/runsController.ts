@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { AuthError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { RunFinishedEvent, RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef, JournaledRun } from '../../core/runs/runJournal';
@@ -326,11 +327,20 @@ export class RunsController implements vscode.Disposable {
         orgs.set(run.environment.orgUrl, run.environment.displayName ?? run.environment.orgUrl);
       }
     }
+    this.stopWatching(orgs);
+  }
+
+  /** Marks the watched runs of `orgs` (org URL → display name) as no longer watched, and says so once. */
+  private stopWatching(orgs: ReadonlyMap<string, string>): void {
+    const before = this.store.stopped().length;
     if (orgs.size === 0) {
       return;
     }
     this.store.dispatch({ kind: 'watchStopped', orgUrls: [...orgs.keys()], reason: 'signedOut' });
     const stopped = this.store.stopped();
+    if (stopped.length === before) {
+      return;
+    }
     const names = [
       ...new Set(stopped.map((r) => `"${flowLabel({ flowId: r.flowId, flowName: r.flowName })}"`)),
     ];
@@ -389,9 +399,18 @@ export class RunsController implements vscode.Disposable {
         this.recentRuns.runStarted(e.environment.orgUrl, e.flowId);
         return;
       }
+      case 'error':
+        this.enqueue(() => this.transcript.append(formatRunEvent(e)));
+        // No signed-in account reaches the org any more (it signed out before its runs were first checked):
+        // the same as a sign-out, not an endless retry with a timer counting.
+        if (AuthError.is(e.error, 'noAccount')) {
+          this.stopWatching(
+            new Map([[e.environment.orgUrl, e.environment.displayName ?? e.environment.orgUrl]]),
+          );
+        }
+        return;
       case 'waitingForRateLimit':
       case 'actionLog':
-      case 'error':
         this.enqueue(() => this.transcript.append(formatRunEvent(e)));
         return;
       case 'licenseWarning':
