@@ -6,9 +6,11 @@
  * JSON), the same with the spans a problem needs, the scanner pass that JSONC files take, a full
  * `validateInputFile` of a valid file (ajv validator cached), the same file with problems to place, and
  * `prepareRunInputs` with a reference to resolve; each as a ratio to JSON.parse. Targets (issue 13): a valid file
- * ≤ 3×, `prepareRunInputs` ≤ 4×. The one-off ajv compile of a new schema is printed separately. Run with
+ * ≤ 3×, `prepareRunInputs` ≤ 4×. Each stage is timed two ways in the same rounds (see `timeStages`). The one-off ajv compile of a new schema is printed separately. Run with
  * `npx tsx bench/validateInputs.bench.ts [rounds]`.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { clouds } from '../src/core/clouds';
 import { parseDesktopFlowSchema, type DesktopFlowSchema } from '../src/core/inputs/desktopFlowSchema';
 import { parseInputDocument, scanInputDocument } from '../src/core/inputs/inputDocument';
@@ -28,23 +30,51 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** `gc()`, made available without a command-line flag (the bench runner starts plain `node`). */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** Runs per batch in the "own batch" measure. */
+const batch = 3;
+
 /**
- * Runs the stages round-robin (each round runs every stage once) so that load from other processes
- * falls on all stages alike and the ratios stay meaningful; two warm-up rounds are dropped.
+ * Two measures, taken in the same rounds so that load from other processes falls on both and on every
+ * stage alike (two warm-up rounds are dropped):
+ * - round-robin: each stage once per round, straight after the previous stage, as before. A stage can be
+ *   charged for collecting the garbage the stage before it left (and leave its own to the next).
+ * - own batch: the heap collected (untimed) before a stage, then `batch` runs of it timed together, so a
+ *   stage pays for the collections its own garbage causes and for no other stage's.
  */
-async function timeRoundRobin(stages: readonly (readonly [string, () => unknown])[]): Promise<number[][]> {
-  const samples = stages.map((): number[] => []);
+async function timeStages(
+  stages: readonly (readonly [string, () => unknown])[],
+  gc: () => void,
+): Promise<{ roundRobin: number[][]; ownBatch: number[][] }> {
+  const roundRobin = stages.map((): number[] => []);
+  const ownBatch = stages.map((): number[] => []);
   for (let round = 0; round < rounds + 2; round++) {
     for (const [i, [, run]] of stages.entries()) {
       const start = process.hrtime.bigint();
       await run();
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       if (round >= 2) {
-        samples[i]?.push(ms);
+        roundRobin[i]?.push(ms);
+      }
+    }
+    for (const [i, [, run]] of stages.entries()) {
+      gc();
+      const start = process.hrtime.bigint();
+      for (let k = 0; k < batch; k++) {
+        await run();
+      }
+      const ms = Number(process.hrtime.bigint() - start) / 1e6 / batch;
+      if (round >= 2) {
+        ownBatch[i]?.push(ms);
       }
     }
   }
-  return samples;
+  return { roundRobin, ownBatch };
 }
 
 function invoiceSchema(): DesktopFlowSchema {
@@ -129,21 +159,29 @@ async function main(): Promise<void> {
       () => prepareRunInputs(text, schema, { ...options, signal, resolver }),
     ],
   ];
-  const samples = await timeRoundRobin(stages);
-  const medians = stages.map(([name], i): [string, number] => [name, median(samples[i] ?? [])]);
-  const baseline = medians[0]?.[1] ?? 1;
+  const { roundRobin, ownBatch } = await timeStages(stages, exposeGc());
+  const rr = stages.map(([name], i): [string, number] => [name, median(roundRobin[i] ?? [])]);
+  const own = stages.map((_, i) => median(ownBatch[i] ?? []));
+  const rrBase = rr[0]?.[1] ?? 1;
+  const ownBase = own[0] ?? 1;
 
   const bytes = valid.bytes ?? 0;
   console.log(
     `Input file: ${(text.length / 1024 / 1024).toFixed(2)} MB of text, inputs ${bytes.toLocaleString('en-US')} bytes ` +
-      `(limit ${limitBytes.toLocaleString('en-US')}); ${rounds} rounds, medians.\n`,
+      `(limit ${limitBytes.toLocaleString('en-US')}); ${rounds} rounds, medians in ms and × JSON.parse.\n` +
+      `round-robin: each stage once per round, after the previous one (it may pay for that one's garbage);\n` +
+      `own batch: heap collected before the stage, then ${batch} runs timed together (it pays for its own garbage only).\n`,
   );
-  const nameWidth = Math.max(...medians.map(([n]) => n.length));
-  console.log(`${'stage'.padEnd(nameWidth)}  ${'median ms'.padStart(10)}  ${'× JSON.parse'.padStart(12)}`);
-  console.log(`${'-'.repeat(nameWidth)}  ${'-'.repeat(10)}  ${'-'.repeat(12)}`);
-  for (const [name, ms] of medians) {
+  const nameWidth = Math.max(...rr.map(([n]) => n.length));
+  const head = ['round-robin ms', '×', 'own batch ms', '×'];
+  const widths = [14, 6, 12, 6];
+  const row = (cells: string[]): string => cells.map((c, k) => c.padStart(widths[k] ?? 0)).join('  ');
+  console.log(`${'stage'.padEnd(nameWidth)}  ${row(head)}`);
+  console.log(`${'-'.repeat(nameWidth)}  ${row(widths.map((w) => '-'.repeat(w)))}`);
+  for (const [i, [name, ms]] of rr.entries()) {
+    const o = own[i] ?? 0;
     console.log(
-      `${name.padEnd(nameWidth)}  ${ms.toFixed(1).padStart(10)}  ${(ms / baseline).toFixed(2).padStart(12)}`,
+      `${name.padEnd(nameWidth)}  ${row([ms.toFixed(1), (ms / rrBase).toFixed(2), o.toFixed(1), (o / ownBase).toFixed(2)])}`,
     );
   }
   console.log(`\nFirst ajv compile of a new schema (once per schema): ${firstCompileMs.toFixed(1)} ms`);

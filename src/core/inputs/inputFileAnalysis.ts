@@ -17,6 +17,7 @@ import { formatSchemaUri, hasSchemaUriScheme, parseSchemaUri, type SchemaUriTarg
 import { checkAgainstSchema } from './schemaValidatorCache';
 import {
   joinedBytes,
+  minifiedJsonBytes,
   serializeEntries,
   utf8ExtraOfJsonText,
   utf8Length,
@@ -522,8 +523,11 @@ class Checker {
     );
   }
 
-  checkSize(entries: SerializedEntries, bytes: number): void {
-    const problem = tooLargeProblem(this.document, entries, bytes, this.options.limitBytes);
+  checkSize(entries: () => SerializedEntries, bytes: number): void {
+    if (bytes <= this.options.limitBytes) {
+      return;
+    }
+    const problem = tooLargeProblem(this.document, entries(), bytes, this.options.limitBytes);
     if (problem !== undefined) {
       this.problems.push(problem);
     }
@@ -636,8 +640,39 @@ export function analyzeInputFile(
   }
   const references = checker.checkValues(values);
   checker.checkSchema(values);
-  const entries = serializeEntries(values);
-  const bytes = joinedBytes(entries, document.plainJson === true ? valuesUtf8Extra(text, root) : undefined);
-  checker.checkSize(entries, bytes);
-  return { document, problems: checker.problems, values, schemaUri, references, entries, bytes };
+  // Serialising megabytes (and collecting the garbage) is the costliest step, so plain JSON has its size
+  // counted from the text; the entries are serialised only when read (the request is built, or the file
+  // is too large and the largest input is named).
+  let entries: SerializedEntries | undefined;
+  const entriesOf = (): SerializedEntries => (entries ??= serializeEntries(values));
+  const counted = document.plainJson === true ? valuesBytesOfText(text, root) : undefined;
+  const bytes =
+    counted ??
+    joinedBytes(entriesOf(), document.plainJson === true ? valuesUtf8Extra(text, root) : undefined);
+  checker.checkSize(entriesOf, bytes);
+  return {
+    document,
+    problems: checker.problems,
+    values,
+    schemaUri,
+    references,
+    get entries() {
+      return entriesOf();
+    },
+    bytes,
+  };
+}
+
+/**
+ * For plain JSON text: the UTF-8 size of `JSON.stringify` of the inputs (the root object without
+ * `$schema`), counted from the text (see `minifiedJsonBytes`), or `undefined` when the count cannot be sure.
+ */
+function valuesBytesOfText(text: string, root: Record<string, unknown>): number | undefined {
+  const all = minifiedJsonBytes(text);
+  if (all === undefined || !Object.hasOwn(root, '$schema')) {
+    return all;
+  }
+  // `"$schema":` and its value, and the comma that joined it to another entry.
+  const entry = utf8Length(JSON.stringify('$schema')) + 1 + utf8Length(JSON.stringify(root.$schema));
+  return all - entry - (Object.keys(root).length > 1 ? 1 : 0);
 }

@@ -152,3 +152,163 @@ export function utf8Length(text: string): number {
   }
   return bytes;
 }
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** How many characters of a number token JSON.stringify writes differently, read exactly. */
+function numberDelta(text: string, start: number, end: number): number {
+  return JSON.stringify(Number(text.slice(start, end))).length - (end - start);
+}
+
+/**
+ * UTF-8 size of what `JSON.stringify` writes for the value of plain JSON `text` (text `JSON.parse`
+ * accepted, with no duplicated key), counted from the text alone: whitespace outside strings is dropped,
+ * numbers are counted in the form `JSON.stringify` writes them (`1.50` → `1.5`, `-0` → `0`; any number with
+ * an exponent or more than 15 digits is converted exactly), and string escapes are counted as
+ * `JSON.stringify` writes them (`\/` → `/`, `\u00e9` → `é`, `\u0007` stays). `undefined` when the count
+ * cannot be sure: a surrogate written as an escape, or a lone surrogate in the text (the caller then
+ * serialises the value, which is exact).
+ */
+export function minifiedJsonBytes(text: string): number | undefined {
+  let bytes: number;
+  if (surrogate.test(text)) {
+    if (loneSurrogate.test(text)) {
+      return undefined;
+    }
+    bytes = utf8Length(text);
+  } else {
+    bytes = Buffer.byteLength(text, 'utf8');
+  }
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      // The string, up to its closing quote (the text is valid JSON, so it is closed), escapes counted.
+      for (i++; i < length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 34) {
+          break;
+        }
+        if (d !== 92 /* \ */) {
+          continue;
+        }
+        const e = text.charCodeAt(i + 1);
+        if (e === 117 /* u */) {
+          const code = Number.parseInt(text.slice(i + 2, i + 6), 16);
+          if (code >= 0xd800 && code <= 0xdfff) {
+            return undefined;
+          }
+          // Six characters in the text; what JSON.stringify writes for the character instead.
+          if (
+            code === 8 ||
+            code === 9 ||
+            code === 10 ||
+            code === 12 ||
+            code === 13 ||
+            code === 34 ||
+            code === 92
+          ) {
+            bytes -= 4;
+          } else if (code < 0x20) {
+            // written as \u00XX again
+          } else if (code < 0x80) {
+            bytes -= 5;
+          } else if (code < 0x800) {
+            bytes -= 4;
+          } else {
+            bytes -= 3;
+          }
+          i += 5;
+        } else {
+          if (e === 47 /* / */) {
+            bytes -= 1;
+          }
+          i += 1;
+        }
+      }
+    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
+      bytes -= 1;
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      i = countNumber(text, i) - 1;
+      bytes += lastNumberDelta;
+    }
+  }
+  return bytes;
+}
+
+let lastNumberDelta = 0;
+
+/**
+ * Reads the number token at `start`, sets `lastNumberDelta` (characters JSON.stringify writes minus those
+ * of the token) and returns the offset after the token. A token without exponent and with at most 15
+ * significant digits is what JSON.stringify writes, less trailing fraction zeros, a bare dot and the sign
+ * of a zero; anything else is converted exactly.
+ */
+function countNumber(text: string, start: number): number {
+  let i = start;
+  const negative = text.charCodeAt(i) === 45;
+  if (negative) {
+    i++;
+  }
+  const intStart = i;
+  while (isAsciiDigit(text.charCodeAt(i))) {
+    i++;
+  }
+  const intDigits = i - intStart;
+  const zeroInt = intDigits === 1 && text.charCodeAt(intStart) === 48;
+  let fracDigits = 0;
+  let leadingZeros = 0;
+  let trailingZeros = 0;
+  let hasDot = false;
+  if (text.charCodeAt(i) === 46 /* . */) {
+    hasDot = true;
+    i++;
+    const fracStart = i;
+    let seenNonZero = false;
+    while (isAsciiDigit(text.charCodeAt(i))) {
+      if (text.charCodeAt(i) === 48) {
+        trailingZeros++;
+        if (!seenNonZero) {
+          leadingZeros++;
+        }
+      } else {
+        trailingZeros = 0;
+        seenNonZero = true;
+      }
+      i++;
+    }
+    fracDigits = i - fracStart;
+  }
+  const c = text.charCodeAt(i);
+  if (c === 101 /* e */ || c === 69 /* E */) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 43 || sign === 45) {
+      i++;
+    }
+    while (isAsciiDigit(text.charCodeAt(i))) {
+      i++;
+    }
+    lastNumberDelta = numberDelta(text, start, i);
+    return i;
+  }
+  const kept = fracDigits - trailingZeros;
+  const significant = zeroInt ? kept - leadingZeros : intDigits + kept;
+  if (significant > 15 || intDigits > 15 || (zeroInt && kept > 0 && leadingZeros > 5)) {
+    lastNumberDelta = numberDelta(text, start, i);
+    return i;
+  }
+  let delta = -trailingZeros;
+  if (hasDot && kept === 0) {
+    delta -= 1; // the dot
+  }
+  if (negative && zeroInt && kept === 0) {
+    delta -= 1; // -0 is written 0
+  }
+  lastNumberDelta = delta;
+  return i;
+}
+
+function isAsciiDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { analyzeInputFile } from '../../../src/core/inputs/inputFileAnalysis';
+import { minifiedJsonBytes } from '../../../src/core/inputs/serializedInputs';
 import { parseInputDocument, scanInputDocument } from '../../../src/core/inputs/inputDocument';
 import { prepareRunInputs } from '../../../src/core/inputs/prepareRunInputs';
 import type { SecretResolver } from '../../../src/core/inputs/secretReference';
@@ -87,6 +88,38 @@ const plainFiles: [string, string][] = [
   ['problems to place below the top level', '{ "InvoiceId": 5, "Amout": 1, "Customer": null, "ApiKey": 3 }'],
   ['a root that is not an object', '[1, 2, 3]'],
   ['__proto__ as an input name', '{ "__proto__": { "é": 1 }, "InvoiceId": "A", "ApiKey": "${secret:K}" }'],
+  // The size counted from the text: numbers, escapes, whitespace and nesting as JSON.stringify writes them.
+  [
+    'numbers with fraction zeros, exponents and signed zeros',
+    '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "Customer": { "a": 1.0, "b": 1e5, "c": -0, "d": 1E+2, ' +
+      '"e": 0.10, "f": -0.0, "g": 0.000001, "h": 0.0000001, "i": 123456789012345, "j": 1.5E-3, "k": 100.000 } }',
+  ],
+  [
+    'numbers at the edges of the fast count',
+    '{ "InvoiceId": "A", "ApiKey": "${secret:K}", "LineItems": [0.123456789012345, 12345678901234.5, ' +
+      '-0.000001000, 999999999999999, 0, -1, 1e21, 1e-6, 2.50e1] }',
+  ],
+  [
+    'escapes JSON.stringify writes as characters or other escapes',
+    String.raw`{ "InvoiceId": "a\/b\u00e9\u2028\u2029\u0041\u0022\u005c\u0009\u000a\u001f\u007f\u0080\u07ff\u0800\uffff", "ApiKey": "${'${secret:K}'}", "Notes": "\b\f\n\r\t\"\\" }`,
+  ],
+  [
+    'an escaped surrogate pair and a raw one together',
+    String.raw`{ "InvoiceId": "😀\ud83d\ude00", "ApiKey": "${'${secret:K}'}", "Notes": "\u00e9 😀" }`,
+  ],
+  [
+    'unicode in keys, values and $schema, with escapes in keys',
+    String.raw`{ "$schema": "${schemaUri}", "Customer": { "Zürich \u00e9": "naïve ✓", "\u0041\/": ["日本語", "ß"] }, "InvoiceId": "Ünïcödé", "ApiKey": "${'${secret:K}'}" }`,
+  ],
+  [
+    'deep nesting within the limit, tabs and CRLF',
+    `{\r\n\t"InvoiceId": "A",\r\n\t"ApiKey": "\${secret:K}",\r\n\t"LineItems": ${'[ {\t"a" :\r\n'.repeat(30)}-0.50${'\r\n} ]'.repeat(30)} }`,
+  ],
+  ['only $schema', `{ "$schema": "${schemaUri}" }`],
+  [
+    '$schema written with an escape, last',
+    String.raw`{ "InvoiceId": "A", "ApiKey": "${'${secret:K}'}", "\u0024schema": "${schemaUri}" }`,
+  ],
 ];
 
 /** The same content with a comment after the root value: the scanner pass, same offsets. */
@@ -192,5 +225,27 @@ describe('inputs: the fast path and the scanner pass give the same results', () 
     const analysis = analyzeInputFile(text, invoice, options);
     assert.equal(analysis.document.plainJson, true);
     assert.equal(analysis.bytes, expectedBytes(analysis.values));
+  });
+});
+
+describe('inputs: the size counted from the text', () => {
+  const counted = [
+    '{"a":1.0,"b":1e5,"c":-0,"d":1E+2,"e":0.10,"f":-0.0,"g":0.000001,"h":0.0000001,"i":123456789012345}',
+    '{"j":1234567890123456,"k":0.1234567890123456,"l":1e21,"m":100000000000000000000,"n":-12.5e-3}',
+    String.raw`{"a":"\/\u00e9\u2028\u0007\n\"\\\u0041\u0022\u005c\u0009\u007f\u0080\u07ff\u0800"}`,
+    '{ "x" : [ 1 , 2 , { "y" : "ü ✓ 😀" } ] }\r\n\t',
+    `${'[{"a":'.repeat(40)}0.50${'}]'.repeat(40)}`,
+  ];
+  for (const text of counted) {
+    it(`counts ${JSON.stringify(text).slice(0, 60)} as JSON.stringify writes it`, () => {
+      assert.equal(minifiedJsonBytes(text), Buffer.byteLength(JSON.stringify(JSON.parse(text)), 'utf8'));
+    });
+  }
+
+  it('leaves surrogates written as escapes and lone surrogates to the exact count', () => {
+    assert.equal(minifiedJsonBytes(String.raw`{"a":"\ud83d\ude00"}`), undefined);
+    assert.equal(minifiedJsonBytes('{"a":"x\ud800"}'), undefined);
+    // A raw pair is counted from the text.
+    assert.equal(minifiedJsonBytes('{"a":"😀"}'), Buffer.byteLength('{"a":"😀"}', 'utf8'));
   });
 });
