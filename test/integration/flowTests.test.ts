@@ -149,14 +149,16 @@ describe('Flow tests in Test Explorer against the sandbox', function () {
     assert.equal(problems[0]?.range.start.line, 2, 'the problem points at line 3');
     note(`problem: ${problems[0]?.message ?? ''}`);
 
-    // Changes on disk reach the items.
+    // Changes on disk reach the items (through the file watcher, which a busy or freshly started host can
+    // report late: bounded at 45 s).
+    const watcherMs = 45_000;
     await writeJson(a, { ...(echoTest('a', 1, {}) as object), name: 'Echo A renamed' });
-    await waitFor(() => api.flowTests.itemFor(a)?.label === 'Echo A renamed', 'the renamed test');
+    await waitFor(() => api.flowTests.itemFor(a)?.label === 'Echo A renamed', 'the renamed test', watcherMs);
     await vscode.workspace.fs.delete(b);
-    await waitFor(() => api.flowTests.itemFor(b) === undefined, 'the deleted test gone');
+    await waitFor(() => api.flowTests.itemFor(b) === undefined, 'the deleted test gone', watcherMs);
     const created = vscode.Uri.joinPath(dir, 'echo-c.flowtest.json');
     await writeJson(created, echoTest('c', 3, {}));
-    await waitFor(() => api.flowTests.itemFor(created), 'the created test');
+    await waitFor(() => api.flowTests.itemFor(created), 'the created test', watcherMs);
   });
 
   it('Flow tests: runs one test through the sandbox: passed, with its run’s transcript lines and its duration', async () => {
