@@ -2,7 +2,9 @@
  * The flow tests of the workspace in Test Explorer (loaded on first use by flowTestFeatures.ts).
  *
  * Discovery: every `**\/*.flowtest.json` of the workspace (node_modules skipped) is one test item, grouped
- * under one item per folder; a file watcher and open editors keep them current. A file whose format is
+ * under one item per folder. VS Code's own file operations (Explorer, `workspace.applyEdit`), edits and
+ * saves in editors, and the file watcher (changes made outside VS Code, best effort) keep them current;
+ * Test Explorer's Refresh finds everything again. A file whose format is
  * wrong shows the error on its item and its problems, with positions, in the Problems panel. When a test
  * file is opened or saved and an account is signed in, its run is also checked through `prepareRun` (flow,
  * inputs against the flow's input schema, options, connection): the same problems and positions as input
@@ -105,10 +107,35 @@ export class FlowTestExplorer extends DisposableBase {
     private readonly deps: FlowTestFeatureDeps,
   ) {
     super();
+    // Changes made outside VS Code (terminal, git, other tools): the workspace's file watcher. It is
+    // best effort: the recursive watcher (@parcel/watcher on Linux) can miss a folder created inside a
+    // folder created a moment before, and then every file in it. Test Explorer's Refresh finds those.
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(glob));
     this.register(watcher.onDidCreate((uri) => this.whenDiscovered(() => this.update(uri))));
     this.register(watcher.onDidChange((uri) => this.whenDiscovered(() => this.update(uri))));
     this.register(watcher.onDidDelete((uri) => this.whenDiscovered(() => this.remove(uri))));
+    // Changes made in VS Code (Explorer, refactorings, `workspace.applyEdit`, editors): its own events,
+    // which do not depend on the watcher.
+    this.register(vscode.workspace.onDidCreateFiles((e) => this.whenDiscovered(() => this.added(e.files))));
+    this.register(
+      vscode.workspace.onDidDeleteFiles((e) =>
+        this.whenDiscovered(() => {
+          for (const uri of e.files) {
+            this.removeUnder(uri);
+          }
+        }),
+      ),
+    );
+    this.register(
+      vscode.workspace.onDidRenameFiles((e) =>
+        this.whenDiscovered(async () => {
+          for (const f of e.files) {
+            this.removeUnder(f.oldUri);
+          }
+          await this.added(e.files.map((f) => f.newUri));
+        }),
+      ),
+    );
     this.register(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.isTestFile(e.document.uri) && e.contentChanges.length > 0) {
@@ -119,6 +146,7 @@ export class FlowTestExplorer extends DisposableBase {
     this.register(
       vscode.workspace.onDidOpenTextDocument((d) => {
         if (this.isTestFile(d.uri)) {
+          this.whenDiscovered(() => this.update(d.uri));
           this.scheduleCheck(d.uri);
         }
       }),
@@ -126,6 +154,7 @@ export class FlowTestExplorer extends DisposableBase {
     this.register(
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (this.isTestFile(d.uri)) {
+          this.whenDiscovered(() => this.update(d.uri));
           this.scheduleCheck(d.uri);
         }
       }),
@@ -144,7 +173,7 @@ export class FlowTestExplorer extends DisposableBase {
     }
   }
 
-  /** Finds every test file once; later changes arrive through the watcher. */
+  /** Finds every test file once; later changes arrive through the events the constructor follows. */
   discover(): Promise<void> {
     return (this.discovered ??= this.scan());
   }
@@ -570,6 +599,43 @@ export class FlowTestExplorer extends DisposableBase {
     this.showFormat(entry, text, parsed.ok ? parsed.warnings : parsed.problems);
     if (parsed.ok) {
       item.range = rangeOf(text, parsed.test.spans.flow.offset, parsed.test.spans.flow.length);
+    }
+  }
+
+  /** Files or folders created, copied or renamed in VS Code: their test files. */
+  private async added(uris: readonly vscode.Uri[]): Promise<void> {
+    for (const uri of uris) {
+      if (this.isTestFile(uri)) {
+        await this.update(uri);
+        continue;
+      }
+      if (uri.scheme !== 'file' || vscode.workspace.getWorkspaceFolder(uri) === undefined) {
+        continue;
+      }
+      const stat = await Promise.resolve(vscode.workspace.fs.stat(uri)).catch(() => undefined);
+      if (stat !== undefined && (stat.type & vscode.FileType.Directory) !== 0) {
+        const inside = await vscode.workspace.findFiles(
+          new vscode.RelativePattern(uri, glob),
+          '**/node_modules/**',
+        );
+        await Promise.all(inside.map((u) => this.update(u)));
+      }
+    }
+  }
+
+  /** A file or folder deleted or renamed away in VS Code: the items of the test files it was or held. */
+  private removeUnder(uri: vscode.Uri): void {
+    const prefix = `${uri.toString().replace(/\/+$/, '')}/`;
+    const gone: vscode.Uri[] = [];
+    this.controller.items.forEach((folder) => {
+      folder.children.forEach((item) => {
+        if (item.uri !== undefined && (item.id === uri.toString() || item.id.startsWith(prefix))) {
+          gone.push(item.uri);
+        }
+      });
+    });
+    for (const u of gone) {
+      this.remove(u);
     }
   }
 
