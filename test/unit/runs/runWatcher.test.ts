@@ -311,6 +311,7 @@ describe('runs: environment watcher (sandbox)', function () {
     it('backs off exponentially when polls fail, honours Retry-After, and recovers', async () => {
       // One attempt per request, so the watcher's own backoff is what is observed.
       s = await setup(100, {}, { maxAttempts: 1 });
+      const { clock } = s.h.sandbox;
       s.h.sandbox.faults.add({
         method: 'GET',
         path: `${dataversePath}/flowsessions`,
@@ -326,11 +327,34 @@ describe('runs: environment watcher (sandbox)', function () {
         retryAfterSeconds: 50,
         count: 1,
       });
+      // Sandbox time stands still and the test moves it from one retry time to the next: what is asserted is
+      // the sequence of polls in sandbox time, so a busy machine (real time passing slowly or in bursts)
+      // changes nothing.
+      clock.setSpeed(0.001);
       const run = await start(s, flows.echoText, makerAttended, { inputText: 'x', inputInteger: 0 });
-      const end = await s.log.finished(run.runId);
+      const log = s.log;
+      // The first poll: a sandbox second at a time until it went out.
+      for (let step = 0; step < 60 && log.of('error').length === 0; step++) {
+        clock.advance(1_000);
+        await realPause(20);
+      }
+      for (let failure = 1; failure <= 4; failure++) {
+        await log.until(() => log.of('error').length >= failure, `failed poll ${failure}`);
+        const retryAt = log.of('error')[failure - 1]?.retryAt;
+        assert.ok(retryAt !== undefined, `failed poll ${failure} says when it retries`);
+        // Up to just before the retry time nothing is polled; at it, the next poll goes out.
+        if (clock.now() < retryAt - 1) {
+          const polls: number = statusPolls(s.h.requests).length;
+          clock.advance(retryAt - 1 - clock.now());
+          await realPause(50);
+          assert.equal(statusPolls(s.h.requests).length, polls, `no poll before retry ${failure}`);
+        }
+        clock.advance(Math.max(0, retryAt - clock.now()));
+      }
+      const end = await log.finished(run.runId);
       assert.equal(end.status, 'succeeded');
 
-      const errors = s.log.of('error');
+      const errors = log.of('error');
       assert.deepEqual(
         errors.map((e) => e.consecutiveFailures),
         [1, 2, 3, 4],
@@ -343,7 +367,15 @@ describe('runs: environment watcher (sandbox)', function () {
       );
       assert.ok(ApiError.is(errors[3]?.error, 'throttled'));
       assert.ok(waits[3]! >= 50_000, 'Retry-After is honoured');
-      // Nothing polled earlier than the backoff allowed: 4 failed polls, then normal polling.
+      // Each retry went out no earlier than the backoff allowed, in sandbox time.
+      errors.slice(1).forEach((e, i) => {
+        assert.ok(
+          e.at >= errors[i]!.retryAt!,
+          `retry ${i + 1} at ${e.at}, allowed from ${errors[i]!.retryAt}`,
+        );
+      });
+      assert.ok(end.at >= errors[3].retryAt!, 'the recovering poll waited for Retry-After');
+      // 4 failed polls, then normal polling.
       assert.equal(statusPolls(s.h.requests).filter((r) => r.status !== 200).length, 4);
     });
 
