@@ -73,7 +73,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const config = new ConfigurationService();
   const explorer = new ExplorerView(accounts, log, config, context.workspaceState);
   const environmentStatus = new EnvironmentStatusBar(accounts, config);
-  const signIn = new SignInController(context, accounts, log);
+  const signIn = new SignInController(context, accounts, log, config);
   const prompts = new Prompts();
 
   context.subscriptions.push(

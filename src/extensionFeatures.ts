@@ -100,6 +100,7 @@ export function registerFeatures(deps: FeatureDeps): Features {
     environmentStatus,
     runs: runFeatures.runs,
     secretResolver: inputs.inputFiles.secrets.resolver,
+    config,
   });
   // After the runs: batch rows follow "Recent runs" under each flow; items go through the same runs core.
   const batchFeatures = registerBatchFeatures({

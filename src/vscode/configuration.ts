@@ -26,7 +26,10 @@ export interface ConfigurationChange {
 export class ConfigurationService extends DisposableBase {
   private cached: DesktopFlowsConfig | undefined;
   private readonly changed = this.register(new vscode.EventEmitter<ConfigurationChange>());
-  /** Fires after a setting of ours (or `http.proxy`, `http.noProxy`) changed; `current` is already new. */
+  /**
+   * Fires after a setting of ours (or one of VS Code's we depend on: `http.proxy`, `http.noProxy`,
+   * `json.validate.enable`) changed; `current` is already new.
+   */
   readonly onDidChange = this.changed.event;
 
   constructor() {
@@ -35,8 +38,7 @@ export class ConfigurationService extends DisposableBase {
       vscode.workspace.onDidChangeConfiguration((e) => {
         const ours =
           e.affectsConfiguration('desktopFlows') ||
-          e.affectsConfiguration(settingIds.httpProxy) ||
-          e.affectsConfiguration(settingIds.httpNoProxy);
+          Object.values(settingIds).some((id) => e.affectsConfiguration(id));
         if (!ours) {
           return;
         }
@@ -74,30 +76,19 @@ export class ConfigurationService extends DisposableBase {
   }
 }
 
-/**
- * Reads the current window-wide settings, normalised. Prefer `ConfigurationService.current`; this remains
- * for the code that has no service yet.
- */
-export function readConfig(): DesktopFlowsConfig {
+/** Reads the window-wide settings, normalised (the service caches this until the next change). */
+function readConfig(): DesktopFlowsConfig {
   return normaliseConfig((id) => {
     const dot = id.indexOf('.');
-    const inspected = vscode.workspace.getConfiguration(id.slice(0, dot)).inspect(id.slice(dot + 1));
-    const value = vscode.workspace.getConfiguration(id.slice(0, dot)).get(id.slice(dot + 1));
-    return { value, defaultValue: inspected?.defaultValue };
+    const section = vscode.workspace.getConfiguration(id.slice(0, dot));
+    const key = id.slice(dot + 1);
+    return { value: section.get(key), defaultValue: section.inspect(key)?.defaultValue };
   });
 }
 
 /** `desktopFlows.inputs.folder` of a workspace folder (or of no folder in particular), as path segments. */
-export function readInputsFolder(folder: vscode.WorkspaceFolder | undefined): string[] {
+function readInputsFolder(folder: vscode.WorkspaceFolder | undefined): string[] {
   return inputsFolderSegments(
     vscode.workspace.getConfiguration('desktopFlows', folder?.uri ?? null).get<string>('inputs.folder'),
   );
-}
-
-/** Writes a setting where it belongs: the workspace when one is open, else user settings. */
-export async function updateSetting(key: string, value: unknown): Promise<void> {
-  const target = vscode.workspace.workspaceFolders?.length
-    ? vscode.ConfigurationTarget.Workspace
-    : vscode.ConfigurationTarget.Global;
-  await vscode.workspace.getConfiguration('desktopFlows').update(key, value, target);
 }

@@ -1,6 +1,9 @@
 import type { CloudName } from '../core/clouds';
 
-/** Every `desktopFlows.*` setting (and VS Code's proxy settings we pass on), typed and normalised. */
+/**
+ * Every `desktopFlows.*` setting (and the VS Code settings we depend on: proxy, JSON validation), typed and
+ * normalised.
+ */
 export interface DesktopFlowsConfig {
   cloud: Exclude<CloudName, 'Sandbox'>;
   tenant: string;
@@ -31,6 +34,11 @@ export interface DesktopFlowsConfig {
   httpProxy: string;
   /** VS Code's own `http.noProxy` (hosts that bypass the proxy). */
   httpNoProxy: string[];
+  /**
+   * VS Code's own `json.validate.enable` (a window setting): when off, the JSON language service reports
+   * nothing, so the input diagnostics report syntax problems themselves. True unless set to `false`.
+   */
+  jsonValidate: boolean;
 }
 
 /** The setting id behind each field (what `affectsConfiguration` is asked). */
@@ -56,6 +64,7 @@ export const settingIds: Readonly<Record<keyof DesktopFlowsConfig, string>> = {
   testsMode: 'desktopFlows.tests.mode',
   httpProxy: 'http.proxy',
   httpNoProxy: 'http.noProxy',
+  jsonValidate: 'json.validate.enable',
 };
 
 /** The resource-scoped setting, read per workspace folder. */
@@ -118,6 +127,7 @@ export function normaliseConfig(read: (id: string) => RawSetting): DesktopFlowsC
     httpNoProxy: Array.isArray(noProxy)
       ? noProxy.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim())
       : [],
+    jsonValidate: read(settingIds.jsonValidate).value !== false,
   };
 }
 

@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isLoopbackHost } from '../../core/http/urlSafety';
 import type { Logger } from '../../core/logger';
-import { readConfig } from '../configuration';
 import { UserFacingError } from '../registerCommand';
 
 /** Where the sandbox runs and whether this window started it. */
@@ -136,12 +135,15 @@ function watchForExit(child: SandboxChild, log: Logger): void {
 
 /**
  * Finds the sandbox: an explicit URL, the `DESKTOPFLOWS_SANDBOX_URL` environment variable (`npm start`
- * sets it), the `desktopFlows.sandbox.url` setting, or else a sandbox started as a child process of this
+ * sets it), the `desktopFlows.sandbox.url` setting (`settingUrl`, '' when not set), or else a sandbox started as a child process of this
  * window (stopped with the extension, on sign-out of the sandbox account and when the window closes).
  */
-export async function locateSandbox(explicitUrl: string | undefined, log: Logger): Promise<SandboxLocation> {
-  const configured =
-    explicitUrl ?? process.env.DESKTOPFLOWS_SANDBOX_URL ?? (readConfig().sandboxUrl || undefined);
+export async function locateSandbox(
+  explicitUrl: string | undefined,
+  settingUrl: string,
+  log: Logger,
+): Promise<SandboxLocation> {
+  const configured = explicitUrl ?? process.env.DESKTOPFLOWS_SANDBOX_URL ?? (settingUrl || undefined);
   if (configured) {
     if (!isLoopbackUrl(configured)) {
       throw new UserFacingError(

@@ -10,7 +10,7 @@ import { HttpClient } from '../../core/http/httpClient';
 import type { ProxyOptions } from '../../core/http/proxySettings';
 import type { Logger } from '../../core/logger';
 import { toAbortSignal } from '../cancellation';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { UserFacingError } from '../registerCommand';
 import type { AccountService } from './accountService';
 import { locateSandbox, startedSandboxUrl, stopStartedSandbox } from './sandboxLocator';
@@ -30,12 +30,13 @@ export class SignInController implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly accounts: AccountService,
     private readonly log: Logger,
+    private readonly config: ConfigurationService,
   ) {
     this.manager = new AccountManager({ secrets: context.secrets, logger: log, proxy: this.proxy() });
   }
 
   private proxy(): ProxyOptions {
-    const { httpProxy, httpNoProxy } = readConfig();
+    const { httpProxy, httpNoProxy } = this.config.current;
     return {
       ...(httpProxy ? { url: httpProxy } : {}),
       ...(httpNoProxy.length > 0 ? { noProxy: httpNoProxy } : {}),
@@ -44,13 +45,9 @@ export class SignInController implements vscode.Disposable {
 
   /** Settings that shape sign-in and connections take effect for new sessions: offer a reload. */
   watchSettings(): vscode.Disposable {
-    return vscode.workspace.onDidChangeConfiguration(async (e) => {
-      const connection = ['http.proxy', 'http.noProxy', 'desktopFlows.http.timeoutSeconds'].some((k) =>
-        e.affectsConfiguration(k),
-      );
-      const signIn = ['desktopFlows.cloud', 'desktopFlows.auth.tenant', 'desktopFlows.auth.clientId'].some(
-        (k) => e.affectsConfiguration(k),
-      );
+    return this.config.onDidChange(async (e) => {
+      const connection = e.affects('httpProxy', 'httpNoProxy', 'httpTimeoutSeconds');
+      const signIn = e.affects('cloud', 'tenant', 'clientId');
       if (connection && this.accounts.accounts.length > 0) {
         const choice = await vscode.window.showInformationMessage(
           'Proxy and timeout changes apply to Desktop Flows after a window reload.',
@@ -103,7 +100,7 @@ export class SignInController implements vscode.Disposable {
 
   /** Browser or device-code sign-in to the configured cloud. */
   async signIn(method?: 'browser' | 'deviceCode'): Promise<SignedInAccount> {
-    const config = readConfig();
+    const config = this.config.current;
     const cloud = clouds[config.cloud];
     const target = authTargetFor(cloud, { tenantId: config.tenant, clientId: config.clientId });
     const chosen =
@@ -143,7 +140,7 @@ export class SignInController implements vscode.Disposable {
 
   /** Service principal with a client secret or a certificate (PEM files). Nothing is kept outside SecretStorage. */
   async signInServicePrincipal(): Promise<SignedInAccount> {
-    const config = readConfig();
+    const config = this.config.current;
     const cloud = clouds[config.cloud];
     const guid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
     const tenant = await this.ask({
@@ -208,7 +205,7 @@ export class SignInController implements vscode.Disposable {
    * code, exactly as a user signs in to Entra (the sandbox approves the code as it issues it).
    */
   async trySandbox(url?: string): Promise<SignedInAccount> {
-    const location = await locateSandbox(url, this.log);
+    const location = await locateSandbox(url, this.config.current.sandboxUrl, this.log);
     const sandbox = await this.fetchSandbox(location.url, AbortSignal.timeout(15_000));
     // Nobody types the code: the sandbox approves it at once. It is shown (in the progress notification,
     // which closes when sign-in completes) only when sign-in still waits after a moment: a sandbox started
@@ -283,7 +280,7 @@ export class SignInController implements vscode.Disposable {
       tokens: this.manager.tokenProvider(account),
       logger: this.log,
       proxy: this.proxy(),
-      timeoutMs: readConfig().httpTimeoutSeconds * 1000,
+      timeoutMs: this.config.current.httpTimeoutSeconds * 1000,
     });
   }
 

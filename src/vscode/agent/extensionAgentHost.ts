@@ -22,7 +22,7 @@ import type { SignedInAccount } from '../accounts/signedInAccount';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import { describeError } from '../errorMessages';
 import { UserFacingError } from '../registerCommand';
-import { readConfig } from '../configuration';
+import type { ConfigurationService } from '../configuration';
 import { describeRunError } from '../runs/runErrorWords';
 import { runCoreSettings } from '../runs/runCoreSettings';
 import type { RunsController } from '../runs/runsController';
@@ -34,6 +34,7 @@ export interface ExtensionAgentHostDeps {
   readonly runs: RunsController;
   /** `${secret:NAME}` from SecretStorage, `${env:NAME}` from the extension host (the input files' resolver). */
   readonly secretResolver: SecretResolver;
+  readonly config: Pick<ConfigurationService, 'current'>;
 }
 
 const guid = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
@@ -211,7 +212,7 @@ export class ExtensionAgentHost implements AgentHost {
     }
     return this.deps.runs.core.start(prepared.run, signal, {
       followActionLog: true,
-      resendWhenUncertain: runCoreSettings(readConfig()).resendWhenUncertain,
+      resendWhenUncertain: runCoreSettings(this.deps.config.current).resendWhenUncertain,
     });
   };
 }

@@ -8,6 +8,7 @@ import type { InputFileValidation } from '../../core/inputs/validateInputFile';
 import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
+import type { ConfigurationService } from '../configuration';
 import type { FlowSchemaResolution, FlowSchemaResolver, UnresolvedReason } from './flowSchemaResolver';
 import { inputFileSchemaUri, isInputFileDocument, schemaProbeChars } from './inputFileDetection';
 import { coveredByJsonLanguageService, reportedByJsonLanguageService } from './jsonLanguageServiceCoverage';
@@ -95,6 +96,7 @@ export class InputDiagnostics extends DisposableBase {
     private readonly resolver: FlowSchemaResolver,
     private readonly provider: SchemaContentProvider,
     private readonly secrets: InputSecrets,
+    private readonly config: Pick<ConfigurationService, 'current' | 'onDidChange'>,
     private readonly log: Logger,
   ) {
     super();
@@ -112,8 +114,8 @@ export class InputDiagnostics extends DisposableBase {
       resolver.onDidChangeSchema((change) => this.revalidate((state) => state.key === change.key)),
       resolver.onDidReset(() => this.revalidate(() => true)),
       secrets.onDidChange(() => this.revalidate(() => true)),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('json.validate.enable')) {
+      config.onDidChange((e) => {
+        if (e.affects('jsonValidate')) {
           this.revalidate(() => true);
         }
       }),
@@ -149,7 +151,7 @@ export class InputDiagnostics extends DisposableBase {
   publish(document: vscode.TextDocument, problems: readonly InputProblem[]): vscode.Diagnostic[] {
     const state = this.state(document);
     state.explicit = true;
-    const covered = coveredByJsonLanguageService(document);
+    const covered = coveredByJsonLanguageService(document, this.config.current.jsonValidate);
     state.covered = covered;
     const diagnostics = problems
       .filter((p) => !covered || !reportedByJsonLanguageService(p, document.languageId))
@@ -221,7 +223,8 @@ export class InputDiagnostics extends DisposableBase {
   private coverageChanged(): void {
     this.revalidate(
       (state, document) =>
-        state.covered !== undefined && state.covered !== coveredByJsonLanguageService(document),
+        state.covered !== undefined &&
+        state.covered !== coveredByJsonLanguageService(document, this.config.current.jsonValidate),
     );
   }
 
@@ -309,7 +312,7 @@ export class InputDiagnostics extends DisposableBase {
       schemaUri: analysis.schemaUri,
       bytes: analysis.bytes,
     };
-    const covered = coveredByJsonLanguageService(document);
+    const covered = coveredByJsonLanguageService(document, this.config.current.jsonValidate);
     state.covered = covered;
     const diagnostics = problems
       .filter((p) => !covered || !reportedByJsonLanguageService(p, document.languageId))

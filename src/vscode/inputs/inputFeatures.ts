@@ -47,7 +47,7 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
   );
   const schemaProvider = new SchemaContentProvider(resolver, log);
   const secrets = new InputSecrets(context.secrets, context.globalState);
-  const diagnostics = new InputDiagnostics(resolver, schemaProvider, secrets, log);
+  const diagnostics = new InputDiagnostics(resolver, schemaProvider, secrets, config, log);
   const index = new InputFileIndex(log);
   const inputFiles = new InputFileService(resolver, schemaProvider, diagnostics, index, secrets, log);
 
@@ -78,7 +78,7 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
       ...registerInputFileCodeLens(),
       registerInputCodeActions(),
       ...trackActiveInputFile(),
-      ...registerInputCommands({ log, accounts, environmentStatus, inputFiles, prompts }),
+      ...registerInputCommands({ log, config, accounts, environmentStatus, inputFiles, prompts }),
     ],
     inputFiles,
   };

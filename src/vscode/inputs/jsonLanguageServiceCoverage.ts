@@ -16,13 +16,12 @@ export function reportedByJsonLanguageService(problem: InputProblem, languageId:
   );
 }
 
-/** True when an editor tab shows the document and the JSON language service validates it. */
-export function coveredByJsonLanguageService(document: vscode.TextDocument): boolean {
-  if (!inputFileLanguages.includes(document.languageId)) {
-    return false;
-  }
-  // A window-scoped setting: asking for it for a resource logs a warning in the extension host log.
-  if (vscode.workspace.getConfiguration('json').get<boolean>('validate.enable') === false) {
+/**
+ * True when an editor tab shows the document and the JSON language service validates it (`jsonValidate`:
+ * `json.validate.enable`, a window-scoped setting read by the configuration service without a resource).
+ */
+export function coveredByJsonLanguageService(document: vscode.TextDocument, jsonValidate: boolean): boolean {
+  if (!inputFileLanguages.includes(document.languageId) || !jsonValidate) {
     return false;
   }
   const uri = document.uri.toString();

@@ -35,10 +35,17 @@ function settings(values: Record<string, unknown> = {}): DesktopFlowsConfig {
 }
 
 describe('configuration: typed, normalised settings', () => {
-  it('every field maps to a setting declared in package.json (or VS Code’s own http settings)', () => {
+  it('every field maps to a setting declared in package.json (or VS Code’s own http and json settings)', () => {
     for (const id of Object.values(settingIds)) {
-      assert.ok(id.startsWith('http.') || declared[id] !== undefined, `${id} is declared`);
+      assert.ok(/^(http|json)\./.test(id) || declared[id] !== undefined, `${id} is declared`);
     }
+  });
+
+  it('takes JSON validation as on unless it is turned off (also when the JSON extension declares no default)', () => {
+    assert.equal(settings().jsonValidate, true);
+    assert.equal(settings({ 'json.validate.enable': true }).jsonValidate, true);
+    assert.equal(settings({ 'json.validate.enable': false }).jsonValidate, false);
+    assert.equal(settings({ 'json.validate.enable': 'no' }).jsonValidate, true);
   });
 
   it('gives the package.json defaults when nothing is set', () => {
