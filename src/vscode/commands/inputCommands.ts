@@ -16,6 +16,7 @@ import { chooseNewInputFile, type NewInputFileOptions } from '../inputs/newInput
 import { problemPlace, revealProblem, type InputFileService } from '../inputs/inputFileService';
 import type { SecretSource } from '../inputs/inputCodeActions';
 import { secretNamePattern } from '../inputs/inputSecrets';
+import type { ConfigurationService } from '../configuration';
 import type { Prompts } from '../prompts';
 
 export interface InputCommandDeps {
@@ -24,6 +25,7 @@ export interface InputCommandDeps {
   readonly environmentStatus: EnvironmentStatusBar;
   readonly inputFiles: InputFileService;
   readonly prompts: Prompts;
+  readonly config: Pick<ConfigurationService, 'inputsFolder'>;
 }
 
 /** A flow named without a tree node: by environment (id, unique name, org URL or display name) and flow id. */
@@ -142,7 +144,7 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
         ? undefined
         : location.environment.id;
     const content = createInputFileContent(resolution.schema, resolution.flow.id, pinned);
-    const uri = await chooseNewInputFile(resolution.flow.name, options);
+    const uri = await chooseNewInputFile(resolution.flow.name, options, deps);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
     await inputFiles.index.add(uri);
     const document = await vscode.workspace.openTextDocument(uri);

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { commandIds } from '../commandIds';
@@ -181,7 +180,8 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
         'No succeeded run in this window yet.',
       );
       const given = asRunSubject(other);
-      const second = given !== undefined ? plainSubject(given) : await pickOtherRunOfFlow(controller, first);
+      const second =
+        given !== undefined ? plainSubject(given) : await pickOtherRunOfFlow(deps.prompts, controller, first);
       const uris = await review.compareOutputs(first, second);
       return uris.map((u) => u.toString());
     }),
@@ -217,12 +217,9 @@ export function registerRunCommands(deps: RunCommandDeps): vscode.Disposable[] {
       const actions = offered
         .map((id) => entries[id])
         .filter((a): a is { label: string; command: string } => a !== undefined);
-      const picked = await vscode.window.showQuickPick(actions, {
+      const picked = await deps.prompts.pick(actions, {
         title: `"${subject.flowName ?? 'Run'}" ${subject.runId.slice(0, 8)}`,
       });
-      if (picked === undefined) {
-        throw new CancellationError();
-      }
       return vscode.commands.executeCommand(picked.command, subject);
     }),
   ];

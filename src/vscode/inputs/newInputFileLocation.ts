@@ -1,6 +1,13 @@
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
-import { readInputsFolder } from '../configuration';
+import type { ConfigurationService } from '../configuration';
+import type { Prompts } from '../prompts';
+
+/** What New Input File asks through and reads the inputs folder from. */
+export interface NewInputFileHost {
+  readonly prompts: Prompts;
+  readonly config: Pick<ConfigurationService, 'inputsFolder'>;
+}
 
 /** Lets callers (tests, other features) skip the prompts of New Input File. */
 export interface NewInputFileOptions {
@@ -75,17 +82,13 @@ async function workspaceFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   return picked;
 }
 
-async function saveDialog(defaultUri: vscode.Uri | undefined): Promise<vscode.Uri> {
-  const picked = await vscode.window.showSaveDialog({
+async function saveDialog(prompts: Prompts, defaultUri: vscode.Uri | undefined): Promise<vscode.Uri> {
+  return prompts.save({
     title: 'Save the New Input File',
     ...(defaultUri ? { defaultUri } : {}),
     filters: { 'Input files': ['json'] },
     saveLabel: 'Create',
   });
-  if (picked === undefined) {
-    throw new CancellationError();
-  }
-  return picked;
 }
 
 /**
@@ -96,6 +99,7 @@ async function saveDialog(defaultUri: vscode.Uri | undefined): Promise<vscode.Ur
 export async function chooseNewInputFile(
   flowName: string,
   options: NewInputFileOptions,
+  host: NewInputFileHost,
 ): Promise<vscode.Uri> {
   if (options.uri !== undefined) {
     if (await exists(options.uri)) {
@@ -105,9 +109,13 @@ export async function chooseNewInputFile(
   }
   const folder = await workspaceFolder();
   if (folder === undefined) {
-    return saveDialog(undefined);
+    return saveDialog(host.prompts, undefined);
   }
-  const directory = vscode.Uri.joinPath(folder.uri, ...readInputsFolder(folder), folderNameFor(flowName));
+  const directory = vscode.Uri.joinPath(
+    folder.uri,
+    ...host.config.inputsFolder(folder),
+    folderNameFor(flowName),
+  );
   if (options.fileName !== undefined) {
     const problem = fileNameProblem(options.fileName);
     if (problem !== undefined) {
@@ -164,7 +172,10 @@ export async function chooseNewInputFile(
       box.onDidAccept(() => void accept());
       box.onDidTriggerButton(() => {
         finish(() => {
-          saveDialog(vscode.Uri.joinPath(directory, withJson(box.value || suggestion))).then(resolve, reject);
+          saveDialog(host.prompts, vscode.Uri.joinPath(directory, withJson(box.value || suggestion))).then(
+            resolve,
+            reject,
+          );
         });
         box.hide();
       });

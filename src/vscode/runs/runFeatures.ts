@@ -71,6 +71,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     controller,
     inputFiles,
     prompts: deps.prompts,
+    config: deps.config,
     log,
   });
   const panels = new RunDocumentPanels(controller.documents, controller.store, log);

@@ -11,16 +11,21 @@ import { defaultText, enteredInputFile, kindLabel, parseEnteredValue } from '../
 import type { Environment } from '../../core/model/environment';
 import type { DesktopFlow } from '../../core/model/flow';
 import type { Logger } from '../../core/logger';
-import { chooseNewInputFile } from '../inputs/newInputFileLocation';
+import { chooseNewInputFile, type NewInputFileHost } from '../inputs/newInputFileLocation';
 import type { Prompts } from '../prompts';
 import type { RunInputFiles } from './runInputFiles';
 import { flowSchemas } from './sensitiveValues';
 
-/** Asks for each input in turn; returns the values to send (inputs left empty are not sent). */
+/**
+ * Asks for each input in turn; returns the values to send (inputs left empty are not sent). Each answer is
+ * written to `typed` (by input name) as soon as it is given, and a box opens with what `typed` holds: when the
+ * maker escapes a later question, what was typed is there the next time (memory only, never written).
+ */
 export async function enterInputs(
   prompts: Prompts,
   flowName: string,
   variables: readonly FlowVariable[],
+  typed: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
   const values: Record<string, unknown> = {};
   for (const [i, v] of variables.entries()) {
@@ -43,12 +48,14 @@ export async function enterInputs(
             ? `Required ${kindLabel(v.kind)}`
             : `Optional ${kindLabel(v.kind)}: leave empty to send none`,
       password: v.sensitive,
+      ...(typed[v.name] === undefined ? {} : { value: typed[v.name] }),
       ignoreFocusOut: true,
       validateInput: (typed) => {
         const checked = parseEnteredValue(v, typed);
         return checked.ok ? undefined : checked.message;
       },
     });
+    typed[v.name] = text;
     const checked = parseEnteredValue(v, text);
     if (checked.ok && 'value' in checked) {
       values[v.name] = checked.value;
@@ -64,6 +71,7 @@ export function offerToSaveEnteredInputs(
   flow: DesktopFlow,
   values: Readonly<Record<string, unknown>>,
   schemas: FlowSchemaCache,
+  host: NewInputFileHost,
   log: Logger,
 ): void {
   if (Object.keys(values).length === 0) {
@@ -77,7 +85,7 @@ export function offerToSaveEnteredInputs(
   )
     .then(async (picked) => {
       if (picked !== undefined) {
-        await saveEnteredInputs(inputFiles, environment, flow, values, schemas);
+        await saveEnteredInputs(inputFiles, environment, flow, values, schemas, host);
       }
     })
     .then(undefined, (e: unknown) => {
@@ -92,6 +100,7 @@ export async function saveEnteredInputs(
   flow: DesktopFlow,
   values: Readonly<Record<string, unknown>>,
   schemas: FlowSchemaCache,
+  host: NewInputFileHost,
   options: { readonly fileName?: string } = {},
 ): Promise<vscode.Uri> {
   const schema = await flowSchemas(schemas, environment.orgUrl, flow.id, AbortSignal.timeout(30_000));
@@ -103,6 +112,7 @@ export async function saveEnteredInputs(
   const uri = await chooseNewInputFile(
     flow.name,
     options.fileName === undefined ? {} : { fileName: options.fileName },
+    host,
   );
   for (const secret of file.secrets) {
     await inputFiles.storeSecret(secret.name, secret.value);

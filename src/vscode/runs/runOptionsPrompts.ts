@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import * as vscode from 'vscode';
-import { CancellationError } from '../../core/errors';
 import type { ConnectionReference } from '../../core/model/connectionReference';
 import type { Environment } from '../../core/model/environment';
 import {
@@ -18,7 +17,6 @@ import {
 } from '../../core/runs/runOptions';
 import { formatDuration } from '../../core/runs/runTranscript';
 import type { SignedInAccount } from '../accounts/signedInAccount';
-import { readConfig } from '../configuration';
 import type { Prompts } from '../prompts';
 import { UserFacingError } from '../registerCommand';
 import { describeOptionsProblem } from './runErrorWords';
@@ -108,6 +106,8 @@ export interface OptionsContext {
   readonly flowName: string;
   /** The options this flow was last run with here. */
   readonly remembered: RunOptions | undefined;
+  /** `desktopFlows.runs.defaultTimeoutSeconds` (from the configuration service). */
+  readonly defaultTimeoutSeconds: number;
 }
 
 /** The options chosen, and whether the maker already confirmed a connection that will surely fail. */
@@ -155,7 +155,7 @@ function connectionWords(choices: ConnectionChoices, c: RunConnection): string {
  * priority, timeout). A connection that will surely fail is confirmed, with the reason.
  */
 export async function resolveRunOptions(args: RunOptionArgs, ctx: OptionsContext): Promise<ChosenOptions> {
-  const timeoutDefault = readConfig().defaultTimeoutSeconds;
+  const timeoutDefault = ctx.defaultTimeoutSeconds;
   const fromArgs = {
     connection: connectionFromArgs(args) ?? ctx.remembered?.connection,
     runMode: args.runMode ?? ctx.remembered?.runMode,
@@ -377,16 +377,23 @@ async function pickConnection(
   choices: ConnectionChoices,
   last: RunConnection | undefined,
 ): Promise<RunConnection> {
-  const picked = await ctx.prompts.pick(connectionItems(choices, last), {
-    title: `Run "${ctx.flowName}": connection`,
-    placeHolder: `Healthy connections first, in ${ctx.environment.displayName}`,
-    matchOnDescription: true,
-    matchOnDetail: true,
-  });
-  if (picked.connection === undefined) {
-    throw new CancellationError();
+  if (choices.ranked.length === 0 && choices.references.length === 0) {
+    throw new UserFacingError(
+      `Cannot run "${ctx.flowName}": there is no desktop-flow connection or connection reference in ${ctx.environment.displayName}. Create a desktop-flow connection in Power Automate (Data, Connections) and run it again.`,
+    );
   }
-  return picked.connection;
+  // The "No desktop-flow connections" row only informs: picking it asks again (Escape cancels).
+  for (;;) {
+    const picked = await ctx.prompts.pick(connectionItems(choices, last), {
+      title: `Run "${ctx.flowName}": connection`,
+      placeHolder: `Healthy connections first, in ${ctx.environment.displayName}`,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    if (picked.connection !== undefined) {
+      return picked.connection;
+    }
+  }
 }
 
 async function pickRunMode(prompts: Prompts, flowName: string, last: RunMode | undefined): Promise<RunMode> {

@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { CancellationError } from '../../core/errors';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { describeStatus, formatDuration } from '../../core/runs/runTranscript';
 import type { Environment } from '../../core/model/environment';
@@ -59,7 +58,11 @@ export async function pickWindowRun(
 }
 
 /** Picks another succeeded run of the same flow from its recent history (to compare outputs with). */
-export async function pickOtherRunOfFlow(controller: RunsController, first: RunSubject): Promise<RunSubject> {
+export async function pickOtherRunOfFlow(
+  prompts: Prompts,
+  controller: RunsController,
+  first: RunSubject,
+): Promise<RunSubject> {
   const controllerAbort = new AbortController();
   const items = controller
     .history(first.environment, first.flowId, { pageSize: 50 }, controllerAbort.signal)
@@ -84,13 +87,10 @@ export async function pickOtherRunOfFlow(controller: RunsController, first: RunS
     if (list.length === 0) {
       throw new UserFacingError(`"${flowLabel(first)}" has no other succeeded run to compare with.`);
     }
-    const picked = await vscode.window.showQuickPick(list, {
+    const picked = await prompts.pick(list, {
       title: `Compare the outputs of "${flowLabel(first)}" run ${first.runId.slice(0, 8)} with…`,
       matchOnDescription: true,
     });
-    if (picked === undefined) {
-      throw new CancellationError();
-    }
     return picked.subject;
   } finally {
     controllerAbort.abort();

@@ -11,7 +11,7 @@ import type { DesktopFlow } from '../../core/model/flow';
 import type { RunProblem } from '../../core/runs/prepareRun';
 import type { RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef } from '../../core/runs/runJournal';
-import { idKey } from '../../core/runs/runKeys';
+import { flowKey, idKey } from '../../core/runs/runKeys';
 import type { RunOptions } from '../../core/runs/runOptions';
 import type { RunInputsSource, RunOrigin, RunRequest } from '../../core/runs/runRequest';
 import type { AccountService } from '../accounts/accountService';
@@ -19,6 +19,7 @@ import type { SignedInAccount } from '../accounts/signedInAccount';
 import { toAbortSignal } from '../cancellation';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import { revealProblem } from '../inputs/inputFileService';
+import type { ConfigurationService } from '../configuration';
 import type { Prompts } from '../prompts';
 import type { Logger } from '../../core/logger';
 import { UserFacingError } from '../registerCommand';
@@ -110,11 +111,19 @@ export interface RunStarterDeps {
   readonly inputFiles: RunInputFiles | undefined;
   /** Every question of the start path goes through here (tests answer them from a queue). */
   readonly prompts: Prompts;
+  readonly config: Pick<ConfigurationService, 'current' | 'inputsFolder'>;
   readonly log: Logger;
 }
 
 /** Gathers what a run needs (environment, flow, inputs, options), asking only for what is missing, and starts it. */
 export class RunStarter {
+  /**
+   * What was typed through "Enter inputs…" per flow (`flowKey`) until a run with it is sent: escaping a later
+   * question (options, a readiness check) or a refused run loses nothing, the boxes open with it next time.
+   * Memory only; sensitive values reappear in password boxes.
+   */
+  private readonly typedInputs = new Map<string, Record<string, string>>();
+
   constructor(private readonly deps: RunStarterDeps) {}
 
   /** "Run Desktop Flow…": from the palette (asks), a flow node (flow known), or arguments. */
@@ -134,6 +143,7 @@ export class RunStarter {
     const inputs = await this.chooseInputs(account, environment, flow, args, remembered?.inputFile, signal);
     let chosen: ChosenOptions = await resolveRunOptions(args, {
       prompts: this.deps.prompts,
+      defaultTimeoutSeconds: this.deps.config.current.defaultTimeoutSeconds,
       account,
       environment,
       flowName: flow.name,
@@ -163,6 +173,7 @@ export class RunStarter {
         { ...args, chooseOptions: true },
         {
           prompts: this.deps.prompts,
+          defaultTimeoutSeconds: this.deps.config.current.defaultTimeoutSeconds,
           account,
           environment,
           flowName: flow.name,
@@ -171,6 +182,9 @@ export class RunStarter {
       );
     }
     const started = await this.submit(account, requestOf(chosen.options), flow.name, inputs.file);
+    if (inputs.entered !== undefined) {
+      this.typedInputs.delete(flowKey(environment.orgUrl, flow.id));
+    }
     if (inputs.entered !== undefined && this.deps.inputFiles !== undefined) {
       offerToSaveEnteredInputs(
         this.deps.inputFiles,
@@ -178,6 +192,7 @@ export class RunStarter {
         flow,
         inputs.entered,
         this.deps.controller.schemas,
+        this.deps,
         this.deps.log,
       );
     }
@@ -218,6 +233,7 @@ export class RunStarter {
         : (
             await resolveRunOptions(args, {
               prompts: this.deps.prompts,
+              defaultTimeoutSeconds: this.deps.config.current.defaultTimeoutSeconds,
               account: file.account,
               environment: file.environment,
               flowName,
@@ -272,6 +288,7 @@ export class RunStarter {
         : (
             await resolveRunOptions(args, {
               prompts: this.deps.prompts,
+              defaultTimeoutSeconds: this.deps.config.current.defaultTimeoutSeconds,
               account,
               environment: {
                 ...subject.environment,
@@ -585,10 +602,14 @@ export class RunStarter {
           : 'Input file, typed values, or none',
     });
     if (picked.enter !== undefined) {
+      const key = flowKey(environment.orgUrl, flow.id);
+      const typed = this.typedInputs.get(key) ?? {};
+      this.typedInputs.set(key, typed);
       const values = await enterInputs(
         this.deps.prompts,
         flow.name,
         inputsToAsk(variables, picked.enter === 'all'),
+        typed,
       );
       return { source: { kind: 'values', values }, entered: values };
     }
