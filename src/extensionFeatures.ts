@@ -7,6 +7,7 @@
  * work to resume (journaled runs, unfinished batches) or an input file open.
  */
 import type * as vscode from 'vscode';
+import { FlowSchemaCache } from './core/inputs/flowSchemaCache';
 import type { Logger } from './core/logger';
 import type { AccountService } from './vscode/accounts/accountService';
 import { ExtensionAgentHost } from './vscode/agent/extensionAgentHost';
@@ -24,6 +25,7 @@ import type { Prompts } from './vscode/prompts';
 import { registerCheckBeforeRun } from './vscode/readiness/checkBeforeRunCommand';
 import { registerWhyWaiting } from './vscode/readiness/whyWaitingCommand';
 import { registerRunFeatures } from './vscode/runs/runFeatures';
+import { RunAccounts } from './vscode/runs/runAccounts';
 import { runInputFilesOf } from './vscode/runs/runInputFiles';
 import type { RunsController } from './vscode/runs/runsController';
 import type { ExplorerView } from './vscode/tree/explorerView';
@@ -61,6 +63,19 @@ export interface Features {
  */
 export function registerFeatures(deps: FeatureDeps): Features {
   const { context, log, config, accounts, explorer, environmentStatus, prompts } = deps;
+  // One answer to "which signed-in account reaches this org", and one schema cache with its own lifetime
+  // (a load never tied to its first caller's signal), shared by input files, runs and Check Before Run.
+  const runAccounts = new RunAccounts(accounts, deps.accountsRestored);
+  const schemas = new FlowSchemaCache(async (orgUrl, flowId, signal, o) =>
+    (await runAccounts.resolve(orgUrl, signal)).session.flows.getSchemas(orgUrl, flowId, signal, o),
+  );
+  context.subscriptions.push({ dispose: () => schemas.dispose() });
+  // Flow nodes read their schemas through it too: expanding a flow and starting its run share one load.
+  explorer.flowSchemas = async (account, environment, flow, signal, fresh) => {
+    runAccounts.remember(environment.orgUrl, account);
+    const request = { orgUrl: environment.orgUrl, flowId: flow.id, includeDrafts: flow.isUnpublished };
+    return (await schemas.get(fresh ? { ...request, notBefore: Date.now() } : request, signal)).raw;
+  };
   // Input files add "Input files" under each flow through explorer.flowChildren.
   const inputs = registerInputFeatures({
     context,
@@ -70,6 +85,8 @@ export function registerFeatures(deps: FeatureDeps): Features {
     explorer,
     environmentStatus,
     prompts,
+    schemas,
+    runAccounts,
   });
   context.subscriptions.push(...inputs.disposables);
   // After the input features: "Recent runs" follows "Input files" under each flow.
@@ -83,6 +100,8 @@ export function registerFeatures(deps: FeatureDeps): Features {
     environmentStatus,
     inputFiles: runInputFilesOf(inputs.inputFiles),
     accountsRestored: deps.accountsRestored,
+    schemas,
+    runAccounts,
   });
   context.subscriptions.push(...runFeatures.disposables);
   context.subscriptions.push(
@@ -91,6 +110,7 @@ export function registerFeatures(deps: FeatureDeps): Features {
       accounts,
       defaultEnvironmentId: () => explorer.state.defaultEnvironmentId,
       resolver: inputs.inputFiles.secrets.resolver,
+      schemas,
     }),
     ...registerWhyWaiting({ log, accounts }),
   );

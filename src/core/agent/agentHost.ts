@@ -5,6 +5,7 @@
  * tools check, send and return) is shared in `agentOperations.ts`.
  */
 import type { AgentSurface } from './agentToolCatalog';
+import type { FlowSchemaCache } from '../inputs/flowSchemaCache';
 import type { SecretResolver } from '../inputs/secretReference';
 import type { Environment } from '../model/environment';
 import type { DesktopFlow } from '../model/flow';
@@ -64,6 +65,8 @@ export interface AgentHost {
   readInputFile(path: string, signal: AbortSignal): Promise<AgentInputFile>;
   /** Resolves `${env:NAME}` / `${secret:NAME}` at run time. */
   readonly secretResolver: SecretResolver;
+  /** The front end's one flow-schema cache, when it keeps one (the extension); else each run loads its own. */
+  readonly schemas?: FlowSchemaCache;
   /** A sentence saying what went wrong and what to do, for any error the core throws. */
   describeError(error: unknown): string;
 }

@@ -667,12 +667,15 @@ export async function prepareAgentRun(
     origin: 'agent',
   };
   const session = target.session;
-  const schemas = new FlowSchemaCache((org, id, s, o) => session.flows.getSchemas(org, id, s, o));
+  const schemas =
+    host.schemas ?? new FlowSchemaCache((org, id, s, o) => session.flows.getSchemas(org, id, s, o));
   let result;
   try {
     result = await prepareRun(request, { session, schemas, resolver: host.secretResolver }, signal);
   } finally {
-    schemas.dispose();
+    if (schemas !== host.schemas) {
+      schemas.dispose();
+    }
   }
   if (!result.ok) {
     throw runProblemsError(flow.name, result.problems);

@@ -11,6 +11,8 @@ import { parseDesktopFlowSchema, type DesktopFlowSchema, type ParsedFlowSchema }
 
 /** A flow's schemas, parsed. */
 export interface CachedFlowSchemas {
+  /** As the service stores them (the tree lists variables from these). */
+  readonly raw: FlowSchemas;
   readonly inputs: ParsedFlowSchema;
   readonly outputs: ParsedFlowSchema;
   /** When the load that produced them started (epoch ms). */
@@ -122,6 +124,7 @@ export class FlowSchemaCache {
     const promise = this.loader(request.orgUrl, request.flowId, signal, {
       includeDrafts: request.includeDrafts ?? false,
     }).then((raw) => ({
+      raw,
       inputs: parseDesktopFlowSchema(raw.inputs, 'inputs'),
       outputs: parseDesktopFlowSchema(raw.outputs, 'outputs'),
       loadedAt: startedAt,

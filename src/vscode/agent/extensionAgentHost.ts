@@ -12,6 +12,7 @@ import {
   type AgentRunStarter,
 } from '../../core/agent/agentOperations';
 import { ApiError } from '../../core/errors';
+import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SecretResolver } from '../../core/inputs/secretReference';
 import type { Environment } from '../../core/model/environment';
 import type { DesktopFlow } from '../../core/model/flow';
@@ -58,11 +59,14 @@ function agentEnvironment(e: Environment): AgentEnvironment {
 export class ExtensionAgentHost implements AgentHost {
   readonly surface = 'lm' as const;
   readonly secretResolver: SecretResolver;
+  /** The window's one schema cache (the runs controller's, made by the composition root). */
+  readonly schemas: FlowSchemaCache;
   /** The account of each environment a tool resolved, by org URL (to start runs with it). */
   private readonly accountOf = new Map<string, SignedInAccount>();
 
   constructor(private readonly deps: ExtensionAgentHostDeps) {
     this.secretResolver = deps.secretResolver;
+    this.schemas = deps.runs.schemas;
   }
 
   private requireSignedIn(): void {

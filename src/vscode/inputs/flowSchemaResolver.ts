@@ -5,14 +5,14 @@ import {
   type DesktopFlowSchema,
   type ParsedFlowSchema,
 } from '../../core/inputs/desktopFlowSchema';
-import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import type { CachedFlowSchemas, FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SchemaUriTarget } from '../../core/inputs/schemaUri';
 import { inputLimitBytesFor } from '../../core/clouds';
 import { ApiError, CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import type { DesktopFlow } from '../../core/model/flow';
-import type { FlowSchemas, RawFlowSchema } from '../../core/model/flowSchema';
+import type { RawFlowSchema } from '../../core/model/flowSchema';
 import { flowKey as orgFlowKey } from '../../core/runs/runKeys';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
@@ -70,6 +70,8 @@ interface FlowEntry {
   readonly flow: DesktopFlow;
   readonly fingerprint: string;
   readonly parsed: ParsedFlowSchema;
+  /** When the schemas it holds were loaded (epoch ms). */
+  readonly loadedAt: number;
 }
 
 /**
@@ -78,9 +80,9 @@ interface FlowEntry {
  */
 const notFoundMemoryMs = 30_000;
 
-/** The cache key of a flow in an environment of an account. */
+/** The key of a flow as reached by an account: the account id and the core flow key (runKeys.ts). */
 export function flowKey(account: SignedInAccount, environment: Environment, flowId: string): string {
-  return `${account.id}\n${environment.orgUrl.toLowerCase()}\n${flowId.toLowerCase()}`;
+  return `${account.id}\n${orgFlowKey(environment.orgUrl, flowId)}`;
 }
 
 /**
@@ -97,23 +99,25 @@ export class FlowSchemaResolver extends DisposableBase {
   private readonly reset = new vscode.EventEmitter<void>();
   /** Fires when what a URI resolves to may have changed (accounts, default environment). */
   readonly onDidReset = this.reset.event;
-  /** The one schema cache; its loads read the flow too (name, draft state) and note what they saw. */
-  private readonly schemas = new FlowSchemaCache((org, flowId, signal, o) =>
-    this.load(org, flowId, signal, o),
-  );
-  /** The account each org was last located with: the schema cache's loads read through it. */
-  private readonly readers = new Map<string, FlowLocation>();
   /** Per org and flow: what was seen last, and the version before the last change. */
   private readonly latest = new Map<string, FlowEntry>();
   private readonly previous = new Map<string, DesktopFlowSchema>();
   /** Flows found not to exist, until when (epoch ms). */
   private readonly missing = new Map<string, number>();
 
+  /**
+   * @param schemas the window's one schema cache (made by the composition root, shared with the runs and
+   *   the tree); its loads read through the account `runAccounts` says reaches the org.
+   * @param runAccounts the one answer to "which signed-in account reaches this org": a flow located here
+   *   is remembered there, so the shared load reads through the account that located it.
+   */
   constructor(
     private readonly accounts: AccountService,
     private readonly resolveDefault: (signal: AbortSignal) => Promise<FlowLocation | undefined>,
     private readonly config: ConfigurationService,
     private readonly log: Logger,
+    private readonly schemas: FlowSchemaCache,
+    private readonly runAccounts: { remember(orgUrl: string, account: SignedInAccount): void },
   ) {
     super();
     this.register(
@@ -197,12 +201,20 @@ export class FlowSchemaResolver extends DisposableBase {
       if (missingUntil !== undefined && missingUntil > Date.now() && options.fresh !== true) {
         throw missingFlow(flowId);
       }
-      this.readers.set(orgKeyOf(environment.orgUrl), location);
+      this.runAccounts.remember(environment.orgUrl, account);
       const cached = await this.schemas.get(
         { orgUrl: environment.orgUrl, flowId, ...(options.fresh === true ? { notBefore: Date.now() } : {}) },
         signal,
       );
-      const entry = this.latest.get(seen);
+      let entry = this.latest.get(seen);
+      if (entry === undefined || entry.loadedAt < cached.loadedAt) {
+        // Schemas loaded since the flow was last read (or never read): read the flow (name, draft state).
+        const flow = await readFlow(account, environment.orgUrl, flowId, signal);
+        this.log.debug(`[inputs] read the input schema of "${flow.name}" in ${environment.displayName}`);
+        this.remember(location, flowId, this.toEntry(flow, cached));
+        entry = this.latest.get(seen);
+      }
+      this.missing.delete(seen);
       if (entry === undefined) {
         throw missingFlow(flowId);
       }
@@ -223,6 +235,7 @@ export class FlowSchemaResolver extends DisposableBase {
         throw e;
       }
       if (ApiError.is(e, 'notFound')) {
+        this.missing.set(seen, Date.now() + notFoundMemoryMs);
         return {
           kind: 'unresolved',
           reason: 'flowNotFound',
@@ -235,14 +248,17 @@ export class FlowSchemaResolver extends DisposableBase {
   }
 
   /**
-   * Tells the resolver about a schema fetched elsewhere (the tree fetches it when a flow is expanded), so
-   * a change made in the portal is noticed without another request.
+   * Tells the resolver about a schema the tree read when a flow was expanded (through the same schema
+   * cache), so a change made in the portal is noticed without another request.
    */
   observe(location: FlowLocation, flow: DesktopFlow, raw: RawFlowSchema | undefined): void {
-    if (this.remember(location, flow.id, this.toEntry(flow, raw))) {
-      // The cached schemas are older than what the tree just saw: the next use loads them again.
-      this.schemas.forget(location.environment.orgUrl, flow.id);
-    }
+    const parsed = parseDesktopFlowSchema(raw, 'inputs');
+    this.remember(location, flow.id, {
+      flow,
+      fingerprint: fingerprintOf(parsed),
+      parsed,
+      loadedAt: Date.now(),
+    });
   }
 
   /** Forgets cached schemas (they are fetched again on next use). */
@@ -264,51 +280,13 @@ export class FlowSchemaResolver extends DisposableBase {
     };
   }
 
-  /**
-   * The schema cache's loader: the flow (published, else its draft) and its schemas, read through the account
-   * the org was located with. Notes what it saw (a change fires `onDidChangeSchema`); remembers a missing flow.
-   */
-  private async load(
-    orgUrl: string,
-    flowId: string,
-    signal: AbortSignal,
-    options: { readonly includeDrafts: boolean },
-  ): Promise<FlowSchemas> {
-    const location = this.readers.get(orgKeyOf(orgUrl));
-    if (location === undefined) {
-      throw new CancellationError();
-    }
-    const flows = location.account.session.flows;
-    const getFlow = async (): Promise<DesktopFlow> => {
-      try {
-        return await flows.get(orgUrl, flowId, signal);
-      } catch (e) {
-        // A flow that was never published exists only as an unpublished layer.
-        if (ApiError.is(e, 'notFound')) {
-          return await flows.get(orgUrl, flowId, signal, { includeDrafts: true });
-        }
-        throw e;
-      }
+  private toEntry(flow: DesktopFlow, cached: CachedFlowSchemas): FlowEntry {
+    return {
+      flow,
+      fingerprint: fingerprintOf(cached.inputs),
+      parsed: cached.inputs,
+      loadedAt: cached.loadedAt,
     };
-    try {
-      const [flow, raw] = await Promise.all([getFlow(), flows.getSchemas(orgUrl, flowId, signal, options)]);
-      this.log.debug(
-        `[inputs] fetched the input schema of "${flow.name}" in ${location.environment.displayName}`,
-      );
-      this.missing.delete(orgFlowKey(orgUrl, flowId));
-      this.remember(location, flowId, this.toEntry(flow, raw.inputs));
-      return raw;
-    } catch (e) {
-      if (ApiError.is(e, 'notFound')) {
-        this.missing.set(orgFlowKey(orgUrl, flowId), Date.now() + notFoundMemoryMs);
-      }
-      throw e;
-    }
-  }
-
-  private toEntry(flow: DesktopFlow, raw: RawFlowSchema | undefined): FlowEntry {
-    const parsed = parseDesktopFlowSchema(raw, 'inputs');
-    return { flow, fingerprint: JSON.stringify(raw ?? null), parsed };
   }
 
   /** Notes the flow and input schema seen; true when the schema changed since the last time. */
@@ -336,15 +314,29 @@ export class FlowSchemaResolver extends DisposableBase {
     });
     return true;
   }
+}
 
-  override dispose(): void {
-    this.schemas.dispose();
-    super.dispose();
+/** The flow (published, else its unpublished layer: a flow never published exists only as a draft). */
+async function readFlow(
+  account: SignedInAccount,
+  orgUrl: string,
+  flowId: string,
+  signal: AbortSignal,
+): Promise<DesktopFlow> {
+  const flows = account.session.flows;
+  try {
+    return await flows.get(orgUrl, flowId, signal);
+  } catch (e) {
+    if (ApiError.is(e, 'notFound')) {
+      return await flows.get(orgUrl, flowId, signal, { includeDrafts: true });
+    }
+    throw e;
   }
 }
 
-function orgKeyOf(orgUrl: string): string {
-  return orgFlowKey(orgUrl, '');
+/** What a change of the input schema is detected by: the variables as the core reads them. */
+function fingerprintOf(parsed: ParsedFlowSchema): string {
+  return JSON.stringify(parsed.schema);
 }
 
 function missingFlow(flowId: string): ApiError {

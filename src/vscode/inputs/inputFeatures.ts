@@ -4,6 +4,8 @@ import type { AccountService } from '../accounts/accountService';
 import { registerInputCommands } from '../commands/inputCommands';
 import type { ConfigurationService } from '../configuration';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import type { SignedInAccount } from '../accounts/signedInAccount';
 import type { Prompts } from '../prompts';
 import type { ExplorerView } from '../tree/explorerView';
 import { FlowSchemaResolver } from './flowSchemaResolver';
@@ -26,6 +28,10 @@ export interface InputFeatureDeps {
   readonly explorer: ExplorerView;
   readonly environmentStatus: EnvironmentStatusBar;
   readonly prompts: Prompts;
+  /** The window's one schema cache (the composition root makes it; runs and the tree share it). */
+  readonly schemas: FlowSchemaCache;
+  /** The one answer to "which signed-in account reaches this org". */
+  readonly runAccounts: { remember(orgUrl: string, account: SignedInAccount): void };
 }
 
 /**
@@ -44,6 +50,8 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
     (signal) => environmentStatus.resolveDefault(signal),
     config,
     log,
+    deps.schemas,
+    deps.runAccounts,
   );
   const schemaProvider = new SchemaContentProvider(resolver, log);
   const secrets = new InputSecrets(context.secrets, context.globalState);

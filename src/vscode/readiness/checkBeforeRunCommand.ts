@@ -4,7 +4,7 @@
  * Markdown document, the best connection first.
  */
 import * as vscode from 'vscode';
-import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SecretResolver } from '../../core/inputs/secretReference';
 import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
@@ -28,6 +28,8 @@ export interface CheckBeforeRunDeps {
   readonly accounts: AccountService;
   readonly defaultEnvironmentId: () => string | undefined;
   readonly resolver?: SecretResolver;
+  /** The window's one schema cache (composition root). */
+  readonly schemas: FlowSchemaCache;
 }
 
 /** What the command resolves to (tests read it): the document and the reports, best first. */
@@ -72,70 +74,65 @@ export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposa
     runMode: RunMode,
   ): Promise<CheckBeforeRunResult> => {
     const session = account.session;
-    const schemas = new FlowSchemaCache((org, id, s, o) => session.flows.getSchemas(org, id, s, o));
-    try {
-      return await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Checking "${flow.name}" before a run…`,
-          cancellable: true,
-        },
-        async (_progress, token) => {
-          const controller = new AbortController();
-          const sub = token.onCancellationRequested(() => controller.abort());
-          try {
-            const signal = controller.signal;
-            const connections = await session.connections.listDesktopFlowConnections(environment.id, signal);
-            const reports = await Promise.all(
-              connections.map((c) =>
-                checkReadiness(
-                  {
-                    target: {
-                      environment: {
-                        kind: 'resolved',
-                        ref: {
-                          id: environment.id,
-                          orgUrl: environment.orgUrl,
-                          displayName: environment.displayName,
-                        },
+    return await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Checking "${flow.name}" before a run…`,
+        cancellable: true,
+      },
+      async (_progress, token) => {
+        const controller = new AbortController();
+        const sub = token.onCancellationRequested(() => controller.abort());
+        try {
+          const signal = controller.signal;
+          const connections = await session.connections.listDesktopFlowConnections(environment.id, signal);
+          const reports = await Promise.all(
+            connections.map((c) =>
+              checkReadiness(
+                {
+                  target: {
+                    environment: {
+                      kind: 'resolved',
+                      ref: {
+                        id: environment.id,
+                        orgUrl: environment.orgUrl,
+                        displayName: environment.displayName,
                       },
-                      flow: { kind: 'resolved', flow },
                     },
-                    inputs: { kind: 'none' },
-                    options: { connection: { kind: 'connection', name: c.name }, runMode },
-                    origin: 'check',
+                    flow: { kind: 'resolved', flow },
                   },
-                  {
-                    session,
-                    schemas,
-                    logger: deps.log,
-                    ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
-                  },
-                  signal,
-                ),
+                  inputs: { kind: 'none' },
+                  options: { connection: { kind: 'connection', name: c.name }, runMode },
+                  origin: 'check',
+                },
+                {
+                  session,
+                  schemas: deps.schemas,
+                  logger: deps.log,
+                  ...(deps.resolver === undefined ? {} : { resolver: deps.resolver }),
+                },
+                signal,
               ),
-            );
-            const rank = { ready: 0, willWait: 1, willFail: 2 } as const;
-            const sorted = [...reports].sort((a, b) => rank[a.verdict] - rank[b.verdict]);
-            const uri = vscode.Uri.from({
-              scheme: readinessScheme,
-              path: `/Check ${flow.name.replace(/[\\/]/g, '-')}.md`,
-              query: `${environment.id}/${flow.id}/${Date.now()}`,
-            });
-            documents.set(uri, readinessMarkdown(flow.name, environment.displayName, sorted, new Date()));
-            deps.log.info(
-              `[check] "${flow.name}" in ${environment.displayName}: ${sorted.map((r) => `${r.connectionDisplayName ?? '?'} ${r.verdict}`).join('; ')}`,
-            );
-            await vscode.commands.executeCommand('markdown.showPreview', uri);
-            return { uri, reports: sorted };
-          } finally {
-            sub.dispose();
-          }
-        },
-      );
-    } finally {
-      schemas.dispose();
-    }
+            ),
+          );
+          const rank = { ready: 0, willWait: 1, willFail: 2 } as const;
+          const sorted = [...reports].sort((a, b) => rank[a.verdict] - rank[b.verdict]);
+          const uri = vscode.Uri.from({
+            scheme: readinessScheme,
+            path: `/Check ${flow.name.replace(/[\\/]/g, '-')}.md`,
+            query: `${environment.id}/${flow.id}/${Date.now()}`,
+          });
+          documents.set(uri, readinessMarkdown(flow.name, environment.displayName, sorted, new Date()));
+          deps.log.info(
+            `[check] "${flow.name}" in ${environment.displayName}: ${sorted.map((r) => `${r.connectionDisplayName ?? '?'} ${r.verdict}`).join('; ')}`,
+          );
+          await vscode.commands.executeCommand('markdown.showPreview', uri);
+          return { uri, reports: sorted };
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
   };
 
   return [

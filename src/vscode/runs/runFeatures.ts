@@ -3,7 +3,9 @@ import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
 import type { ConfigurationService } from '../configuration';
+import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { Prompts } from '../prompts';
+import type { RunAccounts } from './runAccounts';
 import { registerRunCommands } from '../commands/runCommands';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import type { ExplorerView } from '../tree/explorerView';
@@ -30,6 +32,9 @@ export interface RunFeatureDeps {
   readonly inputFiles: RunInputFiles | undefined;
   /** Resolves once accounts of earlier sessions are restored (`signIn.restore(…)`); resuming waits for it. */
   readonly accountsRestored?: Promise<unknown>;
+  /** The window's one schema cache and the one answer to "which account reaches this org" (composition root). */
+  readonly schemas: FlowSchemaCache;
+  readonly runAccounts: RunAccounts;
 }
 
 /**
@@ -51,6 +56,8 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     log,
     config: deps.config,
     accounts,
+    schemas: deps.schemas,
+    runAccounts: deps.runAccounts,
     ...(inputFiles === undefined ? {} : { secrets: inputFiles.secrets }),
     ...(deps.accountsRestored === undefined ? {} : { accountsReady: deps.accountsRestored }),
     tree: {

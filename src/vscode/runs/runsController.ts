@@ -9,7 +9,7 @@ import type { RunRequest } from '../../core/runs/runRequest';
 import type { RunHistoryPage } from '../../core/runs/runReview';
 import { RunService, type StartedRun } from '../../core/runs/runService';
 import { formatRunEvent } from '../../core/runs/runTranscript';
-import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SecretResolver } from '../../core/inputs/secretReference';
 import { secretMasker } from '../../core/util/secretMasker';
 import type { AccountService } from '../accounts/accountService';
@@ -23,7 +23,7 @@ import { flowSchemas, maskSensitive } from './sensitiveValues';
 import { describeRunProblems } from './runProblemWords';
 import { MementoRunJournal } from './mementoRunJournal';
 import { RecentRunsContributor, type RecentRunsSource } from './recentRunsNodes';
-import { RunAccounts } from './runAccounts';
+import type { RunAccounts } from './runAccounts';
 import { RunStore, type RunStoreChange } from './runStore';
 import { RunDocumentProvider } from './runDocuments';
 import { SharedRunState } from '../../core/runs/sharedRunState';
@@ -53,6 +53,10 @@ export interface RunsControllerOptions {
   readonly statusBarLinger?: StatusBarLinger;
   /** Resolves `${secret:}` / `${env:}` references in inputs (the input-files feature lends it). */
   readonly secrets?: SecretResolver;
+  /** The window's one schema cache, made and disposed by the composition root (shared with input files). */
+  readonly schemas: FlowSchemaCache;
+  /** Which signed-in account reaches an org (made by the composition root; input files remember into it). */
+  readonly runAccounts: RunAccounts;
 }
 
 /** A run to start: the request, and the account that reaches its environment. */
@@ -97,10 +101,8 @@ export class RunsController implements vscode.Disposable {
     this.statusBar = new RunStatusBar(this.store, options.statusBarLinger);
     this.notifier = new RunNotifier(options.actions, options.log);
     this.memory = new RunOptionsMemory(options.workspaceState);
-    this.runAccounts = new RunAccounts(options.accounts, options.accountsReady);
-    this.schemas = new FlowSchemaCache(async (orgUrl, flowId, signal, o) =>
-      (await this.runAccounts.resolve(orgUrl, signal)).session.flows.getSchemas(orgUrl, flowId, signal, o),
-    );
+    this.runAccounts = options.runAccounts;
+    this.schemas = options.schemas;
     this.journal = new MementoRunJournal(options.globalState, options.journalKey);
     this.documents = new RunDocumentProvider(() => this.core, this.schemas, this.runAccounts);
     const source: RecentRunsSource = {
@@ -127,7 +129,6 @@ export class RunsController implements vscode.Disposable {
       this.notifier,
       this.transcript,
       this.documents,
-      { dispose: () => this.schemas.dispose() },
       { dispose: () => storeSub.dispose() },
       accountsSub,
       vscode.workspace.onDidCloseTextDocument((d) => this.documents.documentClosed(d.uri)),

@@ -6,7 +6,7 @@ import { setContext } from '../contextKeys';
 import { AccountNode, environmentNodes } from './accountNode';
 import type { ExplorerNode } from './explorerNode';
 import { ExplorerTreeProvider } from './explorerTreeProvider';
-import type { ExplorerViewState, FlowChildContributor, TreeContext } from './treeContext';
+import type { ExplorerViewState, FlowChildContributor, FlowSchemaSource, TreeContext } from './treeContext';
 import { DisposableBase } from '../disposableBase';
 
 export const explorerViewId = 'desktopFlows.explorer';
@@ -23,6 +23,14 @@ export class ExplorerView extends DisposableBase {
   readonly treeView: vscode.TreeView<ExplorerNode>;
   readonly state: ExplorerViewState;
   readonly flowChildren: FlowChildContributor[] = [];
+  /**
+   * Where flow nodes read their schemas: the session until the features load (they load on the first expand
+   * of a flow, before its schemas are read), then the window's one schema cache (extensionFeatures.ts).
+   */
+  flowSchemas: FlowSchemaSource = (account, environment, flow, signal) =>
+    account.session.flows.getSchemas(environment.orgUrl, flow.id, signal, {
+      includeDrafts: flow.isUnpublished,
+    });
   private readonly ctx: TreeContext;
 
   constructor(
@@ -45,6 +53,7 @@ export class ExplorerView extends DisposableBase {
       view: this.state,
       rerender: (node) => this.provider.rerender(node),
       flowChildren: this.flowChildren,
+      flowSchemas: (...args) => this.flowSchemas(...args),
     };
     this.provider = new ExplorerTreeProvider((signal) => this.roots(signal), log);
     this.treeView = vscode.window.createTreeView(explorerViewId, {

@@ -135,6 +135,8 @@ export class FlowsGroupNode implements ExplorerNode {
 export class FlowNode implements ExplorerNode {
   readonly id: string;
   private schemas: FlowSchemas | undefined;
+  /** Refreshed since the schemas were last read: read them again, not from the cache. */
+  private refreshed = false;
 
   constructor(
     readonly parent: ExplorerNode,
@@ -174,26 +176,27 @@ export class FlowNode implements ExplorerNode {
   }
 
   async getChildren(signal: AbortSignal): Promise<ExplorerNode[]> {
-    this.schemas ??= await this.account.session.flows.getSchemas(
-      this.environment.orgUrl,
-      this.flow.id,
+    // Contributors loaded on first use (extension.ts) load here, on the first expand of a flow: first, so
+    // that the schemas below are read through the window's one schema cache the features bring.
+    for (const c of [...this.ctx.flowChildren]) {
+      if (c.prepare !== undefined) {
+        await c.prepare();
+      }
+    }
+    this.schemas ??= await this.ctx.flowSchemas(
+      this.account,
+      this.environment,
+      this.flow,
       signal,
-      {
-        includeDrafts: this.flow.isUnpublished,
-      },
+      this.refreshed,
     );
+    this.refreshed = false;
     const ref = {
       environmentId: this.environment.id,
       orgUrl: this.environment.orgUrl,
       flowId: this.flow.id,
       flowName: this.flow.name,
     };
-    // Contributors loaded on first use (extension.ts) load here, on the first expand of a flow.
-    for (const c of [...this.ctx.flowChildren]) {
-      if (c.prepare !== undefined) {
-        await c.prepare();
-      }
-    }
     return [
       new VariablesGroupNode(this, 'inputs', this.schemas.inputs),
       new VariablesGroupNode(this, 'outputs', this.schemas.outputs),
@@ -212,6 +215,7 @@ export class FlowNode implements ExplorerNode {
 
   reset(): void {
     this.schemas = undefined;
+    this.refreshed = true;
   }
 }
 
