@@ -6,7 +6,8 @@ import type { Fault } from '../../src/sandbox/faults';
 import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
-import { activateExtension, note, sleep, waitFor } from './helpers';
+import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
+import { activateExtension, child, children, note, sleep, waitFor } from './helpers';
 import { QueuedPrompts } from './queuedPrompts';
 import { recordEachTest } from './runRecorder';
 
@@ -178,6 +179,93 @@ describe('Start path: fewer questions, no trap', function () {
       await settings.update('defaultEnvironment', before, vscode.ConfigurationTarget.Workspace);
       await cleanUp(run);
     }
+  });
+
+  /** "Invoice Processing" in the tree, its schemas read afresh (whatever an earlier test left in the cache). */
+  async function invoiceInTree(): Promise<ExplorerNode> {
+    const env = await child(api, undefined, 'Contoso Dev');
+    const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.invoice);
+    api.explorer.provider.refresh(flow);
+    return flow;
+  }
+
+  it('a flow expanded in the tree and run from there reads its input schema once for both (one schema cache)', async () => {
+    const reads = sandbox.faults.add({
+      method: 'GET',
+      path: `/org/*/workflows(${seedIds.flows.invoice})/inputs/$value`,
+      kind: 'delay',
+      delayMs: 0,
+    });
+    const readsWhenAsked: number[] = [];
+    const prompts = new (class extends StartPrompts {
+      override showInputBox(options: vscode.InputBoxOptions): Promise<string | undefined> {
+        readsWhenAsked.push(reads.hits);
+        return super.showInputBox(options);
+      }
+    })({ InvoiceId: 'INV-1', ApiKey: 'erp-key-1' }, { pick: '$(edit) Enter inputs…' }, 'escape');
+    const answering = api.prompts.answerWith(prompts);
+    try {
+      const flow = await invoiceInTree();
+      assert.ok((await children(api, flow)).length > 0, 'the flow expanded');
+      assert.equal(reads.hits, 1, 'expanding the flow read its input schema once');
+      const hits = sent.hits;
+      const run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, flow);
+      assert.equal(run, undefined, 'escaped at the options: nothing started');
+      assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
+      assert.ok(
+        readsWhenAsked.length > 0,
+        `the inputs were asked for; asked: ${JSON.stringify(prompts.asked)}`,
+      );
+      assert.deepEqual(
+        [...new Set(readsWhenAsked)],
+        [1],
+        'the start path listed the inputs from the load the tree made, without reading the schema again',
+      );
+    } finally {
+      answering.dispose();
+      sandbox.faults.remove(reads.id);
+    }
+  });
+
+  it('escaping after typing inputs sends nothing and loses nothing: the boxes open with what was typed', async () => {
+    const flow = await invoiceInTree();
+    const hits = sent.hits;
+    const first = new StartPrompts(
+      { InvoiceId: 'INV-7781', ApiKey: 'erp-key-7781' },
+      { pick: '$(edit) Enter inputs…' },
+      'escape',
+    );
+    let answering = api.prompts.answerWith(first);
+    try {
+      const run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, flow);
+      assert.equal(run, undefined, 'escaped at the options: nothing started');
+    } finally {
+      answering.dispose();
+    }
+    assert.ok(first.boxes.length >= 2, `both inputs were typed; asked: ${JSON.stringify(first.asked)}`);
+
+    const prefilled = new Map<string, vscode.InputBoxOptions>();
+    const second = new (class extends QueuedPrompts {
+      override async showInputBox(options: vscode.InputBoxOptions): Promise<string | undefined> {
+        const name = /: input \d+ of \d+: (\S+) \(/.exec(options.title ?? '')?.[1];
+        if (name === undefined) {
+          return super.showInputBox(options);
+        }
+        prefilled.set(name, options);
+        return options.value ?? '';
+      }
+    })({ pick: '$(edit) Enter inputs…' }, 'escape');
+    answering = api.prompts.answerWith(second);
+    try {
+      const run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, flow);
+      assert.equal(run, undefined, 'escaped again: nothing started');
+    } finally {
+      answering.dispose();
+    }
+    assert.equal(prefilled.get('InvoiceId')?.value, 'INV-7781', 'the typed value is offered again');
+    assert.equal(prefilled.get('ApiKey')?.value, 'erp-key-7781', 'the sensitive value too…');
+    assert.equal(prefilled.get('ApiKey')?.password, true, '…in a password box');
+    assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
   });
 
   it('ranks connections healthy first, says what each will do, and a pick that will surely fail asks first', async () => {
