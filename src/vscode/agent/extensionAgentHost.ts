@@ -61,8 +61,6 @@ export class ExtensionAgentHost implements AgentHost {
   readonly secretResolver: SecretResolver;
   /** The window's one schema cache (the runs controller's, made by the composition root). */
   readonly schemas: FlowSchemaCache;
-  /** The account of each environment a tool resolved, by org URL (to start runs with it). */
-  private readonly accountOf = new Map<string, SignedInAccount>();
 
   constructor(private readonly deps: ExtensionAgentHostDeps) {
     this.secretResolver = deps.secretResolver;
@@ -105,7 +103,7 @@ export class ExtensionAgentHost implements AgentHost {
         );
       }
     }
-    this.accountOf.set(found.environment.orgUrl.toLowerCase(), found.account);
+    // The one answer to "which account reaches this org": the run this tool may start goes through it.
     this.deps.runs.runAccounts.remember(found.environment.orgUrl, found.account);
     return {
       session: found.account.session,
@@ -210,10 +208,6 @@ export class ExtensionAgentHost implements AgentHost {
     prepared: AgentPreparedRun,
     signal: AbortSignal,
   ): Promise<TriggeredRun> => {
-    const account = this.accountOf.get(prepared.target.environment.orgUrl.toLowerCase());
-    if (account !== undefined) {
-      this.deps.runs.runAccounts.remember(prepared.target.environment.orgUrl, account);
-    }
     return this.deps.runs.core.start(prepared.run, signal, {
       followActionLog: true,
       resendWhenUncertain: runCoreSettings(this.deps.config.current).resendWhenUncertain,

@@ -5,6 +5,7 @@
  * first use by flowTestFeatures.ts.
  */
 import * as vscode from 'vscode';
+import { runKey } from '../../core/runs/runKeys';
 import { CancellationError } from '../../core/errors';
 import { flowTestFromRun } from '../../core/flowTests/flowTestFromRun';
 import { isTerminal } from '../../core/model/run';
@@ -16,7 +17,7 @@ import { describeRunError } from '../runs/runErrorWords';
 import { pickWindowRun } from '../runs/runPickers';
 import type { Prompts } from '../prompts';
 import type { RunsController } from '../runs/runsController';
-import { asRunSubject, flowLabel, plainSubject, runKey } from '../runs/runSubjects';
+import { asRunSubject, flowLabel, plainSubject } from '../runs/runSubjects';
 import { flowSchemas } from '../runs/sensitiveValues';
 
 /** What the command accepts besides the run (tests and tasks skip the save dialog). */

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { flowKey } from '../../core/runs/runKeys';
 import { isTerminal, type Run, type RunStatus } from '../../core/model/run';
 import type { RunFinishedEvent, RunStateChangedEvent, RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef } from '../../core/runs/runJournal';
@@ -13,7 +14,6 @@ import type { FlowChildContributor } from '../tree/treeContext';
 import { factsTooltip, formatWhen } from '../tree/treeFormat';
 import { recentRunLabel } from './recentRunWords';
 import { runActions } from './runActions';
-import { flowKey } from './runSubjects';
 
 /** What the "Recent runs" rows need from the runs feature. */
 export interface RecentRunsSource {

@@ -4,13 +4,10 @@ import type { Run, RunStart } from '../../core/model/run';
 import type { FlowLogEntry, RunAction } from '../../core/model/runActionLog';
 import { DataverseRunsBackend } from '../../core/runs/dataverseRunsBackend';
 import type { EnvironmentRef } from '../../core/runs/runJournal';
+import { orgKey } from '../../core/runs/runKeys';
 import type { RunPage, RunQuery, RunsBackend } from '../../core/runs/runsBackend';
 import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
-
-function orgKey(orgUrl: string): string {
-  return orgUrl.toLowerCase().replace(/\/+$/, '');
-}
 
 /**
  * Which signed-in account reaches an environment's runs. Runs are journaled by environment only, so after a

@@ -4,6 +4,7 @@
  * A live run's panel is read again when the run store reports a change of that run.
  */
 import { randomBytes } from 'node:crypto';
+import { runKey } from '../../core/runs/runKeys';
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
@@ -13,7 +14,7 @@ import { runDocumentHtml, type DocumentButton } from './runDocumentHtml';
 import { runDocumentModel, type RunDocumentModel } from './runDocumentModel';
 import type { RunDocumentProvider } from './runDocuments';
 import type { RunStore } from './runStore';
-import { commandLink, plainSubject, runKey } from './runSubjects';
+import { commandLink, plainSubject } from './runSubjects';
 
 /** The panels' view type. */
 export const runDocumentViewType = 'desktopFlows.runDocument';

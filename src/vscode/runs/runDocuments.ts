@@ -1,9 +1,10 @@
 import { secretMasker } from '../../core/util/secretMasker';
+import { runKey } from '../../core/runs/runKeys';
 import * as vscode from 'vscode';
 import type { RunService } from '../../core/runs/runService';
 import type { RunSubject } from '../../core/runs/runEvents';
 import { toAbortSignal } from '../cancellation';
-import { asRunSubject, plainSubject, runKey } from './runSubjects';
+import { asRunSubject, plainSubject } from './runSubjects';
 import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import { flowSchemas, maskSensitive } from './sensitiveValues';
 import type { RunAccounts } from './runAccounts';

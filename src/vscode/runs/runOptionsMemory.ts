@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
+import { flowKey } from '../../core/runs/runKeys';
 import { validateRunOptions, type RunOptions } from '../../core/runs/runOptions';
-import { flowKey } from './runSubjects';
 
 /** How a flow was last run in this workspace: options and where the inputs came from. Plain JSON. */
 export interface RememberedRun {
@@ -34,7 +34,8 @@ export class RunOptionsMemory {
 
   /** The options last used for a flow here, if any are remembered and still valid. */
   lastFor(orgUrl: string, flowId: string): RememberedRun | undefined {
-    const entry = this.all()[flowKey(orgUrl, flowId)];
+    const all = this.all();
+    const entry = all[flowKey(orgUrl, flowId)] ?? all[legacyFlowKey(orgUrl, flowId)];
     if (typeof entry !== 'object' || entry === null) {
       return undefined;
     }
@@ -52,6 +53,7 @@ export class RunOptionsMemory {
   async remember(orgUrl: string, flowId: string, run: RememberedRun): Promise<void> {
     const all = { ...this.all() };
     const key = flowKey(orgUrl, flowId);
+    delete all[legacyFlowKey(orgUrl, flowId)];
     delete all[key];
     all[key] = run;
     const keys = Object.keys(all);
@@ -82,4 +84,12 @@ export class RunOptionsMemory {
       ? (stored as Record<string, unknown>)
       : {};
   }
+}
+
+/**
+ * How options were keyed in `workspaceState` before keys came from runKeys.ts (`<org url>|<flow id>`, lower
+ * case): read so that options remembered by an earlier version are not lost, and dropped when rewritten.
+ */
+function legacyFlowKey(orgUrl: string, flowId: string): string {
+  return `${orgUrl.toLowerCase()}|${flowId.toLowerCase()}`;
 }

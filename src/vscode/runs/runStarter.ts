@@ -11,7 +11,7 @@ import type { DesktopFlow } from '../../core/model/flow';
 import type { RunProblem } from '../../core/runs/prepareRun';
 import type { RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef } from '../../core/runs/runJournal';
-import { flowKey, idKey } from '../../core/runs/runKeys';
+import { flowKey, idKey, runKey } from '../../core/runs/runKeys';
 import type { RunOptions } from '../../core/runs/runOptions';
 import type { RunInputsSource, RunOrigin, RunRequest } from '../../core/runs/runRequest';
 import type { AccountService } from '../accounts/accountService';
@@ -32,7 +32,6 @@ import { pickRunEnvironment, pickRunFlow } from './runPickers';
 import type { RunsController } from './runsController';
 import { flowSchemas } from './sensitiveValues';
 import { inputsToAsk } from '../../core/runs/enteredInputs';
-import { runKey } from './runSubjects';
 
 /** Arguments of "Run Desktop Flow…" for power users, tasks and tests; anything given is not asked for. */
 export interface RunStartArgs extends RunOptionArgs {

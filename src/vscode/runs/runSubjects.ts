@@ -7,16 +7,6 @@ import type { EnvironmentRef } from '../../core/runs/runJournal';
  * extensions calling `executeCommand`.
  */
 
-/** Key of a run across environments (org URL + run id, case-insensitive). */
-export function runKey(orgUrl: string, runId: string): string {
-  return `${orgUrl.toLowerCase()}|${runId.toLowerCase()}`;
-}
-
-/** Key of a flow across environments. */
-export function flowKey(orgUrl: string, flowId: string): string {
-  return `${orgUrl.toLowerCase()}|${flowId.toLowerCase()}`;
-}
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { runKey } from '../../core/runs/runKeys';
 import * as vscode from 'vscode';
 import { AuthError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
@@ -32,7 +33,7 @@ import { RunNotifier, type RunNotifierActions } from './runNotifier';
 import { runCoreSettings } from './runCoreSettings';
 import { RunOptionsMemory } from './runOptionsMemory';
 import { RunStatusBar, type StatusBarLinger } from './runStatusBar';
-import { flowLabel, runKey } from './runSubjects';
+import { flowLabel } from './runSubjects';
 import { RunTranscriptChannel } from './runTranscriptChannel';
 
 /** Construction options of `RunsController`. */
