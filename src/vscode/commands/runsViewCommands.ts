@@ -100,13 +100,10 @@ export function registerRunsViewCommands(deps: {
       if (isStatusFilter(arg)) {
         status = arg;
       } else {
-        const picked = await vscode.window.showQuickPick(
+        const picked = await prompts.pick(
           statusChoices.map((c) => ({ ...c, picked: c.value === view.filter.status })),
           { title: 'Show runs with status…', placeHolder: 'The Runs view shows only runs with this status' },
         );
-        if (picked === undefined) {
-          throw new CancellationError();
-        }
         status = picked.value;
       }
       await view.setFilter({ ...view.filter, status });

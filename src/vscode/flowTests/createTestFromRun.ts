@@ -6,7 +6,6 @@
  */
 import * as vscode from 'vscode';
 import { runKey } from '../../core/runs/runKeys';
-import { CancellationError } from '../../core/errors';
 import { flowTestFromRun } from '../../core/flowTests/flowTestFromRun';
 import { isTerminal } from '../../core/model/run';
 import type { RunSubject } from '../../core/runs/runEvents';
@@ -128,7 +127,7 @@ export async function createTestFromRun(
         }),
     ...(launch === undefined ? {} : { mode: launch.options.runMode }),
   });
-  const uri = await destination(flow, subject, args);
+  const uri = await destination(prompts, flow, subject, args);
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(file.content));
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
   const secrets = Object.entries(file.secrets);
@@ -146,7 +145,12 @@ export async function createTestFromRun(
   return uri;
 }
 
-async function destination(flowName: string, subject: RunSubject, args: CreateTestArgs): Promise<vscode.Uri> {
+async function destination(
+  prompts: Prompts,
+  flowName: string,
+  subject: RunSubject,
+  args: CreateTestArgs,
+): Promise<vscode.Uri> {
   if (args.file !== undefined) {
     return /^[a-z][a-z0-9+.-]+:\/\//i.test(args.file)
       ? vscode.Uri.parse(args.file)
@@ -157,14 +161,10 @@ async function destination(flowName: string, subject: RunSubject, args: CreateTe
     folder === undefined
       ? undefined
       : vscode.Uri.joinPath(folder.uri, 'tests', fileNameFor(flowName, subject.runId));
-  const picked = await vscode.window.showSaveDialog({
+  return prompts.save({
     title: `Save a flow test from "${flowName}" run ${subject.runId.slice(0, 8)}`,
     ...(suggested === undefined ? {} : { defaultUri: suggested }),
     filters: { 'Flow tests': ['flowtest.json'] },
     saveLabel: 'Create Test',
   });
-  if (picked === undefined) {
-    throw new CancellationError();
-  }
-  return picked;
 }
