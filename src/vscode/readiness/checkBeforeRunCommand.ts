@@ -3,6 +3,7 @@
  * connection of its environment with `checkReadiness` (nothing is sent) and shows the answer as a rendered
  * Markdown document, the best connection first.
  */
+import { setMaxListeners } from 'node:events';
 import * as vscode from 'vscode';
 import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SecretResolver } from '../../core/inputs/secretReference';
@@ -85,6 +86,9 @@ export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposa
         const sub = token.onCancellationRequested(() => controller.abort());
         try {
           const signal = controller.signal;
+          // One wait per connection on the window's shared schema cache (each adds an abort listener here):
+          // bounded by the environment's connections, so no MaxListenersExceededWarning in the host log.
+          setMaxListeners(0, signal);
           const connections = await session.connections.listDesktopFlowConnections(environment.id, signal);
           const reports = await Promise.all(
             connections.map((c) =>
