@@ -10,6 +10,7 @@ import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { RunsController } from '../../src/vscode/runs/runsController';
 import { activateExtension, child, label, makerAttended, note, waitFor } from './helpers';
+import { QueuedPrompts } from './queuedPrompts';
 import { recordEachTest, reloadRuns } from './runRecorder';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -463,22 +464,23 @@ describe('Runs against the sandbox', function () {
     assert.ok(earlier?.runId, 'the earlier run started');
     const env = await child(api, undefined, 'Contoso Dev');
     const flow = await child(api, await child(api, env, 'Desktop flows'), seedFlowNames.echoText);
-    const started = vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, flow);
-    let settled = false;
-    void started.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    // Accept the first item of each quick pick: "No inputs", then "Same options as last time" (and, when
-    // the machine is busy, "Send: it will wait").
-    let accepted = 0;
-    for (let i = 0; i < 60 && !settled; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-      accepted++;
+    // The first item of each question, answered through the prompt helper: "No inputs", then "Same options
+    // as last time" (and, when the machine is busy, "Send: it will wait").
+    const first = { pick: (items: readonly vscode.QuickPickItem[]) => items[0] };
+    const prompts = new QueuedPrompts(first, first, first);
+    const answering = api.prompts.answerWith(prompts);
+    let run: RunSubject | undefined;
+    try {
+      run = await vscode.commands.executeCommand<RunSubject | undefined>(commandIds.runFlow, flow);
+    } finally {
+      answering.dispose();
     }
-    const run = await started;
-    assert.ok(run?.runId, 'the run started after two answers');
+    assert.ok(run?.runId, `the run started after two answers; asked: ${JSON.stringify(prompts.asked)}`);
+    assert.match(prompts.asked[0]?.title ?? '', /inputs/, 'the inputs were asked for first');
+    assert.ok(
+      prompts.asked[1]?.items?.[0]?.startsWith('$(history) Same options as last time'),
+      `then the options, the remembered ones first: ${JSON.stringify(prompts.asked[1])}`,
+    );
     assert.equal(run.flowId.toLowerCase(), seedIds.flows.echoText.toLowerCase());
     await waitFor(
       () => runs.store.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
@@ -495,7 +497,7 @@ describe('Runs against the sandbox', function () {
       'the remembered options were used',
     );
     note(
-      `started after ${accepted} accept(s); ended ${runs.store.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`,
+      `started after ${prompts.asked.length} answer(s); ended ${runs.store.find(run.environment.orgUrl, run.runId)?.status ?? '?'}`,
     );
   });
 
