@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     signIn.watchSettings(),
     { dispose: () => void stopStartedSandbox() },
     ...registerAuthCommands(log, signIn),
-    ...registerExplorerCommands({ log, accounts, explorer, environmentStatus }),
+    ...registerExplorerCommands({ log, accounts, explorer, environmentStatus, prompts }),
   );
   // Not awaited: activation never waits on the network. Failures are logged; the tree shows what is there.
   const restored = signIn

@@ -111,6 +111,7 @@ export function registerFeatures(deps: FeatureDeps): Features {
       defaultEnvironmentId: () => explorer.state.defaultEnvironmentId,
       resolver: inputs.inputFiles.secrets.resolver,
       schemas,
+      prompts,
     }),
     ...registerWhyWaiting({ log, accounts }),
   );

@@ -6,14 +6,19 @@ import type { AccountService } from './accounts/accountService';
 import type { SignedInAccount } from './accounts/signedInAccount';
 import { UserFacingError } from './registerCommand';
 import { commandIds } from './commandIds';
+import type { Prompts } from './prompts';
 
 export interface EnvironmentChoice {
   account: SignedInAccount;
   environment: Environment;
 }
 
-/** Quick pick of every environment of every signed-in account; the default one first. Escape → CancellationError. */
+/**
+ * Quick pick of every environment of every signed-in account; the default one first. Asked through the prompt
+ * helper: Escape → CancellationError.
+ */
 export async function pickEnvironment(
+  prompts: Prompts,
   accounts: AccountService,
   defaultEnvironmentId: string | undefined,
   title = 'Select an environment',
@@ -31,7 +36,11 @@ export async function pickEnvironment(
     );
     return sorted.map((choice) => ({
       label: `${choice.environment.id === defaultEnvironmentId ? '$(star-full) ' : ''}${choice.environment.displayName}`,
-      description: [choice.environment.sku, choice.environment.region, accounts.accounts.length > 1 ? choice.account.label : undefined]
+      description: [
+        choice.environment.sku,
+        choice.environment.region,
+        accounts.accounts.length > 1 ? choice.account.label : undefined,
+      ]
         .filter(Boolean)
         .join(' · '),
       detail: choice.environment.orgUrl,
@@ -39,10 +48,12 @@ export async function pickEnvironment(
     }));
   });
   try {
-    const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'Environment', matchOnDescription: true, matchOnDetail: true });
-    if (!picked) {
-      throw new CancellationError();
-    }
+    const picked = await prompts.pick(items, {
+      title,
+      placeHolder: 'Environment',
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
     return picked.choice;
   } finally {
     controller.abort();

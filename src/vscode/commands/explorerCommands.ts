@@ -5,6 +5,7 @@ import { commandIds } from '../commandIds';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import type { LogChannel } from '../logChannel';
 import { pickEnvironment } from '../pickers';
+import type { Prompts } from '../prompts';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { ConnectionNode, ConnectionReferenceNode } from '../tree/connectionNodes';
 import { EnvironmentNode } from '../tree/environmentNode';
@@ -19,6 +20,7 @@ export interface ExplorerCommandDeps {
   accounts: AccountService;
   explorer: ExplorerView;
   environmentStatus: EnvironmentStatusBar;
+  prompts: Prompts;
 }
 
 /** The id a node stands for (Copy ID), if any. */
@@ -102,6 +104,7 @@ export function registerExplorerCommands(deps: ExplorerCommandDeps): vscode.Disp
         node instanceof EnvironmentNode
           ? { account: node.account, environment: node.environment }
           : await pickEnvironment(
+              deps.prompts,
               accounts,
               explorer.state.defaultEnvironmentId,
               'Default environment for this workspace',

@@ -121,6 +121,7 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
     } else {
       const preferred = await defaultEnvironment(signal);
       const choice = await pickEnvironment(
+        prompts,
         accounts,
         preferred?.environment.id,
         'New Input File: select the environment',

@@ -17,6 +17,7 @@ import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { commandIds } from '../commandIds';
 import { pickEnvironment, pickFlow } from '../pickers';
+import type { Prompts } from '../prompts';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { FlowNode } from '../tree/flowNodes';
 
@@ -31,6 +32,7 @@ export interface CheckBeforeRunDeps {
   readonly resolver?: SecretResolver;
   /** The window's one schema cache (composition root). */
   readonly schemas: FlowSchemaCache;
+  readonly prompts: Prompts;
 }
 
 /** What the command resolves to (tests read it): the document and the reports, best first. */
@@ -150,6 +152,7 @@ export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposa
         throw new UserFacingError('Sign in first to check a desktop flow before a run.');
       }
       const choice = await pickEnvironment(
+        deps.prompts,
         deps.accounts,
         deps.defaultEnvironmentId(),
         'Check Before Run: environment',
