@@ -70,6 +70,27 @@ describe('FlowSchemaCache', () => {
     cache.dispose();
   });
 
+  it('a refresh (a fresh load) that is aborted does not fail the runs and files that joined it', async () => {
+    const gated = gatedLoader();
+    const cache = new FlowSchemaCache(gated.loader);
+    const request = { orgUrl: f.orgs.dev, flowId: seedIds.flows.invoice, includeDrafts: true };
+    // The tree refreshes a flow (fresh), then the start path and an input file ask for the same flow.
+    const tree = new AbortController();
+    const treeWait = cache.get({ ...request, notBefore: Date.now() }, tree.signal);
+    const runWait = cache.get(request, new AbortController().signal);
+    const fileWait = cache.get(request, AbortSignal.timeout(30_000));
+    // The tree is refreshed again before the load ends: its wait is aborted.
+    tree.abort();
+    await assert.rejects(treeWait, (e) => CancellationError.is(e));
+    gated.release();
+    const [forRun, forFile] = await Promise.all([runWait, fileWait]);
+    assert.equal(forRun, forFile, 'both got the one load');
+    assert.ok(forRun.inputs.schema.variables.some((v) => v.name === 'InvoiceId'));
+    assert.ok(forRun.raw.inputs !== undefined, 'the raw schema is kept for the tree');
+    assert.equal(gated.calls(), 1, 'one schema request for the three of them');
+    cache.dispose();
+  });
+
   it('fresh requests join a load in flight but not an older result; a failed load is not kept', async () => {
     let calls = 0;
     let fail = true;
