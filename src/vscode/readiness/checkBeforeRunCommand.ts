@@ -3,6 +3,7 @@
  * connection of its environment with `checkReadiness` (nothing is sent) and shows the answer as a rendered
  * Markdown document, the best connection first.
  */
+import { setMaxListeners } from 'node:events';
 import * as vscode from 'vscode';
 import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import type { SecretResolver } from '../../core/inputs/secretReference';
@@ -85,6 +86,8 @@ export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposa
           const sub = token.onCancellationRequested(() => controller.abort());
           try {
             const signal = controller.signal;
+            // Every connection is checked in parallel on this one signal (several reads each).
+            setMaxListeners(0, signal);
             const connections = await session.connections.listDesktopFlowConnections(environment.id, signal);
             const reports = await Promise.all(
               connections.map((c) =>
