@@ -5,6 +5,7 @@
  */
 import { FlowSchemaCache } from '../../../src/core/inputs/flowSchemaCache';
 import { ServiceSession } from '../../../src/core/serviceSession';
+import { seedIds, seedNames } from '../../../src/sandbox/seed';
 import type { SandboxOptions } from '../../../src/sandbox/server';
 import { startFixture, type SandboxFixture } from '../api/sandboxFixture';
 
@@ -81,4 +82,35 @@ export async function cancelRuns(
   for (const id of runIds) {
     await session.runs.cancelRun(org, id, AbortSignal.timeout(30_000)).catch(() => undefined);
   }
+}
+
+/**
+ * Fills the group Finance Bots (two machines) with four runs of "Long Report" through the run-owner
+ * connection: two run, two wait. `lastLater` queues the fourth a second after the others (`createdon` has
+ * one-second resolution); `priority` gives each run its priority by start index. Returns the run ids in start
+ * order (cancel them with `cancelRuns`).
+ */
+export async function fillFinanceBots(
+  session: ServiceSession,
+  org: string,
+  options: { readonly lastLater?: boolean; readonly priority?: (index: number) => string } = {},
+): Promise<string[]> {
+  const started: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    if (i === 3 && options.lastLater === true) {
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    const s = await session.runs.runDesktopFlow(
+      org,
+      seedIds.flows.longReport,
+      {
+        runMode: 'unattended',
+        connectionName: seedNames.connections.runOwner,
+        ...(options.priority === undefined ? {} : { runPriority: options.priority(i) }),
+      },
+      AbortSignal.timeout(30_000),
+    );
+    started.push(s.sessionId);
+  }
+  return started;
 }

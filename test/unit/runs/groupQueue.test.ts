@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { busyMachineIds, readGroupQueue } from '../../../src/core/runs/groupQueue';
-import { seedIds, seedNames } from '../../../src/sandbox/seed';
-import { cancelRuns, sandboxSessionSuite } from '../helpers/sandboxSession';
+import { seedIds } from '../../../src/sandbox/seed';
+import { cancelRuns, fillFinanceBots, sandboxSessionSuite } from '../helpers/sandboxSession';
 
 describe('readGroupQueue: a machine group, its machines and its queue', () => {
   const suite = sandboxSessionSuite();
@@ -16,20 +16,8 @@ describe('readGroupQueue: a machine group, its machines and its queue', () => {
   it('reads the runs on the machines of a busy group and the queue behind them, oldest first', async () => {
     const { f, session } = suite;
     const org = f.orgs.dev;
-    const started: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      if (i === 3) {
-        // createdon has one-second resolution: the last run is queued a second later than the others.
-        await new Promise((r) => setTimeout(r, 1100));
-      }
-      const s = await session.runs.runDesktopFlow(
-        org,
-        seedIds.flows.longReport,
-        { runMode: 'unattended', connectionName: seedNames.connections.runOwner },
-        signal,
-      );
-      started.push(s.sessionId);
-    }
+    // The last run is queued a second later than the others.
+    const started = await fillFinanceBots(session, org, { lastLater: true });
     try {
       let queue = await readGroupQueue(session, org, groups.financeBots, signal);
       for (let attempt = 0; attempt < 50 && queue.running.length < 2; attempt++) {

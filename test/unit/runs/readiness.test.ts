@@ -12,7 +12,7 @@ import {
 } from '../../../src/core/runs/readiness';
 import type { RunInputsSource, RunRequest } from '../../../src/core/runs/runRequest';
 import { seedFlowNames, seedIds, seedNames } from '../../../src/sandbox/seed';
-import { cancelRuns, sandboxSessionSuite } from '../helpers/sandboxSession';
+import { cancelRuns, fillFinanceBots, sandboxSessionSuite } from '../helpers/sandboxSession';
 
 const c = seedNames.connections;
 const hello = {
@@ -132,16 +132,7 @@ describe('checkReadiness: what the service will do with a run, without sending i
 
   it('says a busy group makes the run wait, with the runs ahead', async () => {
     const org = suite.f.orgs.dev;
-    const started: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const s = await suite.session.runs.runDesktopFlow(
-        org,
-        seedIds.flows.longReport,
-        { runMode: 'unattended', connectionName: c.runOwner },
-        signal,
-      );
-      started.push(s.sessionId);
-    }
+    const started = await fillFinanceBots(suite.session, org);
     try {
       let report: ReadinessReport | undefined;
       for (let attempt = 0; attempt < 50; attempt++) {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { explainWaiting, formatSpan } from '../../../src/core/runs/whyWaiting';
 import { seedIds, seedNames } from '../../../src/sandbox/seed';
-import { cancelRuns, sandboxSessionSuite } from '../helpers/sandboxSession';
+import { cancelRuns, fillFinanceBots, sandboxSessionSuite } from '../helpers/sandboxSession';
 
 describe('explainWaiting: why a queued run waits', () => {
   const suite = sandboxSessionSuite();
@@ -13,24 +13,11 @@ describe('explainWaiting: why a queued run waits', () => {
 
   it('gives the position, the runs ahead with known priorities, the busy machines and the timeout', async () => {
     const org = suite.f.orgs.dev;
-    const started: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      if (i === 3) {
-        // createdon has one-second resolution: the last run is queued a second later than the others.
-        await new Promise((r) => setTimeout(r, 1100));
-      }
-      const s = await suite.session.runs.runDesktopFlow(
-        org,
-        seedIds.flows.longReport,
-        {
-          runMode: 'unattended',
-          connectionName: seedNames.connections.runOwner,
-          runPriority: i === 2 ? 'high' : 'normal',
-        },
-        signal,
-      );
-      started.push(s.sessionId);
-    }
+    // The last run is queued a second later than the others; the third has high priority.
+    const started = await fillFinanceBots(suite.session, org, {
+      lastLater: true,
+      priority: (i) => (i === 2 ? 'high' : 'normal'),
+    });
     try {
       const last = started[3]!;
       let answer = await explainWaiting(org, last, { session: suite.session }, signal);
