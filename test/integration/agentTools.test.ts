@@ -2,12 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
-import { commandIds } from '../../src/vscode/commandIds';
+import type { Sandbox } from '../../src/sandbox/server';
 import { recordEachTest } from './runRecorder';
-import { activateExtension, note, waitFor } from './helpers';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import { activateExtension, note, signInToSandbox, signOutOfSandbox, waitFor } from './helpers';
 
 /** Sandbox time runs this many times faster: Sensitive Credentials (8 s) takes 0.4 s. */
 const speed = 20;
@@ -57,21 +54,14 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    sandbox = await startSandbox({ port: 0, speed });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed }));
   });
 
   after(async () => {
     for (const uri of created) {
       await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
     }
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('registers the eight desktopFlows tools, and lists environments, flows, schemas and runs through invokeTool', async () => {

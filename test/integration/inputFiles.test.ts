@@ -3,17 +3,25 @@ import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { buildSchemaText } from '../../src/sandbox/flowSchema';
 import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ValidationOutcome } from '../../src/vscode/commands/inputCommands';
 import { diagnosticSource } from '../../src/vscode/inputs/inputDiagnostics';
 import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
 import type { FlowNode } from '../../src/vscode/tree/flowNodes';
-import { activateExtension, child, hostLogProblems, label, note, waitFor, workbenchProbe } from './helpers';
+import {
+  activateExtension,
+  child,
+  hostLogProblems,
+  label,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+  workbenchProbe,
+} from './helpers';
 import { LogChannel } from '../../src/vscode/logChannel';
 import { QueuedPrompts } from './queuedPrompts';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 const devEnvironmentId = seedIds.environments.dev;
 const schemaOf = (flowId: string): string => `desktopflows-schema:/${flowId}.json`;
@@ -76,11 +84,7 @@ describe('Input files against the sandbox', function () {
     const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
     folder = workspaceFolder.uri;
-    sandbox = await startSandbox({ port: 0 });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api));
     await vscode.workspace
       .getConfiguration('desktopFlows')
       .update('defaultEnvironment', devEnvironmentId, vscode.ConfigurationTarget.Workspace);
@@ -105,10 +109,7 @@ describe('Input files against the sandbox', function () {
       .getConfiguration('desktopFlows')
       .update('defaultEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
     // Only what `before` got to: signing out without an id would ask which account.
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it("lists a flow's input files even when the group is refreshed while it loads (the index finishing)", async () => {

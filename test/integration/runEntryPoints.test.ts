@@ -6,13 +6,20 @@ import type { Fault } from '../../src/sandbox/faults';
 import { buildSchemaText } from '../../src/sandbox/flowSchema';
 import { stableGuid } from '../../src/sandbox/ids';
 import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import { recordEachTest } from './runRecorder';
-import { activateExtension, child, children, makerAttended, note, waitFor } from './helpers';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import {
+  activateExtension,
+  child,
+  children,
+  makerAttended,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+} from './helpers';
 
 const runDesktopFlow = '/org/*/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
 
@@ -64,12 +71,8 @@ describe('Run entry points refuse invalid inputs before sending', function () {
     const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
     folder = workspaceFolder.uri;
-    sandbox = await startSandbox({ port: 0, speed: 10 });
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed: 10 }));
     sent = sandbox.faults.add({ method: 'POST', path: runDesktopFlow, kind: 'delay', delayMs: 0 });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
   });
 
   afterEach(async () => {
@@ -80,10 +83,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
     for (const uri of created) {
       await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
     }
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('inline arguments of "Run Desktop Flow…": a text for a number input is refused, nothing sent', async () => {

@@ -5,14 +5,21 @@ import type { RunSubject } from '../../src/core/runs/runEvents';
 import { flowSessionStatus } from '../../src/sandbox/dataverseEntities';
 import { stableGuid } from '../../src/sandbox/ids';
 import { seedEnvironmentNames, seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { RunsController } from '../../src/vscode/runs/runsController';
-import { activateExtension, child, label, makerAttended, note, waitFor } from './helpers';
+import {
+  activateExtension,
+  child,
+  label,
+  makerAttended,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+} from './helpers';
 import { recordEachTest, reloadRuns } from './runRecorder';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 /** Sandbox time runs this many times faster: Invoice Processing (60 s) takes 6 s, Echo Text (20 s) 2 s. */
 const speed = 10;
@@ -120,11 +127,7 @@ describe('Runs against the sandbox', function () {
     await settings.update('runs.pollIntervalMaxSeconds', 5, vscode.ConfigurationTarget.Global);
     await settings.update('runs.notifyOnCompletion', 'all', vscode.ConfigurationTarget.Workspace);
     await settings.update('runs.revealTranscript', 'never', vscode.ConfigurationTarget.Workspace);
-    sandbox = await startSandbox({ port: 0, speed });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed }));
   });
 
   afterEach(async () => {
@@ -142,10 +145,7 @@ describe('Runs against the sandbox', function () {
     for (const key of ['runs.notifyOnCompletion', 'runs.revealTranscript']) {
       await settings.update(key, undefined, vscode.ConfigurationTarget.Workspace);
     }
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('runs an input file: status bar through queued, running and succeeded; transcript masked; cancel of a long run', async () => {

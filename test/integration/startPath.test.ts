@@ -4,13 +4,19 @@ import type { ExtensionApi } from '../../src/extension';
 import type { RunSubject } from '../../src/core/runs/runEvents';
 import type { Fault } from '../../src/sandbox/faults';
 import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
-import { activateExtension, note, sleep, waitFor } from './helpers';
+import {
+  activateExtension,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  sleep,
+  trySandbox,
+  waitFor,
+} from './helpers';
 import { QueuedPrompts } from './queuedPrompts';
 import { recordEachTest } from './runRecorder';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 const runDesktopFlow = '/org/*/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
 
@@ -64,13 +70,6 @@ describe('Start path: fewer questions, no trap', function () {
   /** Counts RunDesktopFlow requests (a zero-delay fault changes nothing else). */
   let sent: Fault;
 
-  async function signInToSandbox(): Promise<void> {
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
-  }
-
   async function cleanUp(run: RunSubject | undefined): Promise<void> {
     if (run === undefined) {
       return;
@@ -99,9 +98,8 @@ describe('Start path: fewer questions, no trap', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    sandbox = await startSandbox({ port: 0, speed: 10 });
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed: 10 }));
     sent = sandbox.faults.add({ method: 'POST', path: runDesktopFlow, kind: 'delay', delayMs: 0 });
-    await signInToSandbox();
   });
 
   afterEach(async () => {
@@ -109,10 +107,7 @@ describe('Start path: fewer questions, no trap', function () {
   });
 
   after(async () => {
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('from the palette, a flow with required inputs starts after at most 4 choices with a default environment', async () => {
@@ -313,7 +308,7 @@ describe('Start path: fewer questions, no trap', function () {
       const errors = log.split('\n').filter((l) => /\[error\]/.test(l));
       assert.deepEqual(errors, [], 'no [error] in the log after sign-out');
     } finally {
-      await signInToSandbox();
+      accountId = await trySandbox(api, sandbox);
       await waitFor(
         () => api.runs.store.find(run.environment.orgUrl, run.runId)?.watchStopped === undefined,
         'watching again after signing in',
