@@ -4,7 +4,14 @@ import type { ExtensionApi } from '../../src/extension';
 import { seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import type { Sandbox } from '../../src/sandbox/server';
 import { recordEachTest } from './runRecorder';
-import { activateExtension, note, signInToSandbox, signOutOfSandbox, waitFor } from './helpers';
+import {
+  activateExtension,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+  WorkspaceFiles,
+} from './helpers';
 
 /** Sandbox time runs this many times faster: Sensitive Credentials (8 s) takes 0.4 s. */
 const speed = 20;
@@ -29,7 +36,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
   let api: ExtensionApi;
   let sandbox: Sandbox;
   let accountId: string;
-  const created: vscode.Uri[] = [];
+  const files = new WorkspaceFiles();
   const recorded = recordEachTest(() => api.runs);
 
   /** Runs the sandbox holds for Contoso Dev (a RunDesktopFlow that got through adds one). */
@@ -58,9 +65,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
   });
 
   after(async () => {
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
+    await files.deleteAll();
     await signOutOfSandbox(accountId, sandbox);
   });
 
@@ -105,7 +110,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder);
     const uri = vscode.Uri.joinPath(folder.uri, 'agent-invoice.json');
-    created.push(uri);
+    files.created.push(uri);
     const text = `{\n  "$schema": "desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.invoice}.json",\n  "InvoiceId": "INV-7",\n  "Amount": "twelve"\n}\n`;
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const answer = await invoke('desktopFlows_validateInputs', {

@@ -103,6 +103,36 @@ export async function signOutOfSandbox(
   await sandbox?.stop();
 }
 
+/**
+ * Files a suite writes in the workspace folder the integration host opens; `deleteAll()` in its `after`
+ * removes them (and anything else it lists in `created`).
+ */
+export class WorkspaceFiles {
+  readonly created: vscode.Uri[] = [];
+
+  /** The workspace folder. */
+  get folder(): vscode.Uri {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the integration host opens a workspace folder');
+    return folder.uri;
+  }
+
+  /** Writes text as it is, anything else as indented JSON with a final newline, at `relativePath`. */
+  async write(relativePath: string, content: unknown): Promise<vscode.Uri> {
+    const uri = vscode.Uri.joinPath(this.folder, ...relativePath.split('/'));
+    const text = typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    this.created.push(uri);
+    return uri;
+  }
+
+  async deleteAll(): Promise<void> {
+    for (const uri of this.created.splice(0)) {
+      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    }
+  }
+}
+
 /** The extension's package.json as VS Code loaded it. */
 export function loadedManifest(): typeof manifest {
   return getExtension().packageJSON as typeof manifest;

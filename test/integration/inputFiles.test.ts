@@ -19,6 +19,7 @@ import {
   signOutOfSandbox,
   waitFor,
   workbenchProbe,
+  WorkspaceFiles,
 } from './helpers';
 import { LogChannel } from '../../src/vscode/logChannel';
 import { QueuedPrompts } from './queuedPrompts';
@@ -62,16 +63,7 @@ describe('Input files against the sandbox', function () {
   let api: ExtensionApi;
   let sandbox: Sandbox | undefined;
   let accountId = '';
-  let folder: vscode.Uri;
-  const created: vscode.Uri[] = [];
-
-  async function writeInputFile(relativePath: string, content: unknown): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
-    const text = typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-    created.push(uri);
-    return uri;
-  }
+  const files = new WorkspaceFiles();
 
   async function open(uri: vscode.Uri): Promise<vscode.TextEditor> {
     const document = await vscode.workspace.openTextDocument(uri);
@@ -81,9 +73,6 @@ describe('Input files against the sandbox', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
-    folder = workspaceFolder.uri;
     ({ sandbox, accountId } = await signInToSandbox(api));
     await vscode.workspace
       .getConfiguration('desktopFlows')
@@ -102,9 +91,7 @@ describe('Input files against the sandbox', function () {
   });
 
   after(async () => {
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
+    await files.deleteAll();
     await vscode.workspace
       .getConfiguration('desktopFlows')
       .update('defaultEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
@@ -113,7 +100,7 @@ describe('Input files against the sandbox', function () {
   });
 
   it("lists a flow's input files even when the group is refreshed while it loads (the index finishing)", async () => {
-    const uri = await writeInputFile('.desktopflows/echo-text/hello.json', {
+    const uri = await files.write('.desktopflows/echo-text/hello.json', {
       $schema: schemaOf(seedIds.flows.echoText),
       Text: 'hello',
     });
@@ -143,7 +130,7 @@ describe('Input files against the sandbox', function () {
   });
 
   it('leaves the extension host log free of warnings about settings (resource scopes) while validating', async () => {
-    const uri = await writeInputFile('.desktopflows/echo-text/log-check.json', {
+    const uri = await files.write('.desktopflows/echo-text/log-check.json', {
       $schema: schemaOf(seedIds.flows.echoText),
       Nope: 1,
     });
@@ -159,7 +146,7 @@ describe('Input files against the sandbox', function () {
       { environment: devEnvironmentId, flowId: seedIds.flows.echoText },
       { fileName: 'log-check-new' },
     );
-    created.push(folderUri);
+    files.created.push(folderUri);
     const problems = await hostLogProblems(api);
     note(`host log lines about the extension: ${problems.length}`);
     assert.deepEqual(problems, [], 'no warnings or errors about Desktop Flows in the extension host log');
@@ -215,7 +202,7 @@ describe('Input files against the sandbox', function () {
   it('reports each problem of an input file once, and what blocks a run as an error', async () => {
     // The comment is the JSON language service's to report (comments are not JSON): its diagnostic shows
     // that the service has checked this file against the served schema.
-    const uri = await writeInputFile(
+    const uri = await files.write(
       '.desktopflows/invoice-processing/bad.json',
       [
         '{',
@@ -277,7 +264,7 @@ describe('Input files against the sandbox', function () {
 
   it('reports a flow that does not exist in the default environment on the $schema line', async () => {
     const missing = '0b1c2d3e-0000-4000-8000-00000000dead';
-    const uri = await writeInputFile('.desktopflows/missing.json', {
+    const uri = await files.write('.desktopflows/missing.json', {
       $schema: schemaOf(missing),
       Anything: 1,
     });
@@ -295,7 +282,7 @@ describe('Input files against the sandbox', function () {
   });
 
   it("offers the flow's input names in completion, and Run/Validate CodeLenses", async () => {
-    const uri = await writeInputFile(
+    const uri = await files.write(
       '.desktopflows/invoice-processing/completion.json',
       `{\n  "$schema": "${schemaOf(seedIds.flows.invoice)}",\n  \n}\n`,
     );
@@ -329,7 +316,7 @@ describe('Input files against the sandbox', function () {
     const run = lenses.find((l) => l.command?.command === commandIds.runInputFile);
     assert.equal(String(run?.command?.arguments?.[0]), uri.toString());
 
-    const plain = await writeInputFile('.desktopflows/not-an-input.json', { name: 'just json' });
+    const plain = await files.write('.desktopflows/not-an-input.json', { name: 'just json' });
     await open(plain);
     await waitFor(() => !api.inputFiles.inputFileActive, 'desktopFlows.inputFileActive off for other JSON');
   });
@@ -341,7 +328,7 @@ describe('Input files against the sandbox', function () {
       { fileName: 'monthly' },
     );
     assert.ok(uri, 'the command returns the new file');
-    created.push(uri);
+    files.created.push(uri);
     assert.equal(
       vscode.workspace.asRelativePath(uri, false),
       '.desktopflows/long-running-report/monthly.json',
@@ -385,7 +372,7 @@ describe('Input files against the sandbox', function () {
       { environment: devEnvironmentId, flowId: seedIds.flows.invoice },
       { fileName: 'invoice-run' },
     );
-    created.push(uri);
+    files.created.push(uri);
     const first = await vscode.commands.executeCommand<ValidationOutcome>(commandIds.validateInputFile, uri);
     assert.equal(first.ok, false, 'placeholders block a run');
     assert.deepEqual(
@@ -444,7 +431,7 @@ describe('Input files against the sandbox', function () {
 
   it('moves a literal sensitive value into secret storage with the quick fix', async () => {
     const literal = 'literal-erp-key-7781';
-    const uri = await writeInputFile('.desktopflows/invoice-processing/literal.json', {
+    const uri = await files.write('.desktopflows/invoice-processing/literal.json', {
       $schema: schemaOf(seedIds.flows.invoice),
       InvoiceId: 'INV-7',
       ApiKey: literal,
@@ -486,7 +473,7 @@ describe('Input files against the sandbox', function () {
   });
 
   it("flags an open file's renamed input when the flow's schema changes", async () => {
-    const uri = await writeInputFile('.desktopflows/sensitive-credentials/login.json', {
+    const uri = await files.write('.desktopflows/sensitive-credentials/login.json', {
       $schema: schemaOf(seedIds.flows.credentials),
       Username: 'maker',
       Password: '${env:DESKTOPFLOWS_TEST_PASSWORD}',

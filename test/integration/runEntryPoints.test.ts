@@ -19,6 +19,7 @@ import {
   signInToSandbox,
   signOutOfSandbox,
   waitFor,
+  WorkspaceFiles,
 } from './helpers';
 
 const runDesktopFlow = '/org/*/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
@@ -33,20 +34,9 @@ describe('Run entry points refuse invalid inputs before sending', function () {
   let api: ExtensionApi;
   let sandbox: Sandbox;
   let accountId: string;
-  let folder: vscode.Uri;
   /** Counts RunDesktopFlow requests (a zero-delay fault changes nothing else). */
   let sent: Fault;
-  const created: vscode.Uri[] = [];
-
-  async function writeJson(relativePath: string, content: unknown): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
-    await vscode.workspace.fs.writeFile(
-      uri,
-      new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`),
-    );
-    created.push(uri);
-    return uri;
-  }
+  const files = new WorkspaceFiles();
 
   const recorded = recordEachTest(() => api.runs);
 
@@ -68,9 +58,6 @@ describe('Run entry points refuse invalid inputs before sending', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
-    folder = workspaceFolder.uri;
     ({ sandbox, accountId } = await signInToSandbox(api, { speed: 10 }));
     sent = sandbox.faults.add({ method: 'POST', path: runDesktopFlow, kind: 'delay', delayMs: 0 });
   });
@@ -80,9 +67,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
   });
 
   after(async () => {
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
+    await files.deleteAll();
     await signOutOfSandbox(accountId, sandbox);
   });
 
@@ -131,7 +116,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('an input file from its CodeLens (file argument) with a wrong type is refused at its line, nothing sent', async () => {
     const hits = sent.hits;
-    const uri = await writeJson('.desktopflows/echo-text/entry-codelens.json', {
+    const uri = await files.write('.desktopflows/echo-text/entry-codelens.json', {
       $schema: `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.echoText}.json`,
       inputText: 'hello',
       inputInteger: 'seven',
@@ -162,7 +147,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('the input file of the active editor (editor title button) with an unknown input is refused, nothing sent', async () => {
     const hits = sent.hits;
-    const uri = await writeJson('.desktopflows/echo-text/entry-editor.json', {
+    const uri = await files.write('.desktopflows/echo-text/entry-editor.json', {
       $schema: `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.echoText}.json`,
       inputText: 'hello',
       inputTxet: 'typo',

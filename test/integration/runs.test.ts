@@ -18,6 +18,7 @@ import {
   signInToSandbox,
   signOutOfSandbox,
   waitFor,
+  WorkspaceFiles,
 } from './helpers';
 import { recordEachTest, reloadRuns } from './runRecorder';
 
@@ -64,27 +65,16 @@ describe('Runs against the sandbox', function () {
   let runs: RunsController;
   let sandbox: Sandbox;
   let accountId: string;
-  let folder: vscode.Uri;
-  const created: vscode.Uri[] = [];
+  const files = new WorkspaceFiles();
   const recorded = recordEachTest(() => runs);
   let invoiceFiles = 0;
-
-  async function writeJson(relativePath: string, content: unknown): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
-    await vscode.workspace.fs.writeFile(
-      uri,
-      new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`),
-    );
-    created.push(uri);
-    return uri;
-  }
 
   const settings = vscode.workspace.getConfiguration('desktopFlows');
 
   /** Starts Invoice Processing from a new input file (a sensitive input from an environment variable). */
   async function runInvoiceFile(): Promise<RunSubject> {
     invoiceFiles++;
-    const file = await writeJson(`.desktopflows/invoice-processing/runs-test-${invoiceFiles}.json`, {
+    const file = await files.write(`.desktopflows/invoice-processing/runs-test-${invoiceFiles}.json`, {
       $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.invoice}.json`,
       InvoiceId: 'INV-2041',
       Amount: 1234.5,
@@ -119,9 +109,6 @@ describe('Runs against the sandbox', function () {
     api = await activateExtension();
     await api.restored;
     runs = runsOf(api);
-    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
-    folder = workspaceFolder.uri;
     process.env[secretVariable] = secretValue;
     await settings.update('runs.pollIntervalMinSeconds', 1, vscode.ConfigurationTarget.Global);
     await settings.update('runs.pollIntervalMaxSeconds', 5, vscode.ConfigurationTarget.Global);
@@ -136,9 +123,7 @@ describe('Runs against the sandbox', function () {
 
   after(async () => {
     delete process.env[secretVariable];
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
+    await files.deleteAll();
     for (const key of ['runs.pollIntervalMinSeconds', 'runs.pollIntervalMaxSeconds']) {
       await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
     }
@@ -609,8 +594,8 @@ describe('Runs against the sandbox', function () {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputTextDiff, 'a diff editor is open');
 
-    const target = vscode.Uri.joinPath(folder, '.desktopflows', 'echo-all-types', 'from-run.json');
-    created.push(target);
+    const target = vscode.Uri.joinPath(files.folder, '.desktopflows', 'echo-all-types', 'from-run.json');
+    files.created.push(target);
     const saved = await vscode.commands.executeCommand<string>(commandIds.saveOutputsAsInputFile, second, {
       file: target.fsPath,
     });
