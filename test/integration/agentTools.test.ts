@@ -2,12 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
-import { commandIds } from '../../src/vscode/commandIds';
+import type { Sandbox } from '../../src/sandbox/server';
 import { recordEachTest } from './runRecorder';
-import { activateExtension, note, waitFor } from './helpers';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import {
+  activateExtension,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+  WorkspaceFiles,
+} from './helpers';
 
 /** Sandbox time runs this many times faster: Sensitive Credentials (8 s) takes 0.4 s. */
 const speed = 20;
@@ -32,7 +36,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
   let api: ExtensionApi;
   let sandbox: Sandbox;
   let accountId: string;
-  const created: vscode.Uri[] = [];
+  const files = new WorkspaceFiles();
   const recorded = recordEachTest(() => api.runs);
 
   /** Runs the sandbox holds for Contoso Dev (a RunDesktopFlow that got through adds one). */
@@ -57,21 +61,12 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    sandbox = await startSandbox({ port: 0, speed });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed }));
   });
 
   after(async () => {
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await files.deleteAll();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('registers the eight desktopFlows tools, and lists environments, flows, schemas and runs through invokeTool', async () => {
@@ -115,7 +110,7 @@ describe('Copilot tools (vscode.lm) against the sandbox', function () {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder);
     const uri = vscode.Uri.joinPath(folder.uri, 'agent-invoice.json');
-    created.push(uri);
+    files.created.push(uri);
     const text = `{\n  "$schema": "desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.invoice}.json",\n  "InvoiceId": "INV-7",\n  "Amount": "twelve"\n}\n`;
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const answer = await invoke('desktopFlows_validateInputs', {

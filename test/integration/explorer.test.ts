@@ -2,14 +2,22 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { seedFlowNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ConnectionNode, ConnectionReferenceNode } from '../../src/vscode/tree/connectionNodes';
 import type { FlowNode, FlowsGroupNode, VariableNode } from '../../src/vscode/tree/flowNodes';
 import type { MachineGroupNode, MachineNode } from '../../src/vscode/tree/machineNodes';
-import { activateExtension, child, children, is, label, note, waitFor } from './helpers';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import {
+  activateExtension,
+  child,
+  children,
+  is,
+  label,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+} from './helpers';
 
 async function addFault(sandbox: Sandbox, spec: Record<string, unknown>): Promise<void> {
   const r = await fetch(`${sandbox.url}/_sandbox/faults`, {
@@ -33,17 +41,12 @@ describe('Explorer against the sandbox', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    sandbox = await startSandbox({ port: 0 });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api));
   });
 
   after(async () => {
     await clearFaults(sandbox);
-    await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    await sandbox.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('lists the sandbox environments as roots', async () => {

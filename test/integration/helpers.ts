@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import * as manifest from '../../package.json';
 import type { ExtensionApi } from '../../src/extension';
 import { seedNames } from '../../src/sandbox/seed';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server';
+import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 
 /** `publisher.name` of the extension under test, as VS Code identifies it. */
@@ -52,6 +54,83 @@ export async function activateExtension(): Promise<ExtensionApi> {
   const api = ext.isActive ? ext.exports : await ext.activate();
   await api.features();
   return api;
+}
+
+/** A sandbox this suite signed in to. */
+export interface SignedInSandbox {
+  readonly sandbox: Sandbox;
+  /** The account "Try the Sandbox" signed in. */
+  readonly accountId: string;
+}
+
+/**
+ * Starts a sandbox on a free loopback port and signs in to it with "Try the Sandbox", as a maker would,
+ * waiting until the extension says it is signed in. A sandbox whose sign-in failed is stopped.
+ */
+export async function signInToSandbox(
+  api: ExtensionApi,
+  options: Omit<SandboxOptions, 'port'> = {},
+): Promise<SignedInSandbox> {
+  const sandbox = await startSandbox({ port: 0, ...options });
+  try {
+    return { sandbox, accountId: await trySandbox(api, sandbox) };
+  } catch (e) {
+    await sandbox.stop();
+    throw e;
+  }
+}
+
+/** Signs in to a running sandbox with "Try the Sandbox" (again, after a Sign Out); returns the account id. */
+export async function trySandbox(api: ExtensionApi, sandbox: Sandbox): Promise<string> {
+  const accountId =
+    (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
+  assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
+  await waitFor(() => api.isSignedIn(), 'signed in');
+  return accountId;
+}
+
+/**
+ * Signs out of the account `signInToSandbox` signed in and stops its sandbox. What `before` never got to is
+ * skipped (signing out without an id would ask which account).
+ */
+export async function signOutOfSandbox(
+  accountId: string | undefined,
+  sandbox: Sandbox | undefined,
+): Promise<void> {
+  if (accountId) {
+    await vscode.commands.executeCommand(commandIds.signOut, accountId);
+  }
+  await sandbox?.stop();
+}
+
+/**
+ * Files a suite writes in the workspace folder the integration host opens; `deleteAll()` in its `after`
+ * removes them (and anything else it lists in `created`).
+ */
+export class WorkspaceFiles {
+  readonly created: vscode.Uri[] = [];
+
+  /** The workspace folder. */
+  get folder(): vscode.Uri {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the integration host opens a workspace folder');
+    return folder.uri;
+  }
+
+  /** Writes text as it is, anything else as indented JSON with a final newline, at `relativePath`. */
+  async write(relativePath: string, content: unknown): Promise<vscode.Uri> {
+    const uri = vscode.Uri.joinPath(this.folder, ...relativePath.split('/'));
+    const text = typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    this.created.push(uri);
+    return uri;
+  }
+
+  async deleteAll(): Promise<void> {
+    for (const uri of this.created.splice(0)) {
+      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
+    }
+  }
 }
 
 /** The extension's package.json as VS Code loaded it. */

@@ -3,17 +3,26 @@ import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { buildSchemaText } from '../../src/sandbox/flowSchema';
 import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ValidationOutcome } from '../../src/vscode/commands/inputCommands';
 import { diagnosticSource } from '../../src/vscode/inputs/inputDiagnostics';
 import type { InputFileNode } from '../../src/vscode/inputs/inputFileNodes';
 import type { FlowNode } from '../../src/vscode/tree/flowNodes';
-import { activateExtension, child, hostLogProblems, label, note, waitFor, workbenchProbe } from './helpers';
+import {
+  activateExtension,
+  child,
+  hostLogProblems,
+  label,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+  workbenchProbe,
+  WorkspaceFiles,
+} from './helpers';
 import { LogChannel } from '../../src/vscode/logChannel';
 import { QueuedPrompts } from './queuedPrompts';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 const devEnvironmentId = seedIds.environments.dev;
 const schemaOf = (flowId: string): string => `desktopflows-schema:/${flowId}.json`;
@@ -54,16 +63,7 @@ describe('Input files against the sandbox', function () {
   let api: ExtensionApi;
   let sandbox: Sandbox | undefined;
   let accountId = '';
-  let folder: vscode.Uri;
-  const created: vscode.Uri[] = [];
-
-  async function writeInputFile(relativePath: string, content: unknown): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
-    const text = typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`;
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-    created.push(uri);
-    return uri;
-  }
+  const files = new WorkspaceFiles();
 
   async function open(uri: vscode.Uri): Promise<vscode.TextEditor> {
     const document = await vscode.workspace.openTextDocument(uri);
@@ -73,14 +73,7 @@ describe('Input files against the sandbox', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
-    folder = workspaceFolder.uri;
-    sandbox = await startSandbox({ port: 0 });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api));
     await vscode.workspace
       .getConfiguration('desktopFlows')
       .update('defaultEnvironment', devEnvironmentId, vscode.ConfigurationTarget.Workspace);
@@ -98,21 +91,16 @@ describe('Input files against the sandbox', function () {
   });
 
   after(async () => {
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
+    await files.deleteAll();
     await vscode.workspace
       .getConfiguration('desktopFlows')
       .update('defaultEnvironment', undefined, vscode.ConfigurationTarget.Workspace);
     // Only what `before` got to: signing out without an id would ask which account.
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it("lists a flow's input files even when the group is refreshed while it loads (the index finishing)", async () => {
-    const uri = await writeInputFile('.desktopflows/echo-text/hello.json', {
+    const uri = await files.write('.desktopflows/echo-text/hello.json', {
       $schema: schemaOf(seedIds.flows.echoText),
       Text: 'hello',
     });
@@ -142,7 +130,7 @@ describe('Input files against the sandbox', function () {
   });
 
   it('leaves the extension host log free of warnings about settings (resource scopes) while validating', async () => {
-    const uri = await writeInputFile('.desktopflows/echo-text/log-check.json', {
+    const uri = await files.write('.desktopflows/echo-text/log-check.json', {
       $schema: schemaOf(seedIds.flows.echoText),
       Nope: 1,
     });
@@ -158,7 +146,7 @@ describe('Input files against the sandbox', function () {
       { environment: devEnvironmentId, flowId: seedIds.flows.echoText },
       { fileName: 'log-check-new' },
     );
-    created.push(folderUri);
+    files.created.push(folderUri);
     const problems = await hostLogProblems(api);
     note(`host log lines about the extension: ${problems.length}`);
     assert.deepEqual(problems, [], 'no warnings or errors about Desktop Flows in the extension host log');
@@ -214,7 +202,7 @@ describe('Input files against the sandbox', function () {
   it('reports each problem of an input file once, and what blocks a run as an error', async () => {
     // The comment is the JSON language service's to report (comments are not JSON): its diagnostic shows
     // that the service has checked this file against the served schema.
-    const uri = await writeInputFile(
+    const uri = await files.write(
       '.desktopflows/invoice-processing/bad.json',
       [
         '{',
@@ -276,7 +264,7 @@ describe('Input files against the sandbox', function () {
 
   it('reports a flow that does not exist in the default environment on the $schema line', async () => {
     const missing = '0b1c2d3e-0000-4000-8000-00000000dead';
-    const uri = await writeInputFile('.desktopflows/missing.json', {
+    const uri = await files.write('.desktopflows/missing.json', {
       $schema: schemaOf(missing),
       Anything: 1,
     });
@@ -294,7 +282,7 @@ describe('Input files against the sandbox', function () {
   });
 
   it("offers the flow's input names in completion, and Run/Validate CodeLenses", async () => {
-    const uri = await writeInputFile(
+    const uri = await files.write(
       '.desktopflows/invoice-processing/completion.json',
       `{\n  "$schema": "${schemaOf(seedIds.flows.invoice)}",\n  \n}\n`,
     );
@@ -328,7 +316,7 @@ describe('Input files against the sandbox', function () {
     const run = lenses.find((l) => l.command?.command === commandIds.runInputFile);
     assert.equal(String(run?.command?.arguments?.[0]), uri.toString());
 
-    const plain = await writeInputFile('.desktopflows/not-an-input.json', { name: 'just json' });
+    const plain = await files.write('.desktopflows/not-an-input.json', { name: 'just json' });
     await open(plain);
     await waitFor(() => !api.inputFiles.inputFileActive, 'desktopFlows.inputFileActive off for other JSON');
   });
@@ -340,7 +328,7 @@ describe('Input files against the sandbox', function () {
       { fileName: 'monthly' },
     );
     assert.ok(uri, 'the command returns the new file');
-    created.push(uri);
+    files.created.push(uri);
     assert.equal(
       vscode.workspace.asRelativePath(uri, false),
       '.desktopflows/long-running-report/monthly.json',
@@ -384,7 +372,7 @@ describe('Input files against the sandbox', function () {
       { environment: devEnvironmentId, flowId: seedIds.flows.invoice },
       { fileName: 'invoice-run' },
     );
-    created.push(uri);
+    files.created.push(uri);
     const first = await vscode.commands.executeCommand<ValidationOutcome>(commandIds.validateInputFile, uri);
     assert.equal(first.ok, false, 'placeholders block a run');
     assert.deepEqual(
@@ -443,7 +431,7 @@ describe('Input files against the sandbox', function () {
 
   it('moves a literal sensitive value into secret storage with the quick fix', async () => {
     const literal = 'literal-erp-key-7781';
-    const uri = await writeInputFile('.desktopflows/invoice-processing/literal.json', {
+    const uri = await files.write('.desktopflows/invoice-processing/literal.json', {
       $schema: schemaOf(seedIds.flows.invoice),
       InvoiceId: 'INV-7',
       ApiKey: literal,
@@ -485,7 +473,7 @@ describe('Input files against the sandbox', function () {
   });
 
   it("flags an open file's renamed input when the flow's schema changes", async () => {
-    const uri = await writeInputFile('.desktopflows/sensitive-credentials/login.json', {
+    const uri = await files.write('.desktopflows/sensitive-credentials/login.json', {
       $schema: schemaOf(seedIds.flows.credentials),
       Username: 'maker',
       Password: '${env:DESKTOPFLOWS_TEST_PASSWORD}',

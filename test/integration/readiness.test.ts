@@ -2,13 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { CheckBeforeRunResult } from '../../src/vscode/readiness/checkBeforeRunCommand';
 import type { WhyWaitingResult } from '../../src/vscode/readiness/whyWaitingCommand';
-import { activateExtension, child, waitFor } from './helpers';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import { activateExtension, child, signInToSandbox, signOutOfSandbox, waitFor } from './helpers';
 
 describe('Check Before Run', function () {
   this.timeout(120_000);
@@ -19,11 +17,7 @@ describe('Check Before Run', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    sandbox = await startSandbox({ port: 0 });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api));
   });
 
   afterEach(async () => {
@@ -31,10 +25,7 @@ describe('Check Before Run', function () {
   });
 
   after(async () => {
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('checks a flow from the tree against every connection, best first, in a rendered preview', async () => {

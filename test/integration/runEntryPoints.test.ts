@@ -6,13 +6,21 @@ import type { Fault } from '../../src/sandbox/faults';
 import { buildSchemaText } from '../../src/sandbox/flowSchema';
 import { stableGuid } from '../../src/sandbox/ids';
 import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import { recordEachTest } from './runRecorder';
-import { activateExtension, child, children, makerAttended, note, waitFor } from './helpers';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+import {
+  activateExtension,
+  child,
+  children,
+  makerAttended,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+  WorkspaceFiles,
+} from './helpers';
 
 const runDesktopFlow = '/org/*/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
 
@@ -26,20 +34,9 @@ describe('Run entry points refuse invalid inputs before sending', function () {
   let api: ExtensionApi;
   let sandbox: Sandbox;
   let accountId: string;
-  let folder: vscode.Uri;
   /** Counts RunDesktopFlow requests (a zero-delay fault changes nothing else). */
   let sent: Fault;
-  const created: vscode.Uri[] = [];
-
-  async function writeJson(relativePath: string, content: unknown): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
-    await vscode.workspace.fs.writeFile(
-      uri,
-      new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`),
-    );
-    created.push(uri);
-    return uri;
-  }
+  const files = new WorkspaceFiles();
 
   const recorded = recordEachTest(() => api.runs);
 
@@ -61,15 +58,8 @@ describe('Run entry points refuse invalid inputs before sending', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
-    folder = workspaceFolder.uri;
-    sandbox = await startSandbox({ port: 0, speed: 10 });
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed: 10 }));
     sent = sandbox.faults.add({ method: 'POST', path: runDesktopFlow, kind: 'delay', delayMs: 0 });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
   });
 
   afterEach(async () => {
@@ -77,13 +67,8 @@ describe('Run entry points refuse invalid inputs before sending', function () {
   });
 
   after(async () => {
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await files.deleteAll();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('inline arguments of "Run Desktop Flow…": a text for a number input is refused, nothing sent', async () => {
@@ -131,7 +116,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('an input file from its CodeLens (file argument) with a wrong type is refused at its line, nothing sent', async () => {
     const hits = sent.hits;
-    const uri = await writeJson('.desktopflows/echo-text/entry-codelens.json', {
+    const uri = await files.write('.desktopflows/echo-text/entry-codelens.json', {
       $schema: `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.echoText}.json`,
       inputText: 'hello',
       inputInteger: 'seven',
@@ -162,7 +147,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
 
   it('the input file of the active editor (editor title button) with an unknown input is refused, nothing sent', async () => {
     const hits = sent.hits;
-    const uri = await writeJson('.desktopflows/echo-text/entry-editor.json', {
+    const uri = await files.write('.desktopflows/echo-text/entry-editor.json', {
       $schema: `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.echoText}.json`,
       inputText: 'hello',
       inputTxet: 'typo',

@@ -5,15 +5,23 @@ import type { RunSubject } from '../../src/core/runs/runEvents';
 import { flowSessionStatus } from '../../src/sandbox/dataverseEntities';
 import { stableGuid } from '../../src/sandbox/ids';
 import { seedEnvironmentNames, seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import type { RunsController } from '../../src/vscode/runs/runsController';
-import { activateExtension, child, label, makerAttended, note, waitFor } from './helpers';
+import {
+  activateExtension,
+  child,
+  label,
+  makerAttended,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+  WorkspaceFiles,
+} from './helpers';
 import { QueuedPrompts } from './queuedPrompts';
 import { recordEachTest, reloadRuns } from './runRecorder';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 /** Sandbox time runs this many times faster: Invoice Processing (60 s) takes 6 s, Echo Text (20 s) 2 s. */
 const speed = 10;
@@ -58,27 +66,16 @@ describe('Runs against the sandbox', function () {
   let runs: RunsController;
   let sandbox: Sandbox;
   let accountId: string;
-  let folder: vscode.Uri;
-  const created: vscode.Uri[] = [];
+  const files = new WorkspaceFiles();
   const recorded = recordEachTest(() => runs);
   let invoiceFiles = 0;
-
-  async function writeJson(relativePath: string, content: unknown): Promise<vscode.Uri> {
-    const uri = vscode.Uri.joinPath(folder, ...relativePath.split('/'));
-    await vscode.workspace.fs.writeFile(
-      uri,
-      new TextEncoder().encode(`${JSON.stringify(content, null, 2)}\n`),
-    );
-    created.push(uri);
-    return uri;
-  }
 
   const settings = vscode.workspace.getConfiguration('desktopFlows');
 
   /** Starts Invoice Processing from a new input file (a sensitive input from an environment variable). */
   async function runInvoiceFile(): Promise<RunSubject> {
     invoiceFiles++;
-    const file = await writeJson(`.desktopflows/invoice-processing/runs-test-${invoiceFiles}.json`, {
+    const file = await files.write(`.desktopflows/invoice-processing/runs-test-${invoiceFiles}.json`, {
       $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.invoice}.json`,
       InvoiceId: 'INV-2041',
       Amount: 1234.5,
@@ -113,19 +110,12 @@ describe('Runs against the sandbox', function () {
     api = await activateExtension();
     await api.restored;
     runs = runsOf(api);
-    const workspaceFolder = vscode.workspace.workspaceFolders?.[0];
-    assert.ok(workspaceFolder, 'the integration host opens a workspace folder');
-    folder = workspaceFolder.uri;
     process.env[secretVariable] = secretValue;
     await settings.update('runs.pollIntervalMinSeconds', 1, vscode.ConfigurationTarget.Global);
     await settings.update('runs.pollIntervalMaxSeconds', 5, vscode.ConfigurationTarget.Global);
     await settings.update('runs.notifyOnCompletion', 'all', vscode.ConfigurationTarget.Workspace);
     await settings.update('runs.revealTranscript', 'never', vscode.ConfigurationTarget.Workspace);
-    sandbox = await startSandbox({ port: 0, speed });
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed }));
   });
 
   afterEach(async () => {
@@ -134,19 +124,14 @@ describe('Runs against the sandbox', function () {
 
   after(async () => {
     delete process.env[secretVariable];
-    for (const uri of created) {
-      await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
-    }
+    await files.deleteAll();
     for (const key of ['runs.pollIntervalMinSeconds', 'runs.pollIntervalMaxSeconds']) {
       await settings.update(key, undefined, vscode.ConfigurationTarget.Global);
     }
     for (const key of ['runs.notifyOnCompletion', 'runs.revealTranscript']) {
       await settings.update(key, undefined, vscode.ConfigurationTarget.Workspace);
     }
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('runs an input file: status bar through queued, running and succeeded; transcript masked; cancel of a long run', async () => {
@@ -611,8 +596,8 @@ describe('Runs against the sandbox', function () {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputTextDiff, 'a diff editor is open');
 
-    const target = vscode.Uri.joinPath(folder, '.desktopflows', 'echo-all-types', 'from-run.json');
-    created.push(target);
+    const target = vscode.Uri.joinPath(files.folder, '.desktopflows', 'echo-all-types', 'from-run.json');
+    files.created.push(target);
     const saved = await vscode.commands.executeCommand<string>(commandIds.saveOutputsAsInputFile, second, {
       file: target.fsPath,
     });

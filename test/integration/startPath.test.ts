@@ -4,14 +4,22 @@ import type { ExtensionApi } from '../../src/extension';
 import type { RunSubject } from '../../src/core/runs/runEvents';
 import type { Fault } from '../../src/sandbox/faults';
 import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
-import { startSandbox } from '../../src/sandbox/server';
+import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
-import { activateExtension, child, children, note, sleep, waitFor } from './helpers';
+import {
+  activateExtension,
+  child,
+  children,
+  note,
+  signInToSandbox,
+  signOutOfSandbox,
+  sleep,
+  trySandbox,
+  waitFor,
+} from './helpers';
 import { QueuedPrompts } from './queuedPrompts';
 import { recordEachTest } from './runRecorder';
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 const runDesktopFlow = '/org/*/api/data/v9.2/workflows(*)/Microsoft.Dynamics.CRM.RunDesktopFlow';
 
@@ -65,13 +73,6 @@ describe('Start path: fewer questions, no trap', function () {
   /** Counts RunDesktopFlow requests (a zero-delay fault changes nothing else). */
   let sent: Fault;
 
-  async function signInToSandbox(): Promise<void> {
-    accountId =
-      (await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url })) ?? '';
-    assert.ok(accountId, 'Try the Sandbox returned the signed-in account');
-    await waitFor(() => api.isSignedIn(), 'signed in');
-  }
-
   async function cleanUp(run: RunSubject | undefined): Promise<void> {
     if (run === undefined) {
       return;
@@ -100,9 +101,8 @@ describe('Start path: fewer questions, no trap', function () {
   before(async () => {
     api = await activateExtension();
     await api.restored;
-    sandbox = await startSandbox({ port: 0, speed: 10 });
+    ({ sandbox, accountId } = await signInToSandbox(api, { speed: 10 }));
     sent = sandbox.faults.add({ method: 'POST', path: runDesktopFlow, kind: 'delay', delayMs: 0 });
-    await signInToSandbox();
   });
 
   afterEach(async () => {
@@ -110,10 +110,7 @@ describe('Start path: fewer questions, no trap', function () {
   });
 
   after(async () => {
-    if (accountId) {
-      await vscode.commands.executeCommand(commandIds.signOut, accountId);
-    }
-    await sandbox?.stop();
+    await signOutOfSandbox(accountId, sandbox);
   });
 
   it('from the palette, a flow with required inputs starts after at most 4 choices with a default environment', async () => {
@@ -401,7 +398,7 @@ describe('Start path: fewer questions, no trap', function () {
       const errors = log.split('\n').filter((l) => /\[error\]/.test(l));
       assert.deepEqual(errors, [], 'no [error] in the log after sign-out');
     } finally {
-      await signInToSandbox();
+      accountId = await trySandbox(api, sandbox);
       await waitFor(
         () => api.runs.store.find(run.environment.orgUrl, run.runId)?.watchStopped === undefined,
         'watching again after signing in',

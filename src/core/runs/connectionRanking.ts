@@ -13,7 +13,7 @@ import type { Machine } from '../model/machine';
 import type { MachineGroup } from '../model/machineGroup';
 import type { ServiceSession } from '../serviceSession';
 import { throwIfAborted } from '../util/abort';
-import { machinePresence } from './readiness';
+import { machinePresence, readGroupQueue } from './groupQueue';
 
 /** What a run through the connection will do: start now, wait in a queue, surely fail, or not known. */
 export type ConnectionVerdict = 'ready' | 'willWait' | 'willFail' | 'unknown';
@@ -205,26 +205,12 @@ async function loadFacts(
   await Promise.all(
     ids.map(async (id) => {
       try {
-        const [machines, active] = await Promise.all([
-          session.machineGroups.listMembers(org, id, signal),
-          session.runs.listFlowSessions(
-            org,
-            {
-              filter: `_machinegroupid_value eq ${id} and (statuscode eq 2 or statuscode eq 3)`,
-              orderby: 'createdon asc',
-              pageSize: 500,
-            },
-            signal,
-          ),
-        ]);
+        const queue = await readGroupQueue(session, org, id, signal, all);
         groups.set(id, {
-          group: all.find((g) => g.id.toLowerCase() === id),
-          machines,
-          busyMachineIds: active.items
-            .filter((r) => r.status === 'running')
-            .map((r) => r.machineId)
-            .filter((m): m is string => m !== undefined),
-          queued: active.items.filter((r) => r.status !== 'running').length,
+          group: queue.group,
+          machines: queue.machines,
+          busyMachineIds: [...queue.runningOn.keys()],
+          queued: queue.waiting.length,
         });
       } catch (e) {
         // A group we may not read (or that is gone) leaves its connections "not known", never blocks the pick.

@@ -3,7 +3,7 @@
  * check reads only what the documented service exposes (docs/service-contract.md#machines-and-machine-groups,
  * #connection-type-1-and-2, #flowsession): the flow's state, the connection's statuses, the target group's
  * machines (`lastheartbeatdate`, `statecode`, `agentversion`), the runs running on them and waiting in the
- * group's queue (`flowsessions`), and the inputs through `prepareRun`. Windows sessions on machines are not
+ * group's queue (`flowsessions`, read by `readGroupQueue`), and the inputs through `prepareRun`. Windows sessions on machines are not
  * exposed by the service, so the attended check says what it needs instead of guessing.
  *
  * Nothing is sent; service failures other than "not found" are thrown; aborting throws `CancellationError`.
@@ -12,9 +12,9 @@ import { ApiError } from '../errors';
 import type { DesktopFlowConnection } from '../model/connection';
 import type { DesktopFlow } from '../model/flow';
 import type { Machine } from '../model/machine';
-import type { Run } from '../model/run';
 import type { ServiceSession } from '../serviceSession';
 import { throwIfAborted } from '../util/abort';
+import { busyMachineIds, machinePresence, readGroupQueue, type MachinePresence } from './groupQueue';
 import { prepareRun, type PrepareRunDeps, type PreparedRun, type RunProblem } from './prepareRun';
 import type { EnvironmentRef } from './runJournal';
 import type { RunMode, RunOptions } from './runOptions';
@@ -42,7 +42,7 @@ export interface ReadinessItem {
 /** A machine of the target group and what it is doing. */
 export interface ReadinessMachine {
   readonly name: string;
-  readonly presence: 'free' | 'busy' | 'offline' | 'maintenance';
+  readonly presence: MachinePresence;
   readonly agentVersion: string | undefined;
 }
 
@@ -76,28 +76,6 @@ export interface ReadinessDeps extends Omit<PrepareRunDeps, 'session'> {
     | 'machines'
     | 'machineGroups'
   >;
-}
-
-/**
- * A machine counts as online when it was heard from within this long (`lastheartbeatdate`; the service
- * documents the column, not a threshold: docs/service-contract.md#machines-and-machine-groups).
- */
-export const onlineWithinMs = 10 * 60 * 1000;
-
-/** What a machine is doing, from its row and the ids of machines with a running run. */
-export function machinePresence(
-  machine: Machine,
-  busy: ReadonlySet<string>,
-  now: number,
-): ReadinessMachine['presence'] {
-  if (machine.state === 'maintenance' || machine.state === 'inactive') {
-    return 'maintenance';
-  }
-  const heartbeat = machine.lastHeartbeatOn === undefined ? Number.NaN : Date.parse(machine.lastHeartbeatOn);
-  if (Number.isNaN(heartbeat) || now - heartbeat >= onlineWithinMs) {
-    return 'offline';
-  }
-  return busy.has(machine.id.toLowerCase()) ? 'busy' : 'free';
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -272,32 +250,16 @@ export async function checkReadiness(
       });
       return finish();
     }
-    const [groups, members, active] = await Promise.all([
-      deps.session.machineGroups.list(org, signal),
-      deps.session.machineGroups.listMembers(org, groupId, signal),
-      deps.session.runs.listFlowSessions(
-        org,
-        {
-          filter: `_machinegroupid_value eq ${groupId} and (statuscode eq 2 or statuscode eq 3)`,
-          orderby: 'createdon asc',
-          pageSize: 500,
-        },
-        signal,
-      ),
-    ]);
-    const group = groups.find((g) => g.id.toLowerCase() === groupId.toLowerCase());
-    groupName = group?.name ?? members[0]?.name ?? 'the target group';
-    const running: Run[] = active.items.filter((r) => r.status === 'running');
-    const waiting: Run[] = active.items.filter((r) => r.status !== 'running');
-    queuedAhead = waiting.length;
-    const busy = new Set(
-      running.map((r) => r.machineId?.toLowerCase()).filter((x): x is string => x !== undefined),
-    );
+    const queue = await readGroupQueue(deps.session, org, groupId, signal);
+    const members = queue.machines;
+    groupName = queue.group?.name ?? members[0]?.name ?? 'the target group';
+    queuedAhead = queue.waiting.length;
+    const busy = busyMachineIds(queue);
     const t = now();
     for (const m of members) {
       machines.push({ name: m.name, presence: machinePresence(m, busy, t), agentVersion: m.agentVersion });
     }
-    items.push(machinesItem(groupName, group?.isImplicit ?? false, machines, queuedAhead));
+    items.push(machinesItem(groupName, queue.group?.isImplicit ?? false, machines, queuedAhead));
     items.push(sessionItem(options.runMode, connection));
     items.push(await schemaItem(flow, org, members, deps, signal));
   } catch (e) {

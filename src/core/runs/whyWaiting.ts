@@ -1,17 +1,17 @@
 /**
  * "Why is it waiting?" for a queued run, from what the service exposes (docs/service-contract.md#flowsession,
- * #machines-and-machine-groups): the runs waiting in the same machine group (`flowsessions` with
- * `_machinegroupid_value`, status Waiting), the group's machines and the runs running on them, and the
+ * #machines-and-machine-groups): the runs waiting in the same machine group, the group's machines and the
+ * runs running on them (all read by `readGroupQueue`, as "Check Before Run" reads them), and the
  * queue timeout (a run waits at most 6 hours after it was requested, then fails with NoCandidateMachine).
  *
  * The service orders a queue by priority, then by enqueue time, but does not expose a queued run's priority
  * on `flowsession`; priorities are shown where the caller knows them (the runs this tool started).
  */
-import type { Machine } from '../model/machine';
 import type { Run } from '../model/run';
 import type { ServiceSession } from '../serviceSession';
 import { throwIfAborted } from '../util/abort';
-import { machinePresence, type ReadinessMachine } from './readiness';
+import { busyMachineIds, machinePresence, readGroupQueue, type MachinePresence } from './groupQueue';
+import type { ReadinessMachine } from './readiness';
 
 /** How long a run may wait in a queue before it fails with NoCandidateMachine. */
 export const queueTimeoutMs = 6 * 60 * 60 * 1000;
@@ -114,24 +114,11 @@ export async function explainWaiting(
       ],
     };
   }
-  const [groups, members, active] = await Promise.all([
-    deps.session.machineGroups.list(org, signal),
-    deps.session.machineGroups.listMembers(org, groupId, signal),
-    deps.session.runs.listFlowSessions(
-      org,
-      {
-        filter: `_machinegroupid_value eq ${groupId} and (statuscode eq 2 or statuscode eq 3)`,
-        orderby: 'createdon asc',
-        pageSize: 500,
-      },
-      signal,
-    ),
-  ]);
-  const group = groups.find((g) => g.id.toLowerCase() === groupId.toLowerCase());
-  const groupName = group?.name ?? members[0]?.name ?? 'its machine group';
+  const queue = await readGroupQueue(deps.session, org, groupId, signal);
+  const group = queue.group;
+  const groupName = group?.name ?? queue.machines[0]?.name ?? 'its machine group';
   const where = group?.isImplicit === true ? `machine ${groupName}` : `group ${groupName}`;
-  const running = active.items.filter((r) => r.status === 'running');
-  const waiting = active.items.filter((r) => r.status === 'waiting');
+  const waiting = queue.waiting;
   const index = waiting.findIndex((r) => r.id.toLowerCase() === run.id.toLowerCase());
   const aheadRuns = index < 0 ? waiting : waiting.slice(0, index);
   const ahead: QueuedRunAhead[] = aheadRuns.map((r) => {
@@ -144,18 +131,15 @@ export async function explainWaiting(
       priority: deps.priorityOf?.(r.id),
     };
   });
-  const runningOn = new Map(
-    running.filter((r) => r.machineId !== undefined).map((r) => [r.machineId!.toLowerCase(), r.id] as const),
-  );
-  const busy = new Set(runningOn.keys());
-  const machines = members.map((m: Machine) => ({
+  const busy = busyMachineIds(queue);
+  const machines = queue.machines.map((m) => ({
     name: m.name,
     presence: machinePresence(m, busy, now),
     agentVersion: m.agentVersion,
-    runningRunId: runningOn.get(m.id.toLowerCase()),
+    runningRunId: queue.runningOn.get(m.id.toLowerCase()),
   }));
   const reasons: string[] = [];
-  const count = (p: ReadinessMachine['presence']): number => machines.filter((m) => m.presence === p).length;
+  const count = (p: MachinePresence): number => machines.filter((m) => m.presence === p).length;
   if (machines.length === 0) {
     reasons.push(`${where} has no machines: the run cannot start until one is added (else GroupIsEmpty).`);
   } else if (count('free') + count('busy') === 0) {

@@ -10,12 +10,17 @@ import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 
 /**
- * Which signed-in account reaches an environment's runs. Runs are journaled by environment only, so after a
- * reload the account is found again among the accounts whose environments include the org URL. Accounts are
- * looked up on every call rather than kept, because signing in again replaces an account's session.
+ * Which signed-in account reaches an environment's runs, and which orgs no signed-in account reaches (their
+ * runs are orphaned: nobody can watch them until someone signs in). Runs are journaled by environment only,
+ * so after a reload the account is found again among the accounts whose environments include the org URL.
+ * Accounts are looked up on every call rather than kept, because signing in again replaces an account's
+ * session.
  */
 export class RunAccounts {
+  /** Org key → id of the account that reaches it. */
   private readonly known = new Map<string, string>();
+  /** Org keys no signed-in account reaches: their account signed out, or the last lookup found none. */
+  private readonly unreached = new Set<string>();
 
   constructor(
     private readonly accounts: AccountService,
@@ -25,21 +30,25 @@ export class RunAccounts {
   /** Records that `account` reaches `orgUrl` (when a run is started through it). */
   remember(orgUrl: string, account: SignedInAccount): void {
     this.known.set(orgKey(orgUrl), account.id);
+    this.unreached.delete(orgKey(orgUrl));
   }
 
   /**
-   * False when the account that reached `orgUrl` is no longer signed in (and no other is known to reach
-   * it); true when a signed-in account is known to reach it; `undefined` when not known yet.
+   * Whether a signed-in account reaches `orgUrl` (asked when an account signs out and when watching an
+   * org's runs fails): true when one is known to; false when the account that reached it signed out, or
+   * the last lookup (`resolve`) found no signed-in account that does; `undefined` when not known yet.
    */
-  stillSignedIn(orgUrl: string): boolean | undefined {
-    const id = this.known.get(orgKey(orgUrl));
+  reaches(orgUrl: string): boolean | undefined {
+    const key = orgKey(orgUrl);
+    const id = this.known.get(key);
     if (id === undefined) {
-      return undefined;
+      return this.unreached.has(key) ? false : undefined;
     }
     if (this.accounts.get(id) !== undefined) {
       return true;
     }
-    this.known.delete(orgKey(orgUrl));
+    this.known.delete(key);
+    this.unreached.add(key);
     return false;
   }
 
@@ -53,6 +62,7 @@ export class RunAccounts {
     const rememberedId = this.known.get(key);
     const remembered = rememberedId === undefined ? undefined : this.accounts.get(rememberedId);
     if (remembered !== undefined) {
+      this.unreached.delete(key);
       return remembered;
     }
     for (const account of this.accounts.accounts) {
@@ -64,10 +74,12 @@ export class RunAccounts {
         continue;
       }
       if (environments.some((e) => orgKey(e.orgUrl) === key)) {
-        this.known.set(key, account.id);
+        this.remember(orgUrl, account);
         return account;
       }
     }
+    this.known.delete(key);
+    this.unreached.add(key);
     throw new AuthError('noAccount', `No signed-in account reaches ${orgUrl}. Sign in to watch its runs.`);
   }
 

@@ -71,20 +71,12 @@ export class RunStatusBar implements vscode.Disposable {
   update(withTooltip = true): void {
     const active = this.store.active();
     const latest = this.store.finished()[0];
-    const look = statusBarLook(active, latest, this.now(), this.linger);
-    const stopped = this.store.stopped();
-    // When watching stopped (the account signed out) the item says so until a newer run starts or ends:
-    // an active run, or a run that ended after the stop, takes the item back.
-    const stoppedAt = Math.max(...stopped.map((r) => r.elapsedSince));
-    if (
-      active.length === 0 &&
-      stopped.length > 0 &&
-      (!look.visible || stoppedAt >= (latest?.finishedAt ?? 0))
-    ) {
+    const look = statusBarLook(active, latest, this.now(), this.linger, this.store.stopped());
+    if (look.visible && look.watchStopped !== undefined) {
       // Say plainly that watching stopped, offer Sign In, and count no time.
       this.stopTicker();
       this.clearLinger();
-      this.renderStopped(stopped);
+      this.renderStopped(look.text, look.watchStopped);
       return;
     }
     this.item.command = commandIds.showActiveRuns;
@@ -116,12 +108,7 @@ export class RunStatusBar implements vscode.Disposable {
     }
   }
 
-  private renderStopped(stopped: readonly StoreRun[]): void {
-    const first = stopped[0] as StoreRun;
-    const text =
-      stopped.length === 1
-        ? `$(debug-disconnect) ${flowLabel(first)}: not watched, account signed out`
-        : `$(debug-disconnect) ${stopped.length} desktop flow runs not watched, account signed out`;
+  private renderStopped(text: string, stopped: readonly StoreRun[]): void {
     this.render(text);
     this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.command = { command: commandIds.signIn, title: 'Sign In' };

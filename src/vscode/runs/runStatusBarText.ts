@@ -1,6 +1,7 @@
 /**
  * What the runs status bar item shows, as pure functions of the run store's runs and the clock: its text,
- * its background colour, whether the elapsed time ticks, and how long a finished run lingers. No `vscode`
+ * its background colour, whether the elapsed time ticks, how long a finished run lingers, and when it says
+ * that watching stopped. No `vscode`
  * import, so Node unit tests cover it (test/unit/vscode/runStatusBarText.test.ts).
  */
 import type { RunStatus } from '../../core/model/run';
@@ -88,23 +89,62 @@ export type StatusBarLook =
   | {
       readonly visible: true;
       readonly text: string;
-      /** The theme colour of the background: a failure lingers in red, a rate-limit wait in yellow. */
+      /**
+       * The theme colour of the background: a failure lingers in red, a rate-limit wait and runs no longer
+       * watched in yellow.
+       */
       readonly background: 'statusBarItem.errorBackground' | 'statusBarItem.warningBackground' | undefined;
       /** True while the elapsed time must be re-rendered every second. */
       readonly ticking: boolean;
       /** For a finished run shown alone: how long until it goes away (ms). */
       readonly lingerLeftMs?: number;
+      /** The runs whose watching stopped, when the item says so (and offers Sign In). */
+      readonly watchStopped?: readonly StoreRun[];
     };
 
+/** Runs no longer watched: `$(debug-disconnect) Invoice Processing: not watched, account signed out`. */
+export function stoppedText(stopped: readonly StoreRun[]): string {
+  const first = stopped[0];
+  return stopped.length === 1 && first !== undefined
+    ? `$(debug-disconnect) ${flowLabel(first)}: not watched, account signed out`
+    : `$(debug-disconnect) ${stopped.length} desktop flow runs not watched, account signed out`;
+}
+
 /**
- * The look for the store's active runs and the newest finished run: the active runs (one, or a count), else
- * the last finished run until its linger time passes, else nothing.
+ * The look for the store's active runs, the newest finished run and the runs whose watching stopped (their
+ * account signed out): the active runs (one, or a count); else the runs no longer watched, unless a run
+ * finished after they stopped and still lingers; else the last finished run until its linger time passes;
+ * else nothing.
  */
 export function statusBarLook(
   active: readonly StoreRun[],
   latestFinished: StoreRun | undefined,
   now: number,
   linger: StatusBarLinger = defaultStatusBarLinger,
+  stopped: readonly StoreRun[] = [],
+): StatusBarLook {
+  const look = activeOrFinishedLook(active, latestFinished, now, linger);
+  if (active.length > 0 || stopped.length === 0) {
+    return look;
+  }
+  const lastStop = Math.max(...stopped.map((r) => r.stoppedAt ?? 0));
+  if (look.visible && (latestFinished?.stoppedAt ?? 0) > lastStop) {
+    return look;
+  }
+  return {
+    visible: true,
+    text: stoppedText(stopped),
+    background: 'statusBarItem.warningBackground',
+    ticking: false,
+    watchStopped: stopped,
+  };
+}
+
+function activeOrFinishedLook(
+  active: readonly StoreRun[],
+  latestFinished: StoreRun | undefined,
+  now: number,
+  linger: StatusBarLinger,
 ): StatusBarLook {
   if (active.length > 0) {
     const only = active.length === 1 ? active[0] : undefined;
@@ -121,7 +161,7 @@ export function statusBarLook(
     return { visible: false };
   }
   const lingerMs = latestFinished.status === 'succeeded' ? linger.succeededMs : linger.otherwiseMs;
-  const left = lingerMs - (now - (latestFinished.finishedAt ?? 0));
+  const left = lingerMs - (now - (latestFinished.stoppedAt ?? 0));
   if (left <= 0) {
     return { visible: false };
   }

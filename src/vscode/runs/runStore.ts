@@ -38,8 +38,12 @@ export interface StoreRun {
   /** Run time of a finished run (service timestamps), when known. */
   readonly durationMs: number | undefined;
   readonly hasOutputs: boolean;
-  /** Local time the run finished (reported), for ordering and expiry. */
-  readonly finishedAt: number | undefined;
+  /**
+   * Local time this window stopped following the run: it finished (reported), or watching stopped before it
+   * ended. `undefined` while it is being started or watched. Orders finished runs, times how long the status
+   * bar keeps one, and tells whether a stop is newer than the last finish.
+   */
+  readonly stoppedAt: number | undefined;
   readonly endedWhileAway: boolean;
   /** What the UI shows (masked inputs, connection), for runs started through `RunService.start`. */
   readonly display: RunDisplay | undefined;
@@ -125,7 +129,7 @@ function fresh(
     errorMessage: undefined,
     durationMs: undefined,
     hasOutputs: false,
-    finishedAt: undefined,
+    stoppedAt: undefined,
     endedWhileAway: false,
     display: undefined,
     watchStopped: undefined,
@@ -226,6 +230,7 @@ export function reduceRuns(state: RunStoreState, action: RunStoreAction, now: nu
         rateLimit: undefined,
         display: action.display ?? current.display,
         watchStopped: undefined,
+        stoppedAt: current.phase === 'finished' ? current.stoppedAt : undefined,
       });
     }
     case 'finished': {
@@ -244,14 +249,14 @@ export function reduceRuns(state: RunStoreState, action: RunStoreAction, now: nu
         errorMessage: action.errorMessage,
         durationMs: action.runTimeMs,
         hasOutputs: action.outputs !== undefined && Object.keys(action.outputs).length > 0,
-        finishedAt: now,
+        stoppedAt: now,
         endedWhileAway: action.endedWhileAway,
         display: action.display ?? current.display,
         watchStopped: undefined,
       });
       const finished = [...next.values()]
         .filter((r) => r.phase === 'finished')
-        .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+        .sort((a, b) => (b.stoppedAt ?? 0) - (a.stoppedAt ?? 0));
       for (const stale of finished.slice(maxFinishedRuns)) {
         next.delete(stale.key);
       }
@@ -286,13 +291,15 @@ export function reduceRuns(state: RunStoreState, action: RunStoreAction, now: nu
           run.watchStopped === undefined &&
           orgs.has(orgKey(run.environment.orgUrl))
         ) {
-          // A start in flight has no run to keep: it is dropped. A watched run keeps its last status, still.
+          // A start in flight has no run to keep: it is dropped. A watched run keeps its last status, still,
+          // and counts no time.
           if (run.runId === undefined) {
             next.delete(run.key);
           } else {
             next.set(run.key, {
               ...run,
               watchStopped: action.reason,
+              stoppedAt: now,
               rateLimit: undefined,
               elapsedBaseMs: 0,
               elapsedSince: now,
@@ -308,7 +315,7 @@ export function reduceRuns(state: RunStoreState, action: RunStoreAction, now: nu
       for (const key of action.keys) {
         const run = state.get(key);
         if (run?.watchStopped !== undefined) {
-          next.set(key, { ...run, watchStopped: undefined, elapsedSince: now });
+          next.set(key, { ...run, watchStopped: undefined, stoppedAt: undefined, elapsedSince: now });
           changed = true;
         }
       }
@@ -355,7 +362,7 @@ export class RunStore {
   finished(): StoreRun[] {
     return [...this.state.values()]
       .filter((r) => r.phase === 'finished')
-      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+      .sort((a, b) => (b.stoppedAt ?? 0) - (a.stoppedAt ?? 0));
   }
 
   all(): StoreRun[] {

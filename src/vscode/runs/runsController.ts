@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { runKey } from '../../core/runs/runKeys';
 import * as vscode from 'vscode';
-import { AuthError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { RunFinishedEvent, RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef, JournaledRun } from '../../core/runs/runJournal';
@@ -121,7 +120,7 @@ export class RunsController implements vscode.Disposable {
       if (now > signedIn) {
         this.signedIn();
       } else {
-        this.signedOut();
+        this.stopUnreached();
       }
       signedIn = now;
     });
@@ -319,13 +318,15 @@ export class RunsController implements vscode.Disposable {
   }
 
   /**
-   * An account signed out: runs it was watching keep their last status, show no timer, and are not offered
-   * to cancel; the maker is told plainly, with Sign In to resume (defect 3 of issue 14).
+   * Runs whose org no signed-in account reaches any more (`RunAccounts.reaches`: their account signed out,
+   * or watching them found no account) keep their last status, show no timer, and are not offered to
+   * cancel; the maker is told plainly, with Sign In to resume (defect 3 of issue 14). Asked when an account
+   * signs out and when watching an org's runs fails.
    */
-  private signedOut(): void {
+  private stopUnreached(): void {
     const orgs = new Map<string, string>();
     for (const run of this.store.active()) {
-      if (run.runId !== undefined && this.runAccounts.stillSignedIn(run.environment.orgUrl) === false) {
+      if (run.runId !== undefined && this.runAccounts.reaches(run.environment.orgUrl) === false) {
         orgs.set(run.environment.orgUrl, run.environment.displayName ?? run.environment.orgUrl);
       }
     }
@@ -403,13 +404,9 @@ export class RunsController implements vscode.Disposable {
       }
       case 'error':
         this.enqueue(() => this.transcript.append(formatRunEvent(e)));
-        // No signed-in account reaches the org any more (it signed out before its runs were first checked):
-        // the same as a sign-out, not an endless retry with a timer counting.
-        if (AuthError.is(e.error, 'noAccount')) {
-          this.stopWatching(
-            new Map([[e.environment.orgUrl, e.environment.displayName ?? e.environment.orgUrl]]),
-          );
-        }
+        // Watching may have failed because no signed-in account reaches the org any more (it signed out
+        // before its runs were first checked): the same as a sign-out, not an endless retry with a timer.
+        this.stopUnreached();
         return;
       case 'waitingForRateLimit':
       case 'actionLog':

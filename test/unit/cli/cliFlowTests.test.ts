@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { seedIds, seedNames } from '../../../src/sandbox/seed';
-import { json, startCliHarness, type CliHarness } from './cliHarness';
+import { json, cliSuite } from './cliHarness';
 
 const maker = seedNames.connections.makerMachine;
 const runArgs = ['--connection', maker, '--mode', 'attended', '--poll-interval', '0.05'];
@@ -22,27 +21,7 @@ interface TestJson {
 }
 
 describe('desktop-flows CLI: test', () => {
-  let h: CliHarness;
-  let dir: string;
-
-  before(async () => {
-    h = await startCliHarness();
-    dir = await mkdtemp(path.join(tmpdir(), 'desktop-flows-flowtests-'));
-  });
-
-  after(async () => {
-    await h.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => h.reset());
-
-  async function file(name: string, content: unknown): Promise<string> {
-    const p = path.join(dir, name);
-    await mkdir(path.dirname(p), { recursive: true });
-    await writeFile(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-    return p;
-  }
+  const h = cliSuite('desktop-flows-flowtests-');
 
   const invoiceInputs = {
     InvoiceId: 'INV-1001',
@@ -55,8 +34,8 @@ describe('desktop-flows CLI: test', () => {
   };
 
   it('runs a passing test (input file, lists, objects, datatable) and a failing one: lines, summary, exit 1, JUnit XML', async () => {
-    await file('suite/inputs/inv-1001.json', invoiceInputs);
-    await file(
+    await h.file('suite/inputs/inv-1001.json', invoiceInputs);
+    await h.file(
       'suite/invoice.flowtest.json',
       `{
   // JSON with comments, as VS Code writes it
@@ -74,15 +53,15 @@ describe('desktop-flows CLI: test', () => {
   }
 }`,
     );
-    await file('suite/echo-wrong.flowtest.json', {
+    await h.file('suite/echo-wrong.flowtest.json', {
       name: 'Echo gives the wrong text',
       flow: 'Echo Text',
       inputs: { inputText: 'hello', inputInteger: 42 },
       expect: { outputs: { outputText: 'goodbye', outputInteger: 42 } },
     });
-    const junit = path.join(dir, 'results.xml');
+    const junit = path.join(h.dir, 'results.xml');
     const env = { ...h.env, DESKTOPFLOWS_SECRET_ERP_KEY: 'erp-secret-value' };
-    const r = await h.cli(['test', path.join(dir, 'suite'), ...runArgs, '--junit', junit], { env });
+    const r = await h.cli(['test', path.join(h.dir, 'suite'), ...runArgs, '--junit', junit], { env });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^✓ invoice \(\d+\.\d s\)$/m);
     assert.match(
@@ -109,15 +88,15 @@ describe('desktop-flows CLI: test', () => {
   });
 
   it('an expected failure passes when the status and error code match, and fails on another code', async () => {
-    await file('fail/legacy.flowtest.json', {
+    await h.file('fail/legacy.flowtest.json', {
       flow: 'Legacy Schema Flow',
       expect: { status: 'failed', errorCode: 'UnsupportedRpaScriptSchemaVersion' },
     });
-    await file('fail/legacy-wrong-code.flowtest.json', {
+    await h.file('fail/legacy-wrong-code.flowtest.json', {
       flow: 'Legacy Schema Flow',
       expect: { status: 'failed', errorCode: 'WindowsIdentityIncorrect' },
     });
-    const r = await h.cli(['test', path.join(dir, 'fail'), ...runArgs, '--json']);
+    const r = await h.cli(['test', path.join(h.dir, 'fail'), ...runArgs, '--json']);
     assert.equal(r.code, 1, r.stderr);
     const out = json<TestJson>(r);
     const byName = new Map(out.tests.map((t) => [t.name, t]));
@@ -132,26 +111,26 @@ describe('desktop-flows CLI: test', () => {
   });
 
   it('a run that times out, and one slower than maxDurationSeconds, fail with the reason', async () => {
-    await file('slow/report.flowtest.json', {
+    await h.file('slow/report.flowtest.json', {
       flow: 'Long Running Report',
       run: { timeout: 2 },
       expect: { status: 'succeeded' },
     });
-    await file('slow/invoice-slow.flowtest.json', {
+    await h.file('slow/invoice-slow.flowtest.json', {
       flow: 'Invoice Processing',
       inputs: { ...invoiceInputs, ApiKey: 'literal-key' },
       expect: { maxDurationSeconds: 10 },
     });
-    const r = await h.cli(['test', path.join(dir, 'slow'), ...runArgs]);
+    const r = await h.cli(['test', path.join(h.dir, 'slow'), ...runArgs]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^✗ report \([^)]+\): The run ended timedOut \(\w+\); expected succeeded\.$/m);
     assert.match(r.stdout, /^✗ invoice-slow \([^)]+\): The run took \d+\.\d s; expected at most 10 s\.$/m);
   });
 
   it('Ctrl+C cancels the runs the tests started and exits 130', async () => {
-    await file('long/report.flowtest.json', { flow: 'Long Running Report' });
+    await h.file('long/report.flowtest.json', { flow: 'Long Running Report' });
     const controller = new AbortController();
-    const running = h.cli(['test', path.join(dir, 'long'), ...runArgs], { signal: controller.signal });
+    const running = h.cli(['test', path.join(h.dir, 'long'), ...runArgs], { signal: controller.signal });
     let runId: string | undefined;
     for (let i = 0; i < 400 && runId === undefined; i++) {
       const run = [...h.dev.runs.values()].find(
@@ -180,15 +159,15 @@ describe('desktop-flows CLI: test', () => {
   });
 
   it('checks every file first: format problems and input problems with line:column, exit 2, nothing sent', async () => {
-    await file(
+    await h.file(
       'bad/format.flowtest.json',
       '{\n  "flow": "Echo Text",\n  "expect": { "status": "done" }\n}\n',
     );
-    await file(
+    await h.file(
       'bad/inputs.flowtest.json',
       '{\n  "flow": "Echo Text",\n  "inputs": {\n    "inputText": 5,\n    "inputInteger": 1\n  }\n}\n',
     );
-    const first = await h.cli(['test', path.join(dir, 'bad'), ...runArgs]);
+    const first = await h.cli(['test', path.join(h.dir, 'bad'), ...runArgs]);
     assert.equal(first.code, 2, first.stderr);
     assert.match(
       first.stderr,
@@ -196,8 +175,8 @@ describe('desktop-flows CLI: test', () => {
     );
     assert.deepEqual(h.runRequests, []);
 
-    await rm(path.join(dir, 'bad', 'format.flowtest.json'));
-    const second = await h.cli(['test', path.join(dir, 'bad'), ...runArgs]);
+    await rm(path.join(h.dir, 'bad', 'format.flowtest.json'));
+    const second = await h.cli(['test', path.join(h.dir, 'bad'), ...runArgs]);
     assert.equal(second.code, 2, second.stderr);
     assert.match(second.stderr, /inputs\.flowtest\.json:4:18: error: /);
     assert.match(second.stderr, /1 of 1 test cannot run/);

@@ -5,6 +5,7 @@
  * the sandbox received, so tests can prove that nothing was sent.
  */
 import { mkdtempSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -140,4 +141,77 @@ export function json<T = Record<string, unknown>>(result: CliResult): T {
 /** The lines of stderr that are errors (`error: …`). */
 export function errorLines(result: CliResult): string[] {
   return result.stderr.split('\n').filter((l) => l.startsWith('error: '));
+}
+
+/** A CLI harness for one suite, with a scratch folder of its own. */
+export interface CliSuite extends CliHarness {
+  /** The suite's scratch folder (removed after the suite). */
+  readonly dir: string;
+  /** Writes `content` (text and bytes as they are, anything else as indented JSON) at `name` under `dir`. */
+  file(name: string, content: unknown): Promise<string>;
+}
+
+/**
+ * Starts a harness and a scratch folder (`<tmp>/<folderPrefix>…`) before the suite, resets the harness
+ * before each test, and stops and removes both after. Call it inside `describe`; its members work in hooks
+ * and tests.
+ */
+export function cliSuite(
+  folderPrefix: string,
+  options: SandboxOptions | (() => SandboxOptions) = {},
+): CliSuite {
+  let state: { h: CliHarness; dir: string } | undefined;
+  before(async () => {
+    const h = await startCliHarness(typeof options === 'function' ? options() : options);
+    state = { h, dir: await mkdtemp(path.join(tmpdir(), folderPrefix)) };
+  });
+  after(async () => {
+    const s = state;
+    state = undefined;
+    await s?.h.stop();
+    if (s !== undefined) {
+      await rm(s.dir, { recursive: true, force: true });
+    }
+  });
+  beforeEach(() => started().h.reset());
+  const started = (): { h: CliHarness; dir: string } => {
+    if (state === undefined) {
+      throw new Error('The CLI suite has not started: use it in hooks and tests only.');
+    }
+    return state;
+  };
+  return {
+    get sandbox() {
+      return started().h.sandbox;
+    },
+    get dev() {
+      return started().h.dev;
+    },
+    get devOrgUrl() {
+      return started().h.devOrgUrl;
+    },
+    get env() {
+      return started().h.env;
+    },
+    get runRequests() {
+      return started().h.runRequests;
+    },
+    get dir() {
+      return started().dir;
+    },
+    cli: (argv, call) => started().h.cli(argv, call),
+    reset: () => started().h.reset(),
+    stop: () => started().h.stop(),
+    async file(name, content) {
+      const p = path.join(started().dir, name);
+      await mkdir(path.dirname(p), { recursive: true });
+      await writeFile(
+        p,
+        typeof content === 'string' || content instanceof Uint8Array
+          ? content
+          : JSON.stringify(content, null, 2),
+      );
+      return p;
+    },
+  };
 }

@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readdirSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultSeed, seedEnvironmentNames, seedIds, seedNames } from '../../../src/sandbox/seed';
-import { json, startCliHarness, type CliHarness, type CliResult } from './cliHarness';
+import { json, cliSuite, type CliResult } from './cliHarness';
 
 const root = path.resolve(__dirname, '../../..');
 const flows = seedIds.flows;
@@ -32,26 +31,7 @@ function holdsOpen(pid: number | undefined, file: string): boolean {
 }
 
 describe('desktop-flows CLI: input files are read exactly as written', () => {
-  let h: CliHarness;
-  let dir: string;
-
-  before(async () => {
-    h = await startCliHarness();
-    dir = await mkdtemp(path.join(tmpdir(), 'desktop-flows-inputs-'));
-  });
-
-  after(async () => {
-    await h.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => h.reset());
-
-  async function file(name: string, bytes: Buffer | string): Promise<string> {
-    const p = path.join(dir, name);
-    await writeFile(p, bytes);
-    return p;
-  }
+  const h = cliSuite('desktop-flows-inputs-');
 
   function assertRefused(r: CliResult, message: RegExp): void {
     assert.equal(r.code, 2, r.stderr);
@@ -71,7 +51,7 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
     const text = echo('Café');
     const latin1 = Buffer.from(text, 'latin1');
     const offset = latin1.indexOf(0xe9);
-    const p = await file('latin1.json', latin1);
+    const p = await h.file('latin1.json', latin1);
     const r = await h.cli(['run', '--inputs', p, ...runArgs]);
     assertRefused(
       r,
@@ -84,7 +64,7 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
 
   it('decodes UTF-16 with a byte-order mark and sends the text unchanged', async () => {
     const value = 'Grüße – 日本 😀';
-    const le = await file(
+    const le = await h.file(
       'utf16le.json',
       Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(echo(value), 'utf16le')]),
     );
@@ -95,7 +75,7 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
     assert.equal(run?.inputs.inputText, value);
 
     const swapped = Buffer.from(echo(value), 'utf16le').swap16();
-    const be = await file('utf16be.json', Buffer.concat([Buffer.from([0xfe, 0xff]), swapped]));
+    const be = await h.file('utf16be.json', Buffer.concat([Buffer.from([0xfe, 0xff]), swapped]));
     const rb = await h.cli(['run', '--inputs', be, ...runArgs, '--json']);
     assert.equal(rb.code, 0, rb.stderr);
     const runB = [...h.dev.runs.values()].find(
@@ -130,7 +110,7 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
       ],
     ];
     for (const [name, content, message] of cases) {
-      const r = await h.cli(['run', '--inputs', await file(name, content), ...runArgs]);
+      const r = await h.cli(['run', '--inputs', await h.file(name, content), ...runArgs]);
       assertRefused(r, message);
       assert.doesNotMatch(r.stderr, /has no "\$schema"/, name);
     }
@@ -138,7 +118,7 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
 
   it('refuses an oversized file from its size, without reading it, and refuses devices', async () => {
     // A sparse 8 GB file: reading it would take long and run out of memory.
-    const huge = path.join(dir, 'huge.json');
+    const huge = path.join(h.dir, 'huge.json');
     await writeFile(huge, '{');
     await truncate(huge, 8 * 1024 ** 3);
     const r = await h.cli(['run', 'Echo Text', '--inputs', huge, ...runArgs]);
@@ -152,14 +132,14 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
   });
 
   it('reads a FIFO with no writer as empty instead of waiting forever', async () => {
-    const fifo = path.join(dir, 'nobody.fifo');
+    const fifo = path.join(h.dir, 'nobody.fifo');
     execFileSync('mkfifo', [fifo]);
     const r = await h.cli(['run', 'Echo Text', '--inputs', fifo, ...runArgs]);
     assertRefused(r, /nobody\.fifo is empty/);
   });
 
   it("resolves ${env:NAME} in inputs that are not sensitive (the docs' example); a missing one is an error", async () => {
-    const p = await file(
+    const p = await h.file(
       'invoice.json',
       JSON.stringify({
         $schema: `desktopflows-schema:/${flows.invoice}.json`,
@@ -198,7 +178,7 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
 
   it('a FIFO whose writer never writes does not stop SIGTERM: the CLI process exits 130', async function () {
     this.timeout(20_000);
-    const fifo = path.join(dir, 'stalled.fifo');
+    const fifo = path.join(h.dir, 'stalled.fifo');
     execFileSync('mkfifo', [fifo]);
     // Held open for reading and writing: the CLI finds a writer, and no data ever comes.
     const held = openSync(fifo, constants.O_RDWR);
@@ -242,26 +222,17 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
 });
 
 describe('desktop-flows CLI: the inputs limit follows the environment', () => {
-  let h: CliHarness;
-  let dir: string;
-
-  before(async () => {
+  const h = cliSuite('desktop-flows-limit-', () => {
     // Contoso Dev flagged as a China-region environment, as the sandbox's bulk environment is.
     const data = defaultSeed();
     data.environments = data.environments
       .filter((e) => e.name !== seedEnvironmentNames.bulk)
       .map((e) => (e.name === seedEnvironmentNames.dev ? { ...e, chinaCloud: true, region: 'CHN' } : e));
-    h = await startCliHarness({ data });
-    dir = await mkdtemp(path.join(tmpdir(), 'desktop-flows-limit-'));
-  });
-
-  after(async () => {
-    await h.stop();
-    await rm(dir, { recursive: true, force: true });
+    return { data };
   });
 
   it('refuses 1.5 MB of inputs for a China-region environment before sending (its limit is 1 MB)', async () => {
-    const p = path.join(dir, 'big.json');
+    const p = path.join(h.dir, 'big.json');
     await writeFile(
       p,
       JSON.stringify({

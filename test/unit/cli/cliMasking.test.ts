@@ -4,11 +4,10 @@
  * or two characters) never shows up as a value.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { seedIds, seedNames } from '../../../src/sandbox/seed';
-import { json, startCliHarness, type CliHarness } from './cliHarness';
+import { json, cliSuite } from './cliHarness';
 
 const flows = seedIds.flows;
 const runArgs = [
@@ -29,24 +28,11 @@ interface FinishedJson {
 }
 
 describe('desktop-flows CLI: masking never corrupts and never leaks', () => {
-  let h: CliHarness;
-  let dir: string;
-
-  before(async () => {
-    h = await startCliHarness();
-    dir = await mkdtemp(path.join(tmpdir(), 'desktop-flows-mask-'));
-  });
-
-  after(async () => {
-    await h.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => h.reset());
+  const h = cliSuite('desktop-flows-mask-');
 
   /** Runs "Echo All Types" (it echoes its sensitive input "Secret" as a plain output) with `secret`. */
   async function echoSecret(secret: string, extra: readonly string[] = ['--wait', '--json']) {
-    const file = path.join(dir, `echo-${extra.length}.json`);
+    const file = path.join(h.dir, `echo-${extra.length}.json`);
     await writeFile(
       file,
       JSON.stringify({

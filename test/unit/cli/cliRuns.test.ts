@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { seedIds, seedNames } from '../../../src/sandbox/seed';
-import { errorLines, json, startCliHarness, type CliHarness, type CliResult } from './cliHarness';
+import { errorLines, json, cliSuite, type CliResult } from './cliHarness';
 
 const flows = seedIds.flows;
 const maker = seedNames.connections.makerMachine;
@@ -25,26 +23,7 @@ interface RunState {
 }
 
 describe('desktop-flows CLI: runs', () => {
-  let h: CliHarness;
-  let dir: string;
-
-  before(async () => {
-    h = await startCliHarness();
-    dir = await mkdtemp(path.join(tmpdir(), 'desktop-flows-cli-'));
-  });
-
-  after(async () => {
-    await h.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  beforeEach(() => h.reset());
-
-  async function file(name: string, content: unknown): Promise<string> {
-    const p = path.join(dir, name);
-    await writeFile(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
-    return p;
-  }
+  const h = cliSuite('desktop-flows-cli-');
 
   /** Runs of `flowId` the sandbox holds, by id. */
   function sandboxRuns(flowId: string): string[] {
@@ -111,7 +90,7 @@ describe('desktop-flows CLI: runs', () => {
     });
 
     it('--wait follows a run to success: progress on stderr, the end state and outputs on stdout, exit 0', async () => {
-      const inputs = await file('echo.json', {
+      const inputs = await h.file('echo.json', {
         $schema: `desktopflows-schema:/${flows.echoText}.json`,
         inputText: 'hello from the CLI',
         inputInteger: 42,
@@ -231,7 +210,7 @@ describe('desktop-flows CLI: runs', () => {
 
   describe('input files and run options: nothing is sent when they are wrong (exit 2)', () => {
     it('lists every problem of an input file with its line and column', async () => {
-      const bad = await file(
+      const bad = await h.file(
         'bad.json',
         `{\n  "$schema": "desktopflows-schema:/${flows.echoText}.json",\n  "inputTxt": "x",\n  "inputInteger": "forty-two"\n}\n`,
       );
@@ -267,13 +246,13 @@ describe('desktop-flows CLI: runs', () => {
         ],
       ];
       for (const [name, content, message] of cases) {
-        const p = await file(name, content);
+        const p = await h.file(name, content);
         const flow = name === 'placeholder.json' ? 'Invoice Processing' : 'Echo Text';
         const r = await h.cli(['run', flow, '--inputs', p, ...runArgs]);
         assertNothingSent(r);
         assert.match(r.stderr, message, r.stderr);
       }
-      const secret = await file('secret.json', {
+      const secret = await h.file('secret.json', {
         $schema: `desktopflows-schema:/${flows.credentials}.json`,
         Username: 'maker',
         Password: '${secret:db.password}',
@@ -285,7 +264,13 @@ describe('desktop-flows CLI: runs', () => {
         noSecret.stderr,
         /the CLI reads \$\{secret:NAME\} from the environment variable DESKTOPFLOWS_SECRET_NAME/,
       );
-      const missing = await h.cli(['run', 'Echo Text', '--inputs', path.join(dir, 'nope.json'), ...runArgs]);
+      const missing = await h.cli([
+        'run',
+        'Echo Text',
+        '--inputs',
+        path.join(h.dir, 'nope.json'),
+        ...runArgs,
+      ]);
       assertNothingSent(missing);
       assert.match(missing.stderr, /The input file .*nope\.json does not exist/);
     });
@@ -430,7 +415,7 @@ describe('desktop-flows CLI: runs', () => {
             'run',
             'Invoice Processing',
             '--inputs',
-            await file('inv.json', {
+            await h.file('inv.json', {
               InvoiceId: 'INV-7',
               Amount: 12.5,
               ApiKey: '${env:ERP_KEY}',

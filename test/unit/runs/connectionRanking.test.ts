@@ -12,9 +12,8 @@ import {
   type ConnectionFacts,
   type GroupFacts,
 } from '../../../src/core/runs/connectionRanking';
-import { ServiceSession } from '../../../src/core/serviceSession';
 import { seedIds } from '../../../src/sandbox/seed';
-import { startFixture, type SandboxFixture } from '../api/sandboxFixture';
+import { sandboxSessionSuite } from '../helpers/sandboxSession';
 
 const now = Date.parse('2026-03-01T12:00:00Z');
 const recent = new Date(now - 60_000).toISOString();
@@ -179,25 +178,14 @@ describe('rankConnections: healthy first, each row says what the service will do
 });
 
 describe('loadConnectionFacts: from the sandbox over real HTTP', () => {
-  let f: SandboxFixture;
-  let session: ServiceSession;
-
-  before(async () => {
-    f = await startFixture();
-    session = new ServiceSession({ cloud: f.cloud, tokens: f.tokens, logger: f.logger });
-  });
-
-  after(async () => {
-    await session.dispose();
-    await f.close();
-  });
+  const suite = sandboxSessionSuite();
 
   it('ranks the seeded connections: the empty pool and the broken connection last, the maker machine first', async () => {
-    const env = (await session.environments.list(AbortSignal.timeout(30_000))).find(
+    const env = (await suite.session.environments.list(AbortSignal.timeout(30_000))).find(
       (e) => e.id === seedIds.environments.dev,
     );
     assert.ok(env, 'Contoso Dev');
-    const loaded = await loadConnectionFacts(session, env, AbortSignal.timeout(30_000));
+    const loaded = await loadConnectionFacts(suite.session, env, AbortSignal.timeout(30_000));
     const ranked = rankConnections(loaded, Date.now());
     const rows = ranked.map((r) => `${r.connection.displayName}: ${r.summary}`);
     assert.equal(ranked[0]?.verdict, 'ready', rows.join('\n'));

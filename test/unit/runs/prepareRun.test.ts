@@ -5,16 +5,15 @@
  * shows. Every refused request is checked against the sandbox's own request log: nothing was sent.
  */
 import assert from 'node:assert/strict';
-import { FlowSchemaCache } from '../../../src/core/inputs/flowSchemaCache';
 import type { Logger } from '../../../src/core/logger';
 import { DataverseRunsBackend } from '../../../src/core/runs/dataverseRunsBackend';
 import { prepareRun, type PrepareRunDeps, type RunProblem } from '../../../src/core/runs/prepareRun';
 import type { RunEvent } from '../../../src/core/runs/runEvents';
 import type { RunInputsSource, RunRequest } from '../../../src/core/runs/runRequest';
 import { RunService } from '../../../src/core/runs/runService';
-import { ServiceSession } from '../../../src/core/serviceSession';
+import type { ServiceSession } from '../../../src/core/serviceSession';
 import { seedFlowNames, seedIds, seedNames } from '../../../src/sandbox/seed';
-import { startFixture, type SandboxFixture } from '../api/sandboxFixture';
+import { sandboxSessionSuite } from '../helpers/sandboxSession';
 
 const maker = seedNames.connections.makerMachine;
 const attended = { connection: { kind: 'connection', name: maker }, runMode: 'attended' };
@@ -36,30 +35,19 @@ function recorder(runRequests: string[]): Logger {
 }
 
 describe('prepareRun and RunService.start: one road for every run', () => {
-  let f: SandboxFixture;
-  let session: ServiceSession;
-  let schemas: FlowSchemaCache;
   const runRequests: string[] = [];
+  const suite = sandboxSessionSuite({
+    sandbox: { speed: 200, logger: recorder(runRequests) },
+    schemas: true,
+  });
   const signal = new AbortController().signal;
-
-  before(async () => {
-    f = await startFixture({ speed: 200, logger: recorder(runRequests) });
-    session = new ServiceSession({ cloud: f.cloud, tokens: f.tokens, logger: f.logger });
-    schemas = new FlowSchemaCache((org, id, s, o) => session.flows.getSchemas(org, id, s, o));
-  });
-
-  after(async () => {
-    schemas.dispose();
-    await session.dispose();
-    await f.close();
-  });
 
   beforeEach(() => {
     runRequests.length = 0;
   });
 
   function deps(extra: Partial<PrepareRunDeps> = {}): PrepareRunDeps {
-    return { session, schemas, ...extra };
+    return { session: suite.session, schemas: suite.schemas, ...extra };
   }
 
   function request(
@@ -248,8 +236,8 @@ describe('prepareRun and RunService.start: one road for every run', () => {
     assert.ok(twoMb.ok);
     assert.equal(twoMb.run.limitBytes, 2 * 1024 * 1024);
     // …and refused when the session's cloud has a 1 MB limit.
-    const oneMbSession = Object.assign(Object.create(session) as ServiceSession, {
-      cloud: { ...f.cloud, inputLimitBytes: 1024 * 1024 },
+    const oneMbSession = Object.assign(Object.create(suite.session) as ServiceSession, {
+      cloud: { ...suite.f.cloud, inputLimitBytes: 1024 * 1024 },
     });
     const [tooLarge] = await refused(request(seedFlowNames.echoText, text), deps({ session: oneMbSession }));
     assert.equal(tooLarge?.input?.code, 'tooLarge');
@@ -257,12 +245,12 @@ describe('prepareRun and RunService.start: one road for every run', () => {
 
   it('starts a prepared run; its events carry the masked inputs; Run Again checks the inputs against the flow now', async () => {
     const service = new RunService({
-      backendFor: (e) => new DataverseRunsBackend(session.runs, e.orgUrl),
+      backendFor: (e) => new DataverseRunsBackend(suite.session.runs, e.orgUrl),
       poll: { minMs: 20, maxMs: 50 },
     });
     const events: RunEvent[] = [];
     service.onEvent((e) => events.push(e));
-    const row = f.sandbox.environments
+    const row = suite.f.sandbox.environments
       .get('contoso-dev')
       ?.rows('workflows')
       .find((r) => r.workflowid === seedIds.flows.echoText) as Record<string, unknown>;
@@ -316,7 +304,7 @@ describe('prepareRun and RunService.start: one road for every run', () => {
       schema.schema.properties.inputText = { ...schema.schema.properties.inputText, type: 'number' };
       row.inputs = JSON.stringify(schema);
       runRequests.length = 0;
-      const day = new Date(f.sandbox.clock.now()).toLocaleDateString('en-GB', {
+      const day = new Date(suite.f.sandbox.clock.now()).toLocaleDateString('en-GB', {
         day: 'numeric',
         month: 'short',
         timeZone: 'UTC',
@@ -327,7 +315,7 @@ describe('prepareRun and RunService.start: one road for every run', () => {
       assert.equal(changed?.source, `the inputs of the run from ${day}`);
     } finally {
       row.inputs = original;
-      schemas.clear();
+      suite.schemas.clear();
       service.dispose();
     }
   });

@@ -4,7 +4,6 @@
  * answer a maker needs, and nothing is ever sent.
  */
 import assert from 'node:assert/strict';
-import { FlowSchemaCache } from '../../../src/core/inputs/flowSchemaCache';
 import {
   checkReadiness,
   compareVersions,
@@ -12,9 +11,8 @@ import {
   type ReadinessReport,
 } from '../../../src/core/runs/readiness';
 import type { RunInputsSource, RunRequest } from '../../../src/core/runs/runRequest';
-import { ServiceSession } from '../../../src/core/serviceSession';
 import { seedFlowNames, seedIds, seedNames } from '../../../src/sandbox/seed';
-import { startFixture, type SandboxFixture } from '../api/sandboxFixture';
+import { cancelRuns, fillFinanceBots, sandboxSessionSuite } from '../helpers/sandboxSession';
 
 const c = seedNames.connections;
 const hello = {
@@ -23,25 +21,11 @@ const hello = {
 } as const satisfies RunInputsSource;
 
 describe('checkReadiness: what the service will do with a run, without sending it', () => {
-  let f: SandboxFixture;
-  let session: ServiceSession;
-  let schemas: FlowSchemaCache;
+  const suite = sandboxSessionSuite({ schemas: true });
   const signal = new AbortController().signal;
 
-  before(async () => {
-    f = await startFixture();
-    session = new ServiceSession({ cloud: f.cloud, tokens: f.tokens, logger: f.logger });
-    schemas = new FlowSchemaCache((org, id, s, o) => session.flows.getSchemas(org, id, s, o));
-  });
-
-  after(async () => {
-    schemas.dispose();
-    await session.dispose();
-    await f.close();
-  });
-
   function deps(): ReadinessDeps {
-    return { session, schemas };
+    return { session: suite.session, schemas: suite.schemas };
   }
 
   function request(
@@ -59,9 +43,13 @@ describe('checkReadiness: what the service will do with a run, without sending i
   }
 
   async function check(r: RunRequest): Promise<ReadinessReport> {
-    const before = f.requests.filter((x) => x.includes('RunDesktopFlow')).length;
+    const before = suite.requests.filter((x) => x.includes('RunDesktopFlow')).length;
     const report = await checkReadiness(r, deps(), signal);
-    assert.equal(f.requests.filter((x) => x.includes('RunDesktopFlow')).length, before, 'nothing is sent');
+    assert.equal(
+      suite.requests.filter((x) => x.includes('RunDesktopFlow')).length,
+      before,
+      'nothing is sent',
+    );
     return report;
   }
 
@@ -143,17 +131,8 @@ describe('checkReadiness: what the service will do with a run, without sending i
   });
 
   it('says a busy group makes the run wait, with the runs ahead', async () => {
-    const org = f.orgs.dev;
-    const started: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const s = await session.runs.runDesktopFlow(
-        org,
-        seedIds.flows.longReport,
-        { runMode: 'unattended', connectionName: c.runOwner },
-        signal,
-      );
-      started.push(s.sessionId);
-    }
+    const org = suite.f.orgs.dev;
+    const started = await fillFinanceBots(suite.session, org);
     try {
       let report: ReadinessReport | undefined;
       for (let attempt = 0; attempt < 50; attempt++) {
@@ -172,22 +151,20 @@ describe('checkReadiness: what the service will do with a run, without sending i
       );
       assert.equal(report.verdict, 'willWait');
     } finally {
-      for (const id of started) {
-        await session.runs.cancelRun(org, id, signal).catch(() => undefined);
-      }
+      await cancelRuns(suite.session, org, started);
     }
   });
 
   it('predicts UnsupportedRpaScriptSchemaVersion once the flow was refused on the target machine', async () => {
-    const org = f.orgs.dev;
-    const s = await session.runs.runDesktopFlow(
+    const org = suite.f.orgs.dev;
+    const s = await suite.session.runs.runDesktopFlow(
       org,
       seedIds.flows.legacySchema,
       { runMode: 'unattended', connectionName: c.makerMachine },
       signal,
     );
     for (let attempt = 0; attempt < 100; attempt++) {
-      const run = await session.runs.getFlowSession(org, s.sessionId, signal);
+      const run = await suite.session.runs.getFlowSession(org, s.sessionId, signal);
       if (run.status === 'failed') {
         break;
       }

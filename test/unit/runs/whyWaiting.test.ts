@@ -4,54 +4,29 @@
  */
 import assert from 'node:assert/strict';
 import { explainWaiting, formatSpan } from '../../../src/core/runs/whyWaiting';
-import { ServiceSession } from '../../../src/core/serviceSession';
 import { seedIds, seedNames } from '../../../src/sandbox/seed';
-import { startFixture, type SandboxFixture } from '../api/sandboxFixture';
+import { cancelRuns, fillFinanceBots, sandboxSessionSuite } from '../helpers/sandboxSession';
 
 describe('explainWaiting: why a queued run waits', () => {
-  let f: SandboxFixture;
-  let session: ServiceSession;
+  const suite = sandboxSessionSuite();
   const signal = new AbortController().signal;
 
-  before(async () => {
-    f = await startFixture();
-    session = new ServiceSession({ cloud: f.cloud, tokens: f.tokens, logger: f.logger });
-  });
-
-  after(async () => {
-    await session.dispose();
-    await f.close();
-  });
-
   it('gives the position, the runs ahead with known priorities, the busy machines and the timeout', async () => {
-    const org = f.orgs.dev;
-    const started: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      if (i === 3) {
-        // createdon has one-second resolution: the last run is queued a second later than the others.
-        await new Promise((r) => setTimeout(r, 1100));
-      }
-      const s = await session.runs.runDesktopFlow(
-        org,
-        seedIds.flows.longReport,
-        {
-          runMode: 'unattended',
-          connectionName: seedNames.connections.runOwner,
-          runPriority: i === 2 ? 'high' : 'normal',
-        },
-        signal,
-      );
-      started.push(s.sessionId);
-    }
+    const org = suite.f.orgs.dev;
+    // The last run is queued a second later than the others; the third has high priority.
+    const started = await fillFinanceBots(suite.session, org, {
+      lastLater: true,
+      priority: (i) => (i === 2 ? 'high' : 'normal'),
+    });
     try {
       const last = started[3]!;
-      let answer = await explainWaiting(org, last, { session }, signal);
+      let answer = await explainWaiting(org, last, { session: suite.session }, signal);
       for (let attempt = 0; attempt < 50 && !(answer.waiting && answer.position === 2); attempt++) {
         await new Promise((r) => setTimeout(r, 100));
         answer = await explainWaiting(
           org,
           last,
-          { session, priorityOf: (id) => (id === started[2] ? 'high' : undefined) },
+          { session: suite.session, priorityOf: (id) => (id === started[2] ? 'high' : undefined) },
           signal,
         );
       }
@@ -78,25 +53,23 @@ describe('explainWaiting: why a queued run waits', () => {
       assert.match(answer.reasons.join(' '), /1 run was queued before it in group Finance Bots/);
       assert.match(answer.reasons.join(' '), /fails with NoCandidateMachine in 5 h 59 min|in 6 h 0 min/);
     } finally {
-      for (const id of started) {
-        await session.runs.cancelRun(org, id, signal).catch(() => undefined);
-      }
+      await cancelRuns(suite.session, org, started);
     }
   });
 
   it('says plainly when a run is not waiting', async () => {
-    const org = f.orgs.dev;
-    const s = await session.runs.runDesktopFlow(
+    const org = suite.f.orgs.dev;
+    const s = await suite.session.runs.runDesktopFlow(
       org,
       seedIds.flows.longReport,
       { runMode: 'unattended', connectionName: seedNames.connections.makerMachine },
       signal,
     );
-    await session.runs.cancelRun(org, s.sessionId, signal);
-    let answer = await explainWaiting(org, s.sessionId, { session }, signal);
+    await suite.session.runs.cancelRun(org, s.sessionId, signal);
+    let answer = await explainWaiting(org, s.sessionId, { session: suite.session }, signal);
     for (let attempt = 0; attempt < 50 && answer.status !== 'cancelled'; attempt++) {
       await new Promise((r) => setTimeout(r, 100));
-      answer = await explainWaiting(org, s.sessionId, { session }, signal);
+      answer = await explainWaiting(org, s.sessionId, { session: suite.session }, signal);
     }
     assert.equal(answer.waiting, false);
     assert.match(answer.reasons[0] ?? '', /^This run is not waiting: it is cancelled/);

@@ -6,32 +6,17 @@ import {
   singleRunText,
   statusBarLook,
 } from '../../../src/vscode/runs/runStatusBarText';
+import { storeRun } from '../helpers/storeRuns';
 
 const now = 1_700_000_000_000;
 
 function run(overrides: Partial<StoreRun>): StoreRun {
-  return {
-    key: `run-${overrides.runId ?? 'x'}`,
-    environment: { id: 'env-1', orgUrl: 'https://contoso.crm.dynamics.com', displayName: 'Contoso Dev' },
-    flowId: 'f1',
+  return storeRun({
     flowName: 'Invoice Processing',
-    runId: 'r1',
-    phase: 'running',
-    status: 'running',
     machine: 'DESKTOP-MAKER01',
-    elapsedBaseMs: 0,
     elapsedSince: now - 42_000,
-    rateLimit: undefined,
-    errorCode: undefined,
-    errorMessage: undefined,
-    durationMs: undefined,
-    hasOutputs: false,
-    finishedAt: undefined,
-    endedWhileAway: false,
-    display: undefined,
-    watchStopped: undefined,
     ...overrides,
-  };
+  });
 }
 
 describe('run status bar text and colour', () => {
@@ -79,7 +64,7 @@ describe('run status bar text and colour', () => {
   });
 
   it('keeps a succeeded run for its linger time without colour, then hides', () => {
-    const done = run({ phase: 'finished', status: 'succeeded', durationMs: 60_000, finishedAt: now - 5_000 });
+    const done = run({ phase: 'finished', status: 'succeeded', durationMs: 60_000, stoppedAt: now - 5_000 });
     const look = statusBarLook([], done, now, { succeededMs: 15_000, otherwiseMs: 120_000 });
     assert.deepEqual(look, {
       visible: true,
@@ -94,7 +79,7 @@ describe('run status bar text and colour', () => {
   });
 
   it('keeps a failed run longer, in red', () => {
-    const failed = run({ phase: 'finished', status: 'failed', finishedAt: now - 30_000 });
+    const failed = run({ phase: 'finished', status: 'failed', stoppedAt: now - 30_000 });
     const look = statusBarLook([], failed, now, { succeededMs: 15_000, otherwiseMs: 120_000 });
     assert.equal(look.visible && look.text, '$(error) Invoice Processing: Failed');
     assert.equal(look.visible && look.background, 'statusBarItem.errorBackground');
@@ -102,11 +87,63 @@ describe('run status bar text and colour', () => {
   });
 
   it('shows active runs rather than the last finished one, and nothing when there is neither', () => {
-    const done = run({ runId: 'old', phase: 'finished', status: 'failed', finishedAt: now });
+    const done = run({ runId: 'old', phase: 'finished', status: 'failed', stoppedAt: now });
     const look = statusBarLook([run({})], done, now);
     assert.equal(look.visible && look.text, '$(sync~spin) Invoice Processing: Running 0:42');
     assert.equal(look.visible && look.background, undefined);
     assert.deepEqual(statusBarLook([], undefined, now), { visible: false });
+  });
+
+  it('says watching stopped, in yellow and without a timer, when no run is active', () => {
+    const stopped = run({
+      phase: 'queued',
+      status: 'waiting',
+      watchStopped: 'signedOut',
+      stoppedAt: now - 1_000,
+    });
+    assert.deepEqual(statusBarLook([], undefined, now, undefined, [stopped]), {
+      visible: true,
+      text: '$(debug-disconnect) Invoice Processing: not watched, account signed out',
+      background: 'statusBarItem.warningBackground',
+      ticking: false,
+      watchStopped: [stopped],
+    });
+    const two = [stopped, run({ runId: 'b', watchStopped: 'signedOut', stoppedAt: now - 1_000 })];
+    const look = statusBarLook([], undefined, now, undefined, two);
+    assert.equal(
+      look.visible && look.text,
+      '$(debug-disconnect) 2 desktop flow runs not watched, account signed out',
+    );
+    // A run being watched takes the item back.
+    const watched = run({ runId: 'c' });
+    assert.deepEqual(
+      statusBarLook([watched], undefined, now, undefined, two),
+      statusBarLook([watched], undefined, now),
+    );
+  });
+
+  it('shows a run that finished after watching stopped while it lingers, and the stop again after', () => {
+    const linger = { succeededMs: 15_000, otherwiseMs: 120_000 };
+    const stopped = run({ runId: 'old', watchStopped: 'signedOut', stoppedAt: now - 10_000 });
+    const later = run({
+      runId: 'new',
+      phase: 'finished',
+      status: 'succeeded',
+      durationMs: 1_000,
+      stoppedAt: now - 5_000,
+    });
+    const look = statusBarLook([], later, now, linger, [stopped]);
+    assert.equal(look.visible && look.text, '$(pass) Invoice Processing: Succeeded 0:01');
+    assert.equal(look.visible && look.watchStopped, undefined);
+    const afterLinger = statusBarLook([], later, now + 10_000, linger, [stopped]);
+    assert.equal(
+      afterLinger.visible && afterLinger.text,
+      '$(debug-disconnect) Invoice Processing: not watched, account signed out',
+    );
+    // A run that finished before watching stopped does not hide the stop.
+    const earlier = run({ runId: 'new', phase: 'finished', status: 'failed', stoppedAt: now - 20_000 });
+    const stop = statusBarLook([], earlier, now, linger, [stopped]);
+    assert.equal(stop.visible && stop.watchStopped?.length, 1);
   });
 
   it('words each phase with its icon, a flow without a name by its id', () => {

@@ -185,6 +185,51 @@ describe('run store (pure reducer over core run events)', () => {
     );
   });
 
+  it('says when this window stopped following a run: when it finished, or when watching stopped', () => {
+    const key = storeKey(environment.orgUrl, 'r1');
+    const watched = reduce([triggered('r1'), state('r1', 'waiting')]);
+    assert.equal(watched.get(key)?.stoppedAt, undefined, 'a watched run has not stopped');
+    const signedOut = reduceRuns(
+      watched,
+      { kind: 'watchStopped', orgUrls: [environment.orgUrl], reason: 'signedOut' },
+      9_000,
+    );
+    assert.equal(signedOut.get(key)?.stoppedAt, 9_000);
+    // A status seen later (another window's poll, signing in) means it is followed again.
+    assert.equal(reduceRuns(signedOut, state('r1', 'running'), 10_000).get(key)?.stoppedAt, undefined);
+    const resumed = reduceRuns(signedOut, { kind: 'watchResumed', keys: [key] }, 11_000);
+    assert.equal(resumed.get(key)?.stoppedAt, undefined);
+    // It finished while watched again: stopped when the finish was reported, not when watching stopped.
+    const done = reduceRuns(resumed, finished('r1', 'succeeded'), 12_000);
+    assert.equal(done.get(key)?.stoppedAt, 12_000);
+    // A run whose watching stopped and that then finished: the finish is the newer stop.
+    assert.equal(reduceRuns(signedOut, finished('r1', 'failed'), 13_000).get(key)?.stoppedAt, 13_000);
+  });
+
+  it('lists finished runs newest first by when they stopped', () => {
+    let now = 0;
+    const store = new RunStore(() => now);
+    for (const [id, at] of [
+      ['a', 5_000],
+      ['b', 3_000],
+      ['c', 8_000],
+    ] as const) {
+      now = at - 1;
+      store.dispatch(triggered(id));
+      now = at;
+      store.dispatch(finished(id, 'succeeded'));
+    }
+    assert.deepEqual(
+      store.finished().map((r) => [r.runId, r.stoppedAt]),
+      [
+        ['c', 8_000],
+        ['a', 5_000],
+        ['b', 3_000],
+      ],
+    );
+    store.dispose();
+  });
+
   it('keeps the newest finished runs only', () => {
     const actions: RunStoreAction[] = [];
     for (let i = 0; i < maxFinishedRuns + 5; i++) {

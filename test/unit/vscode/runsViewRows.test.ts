@@ -10,6 +10,7 @@ import {
   runRowLabel,
   storeRunPasses,
 } from '../../../src/vscode/runs/runsViewRows';
+import { storeRun } from '../helpers/storeRuns';
 
 const now = Date.parse('2026-12-03T12:00:00Z');
 const run = {
@@ -28,28 +29,13 @@ const run = {
 const page = { run, runTimeMs: 8_000, queueWaitMs: 2_000 };
 
 function live(over: Partial<StoreRun>): StoreRun {
-  return {
+  return storeRun({
     key: 'k',
-    environment: { id: 'e', orgUrl: 'https://contoso.crm.dynamics.com', displayName: 'Contoso Dev' },
-    flowId: 'f',
-    flowName: 'Echo Text',
-    runId: 'r1',
-    phase: 'running',
-    status: 'running',
     machine: 'FIN-BOT-01',
     elapsedBaseMs: 3_000,
     elapsedSince: now - 2_000,
-    rateLimit: undefined,
-    errorCode: undefined,
-    errorMessage: undefined,
-    durationMs: undefined,
-    hasOutputs: false,
-    finishedAt: undefined,
-    endedWhileAway: false,
-    display: undefined,
-    watchStopped: undefined,
     ...over,
-  };
+  });
 }
 
 describe('Runs view rows', () => {
@@ -69,7 +55,7 @@ describe('Runs view rows', () => {
     assert.match(runRowLabel(stopped, now), /· not watched$/);
     const ended = runRowFacts(
       undefined,
-      live({ phase: 'finished', status: 'failed', errorCode: 'X', durationMs: 1_000, finishedAt: now }),
+      live({ phase: 'finished', status: 'failed', errorCode: 'X', durationMs: 1_000, stoppedAt: now }),
       'Contoso Dev',
       now,
     );
