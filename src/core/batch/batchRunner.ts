@@ -23,7 +23,7 @@ import type { Logger } from '../logger';
 import { isTerminal, type RunStatus } from '../model/run';
 import { runDesktopFlowRateLimit, SlidingWindowRateLimiter, type RatePermit } from '../runs/rateLimiter';
 import { remedyFor } from '../runs/remedies';
-import type { RunClock } from '../runs/runClock';
+import { realToClockMs, type RunClock } from '../runs/runClock';
 import { RunError } from '../runs/runErrors';
 import type { RunEvent, RunFinishedEvent, RunSubject } from '../runs/runEvents';
 import type { EnvironmentRef } from '../runs/runJournal';
@@ -448,12 +448,14 @@ export class BatchRunner {
           }
           const throttled = ApiError.is(e, 'throttled') ? (e as ApiError) : undefined;
           if (throttled !== undefined) {
-            const waitMs = Math.ceil((throttled.retryAfterSeconds ?? 60) * 1000);
-            this.limiter.blockUntil(key, clock.now() + waitMs);
+            // Retry-After is real seconds (the service's clock); the limiter measures on the run clock, which
+            // may run faster (the sandbox in tests and the bench).
+            const seconds = throttled.retryAfterSeconds ?? 60;
+            this.limiter.blockUntil(key, clock.now() + Math.ceil(realToClockMs(clock, seconds * 1000)));
             this.progress({
               kind: 'requeued',
               file,
-              reason: `the service asked to wait ${Math.ceil(waitMs / 1000)} s (429)`,
+              reason: `the service asked to wait ${Math.ceil(seconds)} s (429)`,
             });
             continue;
           }
