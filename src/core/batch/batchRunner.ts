@@ -439,13 +439,17 @@ export class BatchRunner {
           ApiError.is(e, 'throttled')
         ) {
           permit.cancel();
+          if (CancellationError.is(e)) {
+            // Interrupted (Ctrl+C, the window closing or reloading). Once its `starting` line is written the
+            // request may be on its way, and the abort may have cut it after the service took it: the item
+            // stays uncertain in the journal, and a resume settles it with the service before sending again.
+            this.retry.unshift(file);
+            return;
+          }
           if (sent) {
             await journal.item({ ...base, state: 'notStarted' }, true);
           }
           this.retry.unshift(file);
-          if (CancellationError.is(e)) {
-            return;
-          }
           const throttled = ApiError.is(e, 'throttled') ? (e as ApiError) : undefined;
           if (throttled !== undefined) {
             // Retry-After is real seconds (the service's clock); the limiter measures on the run clock, which
