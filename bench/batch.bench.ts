@@ -59,6 +59,7 @@ async function sandboxClock(url: string): Promise<RunClock> {
   const realStart = Date.now();
   return {
     now: () => body.epochMs + (Date.now() - realStart) * body.speed,
+    fromRealMs: (ms) => ms * body.speed,
     sleep: (ms, signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal.aborted) {

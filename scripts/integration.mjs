@@ -17,8 +17,15 @@
 // --entry runs no tests either: the extension host loads that module (exporting run()) instead of the
 // mocha bootstrap, in the offline host (it needs the workbench probe), e.g. scripts/screenshots.mjs.
 // --workspace-name names the workspace folder (the window title shows it) instead of a random name.
+//
+// The reload session runs after the tests (unless --grep matches none of its titles): what must survive a
+// true window reload (test/integration/reload/). Its entry runs the `*.before.js` suites, reloads the window
+// (workbench.action.reloadWindow: a new workbench page, a new extension host process, the same user data,
+// browser storage and workspace), and after the reload runs the `*.after.js` suites. It always uses the
+// offline host (the harness drives the page), with its own workspace and a sandbox process that outlives the
+// extension host (DESKTOPFLOWS_TEST_SANDBOX_URL; the extension is not signed in to it automatically).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -100,6 +107,10 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 
 /** @type {import('./vscodeHost/sandboxProcess.mjs').SandboxProcess | undefined} */
 let sandbox;
+/** The reload session's own sandbox. @type {import('./vscodeHost/sandboxProcess.mjs').SandboxProcess | undefined} */
+let reloadSandbox;
+/** @type {string[]} */
+const extraRoots = [];
 let workspace = '';
 /** What to delete at the end: the workspace, or the temporary folder holding a named one. */
 let workspaceRoot = '';
@@ -113,8 +124,13 @@ try {
   if (sandbox) {
     await sandbox.stop();
   }
-  if (workspaceRoot && !opt.keep) {
-    rmSync(workspaceRoot, { recursive: true, force: true });
+  if (reloadSandbox) {
+    await reloadSandbox.stop();
+  }
+  if (!opt.keep) {
+    for (const root of [workspaceRoot, ...extraRoots].filter(Boolean)) {
+      rmSync(root, { recursive: true, force: true });
+    }
   }
 }
 process.exit(exitCode);
@@ -142,6 +158,24 @@ async function main() {
     log(`sandbox listening on ${sandbox.url}`);
   }
 
+  const reloadWanted = !opt.screenshot && !opt.entry && reloadSessionWanted();
+  if (reloadWanted && opt.grep) {
+    // The --grep may match only the reload session's tests: the tier's entry then finds none, and that is fine.
+    hostEnv.DESKTOPFLOWS_TEST_ALLOW_NO_MATCH = '1';
+  }
+  const testsCode = await hostRun(testsEntry);
+  if (!reloadWanted || interrupts > 0) {
+    return testsCode;
+  }
+  const reloadCode = await reloadSession();
+  return testsCode !== 0 ? testsCode : reloadCode;
+}
+
+/**
+ * @param {string} testsEntry
+ * @returns {Promise<number>}
+ */
+async function hostRun(testsEntry) {
   const desktop =
     opt.host === 'code-server' || opt.screenshot || opt.entry
       ? undefined
@@ -175,8 +209,16 @@ function build() {
 /** A fresh workspace folder for this run, seeded from test/fixtures/workspace when it exists. */
 function createWorkspace() {
   workspaceRoot = mkdtempSync(path.join(tmpdir(), 'desktopflows-ws-'));
+  return seedWorkspace(workspaceRoot);
+}
+
+/**
+ * @param {string} root
+ * @returns {string}
+ */
+function seedWorkspace(root) {
   const name = opt['workspace-name'];
-  const dir = name ? path.join(workspaceRoot, path.basename(name)) : workspaceRoot;
+  const dir = name ? path.join(root, path.basename(name)) : root;
   mkdirSync(dir, { recursive: true });
   const fixtures = path.join(repoRoot, 'test', 'fixtures', 'workspace');
   if (existsSync(fixtures)) {
@@ -358,4 +400,85 @@ function newRunDir() {
   mkdirSync(root, { recursive: true });
   pruneRunDirs(root, 'run-', 4);
   return mkdtempSync(path.join(root, 'run-'));
+}
+
+/** The reload suites: test/integration/reload/*.before.ts and *.after.ts. */
+function reloadSuiteFiles() {
+  const dir = path.join(repoRoot, 'test', 'integration', 'reload');
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(before|after)\.ts$/.test(f))
+        .map((f) => path.join(dir, f))
+    : [];
+}
+
+/**
+ * Whether the reload session runs: always without --grep; with it, when it matches a full title ("<describe>
+ * <it>") of a reload suite (read from the sources: the suites cannot be loaded outside the extension host).
+ */
+function reloadSessionWanted() {
+  const files = reloadSuiteFiles();
+  if (files.length === 0) {
+    return false;
+  }
+  if (!opt.grep) {
+    return true;
+  }
+  const grep = new RegExp(opt.grep);
+  return files.some((f) => {
+    const text = readFileSync(f, 'utf8');
+    const suites = [...text.matchAll(/describe\(\s*'([^']+)'/g)].map((m) => m[1]);
+    const tests = [...text.matchAll(/\bit\(\s*'([^']+)'/g)].map((m) => m[1]);
+    return suites.some((d) => grep.test(d) || tests.some((t) => grep.test(`${d} ${t}`)));
+  });
+}
+
+/**
+ * The reload session (see the header): its own workspace and sandbox, the reload entry in the offline host.
+ * @returns {Promise<number>}
+ */
+async function reloadSession() {
+  const entry = path.join(repoRoot, 'dist', 'test', 'integration', 'reload', 'index.js');
+  if (!existsSync(entry)) {
+    throw new Error(`${path.relative(repoRoot, entry)} is missing after the build`);
+  }
+  log('reload session: a batch across a true window reload (test/integration/reload/)');
+  const host = await ensureCodeServer({ log: (line) => log(`[host-install] ${line}`) });
+  const root = mkdtempSync(path.join(tmpdir(), 'desktopflows-reload-'));
+  extraRoots.push(root);
+  const folder = seedWorkspace(path.join(root, 'workspace'));
+  // Sandbox time 10 times faster: Echo Text (20 s) takes 2 s.
+  reloadSandbox = await startSandboxProcess({
+    repoRoot,
+    args: ['--speed', '10'],
+    onLine: (line) => opt['show-log'] && console.log(`[reload sandbox] ${line}`),
+  });
+  const outcome = await runInCodeServer({
+    host,
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: entry,
+    workspace: folder,
+    env: {
+      ...hostEnv,
+      DESKTOPFLOWS_TEST_SANDBOX_URL: reloadSandbox.url,
+      DESKTOPFLOWS_TEST_RELOAD_STATE: path.join(root, 'reload-state.json'),
+    },
+    timeoutMs,
+    runRoot: path.join(cacheRoot, 'runs'),
+    showLog: opt['show-log'],
+    quietUnload: true,
+    signal: controller.signal,
+    log,
+  });
+  log(
+    `reload session: ${outcome.orphans.length === 0 ? 'no orphan processes' : `ORPHANS LEFT: ${outcome.orphans.join(' ')}`}`,
+  );
+  if (outcome.orphans.length > 0 && outcome.exitCode === 0) {
+    outcome.exitCode = 1;
+  }
+  return finish(
+    outcome.exitCode,
+    outcome.results,
+    `reload session logs: ${path.relative(repoRoot, outcome.runDir)}`,
+  );
 }

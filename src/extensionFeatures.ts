@@ -133,6 +133,7 @@ export function registerFeatures(deps: FeatureDeps): Features {
     runs: runFeatures.runs,
     secretResolver: inputs.inputFiles.secrets.resolver,
     accountsRestored: deps.accountsRestored,
+    prompts: deps.prompts,
   });
   context.subscriptions.push(...batchFeatures.disposables);
   const agentTools = registerLanguageModelTools(agentHost, agentHost.start, log);

@@ -23,6 +23,8 @@ import { launchWorkbenchBrowser } from './workbenchBrowser.mjs';
  * @property {string} runRoot
  * @property {boolean} [showLog]   print every workbench/extension-host log line, not only errors
  * @property {boolean} [expectResults]  false for modules that are not the mocha bootstrap (screenshots)
+ * @property {boolean} [quietUnload]  the tests reload the window: the workbench's own errors while its page
+ *   unloads (web lifecycle, closed IndexedDB, disposed throttlers) are not reported
  * @property {AbortSignal} [signal]  abort = stop everything now (Ctrl+C)
  * @property {(line: string) => void} log
  */
@@ -101,7 +103,12 @@ export async function runInCodeServer(options) {
         const noise = /open-vsx\.org|ENOTFOUND|ERR_NAME_NOT_RESOLVED|vsda|integration test\(s\) failed/.test(
           first,
         );
-        if (showLog || (type === 'error' && !noise)) {
+        const unload =
+          options.quietUnload === true &&
+          /Long running operations during shutdown are unsupported in the web|IndexedDB database '[^']+' is closed|Throttler is disposed|reading 'extensionHost'/.test(
+            first,
+          );
+        if (showLog || (type === 'error' && !noise && !unload)) {
           process.stderr.write(
             `[host ${type}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}\n`,
           );

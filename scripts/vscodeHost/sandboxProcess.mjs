@@ -16,7 +16,8 @@ import { stopProcessTrees } from './processTree.mjs';
  */
 
 /**
- * @param {{ repoRoot: string, port?: number, env?: NodeJS.ProcessEnv, onLine?: (line: string) => void, startTimeoutMs?: number }} options
+ * @param {{ repoRoot: string, port?: number, args?: string[], env?: NodeJS.ProcessEnv, onLine?: (line: string) => void, startTimeoutMs?: number }} options
+ *   `args`: more sandbox options (e.g. `--speed 10`)
  * @returns {Promise<SandboxProcess>}
  */
 export async function startSandboxProcess(options) {
@@ -26,12 +27,16 @@ export async function startSandboxProcess(options) {
   }
   // `node --import tsx` instead of `npx tsx`: one process instead of three (npx, tsx CLI, node),
   // so there is nothing in between to orphan, and no npx prompt (~/.npmrc may say yes=false).
-  const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', String(options.port ?? 0)], {
-    cwd: options.repoRoot,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env ?? process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', main, '--port', String(options.port ?? 0), ...(options.args ?? [])],
+    {
+      cwd: options.repoRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+    },
+  );
   const exited = new Promise((resolve) => {
     child.on('error', (err) => resolve(`sandbox could not start: ${err.message}`));
     child.on('exit', (code, sig) => resolve(`sandbox exited (${code ?? sig})`));

@@ -7,6 +7,10 @@ export interface PromptHost {
     items: readonly T[] | Thenable<readonly T[]>,
     options: vscode.QuickPickOptions & { canPickMany?: false },
   ): Thenable<T | undefined>;
+  showQuickPick<T extends vscode.QuickPickItem>(
+    items: readonly T[] | Thenable<readonly T[]>,
+    options: vscode.QuickPickOptions & { canPickMany: true },
+  ): Thenable<T[] | undefined>;
   showInputBox(options: vscode.InputBoxOptions): Thenable<string | undefined>;
   showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
   showSaveDialog(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined>;
@@ -30,6 +34,15 @@ export class Prompts {
     options: vscode.QuickPickOptions = {},
   ): Promise<T> {
     return answered(await this.host.showQuickPick(items, { ...options, canPickMany: false }));
+  }
+
+  /** Several items of a quick pick (check boxes); at least one. */
+  async pickMany<T extends vscode.QuickPickItem>(
+    items: readonly T[] | Thenable<readonly T[]>,
+    options: vscode.QuickPickOptions = {},
+  ): Promise<T[]> {
+    const picked = await this.host.showQuickPick(items, { ...options, canPickMany: true });
+    return answered(picked && picked.length > 0 ? picked : undefined);
   }
 
   /** A line of text (an empty string when the user accepts an empty box). */

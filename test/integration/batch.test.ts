@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
-import { seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
+import { seedAccounts, seedEnvironmentNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { BatchView } from '../../src/vscode/batch/batchController';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
 import { activateExtension, child, label, note, waitFor } from './helpers';
+import { QueuedPrompts } from './queuedPrompts';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -189,6 +190,58 @@ describe('Batch runs against the sandbox', function () {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(report)));
     assert.match(text, /"succeeded"/);
     note(`status bar: ${api.batchStatus.text}`);
+  });
+
+  it('Batch: the connection picker takes two connections, and the starts are spread round-robin over both', async () => {
+    const folder = await inputFolder('picked', 4);
+    const maker = `$(plug) ${seedAccounts.maker} (DESKTOP-MAKER01)`;
+    const bots = `$(plug) ${seedAccounts.bot} (Finance Bots)`;
+    // As from the Explorer's context menu, with the environment given: the connections and the mode are asked.
+    const prompts = new QueuedPrompts({ pickMany: [maker, bots] }, { pick: 'Unattended' });
+    const answering = api.prompts.answerWith(prompts);
+    let id: string | undefined;
+    try {
+      id = await vscode.commands.executeCommand<string>(commandIds.runFolderBatch, folder, {
+        environment: 'Contoso Dev',
+      });
+    } finally {
+      answering.dispose();
+    }
+    assert.equal(prompts.remaining, 0, 'both prompts were shown');
+    const [connectionsPrompt, modePrompt] = prompts.asked;
+    assert.equal(connectionsPrompt?.kind, 'pickMany', 'the connections are picked with check boxes');
+    assert.match(connectionsPrompt.title ?? '', /70 starts per minute/);
+    assert.ok(connectionsPrompt.items?.includes(maker) && connectionsPrompt.items.includes(bots));
+    assert.equal(modePrompt?.kind, 'pick');
+    assert.ok(id, 'the command returned the batch id');
+    const batch = api.batches.batches.get(id);
+    assert.ok(batch);
+    await waitFor(
+      () => batch.state === 'done',
+      () => `the batch done (${batch.state})`,
+      90_000,
+    );
+
+    const items = [...batch.items.values()].sort((a, b) => (a.file < b.file ? -1 : 1));
+    note(`connections of the items: ${items.map((i) => i.connection ?? '?').join(', ')}`);
+    const perConnection = new Map<string, number>();
+    for (const i of items) {
+      perConnection.set(i.connection ?? '', (perConnection.get(i.connection ?? '') ?? 0) + 1);
+    }
+    assert.deepEqual(
+      [...perConnection.keys()].sort(),
+      [seedNames.connections.financeBots, seedNames.connections.makerMachine].sort(),
+      'both picked connections were used',
+    );
+    // Round-robin: the first two items go one to each connection.
+    assert.notEqual(items[0]?.connection, items[1]?.connection);
+    // The service saw the same: each run on the connection its item names.
+    const runs = [...(sandbox.environments.get(seedEnvironmentNames.dev)?.runs.values() ?? [])];
+    for (const item of items) {
+      const run = runs.find((r) => String(r.row.flowsessionid) === item.runId);
+      assert.equal(run?.row.connectionid, item.connection, `${item.file}'s run on its connection`);
+    }
+    assert.equal(sandboxRunsOf('picked').length, 4, 'one run per input file');
   });
 
   it('Batch: an invalid input file sends nothing and shows every problem', async () => {

@@ -2,27 +2,9 @@
 // dist/test/integration/index.js). VS Code calls run(); its rejection makes the run exit non-zero.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as util from 'node:util';
-import Mocha from 'mocha';
+import type Mocha from 'mocha';
 import { hostIdentity, testOutput } from './helpers';
-
-/** What the harness reads back after the run (DESKTOPFLOWS_TEST_RESULTS). */
-interface TestResults {
-  passed: number;
-  failed: number;
-  pending: number;
-  durationMs: number;
-  /** mocha's closing count lines ("N passing", "N failing") and the "N passed, N failed" tally. */
-  summary: string[];
-  error?: string;
-}
-
-function writeResults(results: TestResults): void {
-  const file = process.env.DESKTOPFLOWS_TEST_RESULTS;
-  if (file) {
-    fs.writeFileSync(file, JSON.stringify(results, null, 2));
-  }
-}
+import { createMocha, runMocha, writeLoadFailure, writeResults } from './mochaRun';
 
 /** Every bundled `*.test.js` next to this file; activation first, so a dead extension fails first. */
 function testFiles(root: string): string[] {
@@ -87,13 +69,7 @@ function reorder(root: Mocha.Suite, order: string): string {
 export async function run(): Promise<void> {
   testOutput(`Host: ${hostIdentity()}`);
   const lines: string[] = [];
-  // The spec reporter prints through Base.consoleLog; route it to the harness's live output.
-  Mocha.reporters.Base.consoleLog = (...args: unknown[]) => {
-    const line = util.format(...args);
-    lines.push(line);
-    testOutput(line);
-  };
-  const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'spec', timeout: 30_000 });
+  const mocha = createMocha(lines);
   const grep = process.env.DESKTOPFLOWS_TEST_GREP;
   if (grep) {
     mocha.grep(grep);
@@ -111,43 +87,20 @@ export async function run(): Promise<void> {
       mocha.files = [];
       testOutput(`(tests in ${reorder(mocha.suite, order)} order; the activation suite first)`);
     }
-    const stats = await new Promise<Mocha.Stats | undefined>((resolve) => {
-      const runner = mocha.run(() => resolve(runner.stats));
-    });
-    const passed = stats?.passes ?? 0;
-    const failed = stats?.failures ?? 0;
-    const pending = stats?.pending ?? 0;
-    // The counts close the run; failure details were already streamed above them.
-    const counts = lines.filter((l) => /^\s*\d+ (passing|failing|pending)\b/.test(l));
-    const tally = `${passed} passed, ${failed} failed`;
-    testOutput(tally);
-    writeResults({
-      passed,
-      failed,
-      pending,
-      durationMs: Date.now() - started,
-      summary: [...counts, tally],
-    });
-    if (passed + failed === 0) {
+    const results = await runMocha(mocha, lines, started);
+    writeResults(results);
+    if (results.passed + results.failed === 0 && grep && process.env.DESKTOPFLOWS_TEST_ALLOW_NO_MATCH) {
+      testOutput('(no test of the tier matches --grep; the reload session runs the ones that do)');
+      return;
+    }
+    if (results.passed + results.failed === 0) {
       throw new Error(grep ? `no test matches --grep ${JSON.stringify(grep)}` : 'no tests were found');
     }
-    if (failed > 0) {
-      throw new Error(`${failed} integration test(s) failed`);
+    if (results.failed > 0) {
+      throw new Error(`${results.failed} integration test(s) failed`);
     }
   } catch (err) {
-    const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    if (!fs.existsSync(process.env.DESKTOPFLOWS_TEST_RESULTS ?? '')) {
-      // mocha could not even load the tests (syntax error, throwing import…)
-      testOutput(`The integration tests could not run:\n${error}`);
-      writeResults({
-        passed: 0,
-        failed: 0,
-        pending: 0,
-        durationMs: Date.now() - started,
-        summary: [],
-        error,
-      });
-    }
+    writeLoadFailure(err, started);
     throw err;
   }
 }

@@ -9,6 +9,8 @@ import type { PromptHost } from '../../src/vscode/prompts';
  */
 export type QueuedAnswer =
   | { pick: string | ((items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined) }
+  /** The labels to check in a quick pick with check boxes (`canPickMany`). */
+  | { pickMany: readonly string[] }
   | { text: string | ((prefilled: string | undefined) => string) }
   | { open: vscode.Uri[] }
   | { save: vscode.Uri }
@@ -16,7 +18,7 @@ export type QueuedAnswer =
 
 /** One prompt as it was shown, for assertions. */
 export interface AskedPrompt {
-  readonly kind: 'pick' | 'text' | 'open' | 'save';
+  readonly kind: 'pick' | 'pickMany' | 'text' | 'open' | 'save';
   readonly title: string | undefined;
   readonly items?: readonly string[];
   /** The input box's validation message for the answer given, when it refused it. */
@@ -41,11 +43,46 @@ export class QueuedPrompts implements PromptHost {
     return this.answers.length;
   }
 
+  showQuickPick<T extends vscode.QuickPickItem>(
+    items: readonly T[] | Thenable<readonly T[]>,
+    options: vscode.QuickPickOptions & { canPickMany: true },
+  ): Promise<T[] | undefined>;
+  showQuickPick<T extends vscode.QuickPickItem>(
+    items: readonly T[] | Thenable<readonly T[]>,
+    options: vscode.QuickPickOptions & { canPickMany?: false },
+  ): Promise<T | undefined>;
   async showQuickPick<T extends vscode.QuickPickItem>(
     items: readonly T[] | Thenable<readonly T[]>,
     options: vscode.QuickPickOptions,
-  ): Promise<T | undefined> {
-    const list = await items;
+  ): Promise<T | T[] | undefined> {
+    return options.canPickMany === true
+      ? this.pickMany(await items, options)
+      : this.pickOne(await items, options);
+  }
+
+  private pickMany<T extends vscode.QuickPickItem>(
+    list: readonly T[],
+    options: vscode.QuickPickOptions,
+  ): T[] | undefined {
+    this.asked.push({ kind: 'pickMany', title: options.title, items: list.map((i) => i.label) });
+    const answer = this.next('pickMany', options.title);
+    if (answer === 'escape') {
+      return undefined;
+    }
+    return answer.pickMany.map((label) => {
+      const found = list.find((i) => i.label === label);
+      assert.ok(
+        found,
+        `no item ${label} in "${options.title ?? ''}": ${list.map((i) => i.label).join(', ')}`,
+      );
+      return found;
+    });
+  }
+
+  private pickOne<T extends vscode.QuickPickItem>(
+    list: readonly T[],
+    options: vscode.QuickPickOptions,
+  ): T | undefined {
     this.asked.push({ kind: 'pick', title: options.title, items: list.map((i) => i.label) });
     const answer = this.next('pick', options.title);
     if (answer === 'escape') {
@@ -95,7 +132,7 @@ export class QueuedPrompts implements PromptHost {
     return Promise.resolve(answer === 'escape' ? undefined : answer.save);
   }
 
-  private next<K extends 'pick' | 'text' | 'open' | 'save'>(
+  private next<K extends 'pick' | 'pickMany' | 'text' | 'open' | 'save'>(
     kind: K,
     title: string | undefined,
   ): Extract<QueuedAnswer, Record<K, unknown>> | 'escape' {

@@ -23,7 +23,7 @@ import type { Logger } from '../logger';
 import { isTerminal, type RunStatus } from '../model/run';
 import { runDesktopFlowRateLimit, SlidingWindowRateLimiter, type RatePermit } from '../runs/rateLimiter';
 import { remedyFor } from '../runs/remedies';
-import type { RunClock } from '../runs/runClock';
+import { realToClockMs, type RunClock } from '../runs/runClock';
 import { RunError } from '../runs/runErrors';
 import type { RunEvent, RunFinishedEvent, RunSubject } from '../runs/runEvents';
 import type { EnvironmentRef } from '../runs/runJournal';
@@ -439,21 +439,27 @@ export class BatchRunner {
           ApiError.is(e, 'throttled')
         ) {
           permit.cancel();
+          if (CancellationError.is(e)) {
+            // Interrupted (Ctrl+C, the window closing or reloading). Once its `starting` line is written the
+            // request may be on its way, and the abort may have cut it after the service took it: the item
+            // stays uncertain in the journal, and a resume settles it with the service before sending again.
+            this.retry.unshift(file);
+            return;
+          }
           if (sent) {
             await journal.item({ ...base, state: 'notStarted' }, true);
           }
           this.retry.unshift(file);
-          if (CancellationError.is(e)) {
-            return;
-          }
           const throttled = ApiError.is(e, 'throttled') ? (e as ApiError) : undefined;
           if (throttled !== undefined) {
-            const waitMs = Math.ceil((throttled.retryAfterSeconds ?? 60) * 1000);
-            this.limiter.blockUntil(key, clock.now() + waitMs);
+            // Retry-After is real seconds (the service's clock); the limiter measures on the run clock, which
+            // may run faster (the sandbox in tests and the bench).
+            const seconds = throttled.retryAfterSeconds ?? 60;
+            this.limiter.blockUntil(key, clock.now() + Math.ceil(realToClockMs(clock, seconds * 1000)));
             this.progress({
               kind: 'requeued',
               file,
-              reason: `the service asked to wait ${Math.ceil(waitMs / 1000)} s (429)`,
+              reason: `the service asked to wait ${Math.ceil(seconds)} s (429)`,
             });
             continue;
           }

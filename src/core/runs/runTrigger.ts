@@ -33,7 +33,7 @@ import { errorBackoffMs, normalizePollInterval } from './pollInterval';
 import type { RateWait, SlidingWindowRateLimiter } from './rateLimiter';
 import { ClaimedRuns, exclusionOf, sameInputs, type RunEvidence } from './reconciliation';
 import type { SharedRunState } from './sharedRunState';
-import type { RunClock } from './runClock';
+import { realToClockMs, type RunClock } from './runClock';
 import { RunError } from './runErrors';
 import type { RunLicenseWarningEvent, RunWaitingForRateLimitEvent } from './runEvents';
 import type { EnvironmentRef } from './runJournal';
@@ -360,7 +360,11 @@ export class RunTrigger {
     }
     permit.done();
     if (e.reason === 'throttled') {
-      const waitMs = e.retryAfterSeconds !== undefined ? Math.ceil(e.retryAfterSeconds * 1000) : 60_000;
+      // Retry-After is real seconds; the limiter measures on the run clock (faster against a sped-up sandbox).
+      const waitMs =
+        e.retryAfterSeconds !== undefined
+          ? Math.ceil(realToClockMs(clock, e.retryAfterSeconds * 1000))
+          : 60_000;
       limiter.blockUntil(rateKey, clock.now() + waitMs);
       return { kind: 'retry', error: e, delayMs: 0 };
     }

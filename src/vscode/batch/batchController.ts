@@ -24,7 +24,7 @@ import {
   type BatchProblem,
   type SessionBatchPortOptions,
 } from '../../core/batch/sessionBatchPort';
-import { ApiError } from '../../core/errors';
+import { ApiError, CancellationError } from '../../core/errors';
 import type { SecretResolver } from '../../core/inputs/secretReference';
 import type { Logger } from '../../core/logger';
 import type { DesktopFlowConnection as Connection } from '../../core/model/connection';
@@ -39,6 +39,7 @@ import type { AccountService } from '../accounts/accountService';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
 import { describeError } from '../errorMessages';
+import type { Prompts } from '../prompts';
 import { UserFacingError } from '../registerCommand';
 import type { RunsController } from '../runs/runsController';
 
@@ -99,6 +100,8 @@ export interface BatchControllerDeps {
   readonly runs: RunsController;
   readonly secretResolver: SecretResolver;
   readonly accountsReady: Promise<unknown>;
+  /** The window's prompts (Escape throws `CancellationError`). */
+  readonly prompts: Prompts;
 }
 
 /** Records each file's flow while the batch is checked (the rows are grouped under their flows). */
@@ -642,14 +645,14 @@ export class BatchController implements vscode.Disposable {
   }
 
   private async pickFolder(): Promise<vscode.Uri | undefined> {
-    const picked = await vscode.window.showOpenDialog({
+    const picked = await this.deps.prompts.open({
       canSelectFolders: true,
       canSelectFiles: false,
       canSelectMany: false,
       openLabel: 'Run All Input Files',
       title: 'Folder of input files to run',
     });
-    return picked?.[0];
+    return picked[0];
   }
 
   private async pickEnvironment(
@@ -673,13 +676,10 @@ export class BatchController implements vscode.Disposable {
       return preferred;
     }
     const all = await this.deps.accounts.allEnvironments(signal);
-    const picked = await vscode.window.showQuickPick(
+    const picked = await this.deps.prompts.pick(
       all.map((e) => ({ label: e.environment.displayName, description: e.environment.orgUrl, value: e })),
       { title: 'Environment to run the batch in', ignoreFocusOut: true },
     );
-    if (picked === undefined) {
-      throw new vscode.CancellationError();
-    }
     return picked.value;
   }
 
@@ -771,21 +771,20 @@ export class BatchController implements vscode.Disposable {
         });
       }
     }
-    const picked = await vscode.window.showQuickPick(items, {
+    const picked = await this.deps.prompts.pickMany(items, {
       title:
         'Connections or connection references to spread the batch over (at most 70 starts per minute each)',
-      canPickMany: true,
       ignoreFocusOut: true,
     });
-    const chosen = (picked ?? []).flatMap((p) => (p.connection === undefined ? [] : [p.connection]));
+    const chosen = picked.flatMap((p) => (p.connection === undefined ? [] : [p.connection]));
     if (chosen.length === 0) {
-      throw new vscode.CancellationError();
+      throw new CancellationError();
     }
     return chosen;
   }
 
   private async pickMode(): Promise<'attended' | 'unattended'> {
-    const picked = await vscode.window.showQuickPick(
+    const picked = await this.deps.prompts.pick(
       [
         {
           label: 'Unattended',
@@ -800,9 +799,6 @@ export class BatchController implements vscode.Disposable {
       ],
       { title: 'Run mode for every item of the batch', ignoreFocusOut: true },
     );
-    if (picked === undefined) {
-      throw new vscode.CancellationError();
-    }
     return picked.value;
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../../core/logger';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
 import type { EnvironmentStatusBar } from '../environmentStatusBar';
+import type { Prompts } from '../prompts';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import type { RunsController } from '../runs/runsController';
 import type { ExplorerView } from '../tree/explorerView';
@@ -24,6 +25,7 @@ export interface BatchFeatureDeps {
   readonly runs: RunsController;
   readonly secretResolver: SecretResolver;
   readonly accountsRestored: Promise<unknown>;
+  readonly prompts: Prompts;
 }
 
 export function registerBatchFeatures(deps: BatchFeatureDeps): {
@@ -39,6 +41,7 @@ export function registerBatchFeatures(deps: BatchFeatureDeps): {
     runs: deps.runs,
     secretResolver: deps.secretResolver,
     accountsReady: deps.accountsRestored,
+    prompts: deps.prompts,
   });
   const rows = new BatchRowsContributor(controller, deps.explorer.provider);
   deps.explorer.flowChildren.push(rows);

@@ -5,10 +5,21 @@ import type { BatchController, BatchView } from './batchController';
 export function batchSummaryText(batch: BatchView): string {
   const c = batch.counts;
   if (batch.state === 'checking') {
-    return `checking ${batch.items.size} input files…`;
+    // A batch resumed after a reload shows what its journal says was started while its files are checked.
+    const started = [...batch.items.values()].filter((i) => i.runId !== undefined).length;
+    return started > 0
+      ? `${started} started, checking the other input files…`
+      : `checking ${batch.items.size} input files…`;
   }
   if (c === undefined) {
-    return batch.state === 'running' ? `0/${batch.items.size}` : batch.state;
+    if (batch.state !== 'running') {
+      return batch.state;
+    }
+    // Before the first count (a resumed batch settling its uncertain items): what its rows already know.
+    const ended = [...batch.items.values()].filter((i) =>
+      ['succeeded', 'failed', 'cancelled', 'skipped'].includes(i.status),
+    ).length;
+    return `${ended}/${batch.items.size}`;
   }
   const done = c.succeeded + c.failed + c.cancelled + c.skipped;
   const parts = [`${done}/${c.total}`];

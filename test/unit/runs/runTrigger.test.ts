@@ -300,7 +300,7 @@ describe('runs: exactly-once trigger (sandbox)', function () {
       path: runAction,
       kind: 'status',
       status: 429,
-      retryAfterSeconds: 30,
+      retryAfterSeconds: 1,
       count: 1,
     });
     const run = await startTestRun(
@@ -320,7 +320,8 @@ describe('runs: exactly-once trigger (sandbox)', function () {
     assert.equal(wait?.flowName, 'Quick Ping');
     const throttled = s.h.requests.find((r) => r.status === 429);
     assert.ok(
-      throttled !== undefined && (wait?.until ?? 0) >= throttled.at + 30_000,
+      // Retry-After is real seconds (docs/service-contract.md): 1 s is 300 s of sandbox time at speed 300.
+      throttled !== undefined && (wait?.until ?? 0) >= throttled.at + 300_000,
       'waits Retry-After from the 429',
     );
     const triggered = s.log.of('triggered', run.runId)[0];
