@@ -43,6 +43,11 @@ export interface InputDocument {
    * trailing comma, byte-order mark or duplicated key. Every string of the text is then a key or a value.
    */
   readonly plainJson?: boolean;
+  /**
+   * For plain JSON: the length of `JSON.stringify(value)` as if no string needed an escape, counted
+   * while the value was checked (see `unescapedJsonLength`).
+   */
+  readonly unescapedJsonLength?: number;
 }
 
 /**
@@ -252,12 +257,14 @@ function keyColonsOfPlainText(text: string): number {
 }
 
 /**
- * What a walk over a parsed value counts: the keys of every object, and the colons inside every string
- * (keys and values), since a colon written inside a string is no key's colon.
+ * What a walk over a parsed value counts: the keys of every object, the colons inside every string
+ * (keys and values), since a colon written inside a string is no key's colon, and the length of what
+ * `JSON.stringify` writes for the value as if no string needed an escape (see `minifiedJsonBytes`).
  */
 interface ValueCounts {
   keys: number;
   stringColons: number;
+  unescapedLength: number;
 }
 
 function colonsIn(text: string): number {
@@ -268,50 +275,115 @@ function colonsIn(text: string): number {
   return colons;
 }
 
+/** 10 ** k for k = 0…22, every one exact. */
+const powersOfTen = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** How many digits a non-negative integer below 1e15 has. */
+function integerDigits(value: number): number {
+  let digits = 1;
+  while (digits < 22 && value >= (powersOfTen[digits] ?? Infinity)) {
+    digits++;
+  }
+  return digits;
+}
+
 /**
- * Add the keys and string colons of `value` (at `depth`) to `counts`; false when a container sits at
- * `maxDepth` or deeper.
+ * How many characters `JSON.stringify` writes for a number, without making its text. For a fraction
+ * between 1e-6 and 1e15 the shortest decimal that reads back as the same number has the fewest fraction
+ * digits k for which round(value × 10^k) / 10^k is the number again (both exact operations below 2^53,
+ * and the division rounds as reading the decimal does), so counting k is exact; anything else is written.
+ */
+function numberLength(value: number): number {
+  const abs = Math.abs(value);
+  const sign = value < 0 ? 1 : 0; // -0 is written 0
+  if (abs < 1e15) {
+    if (Number.isInteger(abs)) {
+      return sign + integerDigits(abs);
+    }
+    if (abs >= 1e-6) {
+      for (let k = 1; k < 22; k++) {
+        const power = powersOfTen[k] ?? Infinity;
+        const scaled = Math.round(abs * power);
+        if (scaled >= 1e15) {
+          break;
+        }
+        if (scaled / power === abs) {
+          return sign + (abs < 1 ? 1 : integerDigits(Math.floor(abs))) + 1 + k;
+        }
+      }
+    }
+  }
+  return Number.isFinite(value) ? String(value).length : 4; // Infinity and NaN are written null
+}
+
+/**
+ * Add a string (a key or a value) to `counts`: its quotes and characters, and the colons it holds.
+ */
+function countString(text: string, counts: ValueCounts): void {
+  counts.unescapedLength += text.length + 2;
+  if (text.indexOf(':') >= 0) {
+    counts.stringColons += colonsIn(text);
+  }
+}
+
+/**
+ * Add one value at `depth` (a member of an array or object at `depth - 1`, or the root at 0) to
+ * `counts`; false when a container sits at `maxDepth` or deeper.
+ */
+function countMember(value: unknown, depth: number, maxDepth: number, counts: ValueCounts): boolean {
+  if (typeof value === 'string') {
+    countString(value, counts);
+  } else if (typeof value === 'number') {
+    counts.unescapedLength += numberLength(value);
+  } else if (typeof value === 'object' && value !== null) {
+    return countValue(value, depth + 1, maxDepth, counts);
+  } else {
+    // true, false or null (JSON.parse makes nothing else)
+    counts.unescapedLength += value === false ? 5 : 4;
+  }
+  return true;
+}
+
+/**
+ * Add the keys, string colons and written length of container `value` (at `depth`) to `counts`; false
+ * when a container sits at `maxDepth` or deeper.
  */
 function countValue(value: object, depth: number, maxDepth: number, counts: ValueCounts): boolean {
   if (depth >= maxDepth) {
     return false;
   }
+  let members = 0;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const child: unknown = value[i];
-      if (typeof child === 'string') {
-        if (child.indexOf(':') >= 0) {
-          counts.stringColons += colonsIn(child);
-        }
-      } else if (
-        typeof child === 'object' &&
-        child !== null &&
-        !countValue(child, depth + 1, maxDepth, counts)
-      ) {
+    members = value.length;
+    for (let i = 0; i < members; i++) {
+      if (!countMember(value[i], depth, maxDepth, counts)) {
         return false;
       }
     }
-    return true;
-  }
-  for (const key in value) {
-    counts.keys++;
-    if (key.indexOf(':') >= 0) {
-      counts.stringColons += colonsIn(key);
-    }
-    const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'string') {
-      if (child.indexOf(':') >= 0) {
-        counts.stringColons += colonsIn(child);
+  } else {
+    for (const key in value) {
+      members++;
+      countString(key, counts);
+      if (!countMember((value as Record<string, unknown>)[key], depth, maxDepth, counts)) {
+        return false;
       }
-    } else if (
-      typeof child === 'object' &&
-      child !== null &&
-      !countValue(child, depth + 1, maxDepth, counts)
-    ) {
-      return false;
     }
+    counts.keys += members;
+    counts.unescapedLength += members; // the colons
   }
+  // The brackets, and a comma between members.
+  counts.unescapedLength += members === 0 ? 2 : members + 1;
   return true;
+}
+
+/**
+ * The length of `JSON.stringify(value)` for a value `JSON.parse` made, as if no string needed an escape:
+ * what `minifiedJsonBytes` corrects with the escapes and non-ASCII characters of the text.
+ */
+export function unescapedJsonLength(value: unknown): number {
+  const counts: ValueCounts = { keys: 0, stringColons: 0, unescapedLength: 0 };
+  countMember(value, 0, Infinity, counts);
+  return counts.unescapedLength;
 }
 
 function isDigitOrDot(code: number): boolean {
@@ -374,8 +446,8 @@ function parseCleanJson(text: string, maxDepth: number): InputDocument | undefin
   } catch {
     return undefined;
   }
-  const counts: ValueCounts = { keys: 0, stringColons: 0 };
-  if (typeof value === 'object' && value !== null && !countValue(value, 1, maxDepth, counts)) {
+  const counts: ValueCounts = { keys: 0, stringColons: 0, unescapedLength: 0 };
+  if (!countMember(value, 0, maxDepth, counts)) {
     return undefined;
   }
   const keyColons = writtenKeys(text, counts);
@@ -389,6 +461,7 @@ function parseCleanJson(text: string, maxDepth: number): InputDocument | undefin
     problems: [],
     broken: false,
     plainJson: true,
+    unescapedJsonLength: counts.unescapedLength,
     get root() {
       return spans().root;
     },

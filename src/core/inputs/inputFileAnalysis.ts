@@ -645,7 +645,7 @@ export function analyzeInputFile(
   // is too large and the largest input is named).
   let entries: SerializedEntries | undefined;
   const entriesOf = (): SerializedEntries => (entries ??= serializeEntries(values));
-  const counted = document.plainJson === true ? valuesBytesOfText(text, root) : undefined;
+  const counted = document.plainJson === true ? valuesBytesOfText(text, document, root) : undefined;
   const bytes =
     counted ??
     joinedBytes(entriesOf(), document.plainJson === true ? valuesUtf8Extra(text, root) : undefined);
@@ -665,10 +665,15 @@ export function analyzeInputFile(
 
 /**
  * For plain JSON text: the UTF-8 size of `JSON.stringify` of the inputs (the root object without
- * `$schema`), counted from the text (see `minifiedJsonBytes`), or `undefined` when the count cannot be sure.
+ * `$schema`), counted from the parse and the text (see `minifiedJsonBytes`), or `undefined` when the count
+ * cannot be sure.
  */
-function valuesBytesOfText(text: string, root: Record<string, unknown>): number | undefined {
-  const all = minifiedJsonBytes(text);
+function valuesBytesOfText(
+  text: string,
+  document: InputDocument,
+  root: Record<string, unknown>,
+): number | undefined {
+  const all = minifiedJsonBytes(text, document.unescapedJsonLength);
   if (all === undefined || !Object.hasOwn(root, '$schema')) {
     return all;
   }
