@@ -1,8 +1,9 @@
 /**
- * The `inputs` string, serialised one top-level entry at a time. The analysis serialises the file's
- * values once (for the byte limit); trigger time then swaps in the resolved references and the masked
- * transcript swaps in `********`, each without serialising the other megabytes again. Joining the
- * entries gives exactly `JSON.stringify` of the object (same key order, same text).
+ * The `inputs` string, serialised one top-level entry at a time, and its size. The analysis counts the
+ * size of plain JSON without serialising (`minifiedJsonBytes`); the entries are serialised once, when the
+ * request is built (or another file needs its size), then trigger time swaps in the resolved references
+ * and the masked transcript swaps in `********`, each without serialising the other megabytes again.
+ * Joining the entries gives exactly `JSON.stringify` of the object (same key order, same text).
  */
 import { unescapedJsonLength } from './inputDocument';
 
