@@ -645,7 +645,7 @@ export function analyzeInputFile(
   // is too large and the largest input is named).
   let entries: SerializedEntries | undefined;
   const entriesOf = (): SerializedEntries => (entries ??= serializeEntries(values));
-  const counted = document.plainJson === true ? valuesBytesOfText(text, document, root) : undefined;
+  const counted = document.json === undefined ? undefined : valuesBytesOfText(document.json, root);
   const bytes =
     counted ??
     joinedBytes(entriesOf(), document.plainJson === true ? valuesUtf8Extra(text, root) : undefined);
@@ -664,16 +664,15 @@ export function analyzeInputFile(
 }
 
 /**
- * For plain JSON text: the UTF-8 size of `JSON.stringify` of the inputs (the root object without
- * `$schema`), counted from the parse and the text (see `minifiedJsonBytes`), or `undefined` when the count
- * cannot be sure.
+ * For a value `JSON.parse` read: the UTF-8 size of `JSON.stringify` of the inputs (the root object without
+ * `$schema`), counted from the parse and the text it read (see `minifiedJsonBytes`), or `undefined` when
+ * the count cannot be sure.
  */
 function valuesBytesOfText(
-  text: string,
-  document: InputDocument,
+  json: NonNullable<InputDocument['json']>,
   root: Record<string, unknown>,
 ): number | undefined {
-  const all = minifiedJsonBytes(text, document.unescapedJsonLength);
+  const all = minifiedJsonBytes(json.text, json.unescapedLength);
   if (all === undefined || !Object.hasOwn(root, '$schema')) {
     return all;
   }

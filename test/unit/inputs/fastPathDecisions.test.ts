@@ -232,6 +232,100 @@ describe('inputs: the fast path and the scanner pass give the same results', () 
   });
 });
 
+describe('inputs: JSONC read as JSON with its comments and trailing commas blanked', () => {
+  /** True when the document came from the JSON path (spans found lazily), not the scanner pass. */
+  const tookJsonPath = (text: string): boolean =>
+    Object.getOwnPropertyDescriptor(parseInputDocument(text), 'root')?.get !== undefined;
+
+  const assertAlike = (text: string): void => {
+    const fast = parseInputDocument(text);
+    const scanned = scanInputDocument(text);
+    assert.deepEqual(fast.value, scanned.value, text);
+    assert.deepEqual(fast.problems, scanned.problems, text);
+    assert.equal(fast.broken, scanned.broken, text);
+    assert.deepEqual(fast.root, scanned.root, text);
+    assert.deepEqual([...fast.properties], [...scanned.properties], text);
+    if (scanned.problems.length > 0) {
+      assert.notEqual(fast.plainJson, true, 'the size of JSONC is never counted from its text');
+    }
+  };
+
+  const handWritten = [
+    '// header\n{ "InvoiceId": "A", "ApiKey": "${secret:K}" }',
+    '{ "InvoiceId": "A", /* inline, with "quotes" : and , */ "ApiKey": "${secret:K}", }',
+    '{\r\n  "Customer": { "a": [1, 2, /* c */ ], "b": { "x": 1, }, }, // last\r\n  "N": [ [ ], {}, ],\r\n}',
+    '{ "a\\"b": { "c//d": "/* not a comment */", // real\n "e": [ { }, ] } }',
+    '[ 1, // one\n 2, /* two */ ]',
+    '{ "x": 1 } // after the root',
+    '{ "k": [ [ [ 1, ], ], ], }',
+    '{ "\\u0041": { "b": 1, }, "c": 2 }',
+  ];
+  for (const text of handWritten) {
+    it(`reads ${JSON.stringify(text).slice(0, 50)} as the scanner does`, () => {
+      assert.equal(tookJsonPath(text), true);
+      assertAlike(text);
+    });
+  }
+
+  it('leaves what the walk cannot read, or JSON.parse refuses once blanked, to the scanner pass', () => {
+    const scannerOnly = [
+      '{ "a": 1 /* unclosed',
+      '{ "a": 1 / 2 }',
+      '{ "a": "unclosed // }',
+      '{ "a": 1,, }',
+      '{ "a": 1, "a": 2, } // a duplicate',
+      '\uFEFF{ "a": 1, }',
+      '{ "a": tr/**/ue }',
+      '{ "a": 12345678901234567, }',
+      `{ "a": ${'['.repeat(70)}${']'.repeat(70)}, }`,
+    ];
+    for (const text of scannerOnly) {
+      assert.equal(tookJsonPath(text), false, text);
+      assertAlike(text);
+    }
+  });
+
+  it('reads generated JSONC as the scanner does: comments and trailing commas anywhere', () => {
+    let seed = 99;
+    const next = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const comments = ['// note: "x", [ ] { } /* \n', '/* block: ] } , " */', '/**/', '// last\r\n'];
+    const gap = (): string => [' ', '', '\n  ', comments[next(comments.length)] ?? ''][next(4)] ?? '';
+    const keys = ['a', 'b:c', 'q\\"uote', '//', 'é'];
+    const value = (depth: number): string => {
+      const kind = depth > 3 ? next(3) : next(5);
+      if (kind === 0) {
+        return ['1', '-2.50', 'true', 'null', '"s/*t*/r"', '"//"'][next(6)] ?? '0';
+      }
+      if (kind === 1 || kind === 2) {
+        return `"${'x'.repeat(next(3))}"`;
+      }
+      const isArray = kind === 3;
+      const count = next(4);
+      const members: string[] = [];
+      for (let m = 0; m < count; m++) {
+        const key = isArray ? '' : `"${keys[m] ?? `k${m}`}"${gap()}:${gap()}`;
+        members.push(`${gap()}${key}${value(depth + 1)}${gap()}`);
+      }
+      const trailing = count > 0 && next(2) === 0 ? `,${gap()}` : '';
+      return `${isArray ? '[' : '{'}${members.join(',')}${trailing}${isArray ? ']' : '}'}`;
+    };
+    let jsonPath = 0;
+    for (let n = 0; n < 400; n++) {
+      const text = `${gap()}{ "InvoiceId": "A",${gap()}"Customer": ${value(1)}${gap()}}${gap()}`;
+      if (tookJsonPath(text)) {
+        jsonPath++;
+      }
+      assertAlike(text);
+    }
+    assert.ok(jsonPath > 200, `${jsonPath} of 400 took the JSON path`);
+  });
+});
+
 describe('inputs: the size counted from the text', () => {
   const counted = [
     '{"a":1.0,"b":1e5,"c":-0,"d":1E+2,"e":0.10,"f":-0.0,"g":0.000001,"h":0.0000001,"i":123456789012345}',
