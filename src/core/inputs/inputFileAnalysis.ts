@@ -640,9 +640,10 @@ export function analyzeInputFile(
   }
   const references = checker.checkValues(values);
   checker.checkSchema(values);
-  // Serialising megabytes (and collecting the garbage) is the costliest step, so plain JSON has its size
-  // counted from the text; the entries are serialised only when read (the request is built, or the file
-  // is too large and the largest input is named).
+  // Serialising megabytes (and collecting the garbage) is the costliest step, so a value JSON.parse read
+  // (plain JSON, or JSONC once blanked) has its size counted from the parse and the text; the entries are
+  // serialised only when read (the request is built, or the file is too large and the largest input is
+  // named).
   let entries: SerializedEntries | undefined;
   const entriesOf = (): SerializedEntries => (entries ??= serializeEntries(values));
   const counted = document.json === undefined ? undefined : valuesBytesOfText(document.json, root);
