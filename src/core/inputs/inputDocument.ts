@@ -43,6 +43,13 @@ export interface InputDocument {
    * trailing comma, byte-order mark or duplicated key. Every string of the text is then a key or a value.
    */
   readonly plainJson?: boolean;
+  /**
+   * When `JSON.parse` read the value: the text it read (the file's own when `plainJson`, or JSONC with its
+   * comments and trailing commas blanked), and the length of `JSON.stringify(value)` as if no string
+   * needed an escape, counted while the value was checked (see `unescapedJsonLength`). Together they give
+   * the size of the value as sent without serialising it (`minifiedJsonBytes`).
+   */
+  readonly json?: { readonly text: string; readonly unescapedLength: number };
 }
 
 /**
@@ -180,13 +187,189 @@ function shortened(text: string): string {
  * Parse an input file's text. Never throws.
  *
  * Most files are plain JSON with nothing to report: for them the native `JSON.parse` gives the value, and
- * the scanner pass below runs only if something asks where a property is (a problem to place). Files
- * that `JSON.parse` refuses (comments, trailing commas, a byte-order mark, syntax errors) and files that
- * might hold something only the text shows (a number with 16 or more digits or a 3-digit exponent, a
- * duplicated key, deep nesting) take the scanner pass at once, so results never differ.
+ * spans are found only if something asks where a property is (a problem to place). JSONC files whose
+ * comments and trailing commas are the only difference take the same path once those are blanked
+ * (`jsoncAsJson`), with the warnings the scanner pass would give. Files that `JSON.parse` still refuses (a
+ * byte-order mark, syntax errors) and files that might hold something only the text shows (a number with
+ * 16 or more digits or a 3-digit exponent, a duplicated key, deep nesting) take the scanner pass at once,
+ * so results never differ.
  */
 export function parseInputDocument(text: string, maxDepth: number = defaultMaxDepth): InputDocument {
-  return parseCleanJson(text, maxDepth) ?? scanInputDocument(text, maxDepth);
+  const plain = parseCleanJson(text, maxDepth);
+  if (plain !== undefined) {
+    return plain;
+  }
+  const jsonc = jsoncAsJson(text);
+  return (
+    (jsonc === undefined ? undefined : parseCleanJson(jsonc.json, maxDepth, jsonc.problems)) ??
+    scanInputDocument(text, maxDepth)
+  );
+}
+
+function commentProblem(path: JsonPath, offset: number, length: number): ProblemDraft {
+  return {
+    code: 'comment',
+    severity: 'warning',
+    message: 'Comments are not JSON.',
+    fix: 'Remove the comment if a strict JSON tool reads this file (it is not sent to the service).',
+    path,
+    offset,
+    length,
+  };
+}
+
+function trailingCommaProblem(path: JsonPath, offset: number, inArray: boolean): ProblemDraft {
+  return {
+    code: 'trailingComma',
+    severity: 'warning',
+    message: `Trailing comma before "${inArray ? ']' : '}'}".`,
+    fix: 'Remove the comma: strict JSON tools reject it (it is not sent to the service).',
+    path,
+    offset,
+    length: 1,
+  };
+}
+
+/** A container open at some point of `jsoncAsJson`'s walk. */
+interface JsoncFrame {
+  readonly isArray: boolean;
+  /** Where it sits in its parent: an index, or the span of its key (decoded only for a path). */
+  readonly segment: number | TextSpan | undefined;
+  /** Objects: the last key, and whether the next string is a key. */
+  key: TextSpan;
+  expectKey: boolean;
+  /** Arrays: the index of the current element. */
+  index: number;
+}
+
+/** The offset of the quote that closes the string opening at `start`, or -1 when it is not closed. */
+function closingQuote(text: string, start: number): number {
+  for (let end = text.indexOf('"', start + 1); end >= 0; end = text.indexOf('"', end + 1)) {
+    // A quote preceded by an odd number of backslashes is escaped.
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === 92 /* \ */) {
+      backslashes++;
+    }
+    if (backslashes % 2 === 0) {
+      return end;
+    }
+  }
+  return -1;
+}
+
+/**
+ * For JSONC: the text with its comments and trailing commas blanked (same length, so every offset holds),
+ * and the warnings the scanner pass would give for them, in its order. `undefined` when there are none
+ * or the text is not JSONC the walk can read (an unclosed string or comment, a stray "/"): then the scanner
+ * pass says what is wrong. One walk that steps over strings by native searches; whether the rest is JSON is
+ * left to `JSON.parse` of the blanked text (see `parseCleanJson`).
+ */
+function jsoncAsJson(text: string): { json: string; problems: ProblemDraft[] } | undefined {
+  const problems: ProblemDraft[] = [];
+  const blanks: number[] = []; // start, end, start, end, ...
+  const frames: JsoncFrame[] = [];
+  let readable = true;
+  const path = (): JsonPath => {
+    const segments: (string | number)[] = [];
+    for (let f = 1; f < frames.length; f++) {
+      const segment = frames[f]?.segment;
+      if (typeof segment === 'number') {
+        segments.push(segment);
+      } else if (segment !== undefined) {
+        try {
+          segments.push(JSON.parse(text.slice(segment.offset, segment.offset + segment.length)) as string);
+        } catch {
+          readable = false; // JSON.parse of the whole would fail too
+        }
+      }
+    }
+    return segments;
+  };
+  let pendingComma = -1; // a comma whose next token is not read yet
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) {
+      continue;
+    }
+    if (c === 47 /* / */) {
+      const next = text.charCodeAt(i + 1);
+      let end: number;
+      if (next === 47 /* / */) {
+        end = i + 2;
+        while (end < length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) {
+          end++;
+        }
+      } else if (next === 42 /* * */) {
+        const close = text.indexOf('*/', i + 2);
+        if (close < 0) {
+          return undefined;
+        }
+        end = close + 2;
+      } else {
+        return undefined;
+      }
+      problems.push(commentProblem(path(), i, end - i));
+      blanks.push(i, end);
+      i = end - 1;
+      continue;
+    }
+    // A token: the comma before it was a trailing one when it closes the container.
+    const top = frames[frames.length - 1];
+    if (pendingComma >= 0) {
+      if (top !== undefined && c === (top.isArray ? 93 /* ] */ : 125) /* } */) {
+        problems.push(trailingCommaProblem(path(), pendingComma, top.isArray));
+        blanks.push(pendingComma, pendingComma + 1);
+      }
+      pendingComma = -1;
+    }
+    if (c === 34 /* " */) {
+      const end = closingQuote(text, i);
+      if (end < 0) {
+        return undefined;
+      }
+      if (top !== undefined && top.expectKey) {
+        top.key = { offset: i, length: end + 1 - i };
+        top.expectKey = false;
+      }
+      i = end;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      frames.push({
+        isArray: c === 91,
+        segment: top === undefined ? undefined : top.isArray ? top.index : top.key,
+        key: { offset: 0, length: 0 },
+        expectKey: c === 123,
+        index: 0,
+      });
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      frames.pop();
+    } else if (c === 44 /* , */) {
+      if (top !== undefined) {
+        if (top.isArray) {
+          top.index++;
+        } else {
+          top.expectKey = true;
+        }
+      }
+      pendingComma = i;
+    }
+  }
+  if (problems.length === 0 || !readable) {
+    return undefined;
+  }
+  // A trailing comma is found after the comments that follow it: blank in text order.
+  const ranges: [number, number][] = [];
+  for (let k = 0; k < blanks.length; k += 2) {
+    ranges.push([blanks[k] ?? 0, blanks[k + 1] ?? 0]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  let json = '';
+  let copied = 0;
+  for (const [start, end] of ranges) {
+    json += `${text.slice(copied, start)}${' '.repeat(end - start)}`;
+    copied = end;
+  }
+  return { json: json + text.slice(copied), problems };
 }
 
 function isDigit(code: number): boolean {
@@ -252,12 +435,14 @@ function keyColonsOfPlainText(text: string): number {
 }
 
 /**
- * What a walk over a parsed value counts: the keys of every object, and the colons inside every string
- * (keys and values), since a colon written inside a string is no key's colon.
+ * What a walk over a parsed value counts: the keys of every object, the colons inside every string
+ * (keys and values), since a colon written inside a string is no key's colon, and the length of what
+ * `JSON.stringify` writes for the value as if no string needed an escape (see `minifiedJsonBytes`).
  */
 interface ValueCounts {
   keys: number;
   stringColons: number;
+  unescapedLength: number;
 }
 
 function colonsIn(text: string): number {
@@ -268,50 +453,115 @@ function colonsIn(text: string): number {
   return colons;
 }
 
+/** 10 ** k for k = 0…22, every one exact. */
+const powersOfTen = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** How many digits a non-negative integer below 1e15 has. */
+function integerDigits(value: number): number {
+  let digits = 1;
+  while (digits < 22 && value >= (powersOfTen[digits] ?? Infinity)) {
+    digits++;
+  }
+  return digits;
+}
+
 /**
- * Add the keys and string colons of `value` (at `depth`) to `counts`; false when a container sits at
- * `maxDepth` or deeper.
+ * How many characters `JSON.stringify` writes for a number, without making its text. For a fraction
+ * between 1e-6 and 1e15 the shortest decimal that reads back as the same number has the fewest fraction
+ * digits k for which round(value × 10^k) / 10^k is the number again (both exact operations below 2^53,
+ * and the division rounds as reading the decimal does), so counting k is exact; anything else is written.
+ */
+function numberLength(value: number): number {
+  const abs = Math.abs(value);
+  const sign = value < 0 ? 1 : 0; // -0 is written 0
+  if (abs < 1e15) {
+    if (Number.isInteger(abs)) {
+      return sign + integerDigits(abs);
+    }
+    if (abs >= 1e-6) {
+      for (let k = 1; k < 22; k++) {
+        const power = powersOfTen[k] ?? Infinity;
+        const scaled = Math.round(abs * power);
+        if (scaled >= 1e15) {
+          break;
+        }
+        if (scaled / power === abs) {
+          return sign + (abs < 1 ? 1 : integerDigits(Math.floor(abs))) + 1 + k;
+        }
+      }
+    }
+  }
+  return Number.isFinite(value) ? String(value).length : 4; // Infinity and NaN are written null
+}
+
+/**
+ * Add a string (a key or a value) to `counts`: its quotes and characters, and the colons it holds.
+ */
+function countString(text: string, counts: ValueCounts): void {
+  counts.unescapedLength += text.length + 2;
+  if (text.indexOf(':') >= 0) {
+    counts.stringColons += colonsIn(text);
+  }
+}
+
+/**
+ * Add one value at `depth` (a member of an array or object at `depth - 1`, or the root at 0) to
+ * `counts`; false when a container sits at `maxDepth` or deeper.
+ */
+function countMember(value: unknown, depth: number, maxDepth: number, counts: ValueCounts): boolean {
+  if (typeof value === 'string') {
+    countString(value, counts);
+  } else if (typeof value === 'number') {
+    counts.unescapedLength += numberLength(value);
+  } else if (typeof value === 'object' && value !== null) {
+    return countValue(value, depth + 1, maxDepth, counts);
+  } else {
+    // true, false or null (JSON.parse makes nothing else)
+    counts.unescapedLength += value === false ? 5 : 4;
+  }
+  return true;
+}
+
+/**
+ * Add the keys, string colons and written length of container `value` (at `depth`) to `counts`; false
+ * when a container sits at `maxDepth` or deeper.
  */
 function countValue(value: object, depth: number, maxDepth: number, counts: ValueCounts): boolean {
   if (depth >= maxDepth) {
     return false;
   }
+  let members = 0;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const child: unknown = value[i];
-      if (typeof child === 'string') {
-        if (child.indexOf(':') >= 0) {
-          counts.stringColons += colonsIn(child);
-        }
-      } else if (
-        typeof child === 'object' &&
-        child !== null &&
-        !countValue(child, depth + 1, maxDepth, counts)
-      ) {
+    members = value.length;
+    for (let i = 0; i < members; i++) {
+      if (!countMember(value[i], depth, maxDepth, counts)) {
         return false;
       }
     }
-    return true;
-  }
-  for (const key in value) {
-    counts.keys++;
-    if (key.indexOf(':') >= 0) {
-      counts.stringColons += colonsIn(key);
-    }
-    const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'string') {
-      if (child.indexOf(':') >= 0) {
-        counts.stringColons += colonsIn(child);
+  } else {
+    for (const key in value) {
+      members++;
+      countString(key, counts);
+      if (!countMember((value as Record<string, unknown>)[key], depth, maxDepth, counts)) {
+        return false;
       }
-    } else if (
-      typeof child === 'object' &&
-      child !== null &&
-      !countValue(child, depth + 1, maxDepth, counts)
-    ) {
-      return false;
     }
+    counts.keys += members;
+    counts.unescapedLength += members; // the colons
   }
+  // The brackets, and a comma between members.
+  counts.unescapedLength += members === 0 ? 2 : members + 1;
   return true;
+}
+
+/**
+ * The length of `JSON.stringify(value)` for a value `JSON.parse` made, as if no string needed an escape:
+ * what `minifiedJsonBytes` corrects with the escapes and non-ASCII characters of the text.
+ */
+export function unescapedJsonLength(value: unknown): number {
+  const counts: ValueCounts = { keys: 0, stringColons: 0, unescapedLength: 0 };
+  countMember(value, 0, Infinity, counts);
+  return counts.unescapedLength;
 }
 
 function isDigitOrDot(code: number): boolean {
@@ -365,17 +615,22 @@ function writtenKeys(text: string, counts: ValueCounts): number {
  * The fast path: `undefined` unless `text` is plain JSON whose scanner pass would report nothing.
  * Duplicated keys are ruled out by counting: outside strings, every colon of plain JSON separates one
  * key from its value, so when the text holds as many such colons as the parsed value holds keys, no key
- * was written twice (`JSON.parse` keeps only the last of a duplicated key).
+ * was written twice (`JSON.parse` keeps only the last of a duplicated key). `jsoncProblems`, for the
+ * blanked text of a JSONC file: its comments and trailing commas, reported instead of nothing.
  */
-function parseCleanJson(text: string, maxDepth: number): InputDocument | undefined {
+function parseCleanJson(
+  text: string,
+  maxDepth: number,
+  jsoncProblems?: readonly ProblemDraft[],
+): InputDocument | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  const counts: ValueCounts = { keys: 0, stringColons: 0 };
-  if (typeof value === 'object' && value !== null && !countValue(value, 1, maxDepth, counts)) {
+  const counts: ValueCounts = { keys: 0, stringColons: 0, unescapedLength: 0 };
+  if (!countMember(value, 0, maxDepth, counts)) {
     return undefined;
   }
   const keyColons = writtenKeys(text, counts);
@@ -386,9 +641,9 @@ function parseCleanJson(text: string, maxDepth: number): InputDocument | undefin
   const spans = (): Pick<InputDocument, 'root' | 'properties'> => (found ??= plainJsonSpans(text));
   return {
     value,
-    problems: [],
     broken: false,
-    plainJson: true,
+    ...(jsoncProblems === undefined ? { problems: [], plainJson: true } : { problems: jsoncProblems }),
+    json: { text, unescapedLength: counts.unescapedLength },
     get root() {
       return spans().root;
     },
@@ -557,15 +812,7 @@ export function scanInputDocument(text: string, maxDepth: number = defaultMaxDep
           continue;
         case Token.LineComment:
         case Token.BlockComment:
-          problems.push({
-            code: 'comment',
-            severity: 'warning',
-            message: 'Comments are not JSON.',
-            fix: 'Remove the comment if a strict JSON tool reads this file (it is not sent to the service).',
-            path: pathOfFrames(),
-            offset: scanner.getTokenOffset(),
-            length: scanner.getTokenLength(),
-          });
+          problems.push(commentProblem(pathOfFrames(), scanner.getTokenOffset(), scanner.getTokenLength()));
           continue;
         case Token.Unknown:
           return failAtToken('invalidSymbol');
@@ -638,16 +885,7 @@ export function scanInputDocument(text: string, maxDepth: number = defaultMaxDep
   };
 
   const trailingComma = (offset: number): void => {
-    const top = frames[frames.length - 1];
-    problems.push({
-      code: 'trailingComma',
-      severity: 'warning',
-      message: `Trailing comma before "${top?.isArray === true ? ']' : '}'}".`,
-      fix: 'Remove the comma: strict JSON tools reject it (it is not sent to the service).',
-      path: pathOfFrames(),
-      offset,
-      length: 1,
-    });
+    problems.push(trailingCommaProblem(pathOfFrames(), offset, frames[frames.length - 1]?.isArray === true));
   };
 
   /** At a property name: record it, then consume it and the colon. Returns the token after the colon. */

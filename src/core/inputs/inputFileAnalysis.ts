@@ -640,12 +640,13 @@ export function analyzeInputFile(
   }
   const references = checker.checkValues(values);
   checker.checkSchema(values);
-  // Serialising megabytes (and collecting the garbage) is the costliest step, so plain JSON has its size
-  // counted from the text; the entries are serialised only when read (the request is built, or the file
-  // is too large and the largest input is named).
+  // Serialising megabytes (and collecting the garbage) is the costliest step, so a value JSON.parse read
+  // (plain JSON, or JSONC once blanked) has its size counted from the parse and the text; the entries are
+  // serialised only when read (the request is built, or the file is too large and the largest input is
+  // named).
   let entries: SerializedEntries | undefined;
   const entriesOf = (): SerializedEntries => (entries ??= serializeEntries(values));
-  const counted = document.plainJson === true ? valuesBytesOfText(text, root) : undefined;
+  const counted = document.json === undefined ? undefined : valuesBytesOfText(document.json, root);
   const bytes =
     counted ??
     joinedBytes(entriesOf(), document.plainJson === true ? valuesUtf8Extra(text, root) : undefined);
@@ -664,11 +665,15 @@ export function analyzeInputFile(
 }
 
 /**
- * For plain JSON text: the UTF-8 size of `JSON.stringify` of the inputs (the root object without
- * `$schema`), counted from the text (see `minifiedJsonBytes`), or `undefined` when the count cannot be sure.
+ * For a value `JSON.parse` read: the UTF-8 size of `JSON.stringify` of the inputs (the root object without
+ * `$schema`), counted from the parse and the text it read (see `minifiedJsonBytes`), or `undefined` when
+ * the count cannot be sure.
  */
-function valuesBytesOfText(text: string, root: Record<string, unknown>): number | undefined {
-  const all = minifiedJsonBytes(text);
+function valuesBytesOfText(
+  json: NonNullable<InputDocument['json']>,
+  root: Record<string, unknown>,
+): number | undefined {
+  const all = minifiedJsonBytes(json.text, json.unescapedLength);
   if (all === undefined || !Object.hasOwn(root, '$schema')) {
     return all;
   }

@@ -42,6 +42,8 @@ export type PreparedRunInputs =
       readonly inputs: string;
       /** `inputs` with sensitive values replaced by `********`, for transcripts. */
       readonly maskedInputs: string;
+      /** The inputs whose values `maskedInputs` hides, in the order they are sent. */
+      readonly maskedNames: readonly string[];
       /** UTF-8 size of `inputs`. */
       readonly bytes: number;
       readonly warnings: readonly InputProblem[];
@@ -52,28 +54,31 @@ export type PreparedRunInputs =
       readonly problems: readonly InputProblem[];
     };
 
-/** `inputs` with every sensitive or resolved value masked (all references are resolved by now). */
+/** The JSON text of a value that is `********`: sent as is, nothing is hidden by masking it. */
+const maskedJson = JSON.stringify(maskedValue);
+
+/**
+ * `inputs` with every sensitive or resolved value masked (all references are resolved by now), and the
+ * inputs whose values that hides.
+ */
 function maskedText(
   inputs: string,
   entries: ReadonlyMap<string, string>,
   schema: DesktopFlowSchema,
   resolved: ReadonlySet<string>,
-): string {
-  const names = new Set<string>();
-  for (const name of entries.keys()) {
+): { readonly maskedInputs: string; readonly maskedNames: readonly string[] } {
+  const masked = new Map(entries);
+  const maskedNames: string[] = [];
+  for (const [name, json] of entries) {
     if (resolved.has(name) || findVariable(schema, name)?.sensitive === true) {
-      names.add(name);
+      masked.set(name, maskedJson);
+      if (json !== maskedJson) {
+        maskedNames.push(name);
+      }
     }
   }
-  if (names.size === 0) {
-    return inputs;
-  }
   // Joined again rather than sliced out of `inputs`: slicing would copy the whole text.
-  const masked = new Map(entries);
-  for (const name of names) {
-    masked.set(name, JSON.stringify(maskedValue));
-  }
-  return joinEntries(masked);
+  return { maskedInputs: maskedNames.length === 0 ? inputs : joinEntries(masked), maskedNames };
 }
 
 function isError(p: ProblemDraft): boolean {
@@ -240,7 +245,7 @@ export async function prepareRunInputs(
   return {
     ok: true,
     inputs,
-    maskedInputs: maskedText(inputs, entries, schema, new Set(analysis.references.map((f) => f.input.name))),
+    ...maskedText(inputs, entries, schema, new Set(analysis.references.map((f) => f.input.name))),
     bytes,
     warnings: locateProblems(text, drafts),
   };

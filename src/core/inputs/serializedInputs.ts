@@ -1,9 +1,11 @@
 /**
- * The `inputs` string, serialised one top-level entry at a time. The analysis serialises the file's
- * values once (for the byte limit); trigger time then swaps in the resolved references and the masked
- * transcript swaps in `********`, each without serialising the other megabytes again. Joining the
- * entries gives exactly `JSON.stringify` of the object (same key order, same text).
+ * The `inputs` string, serialised one top-level entry at a time, and its size. The analysis counts the
+ * size of plain JSON without serialising (`minifiedJsonBytes`); the entries are serialised once, when the
+ * request is built (or another file needs its size), then trigger time swaps in the resolved references
+ * and the masked transcript swaps in `********`, each without serialising the other megabytes again.
+ * Joining the entries gives exactly `JSON.stringify` of the object (same key order, same text).
  */
+import { unescapedJsonLength } from './inputDocument';
 
 /** Input name → `JSON.stringify` of its value, in the object's own key order. */
 export type SerializedEntries = ReadonlyMap<string, string>;
@@ -153,162 +155,62 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** How many characters of a number token JSON.stringify writes differently, read exactly. */
-function numberDelta(text: string, start: number, end: number): number {
-  return JSON.stringify(Number(text.slice(start, end))).length - (end - start);
-}
+/** `String.prototype.isWellFormed` (ES2024, in every Node this tool supports): no lone surrogate. */
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();
 
 /**
  * UTF-8 size of what `JSON.stringify` writes for the value of plain JSON `text` (text `JSON.parse`
- * accepted, with no duplicated key), counted from the text alone: whitespace outside strings is dropped,
- * numbers are counted in the form `JSON.stringify` writes them (`1.50` → `1.5`, `-0` → `0`; any number with
- * an exponent or more than 15 digits is converted exactly), and string escapes are counted as
- * `JSON.stringify` writes them (`\/` → `/`, `\u00e9` → `é`, `\u0007` stays). `undefined` when the count
- * cannot be sure: a surrogate written as an escape, or a lone surrogate in the text (the caller then
- * serialises the value, which is exact).
+ * accepted, with no duplicated key), without writing it. `unescapedLength` is the length that a walk over
+ * the parsed value gives, with every string counted as it is (see `unescapedJsonLength`; the fast path
+ * counts it while checking the value). Two corrections come from the text, by native searches: the
+ * escapes (`\/` → `/`, `\u0041` → `A`, `\u00e9` → `é`, `\u0007` and `\n` stay escapes), and the
+ * characters above U+007F, which only strings hold. `undefined` when the count cannot be sure: a
+ * surrogate written as an escape, or a lone surrogate in the text (the caller then serialises the value,
+ * which is exact).
  */
-export function minifiedJsonBytes(text: string): number | undefined {
-  let bytes: number;
-  if (surrogate.test(text)) {
-    if (loneSurrogate.test(text)) {
-      return undefined;
-    }
-    bytes = utf8Length(text);
-  } else {
-    bytes = Buffer.byteLength(text, 'utf8');
+export function minifiedJsonBytes(
+  text: string,
+  unescapedLength: number = unescapedJsonLength(JSON.parse(text)),
+): number | undefined {
+  if (!isWellFormed(text)) {
+    return undefined; // JSON.stringify writes a lone surrogate as an escape
   }
-  const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34 /* " */) {
-      // The string, up to its closing quote (the text is valid JSON, so it is closed), escapes counted.
-      for (i++; i < length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 34) {
-          break;
-        }
-        if (d !== 92 /* \ */) {
-          continue;
-        }
-        const e = text.charCodeAt(i + 1);
-        if (e === 117 /* u */) {
-          const code = Number.parseInt(text.slice(i + 2, i + 6), 16);
-          if (code >= 0xd800 && code <= 0xdfff) {
-            return undefined;
-          }
-          // Six characters in the text; what JSON.stringify writes for the character instead.
-          if (
-            code === 8 ||
-            code === 9 ||
-            code === 10 ||
-            code === 12 ||
-            code === 13 ||
-            code === 34 ||
-            code === 92
-          ) {
-            bytes -= 4;
-          } else if (code < 0x20) {
-            // written as \u00XX again
-          } else if (code < 0x80) {
-            bytes -= 5;
-          } else if (code < 0x800) {
-            bytes -= 4;
-          } else {
-            bytes -= 3;
-          }
-          i += 5;
-        } else {
-          if (e === 47 /* / */) {
-            bytes -= 1;
-          }
-          i += 1;
-        }
+  let length = unescapedLength;
+  // Outside strings JSON text is ASCII: the extra bytes are those of the strings' characters as written.
+  let utf8Extra = Buffer.byteLength(text, 'utf8') - text.length;
+  // Every backslash of plain JSON starts an escape inside a string; stepping from one escape to the
+  // next never lands inside one (the backslash of `\\` is stepped over).
+  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i)) {
+    const escaped = text.charCodeAt(i + 1);
+    if (escaped === 117 /* u */) {
+      const code = Number.parseInt(text.slice(i + 2, i + 6), 16);
+      if (code >= 0xd800 && code <= 0xdfff) {
+        return undefined;
       }
-    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
-      bytes -= 1;
-    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
-      i = countNumber(text, i) - 1;
-      bytes += lastNumberDelta;
-    }
-  }
-  return bytes;
-}
-
-let lastNumberDelta = 0;
-
-/**
- * Reads the number token at `start`, sets `lastNumberDelta` (characters JSON.stringify writes minus those
- * of the token) and returns the offset after the token. A token without exponent and with at most 15
- * significant digits is what JSON.stringify writes, less trailing fraction zeros, a bare dot and the sign
- * of a zero; anything else is converted exactly.
- */
-function countNumber(text: string, start: number): number {
-  let i = start;
-  const negative = text.charCodeAt(i) === 45;
-  if (negative) {
-    i++;
-  }
-  const intStart = i;
-  while (isAsciiDigit(text.charCodeAt(i))) {
-    i++;
-  }
-  const intDigits = i - intStart;
-  const zeroInt = intDigits === 1 && text.charCodeAt(intStart) === 48;
-  let fracDigits = 0;
-  let leadingZeros = 0;
-  let trailingZeros = 0;
-  let hasDot = false;
-  if (text.charCodeAt(i) === 46 /* . */) {
-    hasDot = true;
-    i++;
-    const fracStart = i;
-    let seenNonZero = false;
-    while (isAsciiDigit(text.charCodeAt(i))) {
-      if (text.charCodeAt(i) === 48) {
-        trailingZeros++;
-        if (!seenNonZero) {
-          leadingZeros++;
-        }
-      } else {
-        trailingZeros = 0;
-        seenNonZero = true;
+      // One character of the value; what JSON.stringify writes for it.
+      if (
+        code === 8 ||
+        code === 9 ||
+        code === 10 ||
+        code === 12 ||
+        code === 13 ||
+        code === 34 ||
+        code === 92
+      ) {
+        length += 1; // \b \t \n \f \r \" \\
+      } else if (code < 0x20) {
+        length += 5; // written as \u00XX again
+      } else if (code >= 0x80) {
+        utf8Extra += code < 0x800 ? 1 : 2;
       }
-      i++;
+      i += 6;
+    } else {
+      // \" \\ \b \f \n \r \t are written as escapes again; \/ is written as /.
+      if (escaped !== 47 /* / */) {
+        length += 1;
+      }
+      i += 2;
     }
-    fracDigits = i - fracStart;
   }
-  const c = text.charCodeAt(i);
-  if (c === 101 /* e */ || c === 69 /* E */) {
-    i++;
-    const sign = text.charCodeAt(i);
-    if (sign === 43 || sign === 45) {
-      i++;
-    }
-    while (isAsciiDigit(text.charCodeAt(i))) {
-      i++;
-    }
-    lastNumberDelta = numberDelta(text, start, i);
-    return i;
-  }
-  const kept = fracDigits - trailingZeros;
-  const significant = zeroInt ? kept - leadingZeros : intDigits + kept;
-  if (significant > 15 || intDigits > 15 || (zeroInt && kept > 0 && leadingZeros > 5)) {
-    lastNumberDelta = numberDelta(text, start, i);
-    return i;
-  }
-  let delta = -trailingZeros;
-  if (hasDot && kept === 0) {
-    delta -= 1; // the dot
-  }
-  if (negative && zeroInt && kept === 0) {
-    delta -= 1; // -0 is written 0
-  }
-  lastNumberDelta = delta;
-  return i;
-}
-
-function isAsciiDigit(code: number): boolean {
-  return code >= 48 && code <= 57;
+  return length + utf8Extra;
 }

@@ -10,6 +10,13 @@ export class LineIndex {
   private readonly starts: number[] = [0];
 
   constructor(text: string) {
+    if (text.indexOf('\r') < 0) {
+      // Only `\n` breaks lines: a native search from one to the next, not a look at every character.
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+        this.starts.push(i + 1);
+      }
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10 /* \n */) {

@@ -14,7 +14,6 @@ import { isLoopbackHost, trimTrailingSlashes } from '../http/urlSafety';
 import type { FlowSchemaCache } from '../inputs/flowSchemaCache';
 import { findVariable, kindNoun, type DesktopFlowSchema } from '../inputs/desktopFlowSchema';
 import type { InputProblem } from '../inputs/inputProblem';
-import { maskedValue } from '../inputs/maskInputs';
 import { closestName } from '../inputs/nameSimilarity';
 import { prepareRunInputs } from '../inputs/prepareRunInputs';
 import type { SecretResolver } from '../inputs/secretReference';
@@ -475,17 +474,6 @@ function changedInput(
     : { ...p, message, fix: `Start the run with new inputs (an input file or values) instead. ${p.fix}` };
 }
 
-/** The inputs whose values `masked` hides. */
-function maskedNames(inputs: string, masked: string): string[] {
-  try {
-    const sent = JSON.parse(inputs) as Record<string, unknown>;
-    const shown = JSON.parse(masked) as Record<string, unknown>;
-    return Object.keys(shown).filter((k) => shown[k] === maskedValue && sent[k] !== maskedValue);
-  } catch {
-    return [];
-  }
-}
-
 /** Checks that the connection or reference exists (and a reference is bound); returns the options to send. */
 async function checkConnection(
   options: RunOptions,
@@ -730,7 +718,7 @@ export async function prepareRun(
         : {
             inputs: result.inputs,
             maskedInputs: result.maskedInputs,
-            names: maskedNames(result.inputs, result.maskedInputs),
+            names: [...result.maskedNames],
             bytes: result.bytes,
           };
     }

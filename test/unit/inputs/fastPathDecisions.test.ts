@@ -8,7 +8,11 @@
 import assert from 'node:assert/strict';
 import { analyzeInputFile } from '../../../src/core/inputs/inputFileAnalysis';
 import { minifiedJsonBytes } from '../../../src/core/inputs/serializedInputs';
-import { parseInputDocument, scanInputDocument } from '../../../src/core/inputs/inputDocument';
+import {
+  parseInputDocument,
+  scanInputDocument,
+  unescapedJsonLength,
+} from '../../../src/core/inputs/inputDocument';
 import { prepareRunInputs } from '../../../src/core/inputs/prepareRunInputs';
 import type { SecretResolver } from '../../../src/core/inputs/secretReference';
 import { validateInputFile } from '../../../src/core/inputs/validateInputFile';
@@ -228,6 +232,100 @@ describe('inputs: the fast path and the scanner pass give the same results', () 
   });
 });
 
+describe('inputs: JSONC read as JSON with its comments and trailing commas blanked', () => {
+  /** True when the document came from the JSON path (spans found lazily), not the scanner pass. */
+  const tookJsonPath = (text: string): boolean =>
+    Object.getOwnPropertyDescriptor(parseInputDocument(text), 'root')?.get !== undefined;
+
+  const assertAlike = (text: string): void => {
+    const fast = parseInputDocument(text);
+    const scanned = scanInputDocument(text);
+    assert.deepEqual(fast.value, scanned.value, text);
+    assert.deepEqual(fast.problems, scanned.problems, text);
+    assert.equal(fast.broken, scanned.broken, text);
+    assert.deepEqual(fast.root, scanned.root, text);
+    assert.deepEqual([...fast.properties], [...scanned.properties], text);
+    if (scanned.problems.length > 0) {
+      assert.notEqual(fast.plainJson, true, 'the size of JSONC is never counted from its text');
+    }
+  };
+
+  const handWritten = [
+    '// header\n{ "InvoiceId": "A", "ApiKey": "${secret:K}" }',
+    '{ "InvoiceId": "A", /* inline, with "quotes" : and , */ "ApiKey": "${secret:K}", }',
+    '{\r\n  "Customer": { "a": [1, 2, /* c */ ], "b": { "x": 1, }, }, // last\r\n  "N": [ [ ], {}, ],\r\n}',
+    '{ "a\\"b": { "c//d": "/* not a comment */", // real\n "e": [ { }, ] } }',
+    '[ 1, // one\n 2, /* two */ ]',
+    '{ "x": 1 } // after the root',
+    '{ "k": [ [ [ 1, ], ], ], }',
+    '{ "\\u0041": { "b": 1, }, "c": 2 }',
+  ];
+  for (const text of handWritten) {
+    it(`reads ${JSON.stringify(text).slice(0, 50)} as the scanner does`, () => {
+      assert.equal(tookJsonPath(text), true);
+      assertAlike(text);
+    });
+  }
+
+  it('leaves what the walk cannot read, or JSON.parse refuses once blanked, to the scanner pass', () => {
+    const scannerOnly = [
+      '{ "a": 1 /* unclosed',
+      '{ "a": 1 / 2 }',
+      '{ "a": "unclosed // }',
+      '{ "a": 1,, }',
+      '{ "a": 1, "a": 2, } // a duplicate',
+      '\uFEFF{ "a": 1, }',
+      '{ "a": tr/**/ue }',
+      '{ "a": 12345678901234567, }',
+      `{ "a": ${'['.repeat(70)}${']'.repeat(70)}, }`,
+    ];
+    for (const text of scannerOnly) {
+      assert.equal(tookJsonPath(text), false, text);
+      assertAlike(text);
+    }
+  });
+
+  it('reads generated JSONC as the scanner does: comments and trailing commas anywhere', () => {
+    let seed = 99;
+    const next = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const comments = ['// note: "x", [ ] { } /* \n', '/* block: ] } , " */', '/**/', '// last\r\n'];
+    const gap = (): string => [' ', '', '\n  ', comments[next(comments.length)] ?? ''][next(4)] ?? '';
+    const keys = ['a', 'b:c', 'q\\"uote', '//', 'é'];
+    const value = (depth: number): string => {
+      const kind = depth > 3 ? next(3) : next(5);
+      if (kind === 0) {
+        return ['1', '-2.50', 'true', 'null', '"s/*t*/r"', '"//"'][next(6)] ?? '0';
+      }
+      if (kind === 1 || kind === 2) {
+        return `"${'x'.repeat(next(3))}"`;
+      }
+      const isArray = kind === 3;
+      const count = next(4);
+      const members: string[] = [];
+      for (let m = 0; m < count; m++) {
+        const key = isArray ? '' : `"${keys[m] ?? `k${m}`}"${gap()}:${gap()}`;
+        members.push(`${gap()}${key}${value(depth + 1)}${gap()}`);
+      }
+      const trailing = count > 0 && next(2) === 0 ? `,${gap()}` : '';
+      return `${isArray ? '[' : '{'}${members.join(',')}${trailing}${isArray ? ']' : '}'}`;
+    };
+    let jsonPath = 0;
+    for (let n = 0; n < 400; n++) {
+      const text = `${gap()}{ "InvoiceId": "A",${gap()}"Customer": ${value(1)}${gap()}}${gap()}`;
+      if (tookJsonPath(text)) {
+        jsonPath++;
+      }
+      assertAlike(text);
+    }
+    assert.ok(jsonPath > 200, `${jsonPath} of 400 took the JSON path`);
+  });
+});
+
 describe('inputs: the size counted from the text', () => {
   const counted = [
     '{"a":1.0,"b":1e5,"c":-0,"d":1E+2,"e":0.10,"f":-0.0,"g":0.000001,"h":0.0000001,"i":123456789012345}',
@@ -241,6 +339,124 @@ describe('inputs: the size counted from the text', () => {
       assert.equal(minifiedJsonBytes(text), Buffer.byteLength(JSON.stringify(JSON.parse(text)), 'utf8'));
     });
   }
+
+  it('counts generated files exactly: any spelling of strings, numbers and whitespace', () => {
+    // Reproducible random values, written the way people and tools write JSON: escapes where none is
+    // needed, numbers with fraction zeros, exponents and signs, and whitespace anywhere between tokens.
+    let seed = 13;
+    const next = (n: number): number => {
+      // xorshift32
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const chars = [
+      'a',
+      'Z',
+      ' ',
+      ':',
+      '/',
+      '"',
+      '\\',
+      '\n',
+      '\t',
+      '\u0007',
+      '\u007f',
+      'é',
+      '–',
+      '✓',
+      '😀',
+      '\u2028',
+    ];
+    const space = (): string => [' ', '', '\n  ', '\t', '\r\n'][next(5)] ?? '';
+    const writeChar = (c: string): string => {
+      const code = c.charCodeAt(0);
+      if (c.length === 2 || next(3) > 0) {
+        // As JSON.stringify would, or raw (a surrogate pair is always raw here).
+        return c === '/' && next(2) === 0 ? '\\/' : JSON.stringify(c).slice(1, -1);
+      }
+      return `\\u${code.toString(16).padStart(4, '0')}`;
+    };
+    const writeString = (s: string): string => `"${[...s].map(writeChar).join('')}"`;
+    const randomString = (): string =>
+      Array.from({ length: next(8) }, () => chars[next(chars.length)]).join('');
+    const writeNumber = (): string => {
+      const forms = [
+        '0',
+        '-0',
+        '42',
+        '-7',
+        '1.50',
+        '0.25',
+        '1e2',
+        '1E+2',
+        '2.5e-3',
+        '-0.0',
+        '123456.789',
+        '1e21',
+        '5e-7',
+      ];
+      return forms[next(forms.length)] ?? '0';
+    };
+    const writeValue = (depth: number): string => {
+      const kind = depth > 3 ? next(4) : next(6);
+      switch (kind) {
+        case 0:
+          return writeString(randomString());
+        case 1:
+          return writeNumber();
+        case 2:
+          return ['true', 'false', 'null'][next(3)] ?? 'null';
+        case 3:
+          return writeString(randomString());
+        case 4:
+          return `[${space()}${Array.from({ length: next(4) }, () => writeValue(depth + 1)).join(`${space()},${space()}`)}${space()}]`;
+        default: {
+          const keys = [...new Set(Array.from({ length: next(4) }, () => randomString()))];
+          const members = keys.map((k) => `${writeString(k)}${space()}:${space()}${writeValue(depth + 1)}`);
+          return `{${space()}${members.join(`${space()},${space()}`)}${space()}}`;
+        }
+      }
+    };
+    for (let n = 0; n < 300; n++) {
+      const text = `${space()}${writeValue(0)}${space()}`;
+      const expected = Buffer.byteLength(JSON.stringify(JSON.parse(text)), 'utf8');
+      assert.equal(minifiedJsonBytes(text), expected, text);
+    }
+  });
+
+  it('counts every number as JSON.stringify writes it, without writing it', () => {
+    const edges = [
+      0, -0, 1, -1, 9, 10, 1e-6, -1e-6, 1e-7, 9.95, 0.1, 0.2, 0.30000000000000004, 1.005, 1e15, 1e21,
+    ];
+    const more = [
+      999999999999999.9,
+      123456789012345.6,
+      0.1234567890123456,
+      5e-324,
+      2 ** 53,
+      99.99999999999999,
+    ];
+    const numbers = [...edges, ...more, Number.MAX_VALUE, Number.MIN_VALUE];
+    // Reproducible doubles of every magnitude, and the decimals people write (prices, amounts, rates).
+    let seed = 7;
+    const next = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    for (let i = 0; i < 20000; i++) {
+      const r = next();
+      numbers.push(r, -r * 1e6, r * 10 ** Math.floor(next() * 30 - 10), Math.round(r * 1e6) / 100);
+      numbers.push(Number((next() * 10 ** Math.floor(next() * 16)).toPrecision(1 + Math.floor(next() * 15))));
+    }
+    for (const n of numbers) {
+      assert.equal(unescapedJsonLength(n), JSON.stringify(n).length, String(n));
+    }
+    assert.equal(unescapedJsonLength(numbers), JSON.stringify(numbers).length);
+  });
 
   it('leaves surrogates written as escapes and lone surrogates to the exact count', () => {
     assert.equal(minifiedJsonBytes(String.raw`{"a":"\ud83d\ude00"}`), undefined);
