@@ -183,6 +183,15 @@ describe('Runs view and run documents', function () {
     assert.match(clipboard, /^# Legacy Schema Flow — run /);
     assert.match(clipboard, /\| Status \| failed/);
     assert.match(clipboard, /\| Machine \| DESKTOP-MAKER01 \|/);
+    // The connection by its display name (as the picker shows it); its id only among the ids.
+    assert.ok(
+      clipboard.includes('| Connection | CONTOSO\\\\maker (DESKTOP-MAKER01) |'),
+      clipboard
+        .split('\n')
+        .filter((l) => l.startsWith('| Connection'))
+        .join(' / '),
+    );
+    assert.ok(clipboard.includes(`| Connection id | ${makerAttended.connectionName} |`));
     assert.match(clipboard, /## Error\n\n\*\*UnsupportedRpaScriptSchemaVersion\*\*/);
     assert.match(clipboard, /## Error[\s\S]*\*\*[^*]+\.\*\* /, 'the remedy follows the error');
     assert.match(clipboard, /## Failing action\n\nAction 1: \*\*Start\*\*/);
