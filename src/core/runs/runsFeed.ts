@@ -2,7 +2,8 @@
  * Recent runs across flows and environments, newest first, a page at a time: what the Runs view lists.
  * One `flowsessions` query per environment (docs/service-contract.md#flowsessions-run-status), filtered on
  * the service by creator (`_createdby_value`, the caller's id from WhoAmI) and `statuscode`; the pages are
- * merged so that the list is always in order, however the environments' pages interleave.
+ * merged so that the list is always in order, however the environments' pages interleave. `follow` keeps the
+ * queued and running runs of the pages current through the environment watcher's batched status poll.
  */
 import { CancellationError } from '../errors';
 import { isTerminal, type Run } from '../model/run';

@@ -2,7 +2,9 @@
  * The Runs view (`desktopFlows.runs`): recent and active runs across flows and signed-in environments,
  * newest first, a page at a time ("Load more…"). Filters (mine/all, status, environment) are title-bar
  * actions; their state shows in the view's description and message and in context keys. Rows of runs this
- * window knows come from the run store (live), the others from the service's pages (`RunsFeed`).
+ * window knows come from the run store (live), the others from the service's pages (`RunsFeed`); while the
+ * view is visible, the pages' queued and running runs started elsewhere follow the runs core's batched status
+ * poll (`RunsFeed.follow` over `RunService.observe`), so they change without Refresh.
  */
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
