@@ -388,24 +388,25 @@ async function runsShots(shots: Shooter, failedRun: RunSubject): Promise<void> {
   for (const text of ['Legacy Schema Flow', 'failed', 'running', 'queued', 'succeeded']) {
     await shots.expectText(text, '.part.sidebar');
   }
-  // Wide enough for each row's flow, machine and who started it; the focus (and its outline) elsewhere.
-  await tryCommands(
-    'workbench.action.increaseViewWidth',
-    'workbench.action.increaseViewWidth',
-    'workbench.action.increaseViewWidth',
-    'workbench.action.focusActiveEditorGroup',
-    'notifications.clearAll',
-  );
-  await shots.expectText('Sandbox Maker', '.part.sidebar');
-  if (wanted('runsView')) {
-    await shots.shoot(screenshotFiles.runsView, { clip: { x: 0, y: 0, width: 800, height: 420 } });
-  }
   await vscode.commands.executeCommand(commandIds.showRunDetails, failedRun);
   // The document is a webview (its text is in a frame the probe does not read): its tab says the run's
   // status once the document shows the run as read.
   await shots.expectText(`Legacy Schema Flow · ${failedRun.runId.slice(0, 8)} · failed`, '.part.editor');
-  await tryCommands('notifications.clearAll');
-  await sleep(1_500);
+  // The side bar wide enough for each row's flow, machine and who started it: taken from the (focused)
+  // editor, which also takes the focus (and its outline) from the list.
+  await tryCommands(
+    'workbench.action.focusActiveEditorGroup',
+    'workbench.action.decreaseViewWidth',
+    'workbench.action.decreaseViewWidth',
+    'workbench.action.decreaseViewWidth',
+    'workbench.action.decreaseViewWidth',
+    'notifications.clearAll',
+  );
+  await shots.expectText('Sandbox Maker', '.part.sidebar');
+  if (wanted('runsView')) {
+    await shots.shoot(screenshotFiles.runsView, { clip: { x: 0, y: 0, width: 640, height: 420 } });
+  }
+  await sleep(500);
   if (wanted('runDocument')) {
     // Taller, so the failing action shows below the error and its remedy.
     await shots.probe.setViewport(width, documentHeight);
