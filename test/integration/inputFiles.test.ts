@@ -163,9 +163,11 @@ describe('Input files against the sandbox', function () {
           await new Promise((r) => setTimeout(r, 250));
         }
       }
-      // The flow read again and expanded two levels: the view loads its groups, then each group's rows.
-      api.explorer.refresh(flow);
-      const expanding = api.explorer.treeView.reveal(flow, { expand: 2, select: true, focus: false });
+      // The flow read again (the node the view holds: an earlier test may have expanded it) and expanded two
+      // levels: the view loads its groups, then each group's rows.
+      const held = api.explorer.treeView.selection[0] ?? flow;
+      api.explorer.refresh(held);
+      const expanding = api.explorer.treeView.reveal(held, { expand: 2, select: true, focus: false });
       const group = await waitFor(() => {
         const g = api.runs.recentRuns.groupFor(orgUrl, flow.flow.id);
         return g !== undefined && g !== before ? g : undefined;
