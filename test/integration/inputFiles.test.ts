@@ -133,7 +133,7 @@ describe('Input files against the sandbox', function () {
     // The README screenshot's symptom: "Input files" and "Recent runs" expanded and empty. VS Code replaced
     // a group that changed while it was fetching the group's rows; the rows landed on the replaced node and
     // the fetch that followed failed ("Element with id … is already registered").
-    const uri = await writeInputFile('.desktopflows/echo-text/while-loading.json', {
+    const uri = await files.write('.desktopflows/echo-text/while-loading.json', {
       $schema: schemaOf(seedIds.flows.echoText),
       inputText: 'while loading',
     });
