@@ -129,6 +129,88 @@ describe('Input files against the sandbox', function () {
     }
   });
 
+  it("shows a flow's groups in the view when they change while the view is still loading their rows", async () => {
+    // The README screenshot's symptom: "Input files" and "Recent runs" expanded and empty. VS Code replaced
+    // a group that changed while it was fetching the group's rows; the rows landed on the replaced node and
+    // the fetch that followed failed ("Element with id … is already registered").
+    const uri = await files.write('.desktopflows/echo-text/while-loading.json', {
+      $schema: schemaOf(seedIds.flows.echoText),
+      inputText: 'while loading',
+    });
+    await api.inputFiles.index.add(uri);
+    await vscode.commands.executeCommand('desktopFlows.explorer.focus');
+    const flow = await flowNode(api, seedFlowNames.echoText);
+    const { orgUrl } = flow.environment;
+    const before = api.runs.recentRuns.groupFor(orgUrl, flow.flow.id);
+    // The flow's history answers slowly, so the view is still loading "Recent runs" when the group changes.
+    const slow = sandbox?.faults.add({
+      method: 'GET',
+      path: '/org/*/api/data/v9.2/flowsessions',
+      kind: 'delay',
+      delayMs: 2_500,
+      count: 2,
+    });
+    try {
+      // The tree view rejects while it is still rendering: tried again.
+      for (let i = 0; ; i++) {
+        try {
+          await api.explorer.treeView.reveal(flow, { select: true, focus: false, expand: false });
+          break;
+        } catch (e) {
+          if (i > 40) {
+            throw e;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      // The flow read again (the node the view holds: an earlier test may have expanded it) and expanded two
+      // levels: the view loads its groups, then each group's rows.
+      const held = api.explorer.treeView.selection[0] ?? flow;
+      api.explorer.refresh(held);
+      const expanding = api.explorer.treeView.reveal(held, { expand: 2, select: true, focus: false });
+      const group = await waitFor(() => {
+        const g = api.runs.recentRuns.groupFor(orgUrl, flow.flow.id);
+        return g !== undefined && g !== before ? g : undefined;
+      }, 'the view to load the groups of the flow');
+      // The view asks for the rows of each group it expands; "Recent runs" waits on the slow service.
+      await new Promise((r) => setTimeout(r, 500));
+      api.explorer.refresh(group);
+      await expanding;
+      const rows = await api.explorer.provider.getChildren(group);
+      note(`Recent runs: ${rows.map(label).slice(0, 3).join(' | ')}`);
+      const firstRun = rows.find((r) => / ago/.test(label(r)));
+      assert.ok(firstRun, 'the flow has runs (the seeded history)');
+      // The view can reveal a row of the group: VS Code holds the group with its rows, without a duplicate.
+      await api.explorer.treeView.reveal(firstRun, { select: true, focus: false });
+      const probe = workbenchProbe();
+      if (probe === undefined) {
+        note('desktop VS Code: the rows were revealed; the window itself cannot be looked at');
+        return;
+      }
+      const row = (level: number): string => `.part.sidebar .monaco-list-row[aria-level="${level}"]`;
+      assert.ok(
+        await probe.waitForText(label(firstRun), { selector: row(5), timeoutMs: 15_000 }),
+        `the view shows the run "${label(firstRun)}" under "Recent runs"`,
+      );
+      assert.ok(
+        await probe.waitForText('while-loading.json', { selector: row(5), timeoutMs: 5_000 }),
+        'the view shows the input file under "Input files"',
+      );
+      assert.equal(
+        await probe.waitForText('is already registered', {
+          selector: '.notifications-toasts',
+          timeoutMs: 1_000,
+        }),
+        false,
+        'VS Code reported no tree element registered twice',
+      );
+    } finally {
+      if (slow !== undefined) {
+        sandbox?.faults.remove(slow.id);
+      }
+    }
+  });
+
   it('leaves the extension host log free of warnings about settings (resource scopes) while validating', async () => {
     const uri = await files.write('.desktopflows/echo-text/log-check.json', {
       $schema: schemaOf(seedIds.flows.echoText),

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
 import type { RunSubject } from '../../src/core/runs/runEvents';
-import { seedIds } from '../../src/sandbox/seed';
+import { seedEnvironmentNames, seedIds } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { RunsViewShown } from '../../src/vscode/commands/runsViewCommands';
@@ -183,6 +183,15 @@ describe('Runs view and run documents', function () {
     assert.match(clipboard, /^# Legacy Schema Flow — run /);
     assert.match(clipboard, /\| Status \| failed/);
     assert.match(clipboard, /\| Machine \| DESKTOP-MAKER01 \|/);
+    // The connection by its display name (as the picker shows it); its id only among the ids.
+    assert.ok(
+      clipboard.includes('| Connection | CONTOSO\\\\maker (DESKTOP-MAKER01) |'),
+      clipboard
+        .split('\n')
+        .filter((l) => l.startsWith('| Connection'))
+        .join(' / '),
+    );
+    assert.ok(clipboard.includes(`| Connection id | ${makerAttended.connectionName} |`));
     assert.match(clipboard, /## Error\n\n\*\*UnsupportedRpaScriptSchemaVersion\*\*/);
     assert.match(clipboard, /## Error[\s\S]*\*\*[^*]+\.\*\* /, 'the remedy follows the error');
     assert.match(clipboard, /## Failing action\n\nAction 1: \*\*Start\*\*/);
@@ -219,6 +228,99 @@ describe('Runs view and run documents', function () {
     assert.match(late ?? '', /\| Status \| succeeded/);
     assert.match(late ?? '', /## Outputs\n\n```json/);
     note(`tab: ${tab.label}`);
+  });
+
+  /** Starts a run as the signed-in maker from another client (the CLI, another window): straight through the API. */
+  async function startElsewhere(flowId: string, inputs: Record<string, unknown>): Promise<string> {
+    const orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
+    const res = await fetch(
+      `${orgUrl}/api/data/v9.2/workflows(${flowId})/Microsoft.Dynamics.CRM.RunDesktopFlow`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sandbox.token(orgUrl)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          runMode: 'attended',
+          connectionName: makerAttended.connectionName,
+          connectionType: 1,
+          inputs: JSON.stringify(inputs),
+        }),
+      },
+    );
+    const body = (await res.json()) as { flowsessionId?: string };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.ok(body.flowsessionId, 'RunDesktopFlow answered with the run');
+    return body.flowsessionId;
+  }
+
+  async function cancelElsewhere(runId: string): Promise<void> {
+    const orgUrl = sandbox.orgUrl(seedEnvironmentNames.dev);
+    await fetch(
+      `${orgUrl}/api/data/v9.2/flowsessions(${runId})/Microsoft.Dynamics.CRM.CancelDesktopFlowRun`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sandbox.token(orgUrl)}`, 'content-type': 'application/json' },
+        body: '{}',
+      },
+    );
+  }
+
+  it('keeps the row of a run started elsewhere current while the view is shown, without Refresh, and stops when hidden', async () => {
+    // Every run on one page, so Load More reads nothing: it only answers with the rows as they are shown.
+    await settings.update('runs.viewPageSize', 500, vscode.ConfigurationTarget.Workspace);
+    const shownNow = (): Promise<RunsViewShown> => view(commandIds.loadMoreRuns);
+    await vscode.commands.executeCommand('desktopFlows.runs.focus');
+    // Slower sandbox time, so the run is seen running before it ends (Echo Text: 20 s at 2x = 10 s).
+    sandbox.clock.setSpeed(2);
+    let long: string | undefined;
+    try {
+      const runId = await startElsewhere(seedIds.flows.echoText, { inputText: 'elsewhere', inputInteger: 7 });
+      await waitFor(
+        async () => /^running/.test(rowOf(await view(commandIds.refreshRunsView), runId)?.label ?? ''),
+        'the run started elsewhere, running, in the Runs view',
+        30_000,
+      );
+      const ended = await waitFor(
+        async () => {
+          const row = rowOf(await shownNow(), runId);
+          return /^✓ succeeded/.test(row?.label ?? '') ? row : undefined;
+        },
+        'its row to say it succeeded, without Refresh',
+        60_000,
+      );
+      assert.match(ended.description ?? '', /^Echo Text · DESKTOP-MAKER01/);
+      assert.equal(
+        api.runs.store.find(sandbox.orgUrl(seedEnvironmentNames.dev), runId),
+        undefined,
+        'not a run of this window',
+      );
+      note(`without Refresh: ${ended.label}`);
+
+      // Hidden: the rows of runs started elsewhere are not read any more; shown again, they are.
+      long = await startElsewhere(seedIds.flows.longReport, { Month: '2025-06' });
+      const listed = await view(commandIds.refreshRunsView);
+      assert.match(rowOf(listed, long)?.label ?? '', /^(queued|running)/);
+      const polls = sandbox.faults.add({
+        method: 'GET',
+        path: '/org/*/api/data/v9.2/flowsessions',
+        kind: 'delay',
+        delayMs: 0,
+      });
+      await waitFor(() => polls.hits > 0, 'a status poll of the run started elsewhere', 20_000);
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await new Promise((r) => setTimeout(r, 1_000));
+      const hitsWhenHidden = polls.hits;
+      // Longer than the longest poll interval (5 s).
+      await new Promise((r) => setTimeout(r, 7_000));
+      assert.equal(polls.hits, hitsWhenHidden, 'no status poll while the view is hidden');
+      await vscode.commands.executeCommand('desktopFlows.runs.focus');
+      await waitFor(() => polls.hits > hitsWhenHidden, 'status polls again once the view is shown', 20_000);
+      sandbox.faults.remove(polls.id);
+    } finally {
+      sandbox.clock.setSpeed(speed);
+      if (long !== undefined) {
+        await cancelElsewhere(long);
+      }
+    }
   });
 
   it('offers Why Is It Waiting? on a queued run in the Runs view, and explains the wait', async () => {

@@ -28,6 +28,7 @@ const environmentName = 'Contoso Dev';
 const width = 1400;
 const height = 900;
 const treeHeight = 1440;
+const documentHeight = 1060;
 const erpKeyVariable = 'CONTOSO_ERP_API_KEY';
 
 /** The file names under docs/images, in README order. */
@@ -205,13 +206,24 @@ export async function run(): Promise<void> {
       testOutput('Test Explorer with a passed and a failed flow test');
       await testExplorerShot(api, shots, folder);
     }
-    if (!wanted('inputFile') && !wanted('transcript') && !wanted('outputs') && !wanted('statusBar')) {
+    const rest = [
+      'inputFile',
+      'transcript',
+      'outputs',
+      'statusBar',
+      'explorer',
+      'runsView',
+      'runDocument',
+    ] as const;
+    if (!rest.some(wanted)) {
       await vscode.commands.executeCommand(commandIds.signOut, accountId);
       return;
     }
 
-    testOutput('input file with diagnostics');
-    await inputFileShot(shots, badFile);
+    if (wanted('inputFile')) {
+      testOutput('input file with diagnostics');
+      await inputFileShot(shots, badFile);
+    }
 
     testOutput('transcript of a finished run');
     const invoiceRun = await vscode.commands.executeCommand<RunSubject>(
@@ -229,24 +241,28 @@ export async function run(): Promise<void> {
     );
     await api.runs.idle();
     await tryCommands('workbench.action.closeAllEditors', 'notifications.clearAll');
-    // The file that ran above, its transcript below; the panel taller than by default (the editor
-    // has the focus in this window, so shrinking it grows the panel).
-    await vscode.commands.executeCommand('workbench.view.explorer');
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(goodFile));
-    await vscode.commands.executeCommand(commandIds.showRunTranscript);
-    await tryCommands(
-      'workbench.action.focusActiveEditorGroup',
-      'workbench.action.decreaseViewHeight',
-      'workbench.action.decreaseViewHeight',
-    );
-    await shots.expectText('succeeded on DESKTOP-MAKER01', '.part.panel');
-    await shots.shoot(screenshotFiles.transcript);
+    if (wanted('transcript')) {
+      // The file that ran above, its transcript below; the panel taller than by default (the editor
+      // has the focus in this window, so shrinking it grows the panel).
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(goodFile));
+      await vscode.commands.executeCommand(commandIds.showRunTranscript);
+      await tryCommands(
+        'workbench.action.focusActiveEditorGroup',
+        'workbench.action.decreaseViewHeight',
+        'workbench.action.decreaseViewHeight',
+      );
+      await shots.expectText('succeeded on DESKTOP-MAKER01', '.part.panel');
+      await shots.shoot(screenshotFiles.transcript);
+    }
 
-    testOutput('outputs of the succeeded run');
-    await tryCommands('workbench.action.closePanel');
-    await vscode.commands.executeCommand(commandIds.openRunOutputs, invoiceRun);
-    await shots.expectText('Processed', '.part.editor');
-    await shots.shoot(screenshotFiles.outputs);
+    if (wanted('outputs')) {
+      testOutput('outputs of the succeeded run');
+      await tryCommands('workbench.action.closePanel');
+      await vscode.commands.executeCommand(commandIds.openRunOutputs, invoiceRun);
+      await shots.expectText('Processed', '.part.editor');
+      await shots.shoot(screenshotFiles.outputs);
+    }
 
     testOutput('status bar during a run');
     await tryCommands('workbench.action.closeAllEditors', 'workbench.action.closePanel');
@@ -264,44 +280,56 @@ export async function run(): Promise<void> {
       'the long run running in the status bar',
       60_000,
     );
-    const item = '.part.statusbar .statusbar-item:has-text("Long Running Report")';
-    await shots.expectText('Long Running Report', '.part.statusbar');
-    if (!(await probe.hover(item))) {
-      throw new Error("the run's status bar item could not be pointed at");
-    }
-    await shots.expectText('Desktop flow runs', '.monaco-hover, .workbench-hover');
-    // The bottom left corner: the status bar item and its tooltip.
-    await shots.shoot(screenshotFiles.statusBar, {
-      clip: { x: 0, y: height - 240, width: 720, height: 240 },
-    });
-    await probe.hover('.part.editor');
-
-    testOutput('the Desktop Flows tree');
-    // Taller, so the expanded tree fits: flows, a flow's children, connections and machines.
-    await probe.setViewport(width, treeHeight);
-    try {
-      await treeShot(api, shots, invoiceRun);
-    } finally {
-      await probe.setViewport(width, height);
+    if (wanted('statusBar')) {
+      const item = '.part.statusbar .statusbar-item:has-text("Long Running Report")';
+      await shots.expectText('Long Running Report', '.part.statusbar');
+      if (!(await probe.hover(item))) {
+        throw new Error("the run's status bar item could not be pointed at");
+      }
+      await shots.expectText('Desktop flow runs', '.monaco-hover, .workbench-hover');
+      // The bottom left corner: the status bar item and its tooltip.
+      await shots.shoot(screenshotFiles.statusBar, {
+        clip: { x: 0, y: height - 240, width: 720, height: 240 },
+      });
+      await probe.hover('.part.editor');
     }
 
-    testOutput('the Runs view and the document of a failed run');
-    const failedRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
-      environment: environmentName,
-      flowId: seedIds.flows.legacySchema,
-      ...makerAttended,
-    });
-    if (!failedRun?.runId) {
-      throw new Error('Run Desktop Flow started no run');
-    }
-    await waitFor(
-      () => api.runs.store.find(failedRun.environment.orgUrl, failedRun.runId)?.phase === 'finished',
-      'the Legacy Schema Flow run to fail',
-      150_000,
-    );
-    await runsShots(shots, failedRun);
-
+    // The long run holds the maker's machine: cancelled first, or the next runs would queue behind it.
     await vscode.commands.executeCommand(commandIds.cancelRun, longRun).then(undefined, () => undefined);
+    await finished(api, longRun, 'the long run to be cancelled');
+    if (wanted('runsView') || wanted('runDocument')) {
+      testOutput('the Runs view and the document of a failed run');
+      const failedRun = await startRun(seedIds.flows.legacySchema);
+      await finished(api, failedRun, 'the Legacy Schema Flow run to fail');
+      // Active rows too: one run on the maker's machine, and one queued behind it.
+      const running = await startRun(seedIds.flows.longReport, { Month: '2025-04' });
+      await waitFor(
+        () => api.runs.store.find(running.environment.orgUrl, running.runId)?.phase === 'running',
+        'the second long run to run',
+        60_000,
+      );
+      const queued = await startRun(seedIds.flows.echoText, { inputText: 'Queued', inputInteger: 1 });
+      try {
+        await runsShots(shots, failedRun);
+      } finally {
+        for (const run of [queued, running]) {
+          await vscode.commands.executeCommand(commandIds.cancelRun, run).then(undefined, () => undefined);
+          await finished(api, run, 'a run of the Runs view to be cancelled');
+        }
+      }
+    }
+
+    if (wanted('explorer')) {
+      testOutput('the Desktop Flows tree');
+      // Taller, so the expanded tree fits: flows, a flow's children, connections and machines.
+      await probe.setViewport(width, treeHeight);
+      try {
+        await treeShot(api, shots, invoiceRun);
+      } finally {
+        await probe.setViewport(width, height);
+      }
+    }
+
     await vscode.commands.executeCommand(commandIds.signOut, accountId);
   } finally {
     delete process.env[erpKeyVariable];
@@ -309,23 +337,88 @@ export async function run(): Promise<void> {
   }
 }
 
-/** The Runs view (side bar) beside the rendered document of a failed run. */
+async function startRun(flowId: string, inputs?: Record<string, unknown>): Promise<RunSubject> {
+  const run = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+    environment: environmentName,
+    flowId,
+    ...(inputs === undefined ? {} : { inputs }),
+    ...makerAttended,
+  });
+  if (!run?.runId) {
+    throw new Error('Run Desktop Flow started no run');
+  }
+  return run;
+}
+
+async function finished(api: ExtensionApi, run: RunSubject, what: string): Promise<void> {
+  await waitFor(
+    () => api.runs.store.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
+    what,
+    150_000,
+  );
+}
+
+/**
+ * Shows or hides a view of the Desktop Flows side bar (the tree and the Runs view share it), as the view's
+ * "Hide" context menu action does; a picture of one gets the whole height.
+ */
+async function showView(viewId: string, shown: boolean): Promise<void> {
+  if (shown) {
+    await vscode.commands.executeCommand(`${viewId}.focus`);
+  } else {
+    await vscode.commands.executeCommand(`${viewId}.removeView`);
+  }
+  await sleep(500);
+}
+
+/**
+ * The Runs view (the whole side bar: the tree's section collapsed) with succeeded, failed, cancelled,
+ * running and queued runs; then the rendered document of the failed run beside it.
+ */
 async function runsShots(shots: Shooter, failedRun: RunSubject): Promise<void> {
   await tryCommands(
     'workbench.action.closeAllEditors',
     'notifications.clearAll',
     'workbench.action.closePanel',
   );
-  await vscode.commands.executeCommand('desktopFlows.runs.focus');
+  await vscode.commands.executeCommand('workbench.view.extension.desktopFlows');
+  await showView('desktopFlows.runs', true);
+  await showView('desktopFlows.explorer', false);
   await vscode.commands.executeCommand(commandIds.refreshRunsView);
-  await shots.expectText('Legacy Schema Flow', '.part.sidebar');
-  await shots.expectText('failed', '.part.sidebar');
-  await shots.shoot(screenshotFiles.runsView, { clip: { x: 0, y: 0, width: 720, height } });
+  for (const text of ['Legacy Schema Flow', 'failed', 'running', 'queued', 'succeeded']) {
+    await shots.expectText(text, '.part.sidebar');
+  }
   await vscode.commands.executeCommand(commandIds.showRunDetails, failedRun);
-  // The document is a webview (its text is in a frame the probe does not read): wait for its tab.
-  await shots.expectText(`Legacy Schema Flow · ${failedRun.runId.slice(0, 8)}`, '.part.editor');
-  await sleep(1_500);
-  await shots.shoot(screenshotFiles.runDocument);
+  // The document is a webview (its text is in a frame the probe does not read): its tab says the run's
+  // status once the document shows the run as read.
+  await shots.expectText(`Legacy Schema Flow · ${failedRun.runId.slice(0, 8)} · failed`, '.part.editor');
+  // The side bar wide enough for each row's flow, machine and who started it: taken from the (focused)
+  // editor, which also takes the focus (and its outline) from the list.
+  await tryCommands(
+    'workbench.action.focusActiveEditorGroup',
+    'workbench.action.decreaseViewWidth',
+    'workbench.action.decreaseViewWidth',
+    'workbench.action.decreaseViewWidth',
+    'workbench.action.decreaseViewWidth',
+    'notifications.clearAll',
+  );
+  await shots.expectText('Sandbox Maker', '.part.sidebar');
+  if (wanted('runsView')) {
+    await shots.shoot(screenshotFiles.runsView, { clip: { x: 0, y: 0, width: 640, height: 420 } });
+  }
+  await sleep(500);
+  if (wanted('runDocument')) {
+    // Taller, so the failing action shows below the error and its remedy.
+    await shots.probe.setViewport(width, documentHeight);
+    try {
+      await sleep(1_000);
+      await shots.shoot(screenshotFiles.runDocument);
+    } finally {
+      await shots.probe.setViewport(width, height);
+    }
+  }
+  // The side bar as it was.
+  await showView('desktopFlows.explorer', true);
 }
 
 async function testExplorerShot(api: ExtensionApi, shots: Shooter, folder: vscode.Uri): Promise<void> {
@@ -421,6 +514,8 @@ async function treeShot(api: ExtensionApi, shots: Shooter, invoiceRun: RunSubjec
   await vscode.commands.executeCommand('workbench.view.extension.desktopFlows');
   await vscode.commands.executeCommand('desktopFlows.explorer.focus');
   await waitFor(() => api.explorer.treeView.visible, 'the Desktop Flows view visible');
+  // The Runs view shares the side bar: hidden, so the tree has all of its height.
+  await showView('desktopFlows.runs', false);
   const env = await child(api, undefined, environmentName);
   await expand(api, env);
   const flows = await child(api, env, 'Desktop flows');
@@ -430,7 +525,12 @@ async function treeShot(api: ExtensionApi, shots: Shooter, invoiceRun: RunSubjec
   const flow = await child(api, flows, seedFlowNames.invoice);
   await expand(api, flow, 2);
   await expand(api, await child(api, env, 'Connections'));
-  await expand(api, await child(api, env, 'Machines'), 2);
+  // Machines first, then its groups: the group rows are read once the machines' list has settled (it
+  // re-renders itself once loaded, and VS Code may lose rows read while it does).
+  const machines = await child(api, env, 'Machines');
+  await expand(api, machines, 1);
+  await sleep(1_500);
+  await expand(api, machines, 2);
   // The flow selected, the details of the run started from its input file open beside the tree.
   await vscode.commands.executeCommand(commandIds.showRunDetails, invoiceRun);
   await api.explorer.treeView.reveal(flow, { select: true, focus: false });

@@ -80,6 +80,12 @@ interface WatchedRun {
   resumed: boolean;
   /** Whether this watch has seen the run not yet finished. */
   sawActive: boolean;
+  /**
+   * Set for a run only looked at (`observe`): its new rows go here instead of run events (no transcript,
+   * journal or notification: this window did not start it), and it is dropped quietly when it ends or
+   * cannot be read.
+   */
+  observer: ((row: Run) => void) | undefined;
 }
 
 const defaultChunkSize = 100;
@@ -106,9 +112,14 @@ export class EnvironmentRunWatcher {
     return this.options.environment;
   }
 
-  /** Ids of the runs being watched. */
+  /** Ids of the runs being watched (not those only observed). */
   get activeRunIds(): string[] {
-    return [...this.runs.values()].map((r) => r.subject.runId);
+    return [...this.runs.values()].filter((r) => r.observer === undefined).map((r) => r.subject.runId);
+  }
+
+  /** Ids of the runs only observed (`observe`). */
+  get observedRunIds(): string[] {
+    return [...this.runs.values()].filter((r) => r.observer !== undefined).map((r) => r.subject.runId);
   }
 
   /** True while the polling loop is alive (a timer or request is pending). */
@@ -118,12 +129,14 @@ export class EnvironmentRunWatcher {
 
   /** Last known status of a watched run. */
   statusOf(runId: string): RunStatus | undefined {
-    return this.runs.get(key(runId))?.status;
+    const run = this.runs.get(key(runId));
+    return run?.observer === undefined ? run?.status : undefined;
   }
 
-  /** Starts watching a run (no-op when already watched). */
+  /** Starts watching a run (no-op when already watched; a run only observed becomes watched). */
   add(request: WatchRequest): void {
-    if (this.lifetime.signal.aborted || this.runs.has(key(request.runId))) {
+    const existing = this.runs.get(key(request.runId));
+    if (this.lifetime.signal.aborted || (existing !== undefined && existing.observer === undefined)) {
       return;
     }
     const now = this.options.clock.now();
@@ -145,11 +158,60 @@ export class EnvironmentRunWatcher {
       missing: 0,
       resumed: request.resumed ?? false,
       sawActive: false,
+      observer: undefined,
     });
     if (nextCheckAt < this.sleepingUntil) {
       this.wake?.abort();
     }
     this.ensureLoop();
+  }
+
+  /**
+   * Looks at a run someone else (or another client) started, in the same status request as the watched
+   * runs: `onRow` gets its row whenever its status changes, the last time when it ends. Nothing else is
+   * reported about it. No-op for a run already watched; a second observer replaces the first.
+   */
+  observe(subject: RunSubject, onRow: (row: Run) => void): void {
+    const existing = this.runs.get(key(subject.runId));
+    if (this.lifetime.signal.aborted || (existing !== undefined && existing.observer === undefined)) {
+      return;
+    }
+    if (existing !== undefined) {
+      existing.observer = onRow;
+      return;
+    }
+    const now = this.options.clock.now();
+    const nextCheckAt = now + this.options.poll().minMs;
+    this.runs.set(key(subject.runId), {
+      subject: {
+        environment: subject.environment,
+        flowId: subject.flowId,
+        runId: subject.runId,
+        ...(subject.flowName === undefined ? {} : { flowName: subject.flowName }),
+      },
+      status: undefined,
+      lastChangeAt: now,
+      nextCheckAt,
+      actionLogCount: 0,
+      followActionLog: false,
+      nextLogAt: now,
+      missing: 0,
+      resumed: false,
+      sawActive: false,
+      observer: onRow,
+    });
+    if (nextCheckAt < this.sleepingUntil) {
+      this.wake?.abort();
+    }
+    this.ensureLoop();
+  }
+
+  /** Stops observing a run (a watched run stays watched). */
+  unobserve(runId: string, onRow?: (row: Run) => void): void {
+    const run = this.runs.get(key(runId));
+    if (run?.observer !== undefined && (onRow === undefined || run.observer === onRow)) {
+      this.runs.delete(key(runId));
+    }
   }
 
   /** Stops watching a run without reporting anything. */
@@ -284,14 +346,18 @@ export class EnvironmentRunWatcher {
         continue;
       }
       run.missing = 0;
-      work.push(this.observe(run, row, now));
+      work.push(this.observeRow(run, row, now));
     }
     await Promise.all(work);
   }
 
-  private async observe(run: WatchedRun, row: Run, now: number): Promise<void> {
+  private async observeRow(run: WatchedRun, row: Run, now: number): Promise<void> {
     const { clock, emit, poll } = this.options;
     const status = row.status;
+    if (run.observer !== undefined) {
+      this.looked(run, run.observer, row, now);
+      return;
+    }
     if (isTerminal(status)) {
       // The end is reported once, by `finished` (which carries everything a final state change would).
       await this.finish(run, row);
@@ -321,6 +387,27 @@ export class EnvironmentRunWatcher {
       await this.readActionLog(run);
     }
     run.nextCheckAt = now + runPollIntervalMs(now - run.lastChangeAt, poll());
+  }
+
+  /** A new row of an observed run: handed on when its status changed; an ended run is let go. */
+  private looked(run: WatchedRun, observer: (row: Run) => void, row: Run, now: number): void {
+    const changed = row.status !== run.status;
+    if (changed) {
+      run.status = row.status;
+      run.lastChangeAt = now;
+    }
+    if (isTerminal(row.status)) {
+      this.runs.delete(key(run.subject.runId));
+    } else {
+      run.nextCheckAt = now + runPollIntervalMs(now - run.lastChangeAt, this.options.poll());
+    }
+    if (changed) {
+      try {
+        observer(row);
+      } catch (e) {
+        this.options.logger.error(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
   }
 
   /** Reports new action-log entries (index above what was reported); failures only delay the log. */
@@ -396,6 +483,9 @@ export class EnvironmentRunWatcher {
       return;
     }
     this.runs.delete(key(run.subject.runId));
+    if (run.observer !== undefined) {
+      return; // Only looked at: its row stays as last read.
+    }
     await this.settle(run.subject.runId);
     this.options.emit({
       kind: 'error',
@@ -418,13 +508,19 @@ export class EnvironmentRunWatcher {
     const { clock, emit, environment, logger, poll } = this.options;
     this.failures++;
     const now = clock.now();
-    const runIds = chunk.map((r) => r.subject.runId);
+    // Runs only observed are not reported: their rows stay as last read until they can be read again.
+    const runIds = chunk.filter((r) => r.observer === undefined).map((r) => r.subject.runId);
     // Reading runs needs Owner access (docs/service-contract.md#rundesktopflow): retrying cannot fix a 403, so these runs are dropped.
     if (ApiError.is(e, 'forbidden', 'badRequest')) {
-      logger.warn(`[runs] stopped watching ${runIds.length} run(s): ${describe(e)}`);
+      logger.warn(`[runs] stopped watching ${chunk.length} run(s): ${describe(e)}`);
       for (const run of chunk) {
         this.runs.delete(key(run.subject.runId));
-        await this.settle(run.subject.runId);
+        if (run.observer === undefined) {
+          await this.settle(run.subject.runId);
+        }
+      }
+      if (runIds.length === 0) {
+        return;
       }
       emit({
         kind: 'error',
@@ -447,6 +543,9 @@ export class EnvironmentRunWatcher {
     logger.warn(
       `[runs] status poll failed (${this.failures} in a row), next try in ${delay} ms: ${describe(e)}`,
     );
+    if (runIds.length === 0) {
+      return;
+    }
     emit({
       kind: 'error',
       at: now,

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { runStatusByCode, type RunStatus } from '../model/run';
+import { runStatusByCode, type Run, type RunStatus } from '../model/run';
 import { silentLogger, type Logger } from '../logger';
 import { Emitter, type Listener, type Subscription } from '../util/events';
 import { throwIfAborted } from '../util/abort';
@@ -271,6 +271,19 @@ export class RunService {
       });
     }
     this.watcherFor(request.environment).add({ ...request, followActionLog: follow, checkNow: true });
+  }
+
+  /**
+   * Looks at a run this client neither started nor watches (the Runs view's rows of runs started elsewhere)
+   * in its environment's one status request per tick: `onRow` gets the run's row whenever its status
+   * changes, the last time when it ends. No event, journal entry or notification: dispose to stop. A run
+   * this client watches is not observed (its events already say everything).
+   */
+  observe(subject: RunSubject, onRow: (row: Run) => void): Subscription {
+    throwIfAborted(this.lifetime.signal);
+    const watcher = this.watcherFor(subject.environment);
+    watcher.observe(subject, onRow);
+    return { dispose: () => watcher.unobserve(subject.runId, onRow) };
   }
 
   /** Stops watching a run (and forgets it in the journal) without reporting anything more. */

@@ -2,12 +2,15 @@
  * Recent runs across flows and environments, newest first, a page at a time: what the Runs view lists.
  * One `flowsessions` query per environment (docs/service-contract.md#flowsessions-run-status), filtered on
  * the service by creator (`_createdby_value`, the caller's id from WhoAmI) and `statuscode`; the pages are
- * merged so that the list is always in order, however the environments' pages interleave.
+ * merged so that the list is always in order, however the environments' pages interleave. `follow` keeps the
+ * queued and running runs of the pages current through the environment watcher's batched status poll.
  */
 import { CancellationError } from '../errors';
-import type { Run } from '../model/run';
+import { isTerminal, type Run } from '../model/run';
+import type { Subscription } from '../util/events';
 import type { EnvironmentRef } from './runJournal';
-import { runTimings, type RunTimings } from './runEvents';
+import { runTimings, type RunSubject, type RunTimings } from './runEvents';
+import { orgKey } from './runKeys';
 import type { RunQuery, RunsBackend } from './runsBackend';
 
 /** Which runs by status the feed shows. */
@@ -164,6 +167,74 @@ export class RunsFeed {
         }
       }),
     );
+  }
+
+  /** The loaded runs still queued or running, across environments. */
+  activeRuns(): FeedRun[] {
+    return this.states.flatMap((s) => s.runs).filter((r) => !isTerminal(r.run.status));
+  }
+
+  /**
+   * A newer row of a loaded run (e.g. the status columns of the watcher's poll): the fields it has replace
+   * the loaded ones, and the run's times are worked out again. False when the run is not loaded.
+   */
+  update(orgUrl: string, row: Run): boolean {
+    const org = orgKey(orgUrl);
+    const id = row.id.toLowerCase();
+    let found = false;
+    this.states = this.states.map((state) => {
+      if (orgKey(state.environment.orgUrl) !== org) {
+        return state;
+      }
+      const at = state.runs.findIndex((r) => r.run.id.toLowerCase() === id);
+      const old = at < 0 ? undefined : state.runs[at];
+      if (old === undefined) {
+        return state;
+      }
+      found = true;
+      const defined = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined));
+      const runs = [...state.runs];
+      runs[at] = this.entry(state.environment, { ...old.run, ...defined });
+      return { ...state, runs };
+    });
+    return found;
+  }
+
+  /**
+   * Keeps the loaded runs that are queued or running up to date while the caller wants (dispose to stop):
+   * each is handed to `observe` (the environment watcher's one status request per tick for all active runs,
+   * `RunService.observe`), and every newer row updates the feed, then calls `changed`. Runs `skip` names
+   * (those the caller follows otherwise, e.g. this window's own) are left out.
+   */
+  follow(
+    observe: (subject: RunSubject, onRow: (row: Run) => void) => Subscription,
+    changed: () => void,
+    skip: (environment: EnvironmentRef, runId: string) => boolean = () => false,
+  ): Subscription {
+    const subscriptions = this.activeRuns()
+      .filter((r) => !skip(r.environment, r.run.id))
+      .map((r) =>
+        observe(
+          {
+            environment: r.environment,
+            flowId: r.run.flowId ?? '',
+            runId: r.run.id,
+            ...(r.run.flowName === undefined ? {} : { flowName: r.run.flowName }),
+          },
+          (row) => {
+            if (this.update(r.environment.orgUrl, row)) {
+              changed();
+            }
+          },
+        ),
+      );
+    return {
+      dispose: () => {
+        for (const s of subscriptions.splice(0)) {
+          s.dispose();
+        }
+      },
+    };
   }
 
   /** What each environment loaded. */

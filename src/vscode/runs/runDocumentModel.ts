@@ -41,6 +41,11 @@ export interface RunDocumentInput {
   readonly flowLogs?: readonly FlowLogEntry[];
   /** Who started the run, by name, when known. */
   readonly startedBy?: string;
+  /**
+   * The display name of the run's connection (`connectionid` names it), read where the connection picker
+   * reads it; absent when it could not be found. The id is then shown only as a secondary detail.
+   */
+  readonly connectionDisplayName?: string;
   /** When the document was read (epoch ms): a live run says so. */
   readonly readAt: number;
 }
@@ -182,6 +187,7 @@ export function runDocumentModel(input: RunDocumentInput): RunDocumentModel {
     ['Flow', input.flowName],
     ['Environment', details.environment.displayName ?? details.environment.orgUrl],
     ['Machine', run.machineName ?? run.machineId],
+    ['Connection', input.connectionDisplayName ?? run.connectionId],
     ['Run mode', run.runMode === 'unknown' ? undefined : run.runMode],
     ['Started by', input.startedBy],
     ['Trigger', triggerWords[run.trigger]],
@@ -202,7 +208,8 @@ export function runDocumentModel(input: RunDocumentInput): RunDocumentModel {
     ],
     ['Run id', run.id],
     ['Flow id', run.flowId],
-    ['Connection', run.connectionId],
+    // Secondary: only beside a display name (without one, the id is what "Connection" shows).
+    ['Connection id', input.connectionDisplayName === undefined ? undefined : run.connectionId],
   ];
 
   const v1 = (input.actions ?? []).map((a, i) => actionRow(a, i + 1, sensitive));

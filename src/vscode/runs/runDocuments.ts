@@ -13,12 +13,18 @@ import { registerContentProvider } from '../onFirstUse';
 import type { RunDocumentInput } from './runDocumentModel';
 
 import { runDocumentScheme } from './runDocumentScheme';
+import type { DesktopFlowConnection } from '../../core/model/connection';
+import { orgKey } from '../../core/runs/runKeys';
+import { raceAbort } from '../../core/util/abort';
+import type { SignedInAccount } from '../accounts/signedInAccount';
 
 export { runDocumentScheme };
 
 export type RunDocumentKind = 'outputs' | 'details';
 
 const maxCached = 50;
+/** How long a run document reuses an environment's connection list (for display names). */
+const connectionListMaxAgeMs = 5 * 60_000;
 
 function safeSegment(text: string): string {
   return text.replace(/[\\/:*?"<>|#%\r\n]+/g, ' ').trim() || 'run';
@@ -68,6 +74,10 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
   readonly onDidChange = this.changed.event;
   private readonly cache = new Map<string, string>();
   private readonly openDetails = new Map<string, Set<string>>();
+  private readonly connectionLists = new Map<
+    string,
+    { readonly at: number; readonly list: Promise<readonly DesktopFlowConnection[]> }
+  >();
   private readonly registration: vscode.Disposable;
 
   constructor(
@@ -161,19 +171,23 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
     );
     const flowId = details.run.flowId ?? subject.flowId;
     let portalUrl: string | undefined;
+    let account: SignedInAccount | undefined;
     try {
-      const account = await this.accounts.resolve(subject.environment.orgUrl, signal);
+      account = await this.accounts.resolve(subject.environment.orgUrl, signal);
       portalUrl = flowId ? account.session.flowPortalUrl(subject.environment.id, flowId) : undefined;
     } catch {
       portalUrl = undefined;
     }
     const backend = this.accounts.backendFor(subject.environment);
-    const [actions, flowLogs] = await Promise.all([
+    const [actions, flowLogs, connectionDisplayName] = await Promise.all([
       backend.getActionLog(subject.runId, signal).then(
         (list) => ({ list, error: undefined as unknown }),
         (error: unknown) => ({ list: undefined, error }),
       ),
       (backend.getFlowLogs?.(subject.runId, signal) ?? Promise.resolve([])).catch(() => []),
+      account === undefined
+        ? undefined
+        : this.connectionDisplayName(account, subject.environment, details.run.connectionId, signal),
     ]);
     const sensitiveNames = [...(schema?.inputs.variables ?? []), ...(schema?.outputs.variables ?? [])]
       .filter((v) => v.sensitive)
@@ -187,8 +201,51 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
       ...(actions.list === undefined ? { actionsError: actions.error } : { actions: actions.list }),
       flowLogs,
       ...(details.run.createdByName === undefined ? {} : { startedBy: details.run.createdByName }),
+      ...(connectionDisplayName === undefined ? {} : { connectionDisplayName }),
       readAt: Date.now(),
     };
+  }
+
+  /**
+   * The display name of a run's connection (`connectionid` is the connection's name), read from the list
+   * the connection picker reads (`listDesktopFlowConnections`). The list is kept a few minutes per
+   * environment, so a live document read again at each state change does not read it again; `undefined`
+   * when the connection is not in it (deleted, or shared with someone else) or it cannot be read.
+   */
+  private async connectionDisplayName(
+    account: SignedInAccount,
+    environment: RunSubject['environment'],
+    connectionId: string | undefined,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    if (connectionId === undefined || connectionId === '') {
+      return undefined;
+    }
+    const key = orgKey(environment.orgUrl);
+    let cached = this.connectionLists.get(key);
+    if (cached === undefined || Date.now() - cached.at > connectionListMaxAgeMs) {
+      // Shared by the documents that ask meanwhile, so no one document's closing cancels it.
+      const list = account.session.connections.listDesktopFlowConnections(
+        environment.id,
+        AbortSignal.timeout(60_000),
+      );
+      cached = { at: Date.now(), list };
+      this.connectionLists.set(key, cached);
+      const entry = cached;
+      list.catch(() => {
+        if (this.connectionLists.get(key) === entry) {
+          this.connectionLists.delete(key);
+        }
+      });
+    }
+    try {
+      const connections = await raceAbort(cached.list, signal);
+      const wanted = connectionId.toLowerCase();
+      return connections.find((c) => c.name.toLowerCase() === wanted || c.id?.toLowerCase() === wanted)
+        ?.displayName;
+    } catch {
+      return undefined;
+    }
   }
 
   private keep(key: string, text: string): void {

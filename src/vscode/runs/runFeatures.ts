@@ -90,6 +90,7 @@ export function registerRunFeatures(deps: RunFeatureDeps): {
     workspaceState: context.workspaceState,
     log,
     pageSize: () => deps.config.current.runsViewPageSize,
+    observe: (subject, onRow) => controller.core.observe(subject, onRow),
   });
 
   // Not awaited: activation never waits on the network. Resumed runs report through the usual events.

@@ -2,11 +2,14 @@
  * The Runs view (`desktopFlows.runs`): recent and active runs across flows and signed-in environments,
  * newest first, a page at a time ("Load more…"). Filters (mine/all, status, environment) are title-bar
  * actions; their state shows in the view's description and message and in context keys. Rows of runs this
- * window knows come from the run store (live), the others from the service's pages (`RunsFeed`).
+ * window knows come from the run store (live), the others from the service's pages (`RunsFeed`); while the
+ * view is visible, the pages' queued and running runs started elsewhere follow the runs core's batched status
+ * poll (`RunsFeed.follow` over `RunService.observe`), so they change without Refresh.
  */
 import * as vscode from 'vscode';
 import { CancellationError } from '../../core/errors';
-import { isTerminal } from '../../core/model/run';
+import { isTerminal, type Run } from '../../core/model/run';
+import type { Subscription } from '../../core/util/events';
 import type { Logger } from '../../core/logger';
 import type { RunSubject } from '../../core/runs/runEvents';
 import type { EnvironmentRef } from '../../core/runs/runJournal';
@@ -72,6 +75,11 @@ export interface RunsViewDeps {
   readonly log: Logger;
   /** Runs per environment and page. */
   readonly pageSize: () => number;
+  /**
+   * Looks at a run this window did not start, in its environment's one status request per tick
+   * (`RunService.observe`): how rows of runs started elsewhere stay current while the view is shown.
+   */
+  readonly observe: (subject: RunSubject, onRow: (row: Run) => void) => Subscription;
 }
 
 /** The Runs view: tree data, filters and paging. */
@@ -88,6 +96,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
   private readonly disposables: vscode.Disposable[] = [];
   private rerenderTimer: ReturnType<typeof setTimeout> | undefined;
   private rows: RunsViewRow[] = [];
+  /** The active runs of the pages being kept up to date (while the view is visible). */
+  private following: Subscription | undefined;
+  private followedIds: readonly string[] = [];
   /** Runs this window started after the pages were read: shown on top until the next refresh reads them. */
   private readonly startedSinceLoad = new Set<string>();
 
@@ -111,7 +122,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
         this.scheduleRerender();
       }
     });
-    this.disposables.push({ dispose: () => sub.dispose() });
+    this.disposables.push(
+      { dispose: () => sub.dispose() },
+      // Runs started elsewhere are followed only while someone can see them.
+      this.view.onDidChangeVisibility((e) => (e.visible ? this.follow() : this.unfollow())),
+    );
     this.showFilter();
   }
 
@@ -130,6 +145,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
 
   /** Reads the runs again from the first page. */
   refresh(): void {
+    this.unfollow();
     this.abort.abort(new CancellationError());
     this.abort = new AbortController();
     this.feed = undefined;
@@ -145,7 +161,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
       return;
     }
     await feed.loadMore(this.abort.signal);
+    this.follow();
     this.changed.fire(undefined);
+  }
+
+  /** Run ids of the rows kept up to date from the service (runs started elsewhere, queued or running). */
+  get followedRunIds(): readonly string[] {
+    return this.followedIds;
   }
 
   /** Resolves once the rows shown are loaded (the first page, or the current one). */
@@ -261,6 +283,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
   }
 
   dispose(): void {
+    this.unfollow();
     this.abort.abort(new CancellationError());
     if (this.rerenderTimer !== undefined) {
       clearTimeout(this.rerenderTimer);
@@ -307,6 +330,36 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
     }
     this.feed = feed;
     this.showFilter();
+    this.follow();
+  }
+
+  /**
+   * Keeps the rows of runs started elsewhere that are queued or running up to date while the view is
+   * visible: through the feed and the runs core's batched status poll, not per row. This window's own runs
+   * are left out: the run store has them live.
+   */
+  private follow(): void {
+    this.unfollow();
+    const feed = this.feed;
+    if (feed === undefined || !this.view.visible) {
+      return;
+    }
+    const ids: string[] = [];
+    this.following = feed.follow(
+      (subject, onRow) => {
+        ids.push(subject.runId);
+        return this.deps.observe(subject, onRow);
+      },
+      () => this.scheduleRerender(),
+      (environment, runId) => this.deps.store.get(storeKey(environment.orgUrl, runId)) !== undefined,
+    );
+    this.followedIds = ids;
+  }
+
+  private unfollow(): void {
+    this.following?.dispose();
+    this.following = undefined;
+    this.followedIds = [];
   }
 
   private userId(

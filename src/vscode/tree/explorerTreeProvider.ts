@@ -108,20 +108,51 @@ export class ExplorerTreeProvider implements vscode.TreeDataProvider<ExplorerNod
       return;
     }
     const prefix = node?.id;
+    const aborted: Load[] = [];
     for (const [key, load] of this.inFlight) {
       if (prefix === undefined || key === prefix || key.startsWith(`${prefix}/`)) {
         load.reload = key === (prefix ?? '');
         load.controller.abort();
         this.inFlight.delete(key);
+        aborted.push(load);
       }
     }
     node?.reset?.();
-    this.changed.fire(node);
+    this.fireWhenAnswered(node, aborted);
   }
 
   /** Re-render a node without reloading (e.g. after "Load more" appended a page). */
   rerender(node: ExplorerNode | undefined): void {
-    this.changed.fire(node);
+    if (this.disposed) {
+      return;
+    }
+    const prefix = node?.id;
+    const pending =
+      prefix === undefined
+        ? []
+        : [...this.inFlight].filter(([k]) => k === prefix || k.startsWith(`${prefix}/`)).map(([, l]) => l);
+    this.fireWhenAnswered(node, pending);
+  }
+
+  /**
+   * Tells the view that a node changed, once the loads of it and below it that were in flight have answered.
+   * VS Code replaces a changed node at once, even while it is still fetching that node's children; the
+   * children then land on the replaced node, and the fetch that follows fails with "Element with id … is
+   * already registered", leaving the node expanded and empty (the "Input files" and "Recent runs" groups of a
+   * flow expanded while the index finishes or a run starts). The waiting fetch gets the fresh children as
+   * its answer (`superseded`); the event then makes the view read the node again. The whole tree is safe to
+   * change at once: VS Code cancels every fetch in flight when the roots change.
+   */
+  private fireWhenAnswered(node: ExplorerNode | undefined, pending: readonly Load[]): void {
+    if (node === undefined || pending.length === 0) {
+      this.changed.fire(node);
+      return;
+    }
+    void Promise.allSettled(pending.map((l) => l.promise)).then(() => {
+      if (!this.disposed) {
+        this.changed.fire(node);
+      }
+    });
   }
 
   dispose(): void {

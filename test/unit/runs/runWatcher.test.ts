@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../../src/core/errors';
 import type { HttpClientOptions } from '../../../src/core/http/httpClient';
+import type { Run } from '../../../src/core/model/run';
 import type { DataverseRunsBackend } from '../../../src/core/runs/dataverseRunsBackend';
 import { maxStatusUrlLength } from '../../../src/core/runs/dataverseRunsBackend';
 import type { RunFinishedEvent } from '../../../src/core/runs/runEvents';
@@ -275,6 +276,103 @@ describe('runs: environment watcher (sandbox)', function () {
         );
       } finally {
         service.dispose();
+      }
+    });
+
+    it('observes a run started elsewhere in the same status request as its own runs, reporting only its rows', async () => {
+      s = await setup(100);
+      const own = await start(s, flows.quickPing, {
+        connection: { kind: 'connection', name: connections.offlineMachine },
+        runMode: 'unattended',
+      });
+      // Started by another client, straight through the API: this service never started or watched it.
+      const theirs = (
+        await s.h.backendWith({}).startRun(
+          flows.echoText,
+          {
+            runMode: 'attended',
+            connectionName: connections.makerMachine,
+            inputs: JSON.stringify({ inputText: 'elsewhere', inputInteger: 1 }),
+          },
+          signal,
+        )
+      ).sessionId;
+      const rows: Run[] = [];
+      const observing = s.service.observe(
+        { environment: s.h.environment, flowId: flows.echoText, runId: theirs },
+        (row) => rows.push(row),
+      );
+      try {
+        await s.log.until(() => rows.some((r) => r.status === 'succeeded'), 'the observed run to end');
+        const statuses = rows.map((r) => r.status);
+        assert.equal(
+          new Set(statuses).size,
+          statuses.length,
+          `a row per status change: ${statuses.join(', ')}`,
+        );
+        const covering = statusPolls(s.h.requests).filter((p) => decodeURIComponent(p.url).includes(theirs));
+        assert.ok(covering.length > 0);
+        for (const poll of covering) {
+          assert.ok(decodeURIComponent(poll.url).includes(own.runId), 'one request for both runs');
+        }
+        assert.equal(
+          s.log.events.filter((e) => JSON.stringify(e).includes(theirs)).length,
+          0,
+          'no run event (transcript, notification, journal) for a run only observed',
+        );
+        assert.deepEqual(
+          s.service.activeRuns().map((r) => r.runId),
+          [own.runId],
+        );
+        // Ended: no longer asked for, while the own run still is.
+        const after = s.h.requests.length;
+        await s.log.until(() => statusPolls(s!.h.requests.slice(after)).length >= 2, 'two more polls');
+        for (const poll of statusPolls(s.h.requests.slice(after))) {
+          assert.ok(!decodeURIComponent(poll.url).includes(theirs), 'the ended run is let go');
+        }
+      } finally {
+        observing.dispose();
+      }
+    });
+
+    it('stops observing a run when asked, and never observes a run it watches', async () => {
+      s = await setup(100);
+      const offline: RunOptions = {
+        connection: { kind: 'connection', name: connections.offlineMachine },
+        runMode: 'unattended',
+      };
+      const own = await start(s, flows.quickPing, offline);
+      const theirs = (
+        await s.h
+          .backendWith({})
+          .startRun(
+            flows.quickPing,
+            { runMode: 'unattended', connectionName: connections.offlineMachine },
+            signal,
+          )
+      ).sessionId;
+      const seen: string[] = [];
+      const ownObserved = s.service.observe(
+        { environment: s.h.environment, flowId: flows.quickPing, runId: own.runId },
+        (row) => seen.push(row.id),
+      );
+      const observing = s.service.observe(
+        { environment: s.h.environment, flowId: flows.quickPing, runId: theirs },
+        (row) => seen.push(row.id),
+      );
+      await s.log.until(() => seen.includes(theirs), 'the queued row of the observed run');
+      assert.ok(!seen.includes(own.runId), 'a watched run is reported by its events only');
+      ownObserved.dispose();
+      assert.deepEqual(
+        s.service.activeRuns().map((r) => r.runId),
+        [own.runId],
+        'disposing an observation of a watched run leaves it watched',
+      );
+      observing.dispose();
+      const after = s.h.requests.length;
+      await s.log.until(() => statusPolls(s!.h.requests.slice(after)).length >= 2, 'two more polls');
+      for (const poll of statusPolls(s.h.requests.slice(after))) {
+        assert.ok(!decodeURIComponent(poll.url).includes(theirs), 'no longer asked for');
       }
     });
 

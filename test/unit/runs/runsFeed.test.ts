@@ -51,6 +51,69 @@ describe('runs feed (Runs view data)', function () {
     assert.equal(runQueryFilter({ columns: 'feed', statusCodes: [4] }), 'statuscode eq 4');
   });
 
+  it('follows its queued and running runs through one observer, keeping what the status rows lack', async () => {
+    const loaded = (id: string, status: Run['status'], createdOn: string): Run =>
+      ({
+        id,
+        status,
+        createdOn,
+        flowId: 'f1',
+        flowName: 'Echo Text',
+        createdByName: 'Other Maker',
+        machineName: undefined,
+      }) as Run;
+    const rows = [
+      loaded('run-running', 'running', '2026-12-03T10:02:00Z'),
+      loaded('run-queued', 'waiting', '2026-12-03T10:01:00Z'),
+      loaded('run-done', 'succeeded', '2026-12-03T10:00:00Z'),
+    ];
+    const feedSource: RunsFeedSource = {
+      environment: { id: 'e', orgUrl: 'https://x.example/', displayName: 'X' },
+      backend: {
+        listRuns: () => Promise.resolve({ runs: rows, nextPage: undefined }),
+      } as unknown as RunsFeedSource['backend'],
+      userId: () => Promise.resolve(undefined),
+    };
+    const feed = new RunsFeed([feedSource], { mine: false, status: 'all' }, 10);
+    await feed.load(signal);
+    const observed = new Map<string, (row: Run) => void>();
+    const disposed: string[] = [];
+    let changes = 0;
+    const following = feed.follow(
+      (subject, onRow) => {
+        observed.set(subject.runId, onRow);
+        return { dispose: () => disposed.push(subject.runId) };
+      },
+      () => changes++,
+      (_env, runId) => runId === 'run-queued', // e.g. a run this window watches itself
+    );
+    assert.deepEqual([...observed.keys()], ['run-running'], 'only active runs not followed otherwise');
+    // What a status poll returns: status, times and machine; no names.
+    observed.get('run-running')?.({
+      id: 'run-running',
+      status: 'succeeded',
+      createdOn: '2026-12-03T10:02:00Z',
+      startedOn: '2026-12-03T10:02:05Z',
+      completedOn: '2026-12-03T10:02:25Z',
+      flowName: undefined,
+      createdByName: undefined,
+      machineName: 'DESKTOP-MAKER01',
+    } as Run);
+    assert.equal(changes, 1);
+    const now = feed.merged().runs.find((r) => r.run.id === 'run-running');
+    assert.equal(now?.run.status, 'succeeded');
+    assert.equal(now?.run.flowName, 'Echo Text', 'the loaded name stays');
+    assert.equal(now?.run.createdByName, 'Other Maker');
+    assert.equal(now?.run.machineName, 'DESKTOP-MAKER01');
+    assert.equal(now?.runTimeMs, 20_000, 'times worked out again');
+    assert.deepEqual(
+      feed.activeRuns().map((r) => r.run.id),
+      ['run-queued'],
+    );
+    following.dispose();
+    assert.deepEqual(disposed, ['run-running']);
+  });
+
   it('never shows a row above a newer one that another environment has not loaded yet', () => {
     const merged = mergeFeed([
       {

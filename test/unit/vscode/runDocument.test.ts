@@ -114,6 +114,31 @@ describe('run document (model, Markdown, HTML)', () => {
     assert.match(md, /\[Open the flow in Power Automate\]\(https:\/\/make\.powerautomate\.com/);
   });
 
+  it("names the run's connection by its display name, the connection id only as a secondary detail", () => {
+    const named = runDocumentModel(input({ connectionDisplayName: 'CONTOSO\\maker (DESKTOP-MAKER01)' }));
+    const keys = named.facts.map(([k]) => k);
+    assert.deepEqual(
+      named.facts.filter(([k]) => k.startsWith('Connection')),
+      [
+        ['Connection', 'CONTOSO\\maker (DESKTOP-MAKER01)'],
+        ['Connection id', 'shared-uiflow-1'],
+      ],
+    );
+    assert.ok(keys.indexOf('Connection') < keys.indexOf('Started by'), 'the name is with the run facts');
+    assert.ok(keys.indexOf('Connection id') > keys.indexOf('Run id'), 'the id is with the other ids');
+    const md = runDetailsMarkdown(input().details, {
+      ...input(),
+      connectionDisplayName: 'CONTOSO\\maker (DESKTOP-MAKER01)',
+    });
+    assert.match(md, /\| Connection \| CONTOSO\\\\maker \(DESKTOP-MAKER01\) \|/);
+    // Not found (deleted, or not readable): the id is all there is, shown once.
+    const unnamed = runDocumentModel(input());
+    assert.deepEqual(
+      unnamed.facts.filter(([k]) => k.startsWith('Connection')),
+      [['Connection', 'shared-uiflow-1']],
+    );
+  });
+
   it('masks sensitive inputs and action parameters bound to sensitive variables', () => {
     const md = runDetailsMarkdown(input().details, input());
     assert.ok(!md.includes('hunter2'), 'the sensitive action parameter is masked');
