@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CancellationError } from '../core/errors';
+import { UserFacingError } from './userFacingError';
 
 /** The prompts of `vscode.window` the extension uses: the only place they are called. */
 export interface PromptHost {
@@ -14,6 +15,11 @@ export interface PromptHost {
   showInputBox(options: vscode.InputBoxOptions): Thenable<string | undefined>;
   showOpenDialog(options: vscode.OpenDialogOptions): Thenable<vscode.Uri[] | undefined>;
   showSaveDialog(options: vscode.SaveDialogOptions): Thenable<vscode.Uri | undefined>;
+  showWarningMessage<A extends string>(
+    message: string,
+    options: vscode.MessageOptions,
+    ...actions: A[]
+  ): Thenable<A | undefined>;
 }
 
 /**
@@ -36,13 +42,32 @@ export class Prompts {
     return answered(await this.host.showQuickPick(items, { ...options, canPickMany: false }));
   }
 
-  /** Several items of a quick pick (check boxes); at least one. */
+  /**
+   * Several items of a quick pick (check boxes); at least one. Accepting with none checked is a cancel, or,
+   * given `noneChecked`, a `UserFacingError` with that message.
+   */
   async pickMany<T extends vscode.QuickPickItem>(
     items: readonly T[] | Thenable<readonly T[]>,
     options: vscode.QuickPickOptions = {},
+    noneChecked?: string,
   ): Promise<T[]> {
-    const picked = await this.host.showQuickPick(items, { ...options, canPickMany: true });
-    return answered(picked && picked.length > 0 ? picked : undefined);
+    const picked = answered(await this.host.showQuickPick(items, { ...options, canPickMany: true }));
+    if (picked.length === 0 && noneChecked !== undefined) {
+      throw new UserFacingError(noneChecked);
+    }
+    return answered(picked.length > 0 ? picked : undefined);
+  }
+
+  /**
+   * A modal warning that asks before doing something: returns the action the user chose; Escape, Cancel or
+   * closing the dialog throws `CancellationError`.
+   */
+  async confirm<A extends string>(
+    message: string,
+    options: { readonly detail?: string },
+    ...actions: [A, ...A[]]
+  ): Promise<A> {
+    return answered(await this.host.showWarningMessage(message, { ...options, modal: true }, ...actions));
   }
 
   /** A line of text (an empty string when the user accepts an empty box). */

@@ -14,11 +14,13 @@ export type QueuedAnswer =
   | { text: string | ((prefilled: string | undefined) => string) }
   | { open: vscode.Uri[] }
   | { save: vscode.Uri }
+  /** The action chosen in a modal warning (`Prompts.confirm`). */
+  | { confirm: string }
   | 'escape';
 
 /** One prompt as it was shown, for assertions. */
 export interface AskedPrompt {
-  readonly kind: 'pick' | 'pickMany' | 'text' | 'open' | 'save';
+  readonly kind: 'pick' | 'pickMany' | 'text' | 'open' | 'save' | 'confirm';
   readonly title: string | undefined;
   readonly items?: readonly string[];
   /** The input box's validation message for the answer given, when it refused it. */
@@ -132,7 +134,23 @@ export class QueuedPrompts implements PromptHost {
     return Promise.resolve(answer === 'escape' ? undefined : answer.save);
   }
 
-  private next<K extends 'pick' | 'pickMany' | 'text' | 'open' | 'save'>(
+  showWarningMessage<A extends string>(
+    message: string,
+    options: vscode.MessageOptions,
+    ...actions: A[]
+  ): Promise<A | undefined> {
+    assert.ok(options.modal === true, `the warning "${message}" is not modal: it is not a prompt`);
+    this.asked.push({ kind: 'confirm', title: message, items: actions });
+    const answer = this.next('confirm', message);
+    if (answer === 'escape') {
+      return Promise.resolve(undefined);
+    }
+    const found = actions.find((a) => a === answer.confirm);
+    assert.ok(found !== undefined, `no action ${answer.confirm} in "${message}": ${actions.join(', ')}`);
+    return Promise.resolve(found);
+  }
+
+  private next<K extends 'pick' | 'pickMany' | 'text' | 'open' | 'save' | 'confirm'>(
     kind: K,
     title: string | undefined,
   ): Extract<QueuedAnswer, Record<K, unknown>> | 'escape' {
