@@ -317,14 +317,11 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
       );
       name = picked.label;
     }
-    const confirm = await vscode.window.showWarningMessage(
+    await prompts.confirm(
       `Delete the secret "${name}"?`,
-      { modal: true, detail: `Input files that use \${secret:${name}} cannot run until it is set again.` },
+      { detail: `Input files that use \${secret:${name}} cannot run until it is set again.` },
       'Delete',
     );
-    if (confirm !== 'Delete') {
-      throw new CancellationError();
-    }
     await secrets.delete(name);
     log.info(`[inputs] secret "${name}" deleted`);
     return name;
