@@ -204,15 +204,12 @@ export class BatchController implements vscode.Disposable {
     }
     let resume = false;
     if (await journalExists(journalFile)) {
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await this.deps.prompts.confirm(
         `A batch journal for ${path.basename(dir.fsPath)} already exists. Resume that batch (only items never started run), or start a new one (items it started would run again)?`,
-        { modal: true },
+        {},
         'Resume',
         'Start New Batch',
       );
-      if (choice === undefined) {
-        return undefined;
-      }
       resume = choice === 'Resume';
       if (!resume) {
         await rename(journalFile, journalFile.replace(/\.json$/i, '') + `.replaced-${Date.now()}.json`);
