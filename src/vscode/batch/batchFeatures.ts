@@ -91,15 +91,12 @@ export function registerBatchFeatures(deps: BatchFeatureDeps): {
         const batch = batchOf(arg);
         let alsoQueued = cancelQueued;
         if (alsoQueued === undefined) {
-          const choice = await vscode.window.showWarningMessage(
+          const choice = await deps.prompts.confirm(
             `Stop starting the items of batch "${batch.label}"? Runs already started go on unless you cancel the queued ones too.`,
-            { modal: true },
+            {},
             'Stop New Starts',
             'Stop and Cancel Queued Runs',
           );
-          if (choice === undefined) {
-            return;
-          }
           alsoQueued = choice === 'Stop and Cancel Queued Runs';
         }
         await controller.cancel(batch, alsoQueued);
