@@ -4,7 +4,6 @@
  * (label, description, tooltip, context value), which is also what tasks and tests read.
  */
 import * as vscode from 'vscode';
-import { CancellationError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { RunStatusFilter } from '../../core/runs/runsFeed';
 import type { RunSubject } from '../../core/runs/runEvents';
@@ -123,21 +122,16 @@ export function registerRunsViewCommands(deps: {
           );
         }
         const current = view.filter.environments?.map(orgKey);
-        const picked = await vscode.window.showQuickPick(
+        const picked = await prompts.pickMany(
           all.map((e) => ({
             label: e.displayName ?? e.orgUrl,
             description: e.orgUrl,
             orgUrl: e.orgUrl,
             picked: current === undefined || current.includes(orgKey(e.orgUrl)),
           })),
-          { title: 'Show runs of these environments', canPickMany: true },
+          { title: 'Show runs of these environments' },
+          'Pick at least one environment (or Clear Filter to show every one).',
         );
-        if (picked === undefined) {
-          throw new CancellationError();
-        }
-        if (picked.length === 0) {
-          throw new UserFacingError('Pick at least one environment (or Clear Filter to show every one).');
-        }
         environments = picked.length === all.length ? undefined : picked.map((p) => p.orgUrl);
       }
       await view.setFilter({ ...view.filter, environments });
