@@ -73,8 +73,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const config = new ConfigurationService();
   const explorer = new ExplorerView(accounts, log, config, context.workspaceState);
   const environmentStatus = new EnvironmentStatusBar(accounts, config);
-  const signIn = new SignInController(context, accounts, log, config);
   const prompts = new Prompts();
+  const signIn = new SignInController(context, accounts, log, config, prompts);
 
   context.subscriptions.push(
     log,

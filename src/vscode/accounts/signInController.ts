@@ -6,6 +6,7 @@ import type { DeviceCodeInfo } from '../../core/auth/msalTokenProvider';
 import { fetchSandboxSignIn } from '../../core/auth/sandboxSignIn';
 import { clouds, type CloudEndpoints } from '../../core/clouds';
 import { CancellationError } from '../../core/errors';
+import type { Prompts } from '../prompts';
 import { HttpClient } from '../../core/http/httpClient';
 import type { ProxyOptions } from '../../core/http/proxySettings';
 import type { Logger } from '../../core/logger';
@@ -31,6 +32,8 @@ export class SignInController implements vscode.Disposable {
     private readonly accounts: AccountService,
     private readonly log: Logger,
     private readonly config: ConfigurationService,
+    /** The window's prompts (Escape throws `CancellationError`). */
+    private readonly prompts: Prompts,
   ) {
     this.manager = new AccountManager({ secrets: context.secrets, logger: log, proxy: this.proxy() });
   }
@@ -161,7 +164,7 @@ export class SignInController implements vscode.Disposable {
           ? undefined
           : 'An application id is a GUID, e.g. 00000000-0000-0000-0000-000000000000.',
     });
-    const kind = await vscode.window.showQuickPick(
+    const kind = await this.prompts.pick(
       [
         { label: 'Client secret', description: 'Paste the secret value', credential: 'secret' as const },
         {
@@ -172,9 +175,6 @@ export class SignInController implements vscode.Disposable {
       ],
       { title: 'Service principal (3/3): credential' },
     );
-    if (!kind) {
-      throw new CancellationError();
-    }
     const target: AuthTarget = authTargetFor(cloud, { tenantId: tenant.trim(), clientId: clientId.trim() });
     let account: AuthAccount;
     if (kind.credential === 'secret') {
@@ -243,13 +243,10 @@ export class SignInController implements vscode.Disposable {
       if (list.length === 1) {
         id = list[0]?.id;
       } else {
-        const picked = await vscode.window.showQuickPick(
+        const picked = await this.prompts.pick(
           list.map((a) => ({ label: a.label, description: a.description, id: a.id })),
           { title: 'Sign out of which account?' },
         );
-        if (!picked) {
-          throw new CancellationError();
-        }
         id = picked.id;
       }
     }
@@ -333,21 +330,16 @@ export class SignInController implements vscode.Disposable {
     );
   }
 
-  private async ask(options: vscode.InputBoxOptions): Promise<string> {
-    const value = await vscode.window.showInputBox({ ignoreFocusOut: true, ...options });
-    if (value === undefined) {
-      throw new CancellationError();
-    }
-    return value;
+  private ask(options: vscode.InputBoxOptions): Promise<string> {
+    return this.prompts.text({ ignoreFocusOut: true, ...options });
   }
 
   private async readPem(title: string, label: string): Promise<string> {
-    const [uri] =
-      (await vscode.window.showOpenDialog({
-        title,
-        canSelectMany: false,
-        filters: { 'PEM files': ['pem', 'crt', 'key', 'cer'] },
-      })) ?? [];
+    const [uri] = await this.prompts.open({
+      title,
+      canSelectMany: false,
+      filters: { 'PEM files': ['pem', 'crt', 'key', 'cer'] },
+    });
     if (!uri) {
       throw new CancellationError();
     }
