@@ -8,6 +8,7 @@ import { commandIds } from '../../src/vscode/commandIds';
 import type { RunsViewShown } from '../../src/vscode/commands/runsViewCommands';
 import type { WhyWaitingResult } from '../../src/vscode/readiness/whyWaitingCommand';
 import { activateExtension, makerAttended, note, waitFor } from './helpers';
+import { QueuedPrompts } from './queuedPrompts';
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
@@ -138,6 +139,25 @@ describe('Runs view and run documents', function () {
         .map((r) => `${r.label} — ${r.description ?? ''}`)
         .join(' | ')}`,
     );
+  });
+
+  it('filters by environments checked in a multi-select; Escape keeps the filter as it was', async () => {
+    const prompts = new QueuedPrompts({ pickMany: ['Contoso Dev'] }, 'escape');
+    const answering = api.prompts.answerWith(prompts);
+    try {
+      const devOnly = await view(commandIds.filterRunsByEnvironment);
+      assert.equal(prompts.asked[0]?.title, 'Show runs of these environments');
+      assert.ok(prompts.asked[0]?.items?.includes('Contoso Dev'), String(prompts.asked[0]?.items));
+      assert.match(devOnly.description ?? '', /Contoso Dev$/);
+      const escaped = await view(commandIds.filterRunsByEnvironment);
+      assert.equal(escaped, undefined, 'Escape is a silent cancel');
+      assert.equal(prompts.remaining, 0);
+      const after = await view(commandIds.refreshRunsView);
+      assert.equal(after.description, devOnly.description, 'the filter is kept');
+    } finally {
+      answering.dispose();
+      await view(commandIds.clearRunsFilter);
+    }
   });
 
   it('loads more runs a page at a time, keeping newest first', async () => {
