@@ -554,6 +554,25 @@ describe('Input files against the sandbox', function () {
     }
   });
 
+  it('Delete Secret asks in a modal warning; Escape keeps the secret, Delete removes it', async () => {
+    await api.inputFiles.secrets.set('DELETE_ME', 'kept-until-confirmed');
+    const prompts = new QueuedPrompts('escape', { confirm: 'Delete' });
+    const answering = api.prompts.answerWith(prompts);
+    try {
+      const escaped = await vscode.commands.executeCommand<string>(commandIds.deleteSecret, 'DELETE_ME');
+      assert.equal(escaped, undefined, 'Escape is a silent cancel');
+      assert.equal(await api.inputFiles.secrets.get('DELETE_ME'), 'kept-until-confirmed');
+      assert.equal(prompts.asked[0]?.title, 'Delete the secret "DELETE_ME"?');
+      const deleted = await vscode.commands.executeCommand<string>(commandIds.deleteSecret, 'DELETE_ME');
+      assert.equal(deleted, 'DELETE_ME');
+      assert.equal(await api.inputFiles.secrets.get('DELETE_ME'), undefined);
+      assert.equal(prompts.remaining, 0);
+    } finally {
+      answering.dispose();
+      await api.inputFiles.secrets.delete('DELETE_ME');
+    }
+  });
+
   it("flags an open file's renamed input when the flow's schema changes", async () => {
     const uri = await files.write('.desktopflows/sensitive-credentials/login.json', {
       $schema: schemaOf(seedIds.flows.credentials),
