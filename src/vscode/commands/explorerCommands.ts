@@ -68,14 +68,12 @@ export function registerExplorerCommands(deps: ExplorerCommandDeps): vscode.Disp
       const filter =
         typeof text === 'string'
           ? text
-          : await vscode.window.showInputBox({
+          : await deps.prompts.text({
               title: 'Filter desktop flows by name',
               prompt: 'Only flows whose name contains this text are listed (leave empty to show all).',
               value: explorer.state.flowFilter,
             });
-      if (filter !== undefined) {
-        await explorer.setFlowFilter(filter);
-      }
+      await explorer.setFlowFilter(filter);
     }),
     registerCommand(commandIds.clearFlowFilter, logger, () => explorer.setFlowFilter('')),
     registerCommand(commandIds.showDrafts, logger, () => explorer.setShowDrafts(true)),
