@@ -65,6 +65,7 @@ export async function pickEnvironment(
  * server (`contains(name, …)`), so environments with thousands of flows stay quick. Escape → CancellationError.
  */
 export function pickFlow(choice: EnvironmentChoice, title = 'Select a desktop flow'): Promise<DesktopFlow> {
+  // Not Prompts.pick: it searches the server as the user types, which needs a live QuickPick.
   const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { flow: DesktopFlow }>();
   qp.title = title;
   qp.placeholder = `Type to search the desktop flows of ${choice.environment.displayName}`;

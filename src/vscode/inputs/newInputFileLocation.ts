@@ -132,6 +132,7 @@ export async function chooseNewInputFile(
   for (let n = 2; await exists(vscode.Uri.joinPath(directory, `${suggestion}.json`)); n++) {
     suggestion = `inputs-${n}`;
   }
+  // Not Prompts.text: the box has a "choose folder" button, which only a live InputBox offers.
   const box = vscode.window.createInputBox();
   const chooseLocation: vscode.QuickInputButton = {
     iconPath: new vscode.ThemeIcon('folder-opened'),

@@ -86,6 +86,7 @@ export function describeRunError(e: unknown, flowName?: string): unknown {
             const machine = c?.machineName === undefined ? '' : ` on ${c.machineName}`;
             return { label: `$(history) ${when}${state}${machine}`, detail: id, id };
           });
+          // Not Prompts.pick: this runs from an error notification's button, outside any command's prompts.
           const picked = await vscode.window.showQuickPick(items, {
             title: `Runs of ${flow} that the lost start may have created`,
             placeHolder: 'Pick one to copy its run id',
