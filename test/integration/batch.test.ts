@@ -322,13 +322,25 @@ describe('Batch runs against the sandbox', function () {
     assert.equal(sandboxRunCount() - before, 3, 'one more run: the failed item, not the succeeded one');
   });
 
-  it('Batch: Cancel Batch stops new starts and, when asked, cancels the runs still queued', async () => {
+  it('Batch: Cancel Batch asks (Escape goes on), stops new starts and, when asked, cancels the runs still queued', async () => {
     const count = 40;
     const folder = await inputFolder('cancelled', count);
     const batch = await startBatch(folder);
     const id = batch.id;
     await waitFor(() => (batch.counts?.started ?? 0) >= 3, 'three items started', 60_000);
-    await vscode.commands.executeCommand(commandIds.cancelBatch, id, true);
+    // The modal question is answered from a queue: Escape first (the batch goes on), then cancel the queued runs.
+    const prompts = new QueuedPrompts('escape', { confirm: 'Stop and Cancel Queued Runs' });
+    const answering = api.prompts.answerWith(prompts);
+    try {
+      await vscode.commands.executeCommand(commandIds.cancelBatch, id);
+      assert.equal(batch.stopping, false, 'Escape does not stop the batch');
+      assert.equal(batch.state, 'running');
+      await vscode.commands.executeCommand(commandIds.cancelBatch, id);
+      assert.equal(prompts.remaining, 0);
+      assert.match(prompts.asked[0]?.title ?? '', /^Stop starting the items of batch /);
+    } finally {
+      answering.dispose();
+    }
     await api.batches.idle();
     assert.equal(batch.state, 'cancelled');
     const started = batch.counts?.started ?? 0;
