@@ -69,8 +69,13 @@ export interface BatchItemRecord {
   /** Absolute path of the input file. */
   readonly file: string;
   readonly state: BatchItemState;
-  /** Run-clock epoch ms. */
+  /** Run-clock epoch ms (of a `starting` line: when its request was sent). */
   readonly at: number;
+  /**
+   * Of a `starting` line: the service's time (its `Date` header, epoch ms) just before the request was
+   * sent, so a resume waits out the same window on the service's clock as the trigger would.
+   */
+  readonly serviceSentAt?: number;
   readonly flowId?: string;
   readonly flowName?: string;
   /** Connection name or connection reference logical name the item was started on. */
@@ -117,6 +122,7 @@ export interface BatchItemTrack {
   readonly connection?: string;
   readonly inputsDigest?: string;
   readonly at: number;
+  readonly serviceSentAt?: number;
   readonly startedAt?: number;
 }
 
@@ -156,6 +162,7 @@ function trackOf(record: BatchItemRecord, offset: number, length: number): Batch
     ...(record.connection === undefined ? {} : { connection: record.connection }),
     ...(record.inputsDigest === undefined ? {} : { inputsDigest: record.inputsDigest }),
     ...(record.startedAt === undefined ? {} : { startedAt: record.startedAt }),
+    ...(record.serviceSentAt === undefined ? {} : { serviceSentAt: record.serviceSentAt }),
   };
 }
 

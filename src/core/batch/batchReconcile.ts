@@ -1,18 +1,31 @@
 /**
  * After a crash or a lost answer, some items of a journal are uncertain: their `starting` line is there,
- * but no outcome. Before `--resume` sends anything, each is settled with the service, the way a single run
- * with a lost answer is (runTrigger.ts / reconciliation.ts): list the flow's API-started runs created
- * since the item's `starting` instant minus a clock-skew margin, leave out runs already attributed
- * (every run id in the journal is claimed), keep those with the batch's run mode and connection, and
- * since items of one batch share flow and connection, recognise the item by its inputs (digest of the
- * non-sensitive inputs). Found: the item is accepted with that run. Not found after the lookups have
- * settled: it was surely never started and is started now. Lookups that keep failing leave it uncertain;
- * nothing is sent for it.
+ * but no outcome. Before `--resume` sends anything for them, each is settled with the service by the
+ * single-run rules and window (reconciliation.ts, as runTrigger.ts uses them): list the flow's
+ * API-started runs created since the item's send (on the service's clock, from the journaled `Date`; else
+ * its `starting` instant minus a clock-skew margin), leave out runs already attributed (every run id in
+ * the journal is claimed), keep those with the batch's run mode and connection, and since items of one
+ * batch share flow and connection, recognise the item by its inputs (digest of the non-sensitive inputs).
+ * Found: the item is accepted with that run. Not found once the service's maximum request time after its
+ * send has passed on the service's clock (`requestWindowPassed`; a request can still create its run until
+ * then): it surely created none and is started again. Items are settled together, each as soon as its
+ * own window has passed, so an old uncertain item costs one lookup and a recent one at most its window.
+ * Lookups that keep failing, or a window that never passes, leave it uncertain; nothing is sent for it.
  */
 import { ApiError, CancellationError } from '../errors';
 import type { Logger } from '../logger';
 import type { Run } from '../model/run';
-import { ClaimedRuns, exclusionOf } from '../runs/reconciliation';
+import { normalizePollInterval, errorBackoffMs } from '../runs/pollInterval';
+import {
+  ClaimedRuns,
+  defaultMaxRequestMs,
+  exclusionOf,
+  requestWindowPassed,
+  serviceTimeResolutionMs,
+  untilRequestWindowEnds,
+  windowStartOf,
+  type SendInstant,
+} from '../runs/reconciliation';
 import type { RunClock } from '../runs/runClock';
 import type { RunConnection, RunMode } from '../runs/runOptions';
 import type { RunsBackend } from '../runs/runsBackend';
@@ -24,8 +37,10 @@ export interface UncertainItem {
   readonly flowId: string;
   /** The connection label journaled for it. */
   readonly connection: string;
-  /** Run-clock instant of its `starting` line. */
+  /** Run-clock instant of its `starting` line (when its latest request was sent). */
   readonly at: number;
+  /** The service's time just before that request was sent (journaled `serviceSentAt`), when known. */
+  readonly serviceSentAt: number | undefined;
   readonly inputsDigest: string | undefined;
 }
 
@@ -50,9 +65,18 @@ export interface ReconcileItemsOptions {
   ) => Promise<string>;
   readonly clock: RunClock;
   readonly logger: Logger;
+  /** As `ReconcileOptions` of the run trigger; defaults suit the real service. */
   readonly skewMarginMs?: number;
+  readonly maxRequestMs?: number;
   readonly lookupDelaysMs?: readonly number[];
   readonly lookupRetries?: number;
+}
+
+const defaultLookupDelaysMs = [0, 250, 1_000, 2_000, 4_000, 8_000, 15_000];
+const backoff = normalizePollInterval({ minMs: 1_000, maxMs: 15_000 });
+
+function sentOf(item: UncertainItem): SendInstant {
+  return { serviceTime: item.serviceSentAt, localTime: item.at };
 }
 
 const maxPages = 20;
@@ -71,9 +95,10 @@ export async function reconcileUncertainItems(
     const key = item.flowId.toLowerCase();
     byFlow.set(key, [...(byFlow.get(key) ?? []), item]);
   }
-  for (const group of byFlow.values()) {
-    await reconcileFlow(group, options, claimed, result, signal);
-  }
+  // Flows are settled side by side: their windows overlap instead of adding up.
+  await Promise.all(
+    [...byFlow.values()].map((group) => reconcileFlow(group, options, claimed, result, signal)),
+  );
   return result;
 }
 
@@ -90,26 +115,45 @@ async function reconcileFlow(
     return;
   }
   const open = new Set(group);
-  const since = Math.min(...group.map((i) => i.at)) - (options.skewMarginMs ?? 120_000);
-  const delays = [...(options.lookupDelaysMs ?? [0, 2_000, 5_000])];
+  const skew = options.skewMarginMs ?? 120_000;
+  const maxRequestMs = options.maxRequestMs ?? defaultMaxRequestMs;
+  const since = Math.min(...group.map((i) => windowStartOf(sentOf(i), skew)));
+  const delays = options.lookupDelaysMs ?? defaultLookupDelaysMs;
   const retries = options.lookupRetries ?? 5;
+  // However the service's clock behaves, give up after twice the window on our own clock.
+  const hardStop = clock.now() + maxRequestMs * 2 + 60_000;
   let failures = 0;
-  let previous = 0;
+  let serviceNow: number | undefined;
   const digests = new Map<string, string>();
-  for (let i = 0; i < delays.length && open.size > 0; i++) {
-    const delay = delays[i] ?? 0;
-    if (delay > previous) {
-      await clock.sleep(delay - previous, signal);
+  for (let n = 0; open.size > 0; n++) {
+    if (n > 0) {
+      const scheduled = delays[Math.min(n, delays.length - 1)] ?? 1_000;
+      const delay = failures > 0 ? errorBackoffMs(failures, undefined, backoff) : scheduled;
+      const untilFirstWindowEnds = Math.min(
+        ...[...open].map((item) =>
+          untilRequestWindowEnds(sentOf(item), maxRequestMs, serviceNow, clock.now()),
+        ),
+      );
+      const pause = Math.min(delay, untilFirstWindowEnds);
+      if (pause > 0) {
+        await clock.sleep(pause, signal);
+      }
     }
-    previous = delay;
+    if (clock.now() > hardStop) {
+      break;
+    }
     let rows: Run[];
     try {
+      if (backend.whoAmI !== undefined) {
+        // The service's time *before* the lookup: every run created up to then is in its answer.
+        serviceNow = (await backend.whoAmI(signal)).serviceTime ?? serviceNow;
+      }
       rows = await lookup(backend, flowId, since, signal);
     } catch (e) {
-      if (CancellationError.is(e) || !ApiError.is(e) || failures >= retries) {
-        if (CancellationError.is(e)) {
-          throw e;
-        }
+      if (CancellationError.is(e)) {
+        throw e;
+      }
+      if (!ApiError.is(e) || failures >= retries) {
         for (const item of open) {
           result.set(item.file, { kind: 'unknown', reason: e instanceof Error ? e.message : String(e) });
         }
@@ -117,12 +161,12 @@ async function reconcileFlow(
       }
       failures++;
       logger.warn(`[batch] looking for runs of uncertain items failed (${e.reason}); trying again`);
-      delays.splice(i + 1, 0, previous + 1_000 * failures);
       continue;
     }
+    failures = 0;
     for (const connection of options.connections) {
       const label = connectionLabel(connection);
-      // Caller and creation time are already bounded by the lookup (`since`); the rest as for single runs.
+      // Caller and creation time are bounded per item below; the rest as for single runs.
       const evidence = {
         options: { connection, runMode: options.runMode },
         callerId: undefined,
@@ -130,9 +174,11 @@ async function reconcileFlow(
       };
       const candidates = rows.filter((r) => exclusionOf(r, evidence, (id) => claimed.has(id)) === undefined);
       for (const run of candidates) {
-        const waiting = [...open].filter((item) => item.connection === label);
+        const waiting = [...open].filter(
+          (item) => item.connection === label && couldHaveCreated(item, run, maxRequestMs),
+        );
         if (waiting.length === 0) {
-          break;
+          continue;
         }
         let digest = digests.get(run.id);
         if (digest === undefined) {
@@ -160,10 +206,31 @@ async function reconcileFlow(
         }
       }
     }
+    for (const item of open) {
+      if (requestWindowPassed(sentOf(item), maxRequestMs, serviceNow, clock.now())) {
+        open.delete(item);
+        result.set(item.file, { kind: 'notStarted' });
+      }
+    }
   }
   for (const item of open) {
-    result.set(item.file, { kind: 'notStarted' });
+    result.set(item.file, {
+      kind: 'unknown',
+      reason: "Its run could not be confirmed before the service's maximum request time had passed.",
+    });
   }
+}
+
+/** Whether `run` was created in the time the item's request could have created it (when both are known). */
+function couldHaveCreated(item: UncertainItem, run: Run, maxRequestMs: number): boolean {
+  const created = run.createdOn === undefined ? Number.NaN : Date.parse(run.createdOn);
+  if (Number.isNaN(created) || item.serviceSentAt === undefined) {
+    return true;
+  }
+  return (
+    created >= windowStartOf(sentOf(item), 0) &&
+    created <= item.serviceSentAt + maxRequestMs + serviceTimeResolutionMs
+  );
 }
 
 async function lookup(

@@ -27,6 +27,7 @@ import { realToClockMs, type RunClock } from '../runs/runClock';
 import { RunError } from '../runs/runErrors';
 import type { RunEvent, RunFinishedEvent, RunSubject } from '../runs/runEvents';
 import type { EnvironmentRef } from '../runs/runJournal';
+import type { SendInstant } from '../runs/reconciliation';
 import { connectionKey, type RunConnection } from '../runs/runOptions';
 import type { Subscription } from '../util/events';
 import type { BatchItemError, BatchJournalWriter } from './batchJournal';
@@ -35,13 +36,14 @@ import type { BatchItemError, BatchJournalWriter } from './batchJournal';
 export interface BatchPort {
   /**
    * Prepares the item again from its file and starts it on `connection` through the runs core. Must call
-   * (and await) `beforeSend` once the item is ready and before its request can be sent. Resolves once the
-   * service accepted the run. Throws `BatchItemInvalidError` when the file no longer validates.
+   * (and await) `beforeSend` before each start request is sent (`TriggerRequest.onSend`), with the instant
+   * it is sent on the service's clock and the run clock. Resolves once the service accepted the run.
+   * Throws `BatchItemInvalidError` when the file no longer validates.
    */
   start(
     file: string,
     connection: RunConnection,
-    beforeSend: (item: PreparedBatchItem) => Promise<void>,
+    beforeSend: (item: PreparedBatchItem, sent: SendInstant) => Promise<void>,
     signal: AbortSignal,
   ): Promise<StartedBatchItem>;
   /** Watches a run started earlier (resumed batches). */
@@ -360,16 +362,17 @@ export class BatchRunner {
         const started = await port.start(
           file,
           connection,
-          async (item) => {
+          async (item, instant) => {
             await journal.item(
               {
                 file,
                 state: 'starting',
-                at: clock.now(),
+                at: instant.localTime,
                 flowId: item.flowId,
                 flowName: item.flowName,
                 connection: label,
                 inputsDigest: item.inputsDigest,
+                ...(instant.serviceTime === undefined ? {} : { serviceSentAt: instant.serviceTime }),
               },
               true,
             );
@@ -492,6 +495,7 @@ export class BatchRunner {
               state: 'unknown',
               error,
               ...(track?.inputsDigest === undefined ? {} : { inputsDigest: track.inputsDigest }),
+              ...(track?.serviceSentAt === undefined ? {} : { serviceSentAt: track.serviceSentAt }),
             },
             true,
           );
@@ -508,6 +512,7 @@ export class BatchRunner {
               state: 'unknown',
               error: itemError(undefined, describe(e)),
               ...(track?.inputsDigest === undefined ? {} : { inputsDigest: track.inputsDigest }),
+              ...(track?.serviceSentAt === undefined ? {} : { serviceSentAt: track.serviceSentAt }),
             },
             true,
           );

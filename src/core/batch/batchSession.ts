@@ -189,6 +189,7 @@ export async function runBatchSession(
           flowId: track.flowId,
           connection: track.connection ?? '',
           at: track.at,
+          serviceSentAt: track.serviceSentAt,
           inputsDigest: track.inputsDigest,
         });
       }

@@ -22,6 +22,7 @@ import type { RunEvent, RunSubject } from '../runs/runEvents';
 import type { EnvironmentRef } from '../runs/runJournal';
 import { idKey } from '../runs/runKeys';
 import type { RunConnection, RunOptions } from '../runs/runOptions';
+import type { SendInstant } from '../runs/reconciliation';
 import type { RunService } from '../runs/runService';
 import type { ServiceSession } from '../serviceSession';
 import type { Subscription } from '../util/events';
@@ -244,7 +245,7 @@ export class SessionBatchPort implements BatchPort {
   async start(
     file: string,
     connection: RunConnection,
-    beforeSend: (item: PreparedBatchItem) => Promise<void>,
+    beforeSend: (item: PreparedBatchItem, sent: SendInstant) => Promise<void>,
     signal: AbortSignal,
   ): Promise<StartedBatchItem> {
     let text: string;
@@ -272,12 +273,15 @@ export class SessionBatchPort implements BatchPort {
       );
     }
     const prepared = result.run;
-    await beforeSend({
+    const item: PreparedBatchItem = {
       flowId: prepared.flow.id,
       flowName: prepared.flow.name,
       inputsDigest: inputsDigest(prepared.inputs, info.sensitive),
+    };
+    // Journaled right before each send, with the service's time: a resume settles it by the same window.
+    const run = await this.options.service.start(prepared, signal, {
+      onSend: (sent) => beforeSend(item, sent),
     });
-    const run = await this.options.service.start(prepared, signal);
     return {
       runId: run.runId,
       flowId: prepared.flow.id,

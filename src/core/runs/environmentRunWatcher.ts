@@ -9,7 +9,7 @@ import { AuthError, ApiError, CancellationError } from '../errors';
 import type { Logger } from '../logger';
 import { isTerminal, type Run, type RunStatus } from '../model/run';
 import { errorBackoffMs, runPollIntervalMs, type PollIntervalOptions } from './pollInterval';
-import type { RunClock } from './runClock';
+import { realToClockMs, type RunClock } from './runClock';
 import { RunError } from './runErrors';
 import {
   runTimings,
@@ -533,7 +533,11 @@ export class EnvironmentRunWatcher {
       });
       return;
     }
-    const retryAfter = ApiError.is(e) ? e.retryAfterSeconds : undefined;
+    // Retry-After is real seconds; polls are scheduled on the run clock (faster against a sped-up sandbox).
+    const retryAfter =
+      ApiError.is(e) && e.retryAfterSeconds !== undefined
+        ? realToClockMs(this.options.clock, e.retryAfterSeconds * 1000) / 1000
+        : undefined;
     // Expired sign-in needs the maker; poll no faster than the maximum interval until it works again.
     const floor = AuthError.is(e) ? poll().maxMs : 0;
     const delay = Math.max(floor, errorBackoffMs(this.failures, retryAfter, poll()));

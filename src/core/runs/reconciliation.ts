@@ -166,3 +166,70 @@ export function sameInputs(
     Object.fromEntries(Object.entries(o).filter(([k]) => !hidden.has(k)));
   return sameJson(visible(ours), visible(theirs as object));
 }
+
+/**
+ * When a start request was sent: the service's time just before (its `Date` header, `undefined` when it
+ * gave none) and the run clock's. Kept by the trigger in memory and by a batch in its journal, so a
+ * request sent by an earlier process is settled by the same rules.
+ */
+export interface SendInstant {
+  readonly serviceTime: number | undefined;
+  readonly localTime: number;
+}
+
+/**
+ * The service's maximum execution time for a request, plus a margin: Dataverse ends a request after
+ * 2 minutes (docs/service-contract.md). A request can create its run no later than this after it was sent.
+ */
+export const defaultMaxRequestMs = 150_000;
+
+/** `Date` and `createdon` have whole seconds: a run created in our request's second may show the second before. */
+export const serviceTimeResolutionMs = 1_000;
+
+/**
+ * The earliest `createdon` a run of the request can have: the service's time before sending (less its
+ * resolution), or, when the service gave none, our time less a clock-skew margin.
+ */
+export function windowStartOf(sent: SendInstant, skewMarginMs: number): number {
+  return sent.serviceTime !== undefined
+    ? Math.floor(sent.serviceTime / 1000) * 1000 - serviceTimeResolutionMs
+    : sent.localTime - skewMarginMs;
+}
+
+/**
+ * Whether the time in which the service could still create the request's run has passed: on the
+ * service's clock (`serviceNow`, read *before* the latest lookup, so every run created until then was in
+ * its answer) when both service times are known, else on the run clock.
+ */
+export function requestWindowPassed(
+  sent: SendInstant,
+  maxRequestMs: number,
+  serviceNow: number | undefined,
+  localNow: number,
+): boolean {
+  return sent.serviceTime !== undefined && serviceNow !== undefined
+    ? serviceNow >= sent.serviceTime + maxRequestMs
+    : localNow >= sent.localTime + maxRequestMs;
+}
+
+/**
+ * Run-clock ms until the request's window ends, estimated from how fast the service's clock advanced
+ * since the send (the sandbox's may run faster than ours); `Infinity` when that cannot be told yet.
+ */
+export function untilRequestWindowEnds(
+  sent: SendInstant,
+  maxRequestMs: number,
+  serviceNow: number | undefined,
+  localNow: number,
+): number {
+  if (sent.serviceTime === undefined || serviceNow === undefined) {
+    return Math.max(0, sent.localTime + maxRequestMs - localNow);
+  }
+  const elapsedLocal = localNow - sent.localTime;
+  const elapsedService = serviceNow - sent.serviceTime;
+  if (elapsedLocal < 200 || elapsedService <= 0) {
+    return Number.POSITIVE_INFINITY;
+  }
+  const rate = elapsedService / elapsedLocal;
+  return Math.max(20, Math.ceil((sent.serviceTime + maxRequestMs - serviceNow) / rate) + 20);
+}

@@ -167,6 +167,8 @@ export class RunService {
       readonly triggerId?: string;
       /** Overrides `RunServiceOptions.resendWhenUncertain` for this start (a setting changed since). */
       readonly resendWhenUncertain?: boolean;
+      /** See `TriggerRequest.onSend`. */
+      readonly onSend?: TriggerRequest['onSend'];
     } = {},
   ): Promise<StartedRun> {
     const display: RunDisplay = {
@@ -190,6 +192,7 @@ export class RunService {
         ...(options.resendWhenUncertain === undefined
           ? {}
           : { resendWhenUncertain: options.resendWhenUncertain }),
+        ...(options.onSend === undefined ? {} : { onSend: options.onSend }),
       },
       display,
       signal,

@@ -31,7 +31,17 @@ import type { LicenseCheck, Run } from '../model/run';
 import { throwIfAborted } from '../util/abort';
 import { errorBackoffMs, normalizePollInterval } from './pollInterval';
 import type { RateWait, SlidingWindowRateLimiter } from './rateLimiter';
-import { ClaimedRuns, exclusionOf, sameInputs, type RunEvidence } from './reconciliation';
+import {
+  ClaimedRuns,
+  defaultMaxRequestMs,
+  exclusionOf,
+  requestWindowPassed,
+  sameInputs,
+  untilRequestWindowEnds,
+  windowStartOf,
+  type RunEvidence,
+  type SendInstant,
+} from './reconciliation';
 import type { SharedRunState } from './sharedRunState';
 import { realToClockMs, type RunClock } from './runClock';
 import { RunError } from './runErrors';
@@ -63,6 +73,12 @@ export interface TriggerRequest {
   readonly resendWhenUncertain?: boolean;
   /** Ties rate-limit events to this request; a random UUID when omitted. */
   readonly triggerId?: string;
+  /**
+   * Awaited just before each start request is sent (after the rate budget and the service's time were
+   * read), with the instant it is sent: a batch journals it, so a later process can settle the request by
+   * the same window. Throwing sends nothing.
+   */
+  readonly onSend?: (sent: SendInstant) => Promise<void>;
 }
 
 /** A started run. */
@@ -108,15 +124,12 @@ export interface ReconcileOptions {
 
 const reconcileDefaults: Required<ReconcileOptions> = {
   skewMarginMs: 120_000,
-  maxRequestMs: 150_000,
+  maxRequestMs: defaultMaxRequestMs,
   lookupDelaysMs: [0, 250, 1_000, 2_000, 4_000, 8_000, 15_000],
   maxLookups: 60,
   lookupRetries: 5,
   maxAttempts: 5,
 };
-
-/** `Date` and `createdon` have whole seconds: a run created in our request's second may show the second before. */
-const serviceTimeResolutionMs = 1_000;
 
 /** Pages of candidate runs read per lookup; a flow rarely has more than a handful in the window. */
 const maxLookupPages = 10;
@@ -124,12 +137,8 @@ const maxLookupPages = 10;
 const maxInputComparisons = 10;
 
 /** The service's clock and the caller, read just before a start request is sent. */
-interface SendContext {
+interface SendContext extends SendInstant {
   readonly callerId: string | undefined;
-  /** Service time before sending (epoch ms), or `undefined` when the service gave none. */
-  readonly serviceTime: number | undefined;
-  /** Run-clock time when `serviceTime` was read. */
-  readonly localTime: number;
 }
 
 /** Dependencies of `RunTrigger`. */
@@ -258,6 +267,7 @@ export class RunTrigger {
       let context: SendContext;
       try {
         context = await this.sendContext(backend, request.environment.orgUrl, signal);
+        await request.onSend?.({ serviceTime: context.serviceTime, localTime: context.localTime });
       } catch (e) {
         // Nothing was sent yet.
         permit.cancel();
@@ -396,9 +406,7 @@ export class RunTrigger {
 
   /** The earliest `createdon` a run of this request can have. */
   private windowStart(context: SendContext): number {
-    return context.serviceTime !== undefined
-      ? Math.floor(context.serviceTime / 1000) * 1000 - serviceTimeResolutionMs
-      : context.localTime - this.tuning.skewMarginMs;
+    return windowStartOf(context, this.tuning.skewMarginMs);
   }
 
   private unknown(
@@ -443,9 +451,6 @@ export class RunTrigger {
       callerId: context.callerId,
       createdOnOrAfter: this.windowStart(context),
     };
-    const serviceDeadline =
-      context.serviceTime === undefined ? undefined : context.serviceTime + tuning.maxRequestMs;
-    const localDeadline = context.localTime + tuning.maxRequestMs;
     // However the service's clock behaves, give up after twice the time on our own clock.
     const hardStop = context.localTime + tuning.maxRequestMs * 2 + 60_000;
     let failures = 0;
@@ -453,7 +458,10 @@ export class RunTrigger {
     for (let lookup = 0; lookup < tuning.maxLookups; lookup++) {
       const scheduled = tuning.lookupDelaysMs[Math.min(lookup, tuning.lookupDelaysMs.length - 1)] ?? 1_000;
       const delay = failures > 0 ? errorBackoffMs(failures, undefined, this.backoff) : scheduled;
-      const pause = Math.min(delay, this.untilDeadline(context, serviceNow, serviceDeadline, localDeadline));
+      const pause = Math.min(
+        delay,
+        untilRequestWindowEnds(context, tuning.maxRequestMs, serviceNow, clock.now()),
+      );
       if (pause > 0) {
         await clock.sleep(pause, lifetime);
       }
@@ -462,7 +470,7 @@ export class RunTrigger {
       }
       let rows: Run[];
       try {
-        if (backend.whoAmI !== undefined && serviceDeadline !== undefined) {
+        if (backend.whoAmI !== undefined && context.serviceTime !== undefined) {
           // The service's time *before* the lookup: every run created up to then is in its answer.
           serviceNow = (await backend.whoAmI(lifetime)).serviceTime ?? serviceNow;
         }
@@ -514,11 +522,7 @@ export class RunTrigger {
           );
         }
       }
-      const passed =
-        serviceDeadline !== undefined && serviceNow !== undefined
-          ? serviceNow >= serviceDeadline
-          : clock.now() >= localDeadline;
-      if (passed) {
+      if (requestWindowPassed(context, tuning.maxRequestMs, serviceNow, clock.now())) {
         logger.debug(`[runs] settled lookups after "${cause.reason}" found no run (${lookup + 1} lookup(s))`);
         return { kind: 'none' };
       }
@@ -530,29 +534,6 @@ export class RunTrigger {
       "The run may have started, but it could not be confirmed before the service's maximum request time had passed.",
       cause,
     );
-  }
-
-  /**
-   * Run-clock ms until the deadline, estimated from how fast the service's clock advanced since the send
-   * (the sandbox's may run faster than ours); a large value when it cannot be told.
-   */
-  private untilDeadline(
-    context: SendContext,
-    serviceNow: number | undefined,
-    serviceDeadline: number | undefined,
-    localDeadline: number,
-  ): number {
-    const now = this.deps.clock.now();
-    if (serviceDeadline === undefined || serviceNow === undefined || context.serviceTime === undefined) {
-      return Math.max(0, localDeadline - now);
-    }
-    const elapsedLocal = now - context.localTime;
-    const elapsedService = serviceNow - context.serviceTime;
-    if (elapsedLocal < 200 || elapsedService <= 0) {
-      return Number.POSITIVE_INFINITY;
-    }
-    const rate = elapsedService / elapsedLocal;
-    return Math.max(20, Math.ceil((serviceDeadline - serviceNow) / rate) + 20);
   }
 
   /** The flow's API-started runs created since `createdOnOrAfter`, oldest first. */

@@ -258,7 +258,9 @@ describe('desktop-flows CLI: batch', () => {
     const first = await h.cli(['batch', root, '--connection', maker, ...common, '--journal', journal]);
     assert.equal(first.code, 0, first.stderr);
     // A crash: the answers for q and s were never journaled (their `starting` lines are the last word), and
-    // t's `starting` line was written but its request never left (no run exists for it).
+    // t's `starting` line was written but its request never left (no run exists for it). A starting line carries
+    // the service's time of the send (`serviceSentAt`): t is sent again once the service's maximum request time
+    // after it has passed on the (sped-up) sandbox clock.
     const lines = (await readFile(journal, 'utf8')).trim().split('\n');
     const kept = lines.filter((l) => {
       const v = JSON.parse(l) as { t: string; file?: string; state?: string };
@@ -272,6 +274,7 @@ describe('desktop-flows CLI: batch', () => {
         file: tFile,
         state: 'starting',
         at: Date.now(),
+        serviceSentAt: h.sandbox.clock.now(),
         flowId: flows.echoText,
         flowName: 'Echo Text',
         connection: maker,
