@@ -57,7 +57,7 @@ export class EnvironmentNode implements ExplorerNode {
     this.groups ??= [
       new FlowsGroupNode(this, this.account, this.environment, this.ctx),
       new ConnectionsGroupNode(this, this.account, this.environment, this.ctx),
-      new MachinesGroupNode(this, this.account, this.environment, this.ctx),
+      new MachinesGroupNode(this, this.account, this.environment),
     ];
     return Promise.resolve(this.groups);
   }

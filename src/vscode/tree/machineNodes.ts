@@ -5,7 +5,6 @@ import type { MachineGroup } from '../../core/model/machineGroup';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import type { ExplorerNode } from './explorerNode';
 import { MessageNode } from './messageNode';
-import type { TreeContext } from './treeContext';
 import { factsTooltip, formatWhen } from './treeFormat';
 
 /** A machine counts as online when it was heard from within this long (lastheartbeatdate, docs/service-contract.md#machines-and-machine-groups). */
@@ -44,7 +43,6 @@ export class MachinesGroupNode implements ExplorerNode {
     readonly parent: ExplorerNode,
     readonly account: SignedInAccount,
     readonly environment: Environment,
-    private readonly ctx: TreeContext,
   ) {
     this.id = `${parent.id}/machines`;
   }
@@ -79,8 +77,10 @@ export class MachinesGroupNode implements ExplorerNode {
       const busy = new Set(
         running.items.map((r) => r.machineId?.toLowerCase()).filter((id): id is string => id !== undefined),
       );
+      // No re-render of this node from inside its own load: VS Code would replace it and its groups while it
+      // fetches the rows of the groups it expands, and those groups stayed expanded and empty ("Element with
+      // id … is already registered"). The counts in the description show from the node's next render.
       this.snapshot = { groups, machines, busy };
-      this.ctx.rerender(this);
     }
     const { groups, machines, busy } = this.snapshot;
     const realGroups = groups.filter((g) => !g.isImplicit);
