@@ -343,6 +343,10 @@ describe('desktop-flows CLI: usage, listing commands and --json shapes', () => {
           const first = /^Sandbox listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(text);
           if (first !== null && url === undefined) {
             url = first[1];
+          }
+          // Stop once the banner is complete (its environments), not on its first line: the lines after it
+          // are written by the same start-up and are what this test reads.
+          if (url !== undefined && /\n {2}contoso-dev /.test(text) && !controller.signal.aborted) {
             controller.abort();
           }
         },
