@@ -3,12 +3,15 @@
  * but no outcome. Before `--resume` sends anything for them, each is settled with the service by the
  * single-run rules and window (reconciliation.ts, as runTrigger.ts uses them): list the flow's
  * API-started runs created since the item's send (on the service's clock, from the journaled `Date`; else
- * its `starting` instant minus a clock-skew margin), leave out runs already attributed (every run id in
- * the journal is claimed), keep those with the batch's run mode and connection, and since items of one
+ * its `starting` instant minus a clock-skew margin), and keep the candidates of the single-run filter
+ * (`exclusionOf`: not claimed — every run id in the journal, and every run an item was settled with, is —,
+ * created by the signed-in caller (WhoAmI), the batch's run mode and connection); since items of one
  * batch share flow and connection, recognise the item by its inputs (digest of the non-sensitive inputs).
- * Found: the item is accepted with that run. Not found once the service's maximum request time after its
- * send has passed on the service's clock (`requestWindowPassed`; a request can still create its run until
- * then): it surely created none and is started again. Items are settled together, each as soon as its
+ * Exactly one candidate whose inputs were read and match: the item is accepted with that run. Several, or
+ * one whose inputs could not be read: as for single runs, nothing is guessed or sent; the item is journaled
+ * `unknown` with the candidates' ids and what to check. Not found once the service's maximum request
+ * time after its send has passed on the service's clock (`requestWindowPassed`; a request can still create
+ * its run until then): it surely created none and is started again. Items are settled together, each as soon as its
  * own window has passed, so an old uncertain item costs one lookup and a recent one at most its window.
  * Lookups that keep failing, or a window that never passes, leave it uncertain; nothing is sent for it.
  */
@@ -48,7 +51,12 @@ export interface UncertainItem {
 export type Reconciled =
   | { readonly kind: 'found'; readonly runId: string; readonly createdOn: string | undefined }
   | { readonly kind: 'notStarted' }
-  | { readonly kind: 'unknown'; readonly reason: string };
+  | {
+      readonly kind: 'unknown';
+      readonly reason: string;
+      /** Runs that could each be the item's (several, or one whose inputs could not be read). */
+      readonly candidateRunIds?: readonly string[];
+    };
 
 /** Dependencies of `reconcileUncertainItems`. */
 export interface ReconcileItemsOptions {
@@ -124,6 +132,7 @@ async function reconcileFlow(
   const hardStop = clock.now() + maxRequestMs * 2 + 60_000;
   let failures = 0;
   let serviceNow: number | undefined;
+  let callerId: string | undefined;
   const digests = new Map<string, string>();
   for (let n = 0; open.size > 0; n++) {
     if (n > 0) {
@@ -146,7 +155,9 @@ async function reconcileFlow(
     try {
       if (backend.whoAmI !== undefined) {
         // The service's time *before* the lookup: every run created up to then is in its answer.
-        serviceNow = (await backend.whoAmI(signal)).serviceTime ?? serviceNow;
+        const me = await backend.whoAmI(signal);
+        serviceNow = me.serviceTime ?? serviceNow;
+        callerId = me.userId ?? callerId;
       }
       rows = await lookup(backend, flowId, since, signal);
     } catch (e) {
@@ -166,18 +177,21 @@ async function reconcileFlow(
     failures = 0;
     for (const connection of options.connections) {
       const label = connectionLabel(connection);
-      // Caller and creation time are bounded per item below; the rest as for single runs.
+      // The single-run candidate filter (claims, caller, run mode, connection); creation time per item below.
       const evidence = {
         options: { connection, runMode: options.runMode },
-        callerId: undefined,
+        callerId,
         createdOnOrAfter: Number.NEGATIVE_INFINITY,
       };
       const candidates = rows.filter((r) => exclusionOf(r, evidence, (id) => claimed.has(id)) === undefined);
+      const waitingHere = [...open].filter((item) => item.connection === label);
+      if (candidates.length === 0 || waitingHere.length === 0) {
+        continue;
+      }
+      // Each candidate's inputs digest; `undefined` when they could not be read.
+      const digestById = new Map<string, string | undefined>();
       for (const run of candidates) {
-        const waiting = [...open].filter(
-          (item) => item.connection === label && couldHaveCreated(item, run, maxRequestMs),
-        );
-        if (waiting.length === 0) {
+        if (!waitingHere.some((item) => couldHaveCreated(item, run, maxRequestMs))) {
           continue;
         }
         let digest = digests.get(run.id);
@@ -189,21 +203,51 @@ async function reconcileFlow(
             if (CancellationError.is(e)) {
               throw e;
             }
-            continue;
           }
         }
-        const match =
-          waiting.find((item) => item.inputsDigest === digest) ??
-          // Without a digest (an older journal) a lone uncertain item takes a lone candidate, like single runs.
-          (waiting.length === 1 && candidates.length === 1 && waiting[0]?.inputsDigest === undefined
-            ? waiting[0]
-            : undefined);
-        if (match !== undefined) {
-          claimed.claim([run.id], clock.now());
-          open.delete(match);
-          result.set(match.file, { kind: 'found', runId: run.id, createdOn: run.createdOn });
-          logger.info(`[batch] ${match.file}: its lost start created run ${run.id}`);
+        digestById.set(run.id, digest);
+      }
+      // The single-run rule per item: exactly one candidate whose inputs were read and match is its run;
+      // more than one, or one whose inputs could not be read, leaves the item unknown with their ids.
+      for (const item of waitingHere) {
+        const possible = candidates.filter((run) => {
+          if (claimed.has(run.id) || !digestById.has(run.id) || !couldHaveCreated(item, run, maxRequestMs)) {
+            return false;
+          }
+          const digest = digestById.get(run.id);
+          // Without a digest (an older journal) the item cannot be recognised by its inputs: every candidate could be it.
+          return digest === undefined || item.inputsDigest === undefined || digest === item.inputsDigest;
+        });
+        if (possible.length === 0) {
+          continue;
         }
+        const only = possible[0];
+        const recognisable =
+          item.inputsDigest !== undefined || waitingHere.filter((i) => open.has(i)).length === 1;
+        if (
+          possible.length === 1 &&
+          only !== undefined &&
+          digestById.get(only.id) !== undefined &&
+          recognisable
+        ) {
+          claimed.claim([only.id], clock.now());
+          open.delete(item);
+          result.set(item.file, { kind: 'found', runId: only.id, createdOn: only.createdOn });
+          logger.info(`[batch] ${item.file}: its lost start created run ${only.id}`);
+          continue;
+        }
+        const ids = possible.map((r) => r.id);
+        open.delete(item);
+        result.set(item.file, {
+          kind: 'unknown',
+          reason:
+            (ids.length === 1
+              ? `Its start may have created a run, and run ${ids.join(', ')} could be it, but that run's inputs could not be read to prove it.`
+              : `Its start may have created a run, and ${ids.length} runs could be it: ${ids.join(', ')}.`) +
+            ' Check these runs in the Runs view or on the service, and start the item again yourself only if none of them is its run.',
+          candidateRunIds: ids,
+        });
+        logger.warn(`[batch] ${item.file}: ${ids.length} run(s) could have been started by it; not guessing`);
       }
     }
     for (const item of open) {
@@ -243,7 +287,8 @@ async function lookup(
     flowId,
     createdOnOrAfter: since,
     apiTriggeredOnly: true,
-    columns: 'status',
+    // With the creator columns, so the caller is checked as for single runs.
+    columns: 'reconcile',
     order: 'oldestFirst',
     pageSize: 500,
   } as const;

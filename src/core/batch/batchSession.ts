@@ -241,6 +241,23 @@ export async function runBatchSession(
             true,
           );
         } else {
+          if (r?.kind === 'unknown' && r.candidateRunIds !== undefined) {
+            // Several runs (or an unreadable one) could be its run: say which, never resend or guess. The
+            // send instant stays, so a later resume looks again in the same window.
+            await journal.item(
+              {
+                file: item.file,
+                state: 'unknown',
+                at: item.at,
+                flowId: item.flowId,
+                connection: item.connection,
+                error: itemError(undefined, r.reason),
+                ...(item.inputsDigest === undefined ? {} : { inputsDigest: item.inputsDigest }),
+                ...(item.serviceSentAt === undefined ? {} : { serviceSentAt: item.serviceSentAt }),
+              },
+              true,
+            );
+          }
           unsettled++;
         }
       }

@@ -39,6 +39,8 @@ export interface BatchHarness {
       readonly resume: boolean;
       readonly connections: readonly RunConnection[];
       readonly runMode: RunMode;
+      /** Signs in as this sandbox user (`oid`) instead of the default one. */
+      readonly asUser?: string;
     },
     signal: AbortSignal,
   ): Promise<BatchSessionResult>;
@@ -75,7 +77,12 @@ export async function startBatchHarness(speed: number): Promise<BatchHarness> {
     async session(options, signal): Promise<BatchSessionResult> {
       const session = new ServiceSession({
         cloud,
-        tokens: { getToken: (resource) => Promise.resolve(sandbox.token(resource)) },
+        tokens: {
+          getToken: (resource) =>
+            Promise.resolve(
+              sandbox.token(resource, options.asUser === undefined ? undefined : { oid: options.asUser }),
+            ),
+        },
         logger: silentLogger,
       });
       session.http.onDidRequest((e) => requests.push({ ...e, at: sandbox.clock.now() }));

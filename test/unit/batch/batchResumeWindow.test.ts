@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BatchHeader, BatchItemRecord } from '../../../src/core/batch/batchJournal';
 import { inputsDigest } from '../../../src/core/batch/inputsDigest';
 import { defaultMaxRequestMs } from '../../../src/core/runs/reconciliation';
 import { runDesktopFlowRequest, type RunConnection } from '../../../src/core/runs/runOptions';
+import { sandboxSecondUser } from '../../../src/sandbox/identity/identitySeed';
 import { seedIds, seedNames } from '../../../src/sandbox/seed';
 import { startBatchHarness, type BatchHarness } from './batchHarness';
 
@@ -82,6 +83,23 @@ describe('batch: resuming an uncertain item waits out the service request window
     return { root, journalFile, inputs, sentAt };
   }
 
+  /** Starts an Echo Text run with `inputs` straight on the service, as the default sandbox user; its id. */
+  async function startDirectly(inputs: string): Promise<string> {
+    const orgUrl = h.environment.orgUrl;
+    const response = await fetch(
+      `${orgUrl}/api/data/v9.2/workflows(${seedIds.flows.echoText})/Microsoft.Dynamics.CRM.RunDesktopFlow`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.sandbox.token(orgUrl)}`, 'content-type': 'application/json' },
+        body: JSON.stringify(runDesktopFlowRequest({ connection, runMode: 'attended' }, inputs)),
+      },
+    );
+    assert.equal(response.status, 200, 'the direct start was accepted');
+    const body = (await response.json()) as { flowsessionId?: string };
+    assert.ok(body.flowsessionId !== undefined, 'the direct start named its run');
+    return body.flowsessionId;
+  }
+
   function startRequests(): { at: number }[] {
     return h.requests.filter((r) => r.method === 'POST' && r.url.includes('RunDesktopFlow'));
   }
@@ -149,5 +167,74 @@ describe('batch: resuming an uncertain item waits out the service request window
       (resent[0]?.at ?? 0) >= sentAt + defaultMaxRequestMs,
       `sent again only after the service's maximum request time (${(resent[0]?.at ?? 0) - sentAt} ms after the first send)`,
     );
+  });
+
+  it("does not take a run with the item's inputs that another user started", async () => {
+    const { root, journalFile, inputs } = await journalWithOneSentItem('caller', 'caller-0');
+    // The default user starts a run with the very same inputs; the batch resumes as an administrator, who
+    // sees every user's runs.
+    const others = await startDirectly(inputs);
+    const result = await h.session(
+      {
+        paths: [root],
+        journalFile,
+        resume: true,
+        wait: false,
+        connections: [connection],
+        runMode: 'attended',
+        asUser: sandboxSecondUser.oid,
+      },
+      new AbortController().signal,
+    );
+    assert.ok(result.kind === 'ran');
+    const track = result.tracks.get(path.join(root, 'item.json'));
+    assert.notEqual(track?.runId, others, "the other user's run is not attributed to the item");
+    const runs = h.echoRuns().get('caller-0') ?? [];
+    assert.equal(
+      runs.length,
+      2,
+      "the item was sent again once its window passed: the other's run and its own",
+    );
+    assert.equal(
+      track?.runId,
+      runs.find((id) => id !== others),
+    );
+  });
+
+  it('leaves an item unknown, naming both runs, when two runs could be its run; nothing is sent', async () => {
+    const { root, journalFile, inputs } = await journalWithOneSentItem('twice', 'twice-0');
+    const first = await startDirectly(inputs);
+    const second = await startDirectly(inputs);
+    const before = startRequests().length;
+    const result = await h.session(
+      {
+        paths: [root],
+        journalFile,
+        resume: true,
+        wait: false,
+        connections: [connection],
+        runMode: 'attended',
+      },
+      new AbortController().signal,
+    );
+    assert.ok(result.kind === 'ran');
+    assert.equal(startRequests().length, before, 'the resume sent no start for the item');
+    assert.deepEqual((h.echoRuns().get('twice-0') ?? []).sort(), [first, second].sort(), 'no third run');
+    const track = result.tracks.get(path.join(root, 'item.json'));
+    assert.equal(track?.state, 'unknown');
+    assert.equal(track?.runId, undefined, 'neither run is assigned to the item');
+    // The journal's last word on the item (what the report shows): unknown, naming both runs.
+    const lines = (await readFile(journalFile, 'utf8'))
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Partial<BatchItemRecord>);
+    const last = lines.filter((l) => l.t === 'item' && l.file === path.join(root, 'item.json')).pop();
+    assert.equal(last?.state, 'unknown');
+    const message = last?.error?.message ?? '';
+    assert.match(message, /2 runs could be it/);
+    assert.ok(message.includes(first) && message.includes(second), `the message names both runs: ${message}`);
+    assert.match(message, /Check these runs/);
+    assert.equal(result.summary.unknown, 1);
+    assert.equal(result.unsettled, 1);
   });
 });
