@@ -74,6 +74,22 @@ export default tseslint.config(
     ),
   },
   {
+    // Hot paths (a 2 MB input file is analysed on every edit) build many small objects: an object literal
+    // with a getter gets its own hidden class holding the getter's closure, which keeps everything the
+    // closure sees alive until the next full collection (issue 13: the parsed file outlived each call).
+    files: ['src/core/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ObjectExpression > Property[kind='get'], ObjectExpression > Property[kind='set']",
+          message:
+            'No getters or setters in object literals in src/core: use a class with the accessor on its prototype (see LazySpan in src/core/inputs/inputFileAnalysis.ts).',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/core/http/**'],
     rules: restrict(
       [noVscode, noMsal],

@@ -637,20 +637,43 @@ function parseCleanJson(
   if (keyColons < 0 || counts.keys !== keyColons) {
     return undefined;
   }
-  let found: Pick<InputDocument, 'root' | 'properties'> | undefined;
-  const spans = (): Pick<InputDocument, 'root' | 'properties'> => (found ??= plainJsonSpans(text));
-  return {
-    value,
-    broken: false,
-    ...(jsoncProblems === undefined ? { problems: [], plainJson: true } : { problems: jsoncProblems }),
-    json: { text, unescapedLength: counts.unescapedLength },
-    get root() {
-      return spans().root;
-    },
-    get properties() {
-      return spans().properties;
-    },
-  };
+  return new PlainJsonDocument(text, value, counts.unescapedLength, jsoncProblems);
+}
+
+/**
+ * What the fast path read; spans are found when first asked for (a problem to place). A class rather than
+ * an object literal with getters: V8 gives each such literal its own hidden class holding its getter
+ * closures, which stay reachable until the next full collection and so kept every parsed file alive.
+ */
+class PlainJsonDocument implements InputDocument {
+  readonly broken = false;
+  readonly problems: readonly ProblemDraft[];
+  readonly plainJson?: boolean;
+  readonly json: { readonly text: string; readonly unescapedLength: number };
+  private spans: Pick<InputDocument, 'root' | 'properties'> | undefined;
+
+  constructor(
+    private readonly text: string,
+    readonly value: unknown,
+    unescapedLength: number,
+    jsoncProblems: readonly ProblemDraft[] | undefined,
+  ) {
+    this.problems = jsoncProblems ?? [];
+    if (jsoncProblems === undefined) {
+      this.plainJson = true;
+    }
+    this.json = { text, unescapedLength };
+  }
+
+  get root(): InputDocument['root'] {
+    this.spans ??= plainJsonSpans(this.text);
+    return this.spans.root;
+  }
+
+  get properties(): ReadonlyMap<string, PropertySpans> {
+    this.spans ??= plainJsonSpans(this.text);
+    return this.spans.properties;
+  }
 }
 
 function isJsonWhitespace(code: number): boolean {

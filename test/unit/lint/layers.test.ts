@@ -61,10 +61,14 @@ describe('layer boundaries (ESLint no-restricted-imports)', function () {
   const project = new ESLint({ cwd: root });
 
   /** Lint `code` at `file` with only the boundary rule, configured exactly as for that path. */
-  async function boundaryMessages(file: string, code: string): Promise<Linter.LintMessage[]> {
+  async function boundaryMessages(
+    file: string,
+    code: string,
+    ruleId = 'no-restricted-imports',
+  ): Promise<Linter.LintMessage[]> {
     const config = (await project.calculateConfigForFile(file)) as Linter.Config;
-    const rule = config.rules?.['no-restricted-imports'];
-    assert.ok(rule !== undefined, `no boundary rule applies to ${file}`);
+    const rule = config.rules?.[ruleId];
+    assert.ok(rule !== undefined, `no ${ruleId} rule applies to ${file}`);
     const eslint = new ESLint({
       cwd: root,
       overrideConfigFile: true,
@@ -72,7 +76,7 @@ describe('layer boundaries (ESLint no-restricted-imports)', function () {
         {
           files: ['**/*.ts'],
           languageOptions: { parser: tseslint.parser },
-          rules: { 'no-restricted-imports': rule },
+          rules: { [ruleId]: rule },
         },
       ],
     });
@@ -85,8 +89,19 @@ describe('layer boundaries (ESLint no-restricted-imports)', function () {
       [],
       'the fixture parses',
     );
-    return result.messages.filter((m) => m.ruleId === 'no-restricted-imports');
+    return result.messages.filter((m) => m.ruleId === ruleId);
   }
+
+  // Not a boundary, but a rule of the same kind: issue 13 found parsed input files kept alive by the
+  // hidden classes V8 makes for object literals with getters.
+  it('reports a getter or setter in an object literal in src/core, not in a class', async () => {
+    const literal = 'export const span = { get offset() { return 1; }, set length(v: number) { void v; } };';
+    const messages = await boundaryMessages('src/core/inputs/a.ts', literal, 'no-restricted-syntax');
+    assert.equal(messages.length, 2);
+    assert.match(messages[0]?.message ?? '', /use a class with the accessor on its prototype/);
+    const inClass = 'export class Span { get offset(): number { return 1; } }';
+    assert.deepEqual(await boundaryMessages('src/core/inputs/a.ts', inClass, 'no-restricted-syntax'), []);
+  });
 
   for (const c of breaking) {
     it(`reports ${c.code} in ${c.path}`, async () => {
