@@ -104,6 +104,28 @@ describe('batch: resuming an uncertain item waits out the service request window
     return h.requests.filter((r) => r.method === 'POST' && r.url.includes('RunDesktopFlow'));
   }
 
+  /**
+   * Resumes the batch whose journal `journalWithOneSentItem` wrote, as a new invocation would: same folder,
+   * same connection, attended, not waiting; `asUser` signs the resume in as another sandbox user.
+   */
+  function resume(
+    batch: { root: string; journalFile: string },
+    asUser?: string,
+  ): ReturnType<BatchHarness['session']> {
+    return h.session(
+      {
+        paths: [batch.root],
+        journalFile: batch.journalFile,
+        resume: true,
+        wait: false,
+        connections: [connection],
+        runMode: 'attended',
+        asUser,
+      },
+      new AbortController().signal,
+    );
+  }
+
   it('finds the run the service created late (stalled start): exactly one run, nothing sent again', async () => {
     const { root, journalFile, inputs } = await journalWithOneSentItem('late', 'late-0');
     // The start the interrupted batch sent: the service holds it for 30 sandbox seconds (0.3 s real) before
@@ -122,17 +144,7 @@ describe('batch: resuming an uncertain item waits out the service request window
       },
     );
     const before = startRequests().length;
-    const result = await h.session(
-      {
-        paths: [root],
-        journalFile,
-        resume: true,
-        wait: false,
-        connections: [connection],
-        runMode: 'attended',
-      },
-      new AbortController().signal,
-    );
+    const result = await resume({ root, journalFile });
     assert.equal((await sent).status, 200, 'the stalled start was answered in the end');
     assert.equal(result.kind, 'ran');
     assert.ok(result.kind === 'ran');
@@ -146,17 +158,7 @@ describe('batch: resuming an uncertain item waits out the service request window
 
   it('sends a start that never reached the service again, once its window has passed', async () => {
     const { root, journalFile, sentAt } = await journalWithOneSentItem('lost', 'lost-0');
-    const result = await h.session(
-      {
-        paths: [root],
-        journalFile,
-        resume: true,
-        wait: false,
-        connections: [connection],
-        runMode: 'attended',
-      },
-      new AbortController().signal,
-    );
+    const result = await resume({ root, journalFile });
     assert.equal(result.kind, 'ran');
     assert.ok(result.kind === 'ran');
     assert.equal((h.echoRuns().get('lost-0') ?? []).length, 1, 'sent again: exactly one run');
@@ -174,18 +176,7 @@ describe('batch: resuming an uncertain item waits out the service request window
     // The default user starts a run with the very same inputs; the batch resumes as an administrator, who
     // sees every user's runs.
     const others = await startDirectly(inputs);
-    const result = await h.session(
-      {
-        paths: [root],
-        journalFile,
-        resume: true,
-        wait: false,
-        connections: [connection],
-        runMode: 'attended',
-        asUser: sandboxSecondUser.oid,
-      },
-      new AbortController().signal,
-    );
+    const result = await resume({ root, journalFile }, sandboxSecondUser.oid);
     assert.ok(result.kind === 'ran');
     const track = result.tracks.get(path.join(root, 'item.json'));
     assert.notEqual(track?.runId, others, "the other user's run is not attributed to the item");
@@ -206,17 +197,7 @@ describe('batch: resuming an uncertain item waits out the service request window
     const first = await startDirectly(inputs);
     const second = await startDirectly(inputs);
     const before = startRequests().length;
-    const result = await h.session(
-      {
-        paths: [root],
-        journalFile,
-        resume: true,
-        wait: false,
-        connections: [connection],
-        runMode: 'attended',
-      },
-      new AbortController().signal,
-    );
+    const result = await resume({ root, journalFile });
     assert.ok(result.kind === 'ran');
     assert.equal(startRequests().length, before, 'the resume sent no start for the item');
     assert.deepEqual((h.echoRuns().get('twice-0') ?? []).sort(), [first, second].sort(), 'no third run');
