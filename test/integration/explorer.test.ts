@@ -12,6 +12,7 @@ import {
   activateExtension,
   child,
   children,
+  expectNoDoubleRegistration,
   is,
   label,
   note,
@@ -243,27 +244,16 @@ describe('Explorer against the sandbox', function () {
       note('desktop VS Code: Machines and its groups were revealed; the window itself cannot be looked at');
       return;
     }
-    const rows = '.part.sidebar .monaco-list-row';
-    assert.ok(
-      await probe.waitForText('FIN-BOT-01', { selector: rows, timeoutMs: 15_000 }),
-      'the view shows the machines of "Finance Bots"',
-    );
-    assert.ok(
-      await probe.waitForText('FIN-BOT-02', { selector: rows, timeoutMs: 5_000 }),
-      'the view shows both machines of "Finance Bots"',
-    );
-    assert.ok(
-      await probe.waitForText('No machines in this group', { selector: rows, timeoutMs: 5_000 }),
-      'the view shows the empty-state row of "Empty Pool"',
-    );
-    assert.equal(
-      await probe.waitForText('is already registered', {
-        selector: '.notifications-toasts',
-        timeoutMs: 1_000,
-      }),
-      false,
-      'VS Code reported no tree element registered twice',
-    );
+    const selector = '.part.sidebar .monaco-list-row';
+    await expectNoDoubleRegistration(probe, [
+      { text: 'FIN-BOT-01', selector, what: 'the view shows the machines of "Finance Bots"' },
+      { text: 'FIN-BOT-02', selector, what: 'the view shows both machines of "Finance Bots"' },
+      {
+        text: 'No machines in this group',
+        selector,
+        what: 'the view shows the empty-state row of "Empty Pool"',
+      },
+    ]);
   });
 
   it('reveals a flow in the view and survives a refresh', async () => {

@@ -231,6 +231,40 @@ export function workbenchProbe(): WorkbenchProbe | undefined {
   };
 }
 
+/** A row the view must show: its text, inside the rows a CSS selector matches. */
+export interface ExpectedRow {
+  readonly text: string;
+  readonly selector: string;
+  /** What the assertion says when the row does not show, e.g. 'the view shows the machines of "Finance Bots"'. */
+  readonly what: string;
+}
+
+/**
+ * Waits until the view shows each of `rows` (the first within 15 s, each next within 5 s: the view renders
+ * them together), then asserts that VS Code showed no "Element with id … is already registered" notification.
+ * That is what VS Code reports when it replaced a tree node while fetching its rows: the node stays expanded
+ * and empty.
+ */
+export async function expectNoDoubleRegistration(
+  probe: WorkbenchProbe,
+  rows: readonly ExpectedRow[],
+): Promise<void> {
+  for (const [i, row] of rows.entries()) {
+    assert.ok(
+      await probe.waitForText(row.text, { selector: row.selector, timeoutMs: i === 0 ? 15_000 : 5_000 }),
+      row.what,
+    );
+  }
+  assert.equal(
+    await probe.waitForText('is already registered', {
+      selector: '.notifications-toasts',
+      timeoutMs: 1_000,
+    }),
+    false,
+    'VS Code reported no tree element registered twice',
+  );
+}
+
 /**
  * Whether a tree node carries a `contextValue` tag. Tests must not use `instanceof` on nodes: the test
  * bundle has its own copies of the classes, separate from the extension's.

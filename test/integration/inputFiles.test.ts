@@ -12,6 +12,7 @@ import type { FlowNode } from '../../src/vscode/tree/flowNodes';
 import {
   activateExtension,
   child,
+  expectNoDoubleRegistration,
   hostLogProblems,
   label,
   note,
@@ -188,22 +189,18 @@ describe('Input files against the sandbox', function () {
         return;
       }
       const row = (level: number): string => `.part.sidebar .monaco-list-row[aria-level="${level}"]`;
-      assert.ok(
-        await probe.waitForText(label(firstRun), { selector: row(5), timeoutMs: 15_000 }),
-        `the view shows the run "${label(firstRun)}" under "Recent runs"`,
-      );
-      assert.ok(
-        await probe.waitForText('while-loading.json', { selector: row(5), timeoutMs: 5_000 }),
-        'the view shows the input file under "Input files"',
-      );
-      assert.equal(
-        await probe.waitForText('is already registered', {
-          selector: '.notifications-toasts',
-          timeoutMs: 1_000,
-        }),
-        false,
-        'VS Code reported no tree element registered twice',
-      );
+      await expectNoDoubleRegistration(probe, [
+        {
+          text: label(firstRun),
+          selector: row(5),
+          what: `the view shows the run "${label(firstRun)}" under "Recent runs"`,
+        },
+        {
+          text: 'while-loading.json',
+          selector: row(5),
+          what: 'the view shows the input file under "Input files"',
+        },
+      ]);
     } finally {
       if (slow !== undefined) {
         sandbox?.faults.remove(slow.id);
