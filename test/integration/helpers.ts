@@ -334,3 +334,69 @@ export async function hostLogProblems(api: ExtensionApi): Promise<string[]> {
       (line.includes(`[${extensionId}]`) || /desktopFlows\.|Channel has been closed/.test(line)),
   );
 }
+
+/** The workbench's own log: the window's, not the extension host's (see `workbenchErrorsDuring`). */
+async function workbenchLogUri(api: ExtensionApi): Promise<vscode.Uri> {
+  if (vscode.env.uiKind === vscode.UIKind.Web) {
+    // The browser keeps the window's logs under vscode-log:/<session>/; the newest session is this window's.
+    const root = vscode.Uri.from({ scheme: 'vscode-log', path: '/' });
+    const sessions = (await vscode.workspace.fs.readDirectory(root))
+      .filter(([, type]) => type === vscode.FileType.Directory)
+      .map(([name]) => name)
+      .sort();
+    const newest = sessions.at(-1);
+    assert.ok(newest !== undefined, 'the workbench keeps its log under vscode-log:/');
+    return vscode.Uri.joinPath(root, newest, 'window.log');
+  }
+  // Desktop: <session>/window1/renderer.log, two folders above the extension's <session>/window1/exthost/<id>.
+  return vscode.Uri.joinPath(api.logUri, '..', '..', 'renderer.log');
+}
+
+/** The entries of a log: each entry's first line with the lines (a stack) that follow it. */
+async function logEntries(uri: vscode.Uri): Promise<string[]> {
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  const entries: string[] = [];
+  for (const line of text.split('\n')) {
+    if (/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(line)) {
+      entries.push(line);
+    } else if (entries.length > 0) {
+      entries[entries.length - 1] += `\n${line}`;
+    }
+  }
+  return entries;
+}
+
+/**
+ * The errors the workbench (the window itself, e.g. its file service) logged while `action` ran; the
+ * extension host's log (`hostLogProblems`) does not have them. The workbench handles what an extension
+ * asked of it after the call returned (a Markdown preview watches its document), so after `action` the
+ * extension host asks the workbench's file service about a scheme that has no file system (which waits for
+ * the same activation as every earlier request), then writes a marker line that the workbench copies into
+ * its log; the entries are read once the marker is there.
+ */
+export async function workbenchErrorsDuring(
+  api: ExtensionApi,
+  action: () => Promise<void>,
+): Promise<string[]> {
+  const log = await workbenchLogUri(api);
+  const before = (await logEntries(log)).length;
+  await action();
+  const nowhere = vscode.Uri.from({ scheme: 'desktopflows-test-no-file-system', path: '/marker' });
+  await vscode.workspace.fs.stat(nowhere).then(
+    () => assert.fail(`${nowhere.toString()} has no file system`),
+    () => undefined,
+  );
+  const marker = `Desktop Flows test marker ${Date.now()}-${Math.random()}`;
+  console.warn(marker);
+  const added = await waitFor(
+    async () => {
+      const entries = await logEntries(log);
+      const at = entries.findIndex((e, i) => i >= before && e.includes(marker));
+      return at >= 0 ? entries.slice(before, at) : undefined;
+    },
+    `the marker in the workbench log ${log.toString()}`,
+    20_000,
+    100,
+  );
+  return added.filter((e) => /^\S+ \S+ \[error\]/.test(e));
+}

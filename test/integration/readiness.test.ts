@@ -6,7 +6,21 @@ import type { Sandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { CheckBeforeRunResult } from '../../src/vscode/readiness/checkBeforeRunCommand';
 import type { WhyWaitingResult } from '../../src/vscode/readiness/whyWaitingCommand';
-import { activateExtension, child, signInToSandbox, signOutOfSandbox, waitFor } from './helpers';
+import {
+  activateExtension,
+  child,
+  signInToSandbox,
+  signOutOfSandbox,
+  waitFor,
+  workbenchErrorsDuring,
+} from './helpers';
+
+/** True once a rendered Markdown preview whose tab title includes `title` is open. */
+function previewShown(title: string): boolean {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .some((t) => t.label.includes(title) && t.input instanceof vscode.TabInputWebview);
+}
 
 describe('Check Before Run', function () {
   this.timeout(120_000);
@@ -32,11 +46,18 @@ describe('Check Before Run', function () {
     const env = await child(api, undefined, 'Contoso Dev');
     const flows = await child(api, env, 'Desktop flows');
     const flow = await child(api, flows, seedFlowNames.quickPing);
-    const result = await vscode.commands.executeCommand<CheckBeforeRunResult>(
-      commandIds.checkBeforeRun,
-      flow,
-    );
+    let result: CheckBeforeRunResult | undefined;
+    const errors = await workbenchErrorsDuring(api, async () => {
+      result = await vscode.commands.executeCommand<CheckBeforeRunResult>(commandIds.checkBeforeRun, flow);
+      await waitFor(
+        () => previewShown('Check Quick Ping'),
+        'the rendered Markdown preview of the check',
+        20_000,
+      );
+    });
     assert.ok(result, 'the command resolved to its result');
+    // The preview watches its document through the file system: the check's scheme has one.
+    assert.deepEqual(errors, [], 'the workbench logged no error while showing the check');
 
     const byName = new Map(result.reports.map((r) => [r.connectionDisplayName, r]));
     const maker = byName.get('CONTOSO\\maker (DESKTOP-MAKER01)');
@@ -53,15 +74,6 @@ describe('Check Before Run', function () {
     assert.match(text, /This run will fail: group Empty Pool has no machines\./);
     assert.match(text, /This run will wait: LAPTOP-OLD is offline\./);
     assert.match(text, /nothing was sent/);
-
-    await waitFor(
-      () =>
-        vscode.window.tabGroups.all
-          .flatMap((g) => g.tabs)
-          .some((t) => t.label.includes('Check Quick Ping') && t.input instanceof vscode.TabInputWebview),
-      'the rendered Markdown preview of the check',
-      20_000,
-    );
   });
 
   it('Why Is It Waiting? explains a run queued behind busy machines in a rendered document', async () => {
@@ -84,19 +96,28 @@ describe('Check Before Run', function () {
     try {
       const last = started[2] ?? '';
       let result: WhyWaitingResult | undefined;
-      await waitFor(
-        async () => {
-          result = await vscode.commands.executeCommand<WhyWaitingResult>(commandIds.whyWaiting, {
-            runId: last,
-            environment: 'Contoso Dev',
-          });
-          return result?.answer.machines.every((m) => m.presence === 'busy') === true;
-        },
-        'both Finance Bots machines busy',
-        30_000,
-        500,
-      );
+      const errors = await workbenchErrorsDuring(api, async () => {
+        await waitFor(
+          async () => {
+            result = await vscode.commands.executeCommand<WhyWaitingResult>(commandIds.whyWaiting, {
+              runId: last,
+              environment: 'Contoso Dev',
+            });
+            return result?.answer.machines.every((m) => m.presence === 'busy') === true;
+          },
+          'both Finance Bots machines busy',
+          30_000,
+          500,
+        );
+        await waitFor(
+          () => previewShown('Why is Long Running Report waiting'),
+          'the rendered Markdown preview of the explanation',
+          20_000,
+        );
+      });
       assert.ok(result);
+      // The preview watches its document through the file system: the explanation's scheme has one.
+      assert.deepEqual(errors, [], 'the workbench logged no error while showing the explanation');
       assert.equal(result.answer.waiting, true);
       assert.equal(result.answer.position, 1);
       const text = (await vscode.workspace.openTextDocument(result.uri)).getText();

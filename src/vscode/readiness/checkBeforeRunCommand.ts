@@ -18,6 +18,7 @@ import type { SignedInAccount } from '../accounts/signedInAccount';
 import { commandIds } from '../commandIds';
 import { pickEnvironment, pickFlow } from '../pickers';
 import type { Prompts } from '../prompts';
+import { ReadOnlyDocuments } from '../readOnlyDocuments';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { FlowNode } from '../tree/flowNodes';
 
@@ -47,28 +48,12 @@ function runModeOf(arg: unknown): RunMode {
   return mode === 'attended' ? 'attended' : 'unattended';
 }
 
-class ReadinessDocuments implements vscode.TextDocumentContentProvider {
-  private readonly texts = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? 'This check is no longer available: run Check Before Run again.';
-  }
-
-  set(uri: vscode.Uri, text: string): void {
-    this.texts.set(uri.toString(), text);
-    this.changed.fire(uri);
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-  }
-}
-
 /** Registers the command and its document provider. */
 export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposable[] {
-  const documents = new ReadinessDocuments();
+  const documents = new ReadOnlyDocuments(
+    readinessScheme,
+    'This check is no longer available: run Check Before Run again.',
+  );
 
   const check = async (
     account: SignedInAccount,
@@ -143,7 +128,6 @@ export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposa
 
   return [
     documents,
-    vscode.workspace.registerTextDocumentContentProvider(readinessScheme, documents),
     registerCommand(commandIds.checkBeforeRun, deps.log, async (arg?: unknown, extra?: unknown) => {
       if (arg instanceof FlowNode) {
         return check(arg.account, arg.environment, arg.flow, runModeOf(extra));

@@ -8,6 +8,7 @@ import { explainWaiting, type WaitingExplanation } from '../../core/runs/whyWait
 import { whyWaitingMarkdown } from '../../core/runs/whyWaitingMarkdown';
 import type { AccountService } from '../accounts/accountService';
 import { commandIds } from '../commandIds';
+import { ReadOnlyDocuments } from '../readOnlyDocuments';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { asRunSubject } from '../runs/runSubjects';
 
@@ -18,13 +19,6 @@ export const whyWaitingScheme = 'desktopflows-waiting';
 export interface WhyWaitingResult {
   readonly uri: vscode.Uri;
   readonly answer: WaitingExplanation;
-}
-
-class Documents implements vscode.TextDocumentContentProvider {
-  readonly texts = new Map<string, string>();
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? 'This explanation is no longer available: ask again.';
-  }
 }
 
 function targetOf(arg: unknown): { runId: string; environment: string; flowName?: string } | undefined {
@@ -50,9 +44,12 @@ export function registerWhyWaiting(deps: {
   readonly log: Logger;
   readonly accounts: AccountService;
 }): vscode.Disposable[] {
-  const documents = new Documents();
+  const documents = new ReadOnlyDocuments(
+    whyWaitingScheme,
+    'This explanation is no longer available: ask again.',
+  );
   return [
-    vscode.workspace.registerTextDocumentContentProvider(whyWaitingScheme, documents),
+    documents,
     registerCommand(commandIds.whyWaiting, deps.log, async (arg?: unknown): Promise<WhyWaitingResult> => {
       const target = targetOf(arg);
       if (target === undefined) {
@@ -78,8 +75,8 @@ export function registerWhyWaiting(deps: {
         path: `/Why is ${(flowName ?? 'the run').replace(/[\\/]/g, '-')} waiting.md`,
         query: `${target.runId}/${Date.now()}`,
       });
-      documents.texts.set(
-        uri.toString(),
+      documents.set(
+        uri,
         whyWaitingMarkdown(
           answer,
           { environmentName: found.environment.displayName, ...(flowName === undefined ? {} : { flowName }) },
