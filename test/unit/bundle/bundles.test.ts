@@ -135,6 +135,7 @@ describe('shipped bundles', function () {
       /^src\/core\/flowTests\//,
       /^src\/vscode\/flowTests\/(?!flowTestController\.ts$)/,
       /^src\/vscode\/readiness\//,
+      /^src\/vscode\/readOnlyDocuments\.ts$/,
       /^src\/core\/runs\/(runService|runTrigger|prepareRun|reconciliation|whyWaiting)/,
       /^src\/vscode\/runs\/(?!runDocumentScheme\.ts$|runsViewId\.ts$|mementoRunJournal\.ts$|runErrorWords\.ts$)/,
       /^src\/core\/inputs\/(inputFileAnalysis|prepareRunInputs|validate)/,
