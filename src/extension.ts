@@ -49,7 +49,7 @@ export interface ExtensionApi {
   features(): Promise<Features>;
   /** Why the features were loaded (a command id, a document scheme, …), or undefined while they are not. */
   readonly featuresLoadedFor: string | undefined;
-  /** Input files: validation, prepareForRun, the index, secrets (tests read `inputFileActive`). */
+  /** Input files: the index (inputFiles tests add files), secrets (inputFiles and flowTests tests), `inputFileActive`. */
   readonly inputFiles: InputFileService;
   /** Runs: the controller behind the run commands, status bar, transcript and notifications. */
   readonly runs: RunsController;

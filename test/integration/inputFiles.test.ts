@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/extension';
+import type { RunSubject } from '../../src/core/runs/runEvents';
 import { buildSchemaText } from '../../src/sandbox/flowSchema';
 import { seedEnvironmentNames, seedFlowNames, seedIds } from '../../src/sandbox/seed';
 import type { Sandbox } from '../../src/sandbox/server';
@@ -15,6 +16,7 @@ import {
   expectNoDoubleRegistration,
   hostLogProblems,
   label,
+  makerAttended,
   note,
   signInToSandbox,
   signOutOfSandbox,
@@ -24,6 +26,7 @@ import {
 } from './helpers';
 import { LogChannel } from '../../src/vscode/logChannel';
 import { QueuedPrompts } from './queuedPrompts';
+import { RunRecorder } from './runRecorder';
 
 const devEnvironmentId = seedIds.environments.dev;
 const schemaOf = (flowId: string): string => `desktopflows-schema:/${flowId}.json`;
@@ -445,7 +448,7 @@ describe('Input files against the sandbox', function () {
     assert.ok(rows.every((r) => /\binputFile\b/.test(r.getTreeItem().contextValue ?? '')));
   });
 
-  it('fills placeholders, then prepares a run: references resolved only then, from unsaved edits, never written back', async () => {
+  it('runs an input file with a ${secret:} reference from its CodeLens: refused until stored, then the sandbox gets the value, unsaved edits and no $schema; transcript masked; nothing written back', async () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>(
       commandIds.newInputFile,
       { environment: devEnvironmentId, flowId: seedIds.flows.invoice },
@@ -459,52 +462,140 @@ describe('Input files against the sandbox', function () {
       ['placeholder:InvoiceId', 'placeholder:ApiKey'],
     );
 
-    const editor = await open(uri);
-    const text = editor.document.getText();
-    const filled = JSON.parse(text) as Record<string, unknown>;
-    filled.InvoiceId = 'INV-2042';
-    filled.ApiKey = '${secret:ERP_KEY}';
-    await editor.edit((b) =>
-      b.replace(
-        new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(text.length)),
-        JSON.stringify(filled, null, 2),
-      ),
-    );
-    const second = await vscode.commands.executeCommand<ValidationOutcome>(commandIds.validateInputFile, uri);
-    assert.equal(second.ok, true, `problems: ${second.problems.map((p) => p.message).join(' | ')}`);
-    const notSet = await waitFor(
-      () => diagnosticsOf(uri).ours.find((d) => codeOf(d) === 'secretNotSet'),
-      'a warning that ERP_KEY is not stored',
-    );
-    assert.match(notSet.message, /ERP_KEY/);
-
-    await assert.rejects(api.inputFiles.prepareForRun(uri, AbortSignal.timeout(30_000)), /nothing was sent/);
-
+    // A web host (code-server) saves edits after a second by default; this maker saves by hand.
+    const autoSave = vscode.workspace.getConfiguration('files');
+    await autoSave.update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+    const recorder = new RunRecorder(api.runs);
     const secret = 'erp-secret-value-0042';
-    await api.inputFiles.secrets.set('ERP_KEY', secret);
+    let started: RunSubject | undefined;
     try {
-      const prepared = await api.inputFiles.prepareForRun(uri, AbortSignal.timeout(30_000));
-      const sent = JSON.parse(prepared.inputs) as Record<string, unknown>;
-      assert.equal(prepared.flowName, seedFlowNames.invoice);
-      assert.equal(prepared.environment.id, devEnvironmentId);
-      assert.equal(sent.$schema, undefined, '$schema is not sent');
-      assert.equal(sent.InvoiceId, 'INV-2042', 'the unsaved edit is what runs');
-      assert.equal(sent.ApiKey, secret, 'the reference is resolved for the run');
-      assert.equal(
-        prepared.maskedInputs.ApiKey,
-        '${secret:ERP_KEY}',
-        'transcripts keep the reference, not the value',
+      // The maker fills the placeholders in the editor and does not save.
+      const editor = await open(uri);
+      const text = editor.document.getText();
+      const filled = JSON.parse(text) as Record<string, unknown>;
+      filled.InvoiceId = 'INV-2042';
+      filled.ApiKey = '${secret:ERP_KEY}';
+      await editor.edit((b) =>
+        b.replace(
+          new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(text.length)),
+          JSON.stringify(filled, null, 2),
+        ),
       );
-      assert.deepEqual(prepared.sensitiveNames, ['ApiKey']);
+      const second = await vscode.commands.executeCommand<ValidationOutcome>(
+        commandIds.validateInputFile,
+        uri,
+      );
+      assert.equal(second.ok, true, `problems: ${second.problems.map((p) => p.message).join(' | ')}`);
+      const notSet = await waitFor(
+        () => diagnosticsOf(uri).ours.find((d) => codeOf(d) === 'secretNotSet'),
+        'a warning that ERP_KEY is not stored',
+      );
+      assert.match(notSet.message, /ERP_KEY/);
+
+      // "Run" on the file's CodeLens, with the run options given so that nothing is asked.
+      const lenses = await waitFor(async () => {
+        const list = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+          'vscode.executeCodeLensProvider',
+          uri,
+        );
+        return list.some((l) => l.command?.command === commandIds.runInputFile) ? list : undefined;
+      }, 'the Run CodeLens of the file');
+      const lens = lenses.find((l) => l.command?.command === commandIds.runInputFile)?.command;
+      assert.ok(lens);
+      const runFromLens = (): Thenable<RunSubject | undefined> =>
+        vscode.commands.executeCommand<RunSubject | undefined>(
+          lens.command,
+          ...((lens.arguments ?? []) as unknown[]),
+          makerAttended,
+        );
+      const dev = sandbox?.environments.get(seedEnvironmentNames.dev);
+      assert.ok(dev, 'Contoso Dev in the sandbox');
+      const runsBefore = new Set(dev.runs.keys());
+      await vscode.commands.executeCommand('notifications.clearAll');
+      assert.equal(await runFromLens(), undefined, 'no run started while ERP_KEY is not stored');
+      const refusal = await waitFor(
+        () => recorder.transcript.find((l) => /was not started; nothing was sent\./.test(l)),
+        'the refusal in the transcript',
+        30_000,
+      );
+      note(refusal);
+      assert.match(
+        refusal,
+        /"Invoice Processing" was not started; nothing was sent\. .*invoice-run\.json: at line \d+, column \d+: \$\{secret:ERP_KEY\} for "ApiKey" has no value\. Store a secret named "ERP_KEY"/,
+      );
+      assert.deepEqual(
+        [...dev.runs.keys()].filter((id) => !runsBefore.has(id)),
+        [],
+        'the sandbox created no run',
+      );
+      const probe = workbenchProbe();
+      if (probe) {
+        assert.ok(
+          await probe.waitForText('${secret:ERP_KEY} for "ApiKey" has no value', {
+            selector: '.notifications-toasts',
+            timeoutMs: 15_000,
+          }),
+          'the error notification says which secret is missing',
+        );
+      }
+
+      await api.inputFiles.secrets.set('ERP_KEY', secret);
+      started = await runFromLens();
+      assert.ok(started?.runId, 'the run started once ERP_KEY is stored');
+      const runId = started.runId.toLowerCase();
+      const created = [...dev.runs.values()].filter((r) => !runsBefore.has(String(r.row.flowsessionid)));
+      assert.deepEqual(
+        created.map((r) => String(r.row.flowsessionid).toLowerCase()),
+        [runId],
+        'the sandbox created this one run',
+      );
+      const received = created[0]?.inputs ?? {};
+      assert.equal(received.$schema, undefined, '$schema is not sent');
+      assert.equal(received.InvoiceId, 'INV-2042', 'the unsaved edit is what runs');
+      assert.equal(received.ApiKey, secret, 'the reference is resolved for the run');
+
+      const inputsLine = await waitFor(
+        () => recorder.transcript.find((l) => /^\s+Inputs: /.test(l)),
+        'the inputs of the run in the transcript',
+        30_000,
+      );
+      note(inputsLine.trim());
+      assert.match(inputsLine, /"InvoiceId":"INV-2042"/);
+      assert.match(inputsLine, /"ApiKey":"\*{8}"/, 'the transcript masks the sensitive input');
+      assert.equal(
+        api.runs.store
+          .find(started.environment.orgUrl, started.runId)
+          ?.display?.maskedInputs?.includes('"ApiKey":"********"'),
+        true,
+        'the run as the Runs view and Run Again keep it: masked',
+      );
+      assert.ok(!recorder.transcript.join('\n').includes(secret), 'the transcript never shows the value');
       assert.ok(!editor.document.getText().includes(secret), 'the editor never sees the value');
+      assert.ok(editor.document.isDirty, 'the edits that ran are still unsaved');
       const onDisk = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      assert.ok(!onDisk.includes(secret) && onDisk.includes('<required:'), 'the file on disk is untouched');
+      assert.ok(!onDisk.includes(secret), 'the file on disk never gets the value');
+      assert.ok(onDisk.includes('<required:'), `the file on disk keeps its placeholders: ${onDisk}`);
       await waitFor(
         () => !diagnosticsOf(uri).ours.some((d) => codeOf(d) === 'secretNotSet'),
         'the warning gone once stored',
       );
     } finally {
+      recorder.dispose();
       await api.inputFiles.secrets.delete('ERP_KEY');
+      // The edits are dropped before saving after a delay applies again.
+      await vscode.window.showTextDocument(uri);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await autoSave.update('autoSave', undefined, vscode.ConfigurationTarget.Workspace);
+      if (started !== undefined) {
+        // Leave nothing running for other tests.
+        const run = started;
+        await api.runs.cancel(run, AbortSignal.timeout(30_000)).catch(() => undefined);
+        await waitFor(
+          () => api.runs.store.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
+          'the run ended',
+          60_000,
+        );
+      }
     }
   });
 

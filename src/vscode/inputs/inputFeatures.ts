@@ -57,7 +57,7 @@ export function registerInputFeatures(deps: InputFeatureDeps): {
   const secrets = new InputSecrets(context.secrets, context.globalState);
   const diagnostics = new InputDiagnostics(resolver, schemaProvider, secrets, config, log);
   const index = new InputFileIndex(log);
-  const inputFiles = new InputFileService(resolver, schemaProvider, diagnostics, index, secrets, log);
+  const inputFiles = new InputFileService(resolver, schemaProvider, diagnostics, index, secrets);
 
   const contributor = new InputFilesContributor(index, resolver);
   explorer.flowChildren.push(contributor);
