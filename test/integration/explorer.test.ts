@@ -256,6 +256,11 @@ describe('Explorer against the sandbox', function () {
       await probe.waitForText('No machines in this group', { selector: rows, timeoutMs: 5_000 }),
       'the view shows the empty-state row of "Empty Pool"',
     );
+    // Machines shows its counts once loaded, without anything else re-rendering it.
+    assert.ok(
+      await probe.waitForText('5 machines, 4 online', { selector: rows, timeoutMs: 10_000 }),
+      'the Machines row shows how many machines there are and how many are online',
+    );
     assert.equal(
       await probe.waitForText('is already registered', {
         selector: '.notifications-toasts',
