@@ -113,7 +113,10 @@ export interface RunActionLogEvent extends RunSubject {
   readonly entries: readonly RunAction[];
 }
 
-/** The run ended. Reported exactly once per run, including runs that ended while nobody was watching. */
+/**
+ * The run ended. Reported exactly once per run, including runs that ended while nobody was watching. Its
+ * `runTimeMs` is `endedRunTimeMs`: the service's, or the time it was seen running when the row gives none.
+ */
 export interface RunFinishedEvent extends RunSubject, RunTimings {
   readonly kind: 'finished';
   readonly at: number;
@@ -191,7 +194,7 @@ export interface SeenRunning {
  * The run time of an ended run, at `now` (clock time its end was observed). The service's
  * (`completedon − startedon`, or up to `now` without `completedon`) when it gives a positive one. A row that
  * gives none, or none that is positive (a run cancelled while running whose `completedon` is missing, is not
- * after its `startedon`, or is behind this clock), is measured from when the watch saw it running to `now`,
+ * after its `startedon`, or whose `startedon` is ahead of this clock), is measured from when the watch saw it running to `now`,
  * so a run that ran for a while never reads "0 ms".
  */
 export function endedRunTimeMs(
