@@ -211,6 +211,9 @@ describe('Explorer against the sandbox', function () {
     // itself from inside its own load; VS Code replaced it and its groups while fetching the groups' rows.
     await vscode.commands.executeCommand('desktopFlows.explorer.focus');
     await waitFor(() => api.explorer.treeView.visible, 'tree view visible');
+    // Whatever an earlier test expanded (every flow of "Desktop flows", say) is collapsed, so the rows of
+    // Machines fit in the view: the list renders only the rows it shows.
+    await vscode.commands.executeCommand('workbench.actions.treeView.desktopFlows.explorer.collapseAll');
     const env = await child(api, undefined, 'Contoso Dev');
     const machines = await child(api, env, 'Machines');
     // The view may hold other node objects than the ones read here; each reveal is tried again while the
@@ -252,6 +255,12 @@ describe('Explorer against the sandbox', function () {
         text: 'No machines in this group',
         selector,
         what: 'the view shows the empty-state row of "Empty Pool"',
+      },
+      // Machines shows its counts once loaded, without anything else re-rendering it.
+      {
+        text: '5 machines, 4 online',
+        selector,
+        what: 'the Machines row shows how many machines there are and how many are online',
       },
     ]);
   });

@@ -343,6 +343,32 @@ describe('Runs view and run documents', function () {
     }
   });
 
+  it('shows how long a run cancelled while it was running ran, even when the service row gives no run time', async () => {
+    const long = await start(seedIds.flows.longReport, { Month: '2025-03' });
+    await waitFor(
+      () => api.runs.store.find(long.environment.orgUrl, long.runId)?.phase === 'running',
+      'the run to be seen running',
+      30_000,
+    );
+    // It runs for a while, then is cancelled (from the portal, say); the service's row then says it ended
+    // the second it started.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const dev = sandbox.environments.get(seedEnvironmentNames.dev);
+    const run = dev?.runs.get(long.runId);
+    assert.ok(dev && run, 'the run is in the sandbox');
+    assert.ok(sandbox.engine.cancel(dev, run), 'the sandbox cancelled the running run');
+    run.row.startedon = run.row.completedon;
+    await finished(long);
+    const row = rowOf(await view(commandIds.refreshRunsView), long.runId);
+    assert.match(
+      row?.label ?? '',
+      /^⊘ cancelled · just now · \d+(\.\d+)? s$/,
+      `it ran for seconds, not "0 ms": ${row?.label ?? 'no row'}`,
+    );
+    assert.match(row?.description ?? '', /^Long Running Report · DESKTOP-MAKER01/);
+    note(`${row?.label ?? ''} — ${row?.description ?? ''}`);
+  });
+
   it('offers Why Is It Waiting? on a queued run in the Runs view, and explains the wait', async () => {
     // A long run takes the maker's machine, so the next run queues behind it.
     const long = await start(seedIds.flows.longReport, { Month: '2025-04' });

@@ -13,6 +13,8 @@ import { realToClockMs, type RunClock } from './runClock';
 import { RunError } from './runErrors';
 import {
   runTimings,
+  endedRunTimeMs,
+  type SeenRunning,
   type RunEvent,
   type RunFinishedEvent,
   type RunMachine,
@@ -80,6 +82,8 @@ interface WatchedRun {
   resumed: boolean;
   /** Whether this watch has seen the run not yet finished. */
   sawActive: boolean;
+  /** When this watch first saw the run running (clock time), and the run time the service gave then. */
+  seenRunning: SeenRunning | undefined;
   /**
    * Set for a run only looked at (`observe`): its new rows go here instead of run events (no transcript,
    * journal or notification: this window did not start it), and it is dropped quietly when it ends or
@@ -158,6 +162,7 @@ export class EnvironmentRunWatcher {
       missing: 0,
       resumed: request.resumed ?? false,
       sawActive: false,
+      seenRunning: undefined,
       observer: undefined,
     });
     if (nextCheckAt < this.sleepingUntil) {
@@ -198,6 +203,7 @@ export class EnvironmentRunWatcher {
       missing: 0,
       resumed: false,
       sawActive: false,
+      seenRunning: undefined,
       observer: onRow,
     });
     if (nextCheckAt < this.sleepingUntil) {
@@ -367,6 +373,10 @@ export class EnvironmentRunWatcher {
       const previous = run.status;
       run.status = status;
       run.lastChangeAt = now;
+      const timings = runTimings(row, now);
+      if (status === 'running' && run.seenRunning === undefined) {
+        run.seenRunning = { at: now, runTimeMs: timings.runTimeMs ?? 0 };
+      }
       emit({
         kind: 'stateChanged',
         at: clock.now(),
@@ -374,7 +384,7 @@ export class EnvironmentRunWatcher {
         previous,
         status,
         machine: machineOf(row),
-        ...runTimings(row, now),
+        ...timings,
       });
       this.options.onProgress?.(run.subject.runId, {
         lastStatus: status,
@@ -460,6 +470,7 @@ export class EnvironmentRunWatcher {
       return;
     }
     const now = clock.now();
+    const timings = runTimings(row, now);
     const event: RunFinishedEvent = {
       kind: 'finished',
       at: now,
@@ -471,7 +482,8 @@ export class EnvironmentRunWatcher {
       outputs,
       outputsError,
       endedWhileAway: run.resumed && !run.sawActive,
-      ...runTimings(row, now),
+      ...timings,
+      runTimeMs: endedRunTimeMs(timings.runTimeMs, run.seenRunning, now),
     };
     emit(event);
   }

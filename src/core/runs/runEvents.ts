@@ -113,7 +113,10 @@ export interface RunActionLogEvent extends RunSubject {
   readonly entries: readonly RunAction[];
 }
 
-/** The run ended. Reported exactly once per run, including runs that ended while nobody was watching. */
+/**
+ * The run ended. Reported exactly once per run, including runs that ended while nobody was watching. Its
+ * `runTimeMs` is `endedRunTimeMs`: the service's, or the time it was seen running when the row gives none.
+ */
 export interface RunFinishedEvent extends RunSubject, RunTimings {
   readonly kind: 'finished';
   readonly at: number;
@@ -179,6 +182,31 @@ export function runTimings(
     queueWaitMs,
     runTimeMs,
   };
+}
+
+/** When a watch first saw a run running: clock time, and the run time the service's row gave then. */
+export interface SeenRunning {
+  readonly at: number;
+  readonly runTimeMs: number;
+}
+
+/**
+ * The run time of an ended run, at `now` (clock time its end was observed). The service's
+ * (`completedon − startedon`, or up to `now` without `completedon`) when it gives a positive one. A row that
+ * gives none, or none that is positive (a run cancelled while running whose `completedon` is missing, is not
+ * after its `startedon`, or whose `startedon` is ahead of this clock), is measured from when the watch saw it running to `now`,
+ * so a run that ran for a while never reads "0 ms".
+ */
+export function endedRunTimeMs(
+  serviceMs: number | undefined,
+  seenRunning: SeenRunning | undefined,
+  now: number,
+): number | undefined {
+  if ((serviceMs !== undefined && serviceMs > 0) || seenRunning === undefined) {
+    return serviceMs;
+  }
+  const observed = seenRunning.runTimeMs + Math.max(0, now - seenRunning.at);
+  return observed > 0 ? observed : serviceMs;
 }
 
 function parseTime(iso: string | undefined): number | undefined {

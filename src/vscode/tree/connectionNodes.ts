@@ -57,7 +57,7 @@ export class ConnectionsGroupNode implements ExplorerNode {
         references,
         groupNames: new Map(groups.map((g) => [g.id.toLowerCase(), g.name])),
       };
-      this.ctx.rerender(this);
+      // The counts in the description show once the provider re-renders this row after the load.
     }
     const { connections, references, groupNames } = this.snapshot;
     const byName = new Map(connections.map((c) => [c.name, c]));

@@ -77,9 +77,8 @@ export class MachinesGroupNode implements ExplorerNode {
       const busy = new Set(
         running.items.map((r) => r.machineId?.toLowerCase()).filter((id): id is string => id !== undefined),
       );
-      // No re-render of this node from inside its own load: VS Code would replace it and its groups while it
-      // fetches the rows of the groups it expands, and those groups stayed expanded and empty ("Element with
-      // id … is already registered"). The counts in the description show from the node's next render.
+      // The counts in the description: the provider shows this row again once the view is done loading the
+      // groups below it (never from inside this load, which would leave expanded groups empty).
       this.snapshot = { groups, machines, busy };
     }
     const { groups, machines, busy } = this.snapshot;

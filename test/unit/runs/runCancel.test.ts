@@ -64,6 +64,39 @@ describe('runs: cancel (sandbox)', function () {
     assert.equal(cancelPosts(harness), 1);
   });
 
+  it('reports the time a run cancelled while running ran, when the service row gives none', async () => {
+    const harness = h as RunsHarness;
+    // The service answers the cancel, then its row says the run ended the second it started: no run time.
+    const noRunTime = delegate(harness.backend, {
+      cancelRun: async (runId, sig) => {
+        await harness.backend.cancelRun(runId, sig);
+        const row = harness.dev.runs.get(runId)?.row;
+        assert.ok(row?.completedon, 'the sandbox ended the run');
+        row.startedon = row.completedon;
+      },
+    });
+    setup(100, noRunTime);
+    const run = await startTestRun(
+      service!,
+      { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
+      signal,
+    );
+    await log.until(
+      () => log.of('stateChanged', run.runId).some((e) => e.status === 'running'),
+      'the run to start',
+    );
+    // It runs for a while (ten sandbox seconds) before the cancel.
+    harness.sandbox.clock.advance(10_000);
+    await service!.cancel(run, signal);
+    const end = await log.finished(run.runId);
+    assert.equal(end.status, 'cancelled');
+    assert.equal(end.startedOn, end.completedOn, 'the row gives no run time');
+    assert.ok(
+      end.runTimeMs !== undefined && end.runTimeMs >= 10_000,
+      `ran from when it was seen running to when its end was seen, not 0 ms: ${end.runTimeMs}`,
+    );
+  });
+
   it('cancels a queued run', async () => {
     const harness = setup(100);
     const options = {
@@ -183,6 +216,6 @@ function delegate(base: RunsBackend, overrides: Partial<RunsBackend>): RunsBacke
     getRunOutputs: (...a) => base.getRunOutputs(...a),
     getRunInputs: (...a) => base.getRunInputs(...a),
     getActionLog: (...a) => base.getActionLog(...a),
-    cancelRun: (...a) => base.cancelRun(...a),
+    cancelRun: overrides.cancelRun ?? ((...a) => base.cancelRun(...a)),
   };
 }
