@@ -114,6 +114,42 @@ describe('Sign-in against the sandbox identity endpoint', function () {
     }
   });
 
+  // The cause of a root row saying "Loading was cancelled." right after sign-in: a tree load aborted by a
+  // refresh cancelled the environments lookup that the next load had joined.
+  it('a lookup of environments shared by two callers goes on when the first stops waiting', async () => {
+    const sandbox = await startSandbox({ port: 0 });
+    let id: string | undefined;
+    try {
+      id = await vscode.commands.executeCommand<string>(commandIds.trySandbox, { url: sandbox.url });
+      const account = api.accounts.get(id ?? '');
+      assert.ok(account, 'signed in');
+
+      api.accounts.forget(account.id);
+      const gaveUp = new AbortController();
+      const abandoned = api.accounts.environments(account, gaveUp.signal);
+      const joined = api.accounts.environments(account, AbortSignal.timeout(30_000));
+      gaveUp.abort();
+      await assert.rejects(abandoned, { name: 'CancellationError' }, 'the caller that aborted stops waiting');
+      const names = (await joined).map((e) => e.displayName);
+      assert.ok(names.includes('Contoso Dev'), `the other caller gets the environments: ${names.join(', ')}`);
+
+      // The same for an environment looked up by its org URL (the organization's own answer is shared).
+      const orgUrl = (await joined).find((e) => e.displayName === 'Contoso Dev')?.orgUrl ?? '';
+      api.accounts.forget(account.id);
+      const gaveUpToo = new AbortController();
+      const abandonedOrg = api.accounts.findEnvironment(orgUrl, gaveUpToo.signal);
+      const joinedOrg = api.accounts.findEnvironment(orgUrl, AbortSignal.timeout(30_000));
+      gaveUpToo.abort();
+      await assert.rejects(abandonedOrg, { name: 'CancellationError' });
+      assert.equal((await joinedOrg)?.environment.orgUrl, orgUrl, 'the other caller gets the environment');
+    } finally {
+      if (id !== undefined) {
+        await vscode.commands.executeCommand(commandIds.signOut, id);
+      }
+      await sandbox.stop();
+    }
+  });
+
   it('Try the Sandbox with no sandbox running starts one as a separate process, and signing out stops it', async () => {
     const id = (await vscode.commands.executeCommand<string>(commandIds.trySandbox)) ?? '';
     assert.ok(id, 'signed in');

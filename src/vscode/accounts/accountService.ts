@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { CancellationError } from '../../core/errors';
+import { raceAbort } from '../../core/util/abort';
 import {
   environmentFromOrganization,
   orgUrlOf,
@@ -9,9 +10,17 @@ import {
 } from '../../core/model/environment';
 import type { SignedInAccount } from './signedInAccount';
 
+/** Longest a shared environments or organization lookup may take before it fails for every waiter. */
+const sharedLoadTimeoutMs = 120_000;
+
 /**
  * The signed-in accounts of this window and, per account, its environments (cached; refreshed on demand).
  * Sign-in commands add accounts; sign-out removes them and disposes their services.
+ *
+ * A lookup is shared by everyone who asks while it is in flight, so it runs under this service's lifetime
+ * (and a time limit), never under the first caller's signal: a caller that aborts only stops waiting. (A
+ * tree load aborted by a refresh right after sign-in used to cancel the lookup the next load had joined,
+ * and the view said "Loading was cancelled.")
  */
 export class AccountService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -21,6 +30,7 @@ export class AccountService implements vscode.Disposable {
   private readonly environmentCache = new Map<string, Promise<Environment[]>>();
   /** What each org said about itself, per account and org URL (org URLs skip discovery). */
   private readonly orgCache = new Map<string, Promise<OrganizationFacts | undefined>>();
+  private readonly lifetime = new AbortController();
 
   constructor(private readonly log: Logger) {}
 
@@ -64,11 +74,21 @@ export class AccountService implements vscode.Disposable {
   environments(account: SignedInAccount, signal: AbortSignal): Promise<Environment[]> {
     let pending = this.environmentCache.get(account.id);
     if (!pending) {
-      pending = account.session.environments.list(signal);
-      this.environmentCache.set(account.id, pending);
-      pending.catch(() => this.environmentCache.delete(account.id));
+      const load = account.session.environments.list(this.sharedSignal());
+      pending = load;
+      this.environmentCache.set(account.id, load);
+      load.catch(() => {
+        if (this.environmentCache.get(account.id) === load) {
+          this.environmentCache.delete(account.id);
+        }
+      });
     }
-    return pending;
+    return raceAbort(pending, signal);
+  }
+
+  /** The signal of a shared lookup: this service's lifetime and the time limit. */
+  private sharedSignal(): AbortSignal {
+    return AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(sharedLoadTimeoutMs)]);
   }
 
   /** Every environment of every account, each with its account (for pickers). Failed accounts are logged and skipped. */
@@ -124,12 +144,17 @@ export class AccountService implements vscode.Disposable {
       const cacheKey = `${account.id}\n${orgUrl.toLowerCase()}`;
       let pending = this.orgCache.get(cacheKey);
       if (!pending) {
-        pending = account.session.environments.currentOrganization(orgUrl, signal);
-        this.orgCache.set(cacheKey, pending);
-        pending.catch(() => this.orgCache.delete(cacheKey));
+        const load = account.session.environments.currentOrganization(orgUrl, this.sharedSignal());
+        pending = load;
+        this.orgCache.set(cacheKey, load);
+        load.catch(() => {
+          if (this.orgCache.get(cacheKey) === load) {
+            this.orgCache.delete(cacheKey);
+          }
+        });
       }
       try {
-        const facts = await pending;
+        const facts = await raceAbort(pending, signal);
         return { account, environment: environmentFromOrganization(orgUrl, facts) };
       } catch (e) {
         if (CancellationError.is(e)) {
@@ -157,6 +182,7 @@ export class AccountService implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
+    this.lifetime.abort();
     this.changed.dispose();
     const accounts = this.accountList.splice(0);
     await Promise.all(accounts.map((a) => a.session.dispose()));
