@@ -29,6 +29,7 @@ import { resolveEnvironment, type CliEnvironment } from '../environmentLookup';
 import { resolveFlow } from '../flowLookup';
 import { cliSecretResolver, readInputFile } from '../runInputFile';
 import { createRunService } from '../runProgress';
+import { SharedLoads } from '../../core/util/sharedLoads';
 
 /** Notes go to stderr (stdout belongs to the protocol); a device-code prompt is also handed to the host. */
 class McpOutput extends CliOutput {
@@ -86,9 +87,10 @@ export class CliAgentHost implements AgentHost {
   private connection: CliConnection;
   private signingIn: Promise<ServiceSession> | undefined;
   private service: RunService | undefined;
-  private readonly environments = new Map<string, Promise<CliEnvironment>>();
+  private readonly environments: SharedLoads<CliEnvironment>;
 
   constructor(private readonly options: CliAgentHostOptions) {
+    this.environments = new SharedLoads(options.lifetime);
     // stdout is the protocol's: results never go there, not even by mistake.
     const stderrOnly: CliIo = { ...options.io, stdout: options.io.stderr };
     this.out = new McpOutput(stderrOnly);
@@ -175,14 +177,12 @@ export class CliAgentHost implements AgentHost {
         ),
       );
     }
-    const cacheKey = wanted.trim().toLowerCase();
-    let pending = this.environments.get(cacheKey);
-    if (pending === undefined) {
-      pending = this.session().then((s) => resolveEnvironment(s, wanted, signal, this.options.logger));
-      this.environments.set(cacheKey, pending);
-      pending.catch(() => this.environments.delete(cacheKey));
-    }
-    return pending;
+    // Shared by concurrent tool calls: one the client cancels does not cancel the others' lookup.
+    return this.environments.get(
+      wanted.trim().toLowerCase(),
+      (shared) => this.session().then((s) => resolveEnvironment(s, wanted, shared, this.options.logger)),
+      signal,
+    );
   }
 
   async target(key: string | undefined, signal: AbortSignal): Promise<AgentTarget> {
@@ -240,6 +240,7 @@ export class CliAgentHost implements AgentHost {
   };
 
   async dispose(): Promise<void> {
+    this.environments.dispose();
     this.service?.dispose();
     this.service = undefined;
     await this.connection.dispose();

@@ -1,36 +1,28 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { CancellationError } from '../../core/errors';
-import { raceAbort } from '../../core/util/abort';
 import {
   environmentFromOrganization,
   orgUrlOf,
   type Environment,
   type OrganizationFacts,
 } from '../../core/model/environment';
+import { SharedLoads } from '../../core/util/sharedLoads';
 import type { SignedInAccount } from './signedInAccount';
-
-/** Longest a shared environments or organization lookup may take before it fails for every waiter. */
-const sharedLoadTimeoutMs = 120_000;
 
 /**
  * The signed-in accounts of this window and, per account, its environments (cached; refreshed on demand).
- * Sign-in commands add accounts; sign-out removes them and disposes their services.
- *
- * A lookup is shared by everyone who asks while it is in flight, so it runs under this service's lifetime
- * (and a time limit), never under the first caller's signal: a caller that aborts only stops waiting. (A
- * tree load aborted by a refresh right after sign-in used to cancel the lookup the next load had joined,
- * and the view said "Loading was cancelled.")
+ * Sign-in commands add accounts; sign-out removes them and disposes their services. Lookups are shared
+ * (`SharedLoads`): a caller that aborts only stops waiting.
  */
 export class AccountService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when an account is added or removed. */
   readonly onDidChangeAccounts = this.changed.event;
   private readonly accountList: SignedInAccount[] = [];
-  private readonly environmentCache = new Map<string, Promise<Environment[]>>();
+  private readonly environmentCache = new SharedLoads<Environment[]>();
   /** What each org said about itself, per account and org URL (org URLs skip discovery). */
-  private readonly orgCache = new Map<string, Promise<OrganizationFacts | undefined>>();
-  private readonly lifetime = new AbortController();
+  private readonly orgCache = new SharedLoads<OrganizationFacts | undefined>();
 
   constructor(private readonly log: Logger) {}
 
@@ -72,23 +64,11 @@ export class AccountService implements vscode.Disposable {
 
   /** The account's environments; loaded once and shared until `forget`. A failed load is not cached. */
   environments(account: SignedInAccount, signal: AbortSignal): Promise<Environment[]> {
-    let pending = this.environmentCache.get(account.id);
-    if (!pending) {
-      const load = account.session.environments.list(this.sharedSignal());
-      pending = load;
-      this.environmentCache.set(account.id, load);
-      load.catch(() => {
-        if (this.environmentCache.get(account.id) === load) {
-          this.environmentCache.delete(account.id);
-        }
-      });
-    }
-    return raceAbort(pending, signal);
-  }
-
-  /** The signal of a shared lookup: this service's lifetime and the time limit. */
-  private sharedSignal(): AbortSignal {
-    return AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(sharedLoadTimeoutMs)]);
+    return this.environmentCache.get(
+      account.id,
+      (shared) => account.session.environments.list(shared),
+      signal,
+    );
   }
 
   /** Every environment of every account, each with its account (for pickers). Failed accounts are logged and skipped. */
@@ -142,19 +122,12 @@ export class AccountService implements vscode.Disposable {
   ): Promise<{ account: SignedInAccount; environment: Environment } | undefined> {
     for (const account of this.accountList) {
       const cacheKey = `${account.id}\n${orgUrl.toLowerCase()}`;
-      let pending = this.orgCache.get(cacheKey);
-      if (!pending) {
-        const load = account.session.environments.currentOrganization(orgUrl, this.sharedSignal());
-        pending = load;
-        this.orgCache.set(cacheKey, load);
-        load.catch(() => {
-          if (this.orgCache.get(cacheKey) === load) {
-            this.orgCache.delete(cacheKey);
-          }
-        });
-      }
       try {
-        const facts = await raceAbort(pending, signal);
+        const facts = await this.orgCache.get(
+          cacheKey,
+          (shared) => account.session.environments.currentOrganization(orgUrl, shared),
+          signal,
+        );
         return { account, environment: environmentFromOrganization(orgUrl, facts) };
       } catch (e) {
         if (CancellationError.is(e)) {
@@ -174,15 +147,14 @@ export class AccountService implements vscode.Disposable {
       this.environmentCache.clear();
       this.orgCache.clear();
     } else {
-      this.environmentCache.delete(accountId);
-      for (const key of [...this.orgCache.keys()].filter((k) => k.startsWith(`${accountId}\n`))) {
-        this.orgCache.delete(key);
-      }
+      this.environmentCache.clear((k) => k === accountId);
+      this.orgCache.clear((k) => k.startsWith(`${accountId}\n`));
     }
   }
 
   async dispose(): Promise<void> {
-    this.lifetime.abort();
+    this.environmentCache.dispose();
+    this.orgCache.dispose();
     this.changed.dispose();
     const accounts = this.accountList.splice(0);
     await Promise.all(accounts.map((a) => a.session.dispose()));

@@ -25,6 +25,7 @@ import { runStatusIcon } from './recentRunsNodes';
 import { runActions } from './runActions';
 import { runsViewId } from './runsViewId';
 import type { RunAccounts } from './runAccounts';
+import { SharedLoads } from '../../core/util/sharedLoads';
 import type { RunStore, StoreRun } from './runStore';
 import { isActive, storeKey } from './runStore';
 import {
@@ -92,7 +93,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
   private abort = new AbortController();
   private filterState: RunsViewFilter;
   private environmentNames = new Map<string, string>();
-  private readonly userIds = new Map<string, Promise<string | undefined>>();
+  private readonly userIds = new SharedLoads<string | undefined>();
   private readonly disposables: vscode.Disposable[] = [];
   private rerenderTimer: ReturnType<typeof setTimeout> | undefined;
   private rows: RunsViewRow[] = [];
@@ -283,6 +284,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
   }
 
   dispose(): void {
+    this.userIds.dispose();
     this.unfollow();
     this.abort.abort(new CancellationError());
     if (this.rerenderTimer !== undefined) {
@@ -367,14 +369,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsViewRow>, vscode.Di
     ask: (signal: AbortSignal) => Promise<{ userId: string | undefined }>,
     signal: AbortSignal,
   ): Promise<string | undefined> {
-    const key = orgKey(orgUrl);
-    let pending = this.userIds.get(key);
-    if (pending === undefined) {
-      pending = ask(signal).then((a) => a.userId);
-      this.userIds.set(key, pending);
-      pending.catch(() => this.userIds.delete(key));
-    }
-    return pending;
+    return this.userIds.get(orgKey(orgUrl), (shared) => ask(shared).then((a) => a.userId), signal);
   }
 
   private environmentName(orgUrl: string): string {
