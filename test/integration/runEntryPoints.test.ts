@@ -19,6 +19,7 @@ import {
   signInToSandbox,
   signOutOfSandbox,
   waitFor,
+  workbenchProbe,
   WorkspaceFiles,
 } from './helpers';
 
@@ -161,6 +162,113 @@ describe('Run entry points refuse invalid inputs before sending', function () {
     const line = await refusal(/entry-editor\.json: at line 4, column .*inputTxet/);
     note(line);
     assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
+  });
+
+  /** Writes `parts` (text as UTF-8, numbers as raw bytes) as a saved input file of Echo Text. */
+  async function writeBytes(relativePath: string, parts: readonly (string | number)[]): Promise<vscode.Uri> {
+    const uri = vscode.Uri.joinPath(files.folder, ...relativePath.split('/'));
+    const bytes = parts.flatMap((p) => (typeof p === 'number' ? [p] : [...new TextEncoder().encode(p)]));
+    await vscode.workspace.fs.writeFile(uri, Uint8Array.from(bytes));
+    files.created.push(uri);
+    return uri;
+  }
+
+  /** Runs an input file from its "Run" CodeLens, with the run options given so that nothing is asked. */
+  async function runFromLens(uri: vscode.Uri): Promise<RunSubject | undefined> {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const lens = await waitFor(
+      async () =>
+        (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)).find(
+          (l) => l.command?.command === commandIds.runInputFile,
+        )?.command,
+      'the Run CodeLens of the file',
+      30_000,
+    );
+    return vscode.commands.executeCommand<RunSubject | undefined>(
+      lens.command,
+      ...((lens.arguments ?? []) as unknown[]),
+      makerAttended,
+    );
+  }
+
+  const echoSchema = `desktopflows-schema:/${seedIds.environments.dev}/${seedIds.flows.echoText}.json`;
+
+  it('a saved input file with an invalid UTF-8 byte (Latin-1 "é") run from its CodeLens is refused at its line and column, nothing sent', async () => {
+    const dev = sandbox.environments.get(seedEnvironmentNames.dev);
+    assert.ok(dev, 'Contoso Dev in the sandbox');
+    const runsBefore = dev.runs.size;
+    const hits = sent.hits;
+    // Line 4 holds "Caf" then 0xE9 (Latin-1 "é"), which VS Code shows as U+FFFD: byte column 20.
+    const uri = await writeBytes('.desktopflows/echo-text/entry-latin1.json', [
+      `{\n  "$schema": "${echoSchema}",\n  "inputInteger": 7,\n  "inputText": "Caf`,
+      0xe9,
+      ' au lait"\n}\n',
+    ]);
+    const document = await vscode.workspace.openTextDocument(uri);
+    assert.ok(document.getText().includes('\uFFFD'), 'the editor shows a replacement character');
+    const run = await runFromLens(uri);
+    if (run !== undefined) {
+      // Leave nothing running for other tests when the file was not refused.
+      await api.runs.cancel(run, AbortSignal.timeout(30_000)).catch(() => undefined);
+    }
+    assert.equal(run, undefined, 'no run started');
+    const line = await waitFor(
+      () => recorded().transcript.find((l) => /entry-latin1\.json/.test(l)),
+      'the refusal in the transcript',
+      30_000,
+    );
+    note(line);
+    assert.match(
+      line,
+      /"\.desktopflows\/echo-text\/entry-latin1\.json" is not valid UTF-8: byte \d+ \(line 4, column 20\) is 0xE9\b.* Nothing was sent\./,
+    );
+    const probe = workbenchProbe();
+    if (probe) {
+      assert.ok(
+        await probe.waitForText('entry-latin1.json" is not valid UTF-8', {
+          selector: '.notifications-toasts',
+          timeoutMs: 15_000,
+        }),
+        'the error notification says the file is not valid UTF-8',
+      );
+    }
+    assert.equal(sent.hits, hits, 'no RunDesktopFlow request reached the sandbox');
+    assert.equal(dev.runs.size, runsBefore, 'the sandbox created no run');
+    const diagnostic = await waitFor(
+      () => vscode.languages.getDiagnostics(uri).find((d) => /not valid UTF-8/.test(d.message)),
+      'the encoding problem in the Problems panel',
+      30_000,
+    );
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(document.getText(diagnostic.range), '\uFFFD', 'at the character of the invalid byte');
+    assert.equal(diagnostic.range.start.line, 3);
+  });
+
+  it('a saved input file with non-ASCII UTF-8 text ("Zürich ✓") runs from its CodeLens and the sandbox gets that exact text', async () => {
+    const dev = sandbox.environments.get(seedEnvironmentNames.dev);
+    assert.ok(dev, 'Contoso Dev in the sandbox');
+    const runsBefore = new Set(dev.runs.keys());
+    const uri = await writeBytes('.desktopflows/echo-text/entry-utf8.json', [
+      `{\n  "$schema": "${echoSchema}",\n  "inputInteger": 7,\n  "inputText": "Z\u00fcrich \u2713"\n}\n`,
+    ]);
+    const run = await runFromLens(uri);
+    assert.ok(run?.runId, 'the run started');
+    try {
+      const created = [...dev.runs.values()].filter((r) => !runsBefore.has(String(r.row.flowsessionid)));
+      assert.equal(created.length, 1, 'the sandbox created one run');
+      assert.equal(created[0]?.inputs?.inputText, 'Z\u00fcrich \u2713', 'the exact text was sent');
+      assert.ok(
+        !vscode.languages.getDiagnostics(uri).some((d) => /UTF-8/.test(d.message)),
+        'no encoding problem is reported',
+      );
+    } finally {
+      await api.runs.cancel(run, AbortSignal.timeout(30_000)).catch(() => undefined);
+      await waitFor(
+        () => api.runs.store.find(run.environment.orgUrl, run.runId)?.phase === 'finished',
+        'the run ended',
+        60_000,
+      );
+    }
   });
 
   it('Run Again of a run from history whose stored inputs no longer fit the flow says what changed, nothing sent', async () => {

@@ -128,6 +128,32 @@ export function firstInvalidUtf8(bytes: Uint8Array, from = 0): number {
   return -1;
 }
 
+/**
+ * Where the first byte that breaks UTF-8 lands in the text an editor shows for `bytes` (decoded with
+ * replacement characters): its line (0-based) and character (0-based, UTF-16 code units), with the byte's
+ * offset. `undefined` when `bytes` is valid UTF-8 (a UTF-8 byte-order mark is skipped, as editors do).
+ */
+export function invalidUtf8Position(
+  bytes: Uint8Array,
+): { readonly offset: number; readonly line: number; readonly character: number } | undefined {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  const offset = firstInvalidUtf8(bytes, start);
+  if (offset < 0) {
+    return undefined;
+  }
+  let line = 0;
+  let lineStart = start;
+  for (let i = start; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  // The bytes before it on its line are valid UTF-8, so they decode to exactly the characters shown.
+  const character = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, offset)).length;
+  return { offset, line, character };
+}
+
 function hex(b: number | undefined): string {
   return `0x${(b ?? 0).toString(16).toUpperCase().padStart(2, '0')}`;
 }

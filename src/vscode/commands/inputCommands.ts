@@ -185,6 +185,20 @@ export function registerInputCommands(deps: InputCommandDeps): vscode.Disposable
       () => inputFiles.validate(uri, AbortSignal.timeout(120_000)),
     );
     const label = vscode.workspace.asRelativePath(uri, false);
+    if (check.encoding !== undefined) {
+      const { error, position } = check.encoding;
+      void vscode.window
+        .showErrorMessage(
+          `"${label}" cannot be used for a run: ${error.message.replace(/^This file /, 'it ')} ${error.fix}`,
+          'Go to Problem',
+        )
+        .then((picked) =>
+          picked === 'Go to Problem'
+            ? vscode.window.showTextDocument(uri, { selection: new vscode.Range(position, position) })
+            : undefined,
+        );
+      return { uri, ok: false, resolved: check.resolution?.kind === 'resolved', problems: [] };
+    }
     if (check.resolution?.kind !== 'resolved' || check.validation === undefined) {
       const why =
         check.resolution?.kind === 'unresolved'

@@ -10,6 +10,7 @@ import type { Logger } from '../../core/logger';
 import type { Environment } from '../../core/model/environment';
 import type { ConfigurationService } from '../configuration';
 import type { FlowSchemaResolution, FlowSchemaResolver, UnresolvedReason } from './flowSchemaResolver';
+import { inputFileEncodingProblem, type InputFileEncodingProblem } from './inputFileEncoding';
 import { inputFileSchemaUri, isInputFileDocument, schemaProbeChars } from './inputFileDetection';
 import { coveredByJsonLanguageService, reportedByJsonLanguageService } from './jsonLanguageServiceCoverage';
 import type { InputSecrets } from './inputSecrets';
@@ -21,7 +22,7 @@ export const diagnosticSource = 'Desktop Flows';
 
 /** Our own diagnostic codes, next to the core's `InputProblemCode`s. */
 export type InputDiagnosticCode =
-  InputProblemCode | `flow:${UnresolvedReason}` | 'secretNotSet' | 'envNotSet';
+  InputProblemCode | `flow:${UnresolvedReason}` | 'secretNotSet' | 'envNotSet' | 'encoding';
 
 /**
  * Documents that are views of something else (git history, diff previews, our own schemas, output): a
@@ -50,6 +51,8 @@ export interface InputFileCheck {
   readonly validation: InputFileValidation | undefined;
   /** Every diagnostic published for the file (also those the JSON language service shows itself are counted in `validation`). */
   readonly diagnostics: readonly vscode.Diagnostic[];
+  /** Set when the saved file's bytes are not valid UTF-8 and its text shows U+FFFD: a run refuses it. */
+  readonly encoding?: InputFileEncodingProblem;
 }
 
 function unresolvedSeverity(reason: UnresolvedReason): vscode.DiagnosticSeverity {
@@ -248,7 +251,36 @@ export class InputDiagnostics extends DisposableBase {
     this.collection.delete(uri);
   }
 
+  /**
+   * Checks a document against its flow; a saved input file whose bytes are not valid UTF-8 (the text shows
+   * U+FFFD, see `inputFileEncodingProblem`) also gets the error a run would refuse it with, at the
+   * character of the first invalid byte.
+   */
   private async run(
+    document: vscode.TextDocument,
+    fresh: boolean,
+    signal: AbortSignal,
+  ): Promise<InputFileCheck> {
+    const check = await this.checkAgainstFlow(document, fresh, signal);
+    if (check.schemaUri === undefined) {
+      return check;
+    }
+    const encoding = await inputFileEncodingProblem(document, 'This file');
+    if (encoding === undefined) {
+      return check;
+    }
+    const { position } = encoding;
+    const diagnostic = new vscode.Diagnostic(
+      new vscode.Range(position, document.validatePosition(position.translate(0, 1))),
+      `${encoding.error.message} ${encoding.error.fix} A run from it is refused.`,
+      vscode.DiagnosticSeverity.Error,
+    );
+    diagnostic.source = diagnosticSource;
+    diagnostic.code = 'encoding' satisfies InputDiagnosticCode;
+    return { ...check, encoding, diagnostics: [diagnostic, ...check.diagnostics] };
+  }
+
+  private async checkAgainstFlow(
     document: vscode.TextDocument,
     fresh: boolean,
     signal: AbortSignal,

@@ -4,6 +4,7 @@ import type { SecretResolver } from '../../core/inputs/secretReference';
 import type { Environment } from '../../core/model/environment';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { commandIds } from '../commandIds';
+import { encodingRefusal, inputFileEncodingProblem } from '../inputs/inputFileEncoding';
 import type { InputFileService } from '../inputs/inputFileService';
 import { UserFacingError } from '../registerCommand';
 
@@ -19,6 +20,12 @@ export interface InputFileText {
   readonly environmentKey: string | undefined;
 }
 
+/**
+ * A saved input file refused before anything is sent because its bytes are not the text the editor
+ * shows (invalid UTF-8): in the CLI's words, written to the transcript and shown like other refusals.
+ */
+export class InputFileRefusedError extends UserFacingError {}
+
 /** An input file with the account and environment it runs in. */
 export interface InputFileForRun extends InputFileText {
   readonly account: SignedInAccount;
@@ -33,7 +40,10 @@ export interface InputFileForRun extends InputFileText {
 export interface RunInputFiles {
   /** Asks for workspace trust when needed; false when the user declined. Called before anything is read. */
   ensureTrustedForRun(): Promise<boolean>;
-  /** Reads the file (throws `UserFacingError` when it names no flow). */
+  /**
+   * Reads the file: unsaved edits as they are, a saved file as the editor shows it unless its bytes are
+   * broken (`InputFileRefusedError`); throws `UserFacingError` when it names no flow.
+   */
   read(uri: vscode.Uri): Promise<InputFileText>;
   /** Finds the environment the file's `$schema` names (or the workspace default); throws `UserFacingError` saying why not. */
   locate(file: InputFileText, signal: AbortSignal): Promise<InputFileForRun>;
@@ -62,10 +72,25 @@ export function runInputFilesOf(service: InputFileService): RunInputFiles {
     },
     async read(uri) {
       const { document, target } = await service.openInputFile(uri);
+      const label = uri.scheme === 'untitled' ? uri.path : vscode.workspace.asRelativePath(uri, false);
+      // Refused only when the bytes are not valid UTF-8 (or UTF-16 with a BOM) AND the text shows U+FFFD:
+      // otherwise the editor's text is what the user sees and means (see inputFileEncodingProblem).
+      const problem = await inputFileEncodingProblem(document, `"${label}"`);
+      if (problem !== undefined) {
+        throw new InputFileRefusedError(encodingRefusal(problem), [
+          {
+            title: 'Go to Problem',
+            run: () =>
+              vscode.window.showTextDocument(document, {
+                selection: new vscode.Range(problem.position, problem.position),
+              }),
+          },
+        ]);
+      }
       return {
         document,
         text: document.getText(),
-        label: uri.scheme === 'untitled' ? uri.path : vscode.workspace.asRelativePath(uri, false),
+        label,
         flowId: target.flowId,
         environmentKey: target.environment,
       };

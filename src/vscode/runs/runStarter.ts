@@ -23,7 +23,12 @@ import type { ConfigurationService } from '../configuration';
 import type { Prompts } from '../prompts';
 import type { Logger } from '../../core/logger';
 import { UserFacingError } from '../registerCommand';
-import type { InputFileForRun, InputFileText, RunInputFiles } from './runInputFiles';
+import {
+  InputFileRefusedError,
+  type InputFileForRun,
+  type InputFileText,
+  type RunInputFiles,
+} from './runInputFiles';
 import { blockingProblems, describeRunProblems } from './runProblemWords';
 import { optionArgsOf, resolveRunOptions, type ChosenOptions, type RunOptionArgs } from './runOptionsPrompts';
 import { enterInputs, offerToSaveEnteredInputs } from './runInputPrompts';
@@ -388,7 +393,15 @@ export class RunStarter {
         'The run was not started: running from an input file needs a trusted workspace.',
       );
     }
-    return inputFiles.read(uri);
+    try {
+      return await inputFiles.read(uri);
+    } catch (e) {
+      if (e instanceof InputFileRefusedError) {
+        // Like a refusal by prepareRun: in the transcript too, not only in the notification.
+        this.deps.controller.transcript.appendStamped(e.message);
+      }
+      throw e;
+    }
   }
 
   /** Reads an input file and finds the environment its `$schema` names. */

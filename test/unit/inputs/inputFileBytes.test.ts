@@ -8,6 +8,7 @@ import { CancellationError } from '../../../src/core/errors';
 import {
   decodeInputFile,
   InputFileReadError,
+  invalidUtf8Position,
   readInputFileText,
 } from '../../../src/core/inputs/inputFileBytes';
 
@@ -106,5 +107,26 @@ describe('inputs: reading input file bytes', () => {
     } finally {
       closeSync(writer);
     }
+  });
+});
+
+describe('inputs: where an invalid UTF-8 byte shows in the editor', () => {
+  it('gives the line and character of the replacement character an editor shows for it', () => {
+    // Line 2: `  "City": "Z` then "ü" in UTF-8 (2 bytes), "✓" (3 bytes), then a lone Latin-1 0xE9.
+    const bytes = Buffer.concat([
+      Buffer.from('{\r\n  "City": "Z\u00fc\u2713', 'utf8'),
+      Buffer.from([0xe9]),
+      Buffer.from('"\n}\n', 'utf8'),
+    ]);
+    const at = invalidUtf8Position(bytes);
+    assert.deepEqual(at, { offset: 3 + 12 + 2 + 3, line: 1, character: 14 });
+    const shown = new TextDecoder('utf-8').decode(bytes).split('\n')[1] ?? '';
+    assert.equal(shown[at?.character ?? -1], '\uFFFD');
+  });
+
+  it('skips a UTF-8 byte-order mark on the first line, and is undefined for valid UTF-8', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('ab'), Buffer.from([0xff])]);
+    assert.deepEqual(invalidUtf8Position(bytes), { offset: 5, line: 0, character: 2 });
+    assert.equal(invalidUtf8Position(Buffer.from('{ "City": "Z\u00fcrich \u2713" }', 'utf8')), undefined);
   });
 });
