@@ -16,7 +16,12 @@ import { createFlowTestController, type FlowTestsApi } from './vscode/flowTests/
 import { EnvironmentStatusBar } from './vscode/environmentStatusBar';
 import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
-import { contentProviderOnFirstUse, toolsOnFirstUse, treeViewOnFirstUse } from './vscode/onFirstUse';
+import {
+  contentProviderOnFirstUse,
+  readOnlyFileSystemOnFirstUse,
+  toolsOnFirstUse,
+  treeViewOnFirstUse,
+} from './vscode/onFirstUse';
 import { runsViewId } from './vscode/runs/runsViewId';
 import { Prompts } from './vscode/prompts';
 import { commandsOnFirstUse } from './vscode/registerCommand';
@@ -147,9 +152,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(
     // Every command not registered above: its first call loads the features, then runs.
     ...commandsOnFirstUse(Object.values(commandIds), log, () => loadFeatures('a command')),
-    // Schemas the JSON language service asks for, and run documents restored in a reloaded window.
+    // Schemas the JSON language service asks for, and run documents restored in a reloaded window (a file
+    // system: the Markdown preview watches its document through one).
     contentProviderOnFirstUse(schemaUriScheme, loadFor(`${schemaUriScheme}: documents`)),
-    contentProviderOnFirstUse(runDocumentScheme, loadFor(`${runDocumentScheme}: documents`)),
+    readOnlyFileSystemOnFirstUse(runDocumentScheme, loadFor(`${runDocumentScheme}: documents`)),
     // Copilot's tools are registered now; their implementation loads on the first call.
     ...toolsOnFirstUse(languageModelToolNames(context), loadFor('a language-model tool')),
     // The Runs view: its rows load the features the first time the view is shown.

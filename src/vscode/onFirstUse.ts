@@ -1,11 +1,12 @@
 /**
  * Registrations that exist from activation while the code behind them loads on first use (see
  * CONTRIBUTING.md, "Adding a feature without slowing activation"). At activation, the composition root
- * registers a stand-in for each document scheme and language-model tool a lazily loaded feature serves;
- * the stand-in loads the feature on first use and hands the call to what the feature registered.
- * Feature code registers through `registerContentProvider` and `registerTool` below: when a stand-in
- * exists they attach to it, otherwise they register with VS Code directly. (Commands work the same way
- * through `registerCommand` and `commandsOnFirstUse` in registerCommand.ts.)
+ * registers a stand-in for each document scheme (a content provider or a read-only file system) and
+ * language-model tool a lazily loaded feature serves; the stand-in loads the feature on first use and hands
+ * the call to what the feature registered. Feature code registers through `registerContentProvider`,
+ * `registerFileSystemProvider` and `registerTool` below: when a stand-in exists they attach to it, otherwise
+ * they register with VS Code directly. (Commands work the same way through `registerCommand` and
+ * `commandsOnFirstUse` in registerCommand.ts.)
  */
 import * as vscode from 'vscode';
 
@@ -62,6 +63,83 @@ export function registerContentProvider(
   return {
     dispose: () => {
       changes?.dispose();
+      if (slot.provider === provider) {
+        slot.provider = undefined;
+      }
+    },
+  };
+}
+
+interface FileSystemSlot {
+  readonly load: Load;
+  readonly changed: vscode.EventEmitter<vscode.FileChangeEvent[]>;
+  provider: vscode.FileSystemProvider | undefined;
+}
+
+const fileSystemSlots = new Map<string, FileSystemSlot>();
+
+/** How every read-only document scheme is registered, by its stand-in or by the feature. */
+export const readOnlyFileSystemOptions = { isReadonly: true, isCaseSensitive: true } as const;
+
+/**
+ * A read-only file system for `scheme` that loads the feature (`load`) on its first request and then hands every call
+ * to the provider the feature registered through `registerFileSystemProvider`, whose changes it reports. So a
+ * document restored in a reloaded window opens without loading the feature at activation.
+ */
+export function readOnlyFileSystemOnFirstUse(scheme: string, load: Load): vscode.Disposable {
+  const slot: FileSystemSlot = {
+    load,
+    changed: new vscode.EventEmitter<vscode.FileChangeEvent[]>(),
+    provider: undefined,
+  };
+  fileSystemSlots.set(scheme, slot);
+  const loaded = async (): Promise<vscode.FileSystemProvider> => {
+    await slot.load();
+    if (slot.provider === undefined) {
+      throw new Error(`The feature loaded for ${scheme}: documents registered no file system.`);
+    }
+    return slot.provider;
+  };
+  const stand: vscode.FileSystemProvider = {
+    onDidChangeFile: slot.changed.event,
+    // Before the feature loads there is nothing to watch; its changes are reported once it has.
+    watch: (uri, watchOptions) =>
+      slot.provider?.watch(uri, watchOptions) ?? new vscode.Disposable(() => undefined),
+    stat: async (uri) => (await loaded()).stat(uri),
+    readFile: async (uri) => (await loaded()).readFile(uri),
+    readDirectory: async (uri) => (await loaded()).readDirectory(uri),
+    createDirectory: async (uri) => (await loaded()).createDirectory(uri),
+    writeFile: async (uri, content, writeOptions) => (await loaded()).writeFile(uri, content, writeOptions),
+    delete: async (uri, deleteOptions) => (await loaded()).delete(uri, deleteOptions),
+    rename: async (from, to, renameOptions) => (await loaded()).rename(from, to, renameOptions),
+  };
+  const registration = vscode.workspace.registerFileSystemProvider(scheme, stand, readOnlyFileSystemOptions);
+  return {
+    dispose: () => {
+      registration.dispose();
+      slot.changed.dispose();
+      if (fileSystemSlots.get(scheme) === slot) {
+        fileSystemSlots.delete(scheme);
+      }
+    },
+  };
+}
+
+/** `workspace.registerFileSystemProvider`, attaching to the stand-in of `scheme` when there is one. */
+export function registerFileSystemProvider(
+  scheme: string,
+  provider: vscode.FileSystemProvider,
+  options: { readonly isCaseSensitive?: boolean; readonly isReadonly?: boolean },
+): vscode.Disposable {
+  const slot = fileSystemSlots.get(scheme);
+  if (slot === undefined) {
+    return vscode.workspace.registerFileSystemProvider(scheme, provider, options);
+  }
+  slot.provider = provider;
+  const changes = provider.onDidChangeFile((events) => slot.changed.fire(events));
+  return {
+    dispose: () => {
+      changes.dispose();
       if (slot.provider === provider) {
         slot.provider = undefined;
       }

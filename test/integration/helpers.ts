@@ -335,6 +335,13 @@ export async function hostLogProblems(api: ExtensionApi): Promise<string[]> {
   );
 }
 
+/** True once a rendered Markdown preview whose tab title includes `title` is open. */
+export function markdownPreviewShown(title: string): boolean {
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .some((t) => t.label.includes(title) && t.input instanceof vscode.TabInputWebview);
+}
+
 /** The workbench's own log: the window's, not the extension host's (see `workbenchErrorsDuring`). */
 async function workbenchLogUri(api: ExtensionApi): Promise<vscode.Uri> {
   if (vscode.env.uiKind === vscode.UIKind.Web) {

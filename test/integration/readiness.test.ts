@@ -11,16 +11,10 @@ import {
   child,
   signInToSandbox,
   signOutOfSandbox,
+  markdownPreviewShown,
   waitFor,
   workbenchErrorsDuring,
 } from './helpers';
-
-/** True once a rendered Markdown preview whose tab title includes `title` is open. */
-function previewShown(title: string): boolean {
-  return vscode.window.tabGroups.all
-    .flatMap((g) => g.tabs)
-    .some((t) => t.label.includes(title) && t.input instanceof vscode.TabInputWebview);
-}
 
 describe('Check Before Run', function () {
   this.timeout(120_000);
@@ -50,7 +44,7 @@ describe('Check Before Run', function () {
     const errors = await workbenchErrorsDuring(api, async () => {
       result = await vscode.commands.executeCommand<CheckBeforeRunResult>(commandIds.checkBeforeRun, flow);
       await waitFor(
-        () => previewShown('Check Quick Ping'),
+        () => markdownPreviewShown('Check Quick Ping'),
         'the rendered Markdown preview of the check',
         20_000,
       );
@@ -110,7 +104,7 @@ describe('Check Before Run', function () {
           500,
         );
         await waitFor(
-          () => previewShown('Why is Long Running Report waiting'),
+          () => markdownPreviewShown('Why is Long Running Report waiting'),
           'the rendered Markdown preview of the explanation',
           20_000,
         );

@@ -14,10 +14,12 @@ import {
   child,
   label,
   makerAttended,
+  markdownPreviewShown,
   note,
   signInToSandbox,
   signOutOfSandbox,
   waitFor,
+  workbenchErrorsDuring,
   WorkspaceFiles,
 } from './helpers';
 import { QueuedPrompts } from './queuedPrompts';
@@ -249,7 +251,60 @@ describe('Runs against the sandbox', function () {
     assert.match(text, /## Inputs[\s\S]*"InvoiceId": "INV-2041"/);
     assert.ok(!text.includes(secretValue), 'the sensitive input is masked in the details');
     assert.match(text, /\[Open the flow in Power Automate\]\(http/);
-    note(`documents: ${outputs.uri.path} and ${details.uri.path}`);
+
+    // Open Preview on the details: the preview watches its document through the file system, which the run
+    // documents' scheme has, so the workbench logs no error and the preview shows the run.
+    const previewTitle = `${short(invoiceRun.runId)} · details.md`;
+    const errors = await workbenchErrorsDuring(api, async () => {
+      await vscode.window.showTextDocument(details, { preview: true });
+      await vscode.commands.executeCommand('markdown.showPreview', details.uri);
+      await waitFor(
+        () => markdownPreviewShown(previewTitle),
+        'the rendered Markdown preview of the details',
+        20_000,
+      );
+    });
+    assert.deepEqual(errors, [], 'the workbench logged no error while previewing the details');
+    const previewed = await vscode.workspace.openTextDocument(details.uri);
+    assert.match(previewed.getText(), new RegExp(`^# Invoice Processing — run ${short(invoiceRun.runId)}`));
+    assert.match(previewed.getText(), /\| Status \| succeeded/);
+    note(`documents: ${outputs.uri.path} and ${details.uri.path}, previewed as "${previewTitle}"`);
+  });
+
+  it('refreshes an open details document when its run changes state', async () => {
+    const longRun = await vscode.commands.executeCommand<RunSubject>(commandIds.runFlow, {
+      environment: 'Contoso Dev',
+      flowId: seedIds.flows.longReport,
+      inputs: { Month: '2025-06' },
+      ...makerAttended,
+    });
+    assert.ok(longRun?.runId, 'the long run started');
+    let details: vscode.TextDocument | undefined;
+    try {
+      const detailsUri = await vscode.commands.executeCommand<string>(commandIds.showRunDetails, longRun);
+      assert.ok(detailsUri);
+      details = await vscode.workspace.openTextDocument(vscode.Uri.parse(detailsUri));
+      await vscode.window.showTextDocument(details, { preview: false });
+      assert.match(details.getText(), /\| Status \| (queued|running)/, 'the document shows the live run');
+    } finally {
+      await vscode.commands.executeCommand(commandIds.cancelRun, longRun);
+    }
+    await waitFor(
+      () => runs.store.find(longRun.environment.orgUrl, longRun.runId)?.status === 'cancelled',
+      'the long run cancelled',
+      30_000,
+    );
+    // The open document (the same one the editor shows) is read again: its text says the run was cancelled.
+    const open = details;
+    await waitFor(
+      () => /\| Status \| cancelled/.test(open.getText()),
+      () =>
+        `the open details document to say the run was cancelled; it says:\n${open.getText().slice(0, 400)}`,
+      30_000,
+    );
+    assert.ok(!open.isClosed, 'the document stayed open');
+    assert.match(open.getText(), new RegExp(`^# Long Running Report — run ${short(longRun.runId)}`));
+    note(`refreshed: ${open.uri.path}`);
   });
 
   it('lists runs under their flows in "Recent runs", with status and machine, a page at a time', async () => {

@@ -3,13 +3,12 @@ import { runKey } from '../../core/runs/runKeys';
 import * as vscode from 'vscode';
 import type { RunService } from '../../core/runs/runService';
 import type { RunSubject } from '../../core/runs/runEvents';
-import { toAbortSignal } from '../cancellation';
 import { asRunSubject, plainSubject } from './runSubjects';
 import type { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
 import { flowSchemas, maskSensitive } from './sensitiveValues';
 import type { RunAccounts } from './runAccounts';
 import { runDetailsMarkdown } from './runDetailsMarkdown';
-import { registerContentProvider } from '../onFirstUse';
+import { ProducedDocuments } from '../readOnlyDocuments';
 import type { RunDocumentInput } from './runDocumentModel';
 
 import { runDocumentScheme } from './runDocumentScheme';
@@ -65,35 +64,36 @@ export function parseRunDocumentUri(
 }
 
 /**
- * Serves run outputs (JSON, sensitive outputs masked) and run details (markdown) as read-only documents.
- * Outputs of a finished run never change, so they are cached; details documents are refreshed when their run
- * changes state.
+ * Serves run outputs (JSON, sensitive outputs masked) and run details (markdown) as read-only documents, a
+ * read-only file system (`ProducedDocuments`: the Markdown preview watches its document through one). A
+ * document's text is read on its first read and kept while it is open. Outputs of a finished run never
+ * change, so they are also kept after their document closes; details documents are read again when their
+ * run changes state.
  */
-export class RunDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
+export class RunDocumentProvider implements vscode.Disposable {
   private readonly cache = new Map<string, string>();
   private readonly openDetails = new Map<string, Set<string>>();
   private readonly connectionLists = new Map<
     string,
     { readonly at: number; readonly list: Promise<readonly DesktopFlowConnection[]> }
   >();
-  private readonly registration: vscode.Disposable;
+  private readonly files: ProducedDocuments;
 
   constructor(
     private readonly core: () => RunService,
     private readonly schemas: FlowSchemaCache,
     private readonly accounts: RunAccounts,
   ) {
-    this.registration = registerContentProvider(runDocumentScheme, this);
+    this.files = new ProducedDocuments(runDocumentScheme, (uri) => this.text(uri));
   }
 
-  async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
+  /** The text of the run document `uri`. */
+  private async text(uri: vscode.Uri): Promise<string> {
     const parsed = parseRunDocumentUri(uri);
     if (parsed === undefined) {
       return `This is not a run document: ${uri.toString()}`;
     }
-    const signal = AbortSignal.any([toAbortSignal(token), AbortSignal.timeout(120_000)]);
+    const signal = AbortSignal.timeout(120_000);
     const key = uri.toString();
     if (parsed.kind === 'outputs') {
       const cached = this.cache.get(key);
@@ -124,26 +124,32 @@ export class RunDocumentProvider implements vscode.TextDocumentContentProvider, 
     return secretMasker.maskValue(maskSensitive(outputs, schema?.outputs));
   }
 
-  /** A run changed: details documents showing it are read again. */
+  /** A run changed: details documents showing it are read again (their editors and previews refresh). */
   runChanged(orgUrl: string, runId: string): void {
     for (const uri of this.openDetails.get(runKey(orgUrl, runId)) ?? []) {
-      this.changed.fire(vscode.Uri.parse(uri));
+      this.files.refresh(vscode.Uri.parse(uri));
     }
   }
 
-  /** Forget details documents that were closed. */
+  /** Forget documents that were closed. */
   documentClosed(uri: vscode.Uri): void {
     const parsed = parseRunDocumentUri(uri);
-    if (parsed?.kind === 'details') {
-      this.openDetails
-        .get(runKey(parsed.subject.environment.orgUrl, parsed.subject.runId))
-        ?.delete(uri.toString());
+    if (parsed === undefined) {
+      return;
+    }
+    this.files.forget(uri);
+    if (parsed.kind === 'details') {
+      const runKeyText = runKey(parsed.subject.environment.orgUrl, parsed.subject.runId);
+      const uris = this.openDetails.get(runKeyText);
+      uris?.delete(uri.toString());
+      if (uris?.size === 0) {
+        this.openDetails.delete(runKeyText);
+      }
     }
   }
 
   dispose(): void {
-    this.registration.dispose();
-    this.changed.dispose();
+    this.files.dispose();
   }
 
   private async details(subject: RunSubject, signal: AbortSignal): Promise<string> {
