@@ -8,7 +8,10 @@ interface Manifest {
   contributes: {
     commands: { command: string; title: string; category?: string }[];
     menus: Record<string, { command: string }[]>;
-    configuration: { title: string; properties: Record<string, { markdownDescription?: string; description?: string }> }[];
+    configuration: {
+      title: string;
+      properties: Record<string, { markdownDescription?: string; description?: string }>;
+    }[];
     viewsWelcome: { contents: string }[];
     walkthroughs: { steps: { description: string }[] }[];
   };

@@ -54,21 +54,21 @@ function parameters(value: unknown): RunActionParameter[] {
 /** One action record of the V1 log (or the `data` of a V2 `flowlog` row, which has a similar shape). */
 export function runActionFromDto(raw: unknown): RunAction {
   const a = optionalRecord(raw) ?? {};
-    const error = optionalRecord(a.error);
-    return {
-      index: optionalNumber(a.index),
-      name: optionalString(a.name),
-      systemActionName: optionalString(a.systemActionName),
-      moduleName: optionalString(a.localizedModuleName) ?? optionalString(a.systemModuleName),
-      startTime: optionalString(a.startTime),
-      endTime: optionalString(a.endTime),
-      status: optionalString(a.status),
-      insideErrorHandling: optionalBoolean(a.insideErrorHandling),
-      inputs: parameters(a.inputs),
-      outputs: parameters(a.outputs),
-      errorCode: optionalString(error?.code),
-      errorMessage: optionalString(error?.message),
-    };
+  const error = optionalRecord(a.error);
+  return {
+    index: optionalNumber(a.index),
+    name: optionalString(a.name),
+    systemActionName: optionalString(a.systemActionName),
+    moduleName: optionalString(a.localizedModuleName) ?? optionalString(a.systemModuleName),
+    startTime: optionalString(a.startTime),
+    endTime: optionalString(a.endTime),
+    status: optionalString(a.status),
+    insideErrorHandling: optionalBoolean(a.insideErrorHandling),
+    inputs: parameters(a.inputs),
+    outputs: parameters(a.outputs),
+    errorCode: optionalString(error?.code),
+    errorMessage: optionalString(error?.message),
+  };
 }
 
 /** Normalise the parsed `additionalcontext` document. */

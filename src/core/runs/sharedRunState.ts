@@ -344,7 +344,7 @@ export class SharedRunState {
     }
     const breaker = `${file}.break`;
     const breakToken = randomUUID();
-    if (!(this.tryCreate(breaker, breakToken))) {
+    if (!this.tryCreate(breaker, breakToken)) {
       // Someone else is breaking it; a breaker left by a dead process is itself stale after `staleMs`.
       const b = await this.isStale(breaker);
       if (b.stale) {

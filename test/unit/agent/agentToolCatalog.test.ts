@@ -58,7 +58,7 @@ describe('agent tools: one catalogue for MCP and VS Code', () => {
 
   it('keeps the documented argument names', () => {
     const props = (id: string): string[] =>
-      Object.keys((agentTools.find((t) => t.id === id)?.inputSchema.properties ?? {})).sort();
+      Object.keys(agentTools.find((t) => t.id === id)?.inputSchema.properties ?? {}).sort();
     assert.deepEqual(props('listEnvironments'), ['filter', 'top']);
     assert.deepEqual(props('listFlows'), ['environment', 'filter', 'top']);
     assert.deepEqual(props('getFlowSchema'), ['environment', 'flow']);
