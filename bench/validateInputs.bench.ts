@@ -43,38 +43,71 @@ function exposeGc(): () => void {
 /** Runs per batch in the "own batch" measure. */
 const batch = 3;
 
+/** One stage's samples: its times, and each time divided by the baseline's time taken just before it. */
+interface Samples {
+  ms: number[];
+  ratios: number[];
+}
+
+async function timeOnce(run: () => unknown, times: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let k = 0; k < times; k++) {
+    await run();
+  }
+  return Number(process.hrtime.bigint() - start) / 1e6 / times;
+}
+
 /**
  * Two measures, taken in the same rounds so that load from other processes falls on both and on every
- * stage alike (two warm-up rounds are dropped):
- * - round-robin: each stage once per round, straight after the previous stage, as before. A stage can be
- *   charged for collecting the garbage the stage before it left (and leave its own to the next).
- * - own batch: the heap collected (untimed) before a stage, then `batch` runs of it timed together, so a
- *   stage pays for the collections its own garbage causes and for no other stage's.
+ * stage alike (two warm-up rounds are dropped). Stage 0 is the baseline (`JSON.parse`), and every other
+ * stage is timed straight after a run of it, so each sample is a pair: the ratio printed is the median of
+ * the pairs' ratios, which a machine that slows down for a while (another process, a busy neighbour on
+ * the host) slows on both sides. The ratio of the two medians, which the first version of this bench
+ * printed, moved by half on an idle 2-core VM between runs a minute apart, because the baseline's
+ * own median did.
+ * - round-robin: the baseline once, then the stage once, straight after it. The stage can be charged for
+ *   collecting the garbage the baseline left, and the baseline for the previous stage's.
+ * - own batch: the heap collected (untimed) before the baseline and before the stage, then `batch` runs
+ *   of each timed together, so a stage pays for the collections its own garbage causes and for no other.
  */
 async function timeStages(
   stages: readonly (readonly [string, () => unknown, number?])[],
   gc: () => void,
-): Promise<{ roundRobin: number[][]; ownBatch: number[][] }> {
-  const roundRobin = stages.map((): number[] => []);
-  const ownBatch = stages.map((): number[] => []);
+): Promise<{ roundRobin: Samples[]; ownBatch: Samples[] }> {
+  const samples = (): Samples[] => stages.map(() => ({ ms: [], ratios: [] }));
+  const roundRobin = samples();
+  const ownBatch = samples();
+  const baseline = stages[0]?.[1];
+  if (baseline === undefined) {
+    throw new Error('No baseline stage');
+  }
+  const record = (into: Samples[], i: number, baseMs: number, ms: number): void => {
+    into[0]?.ms.push(baseMs);
+    into[0]?.ratios.push(1);
+    into[i]?.ms.push(ms);
+    into[i]?.ratios.push(ms / baseMs);
+  };
   for (let round = 0; round < rounds + 2; round++) {
     for (const [i, [, run]] of stages.entries()) {
-      const start = process.hrtime.bigint();
-      await run();
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (i === 0) {
+        continue;
+      }
+      const baseMs = await timeOnce(baseline, 1);
+      const ms = await timeOnce(run, 1);
       if (round >= 2) {
-        roundRobin[i]?.push(ms);
+        record(roundRobin, i, baseMs, ms);
       }
     }
     for (const [i, [, run]] of stages.entries()) {
-      gc();
-      const start = process.hrtime.bigint();
-      for (let k = 0; k < batch; k++) {
-        await run();
+      if (i === 0) {
+        continue;
       }
-      const ms = Number(process.hrtime.bigint() - start) / 1e6 / batch;
+      gc();
+      const baseMs = await timeOnce(baseline, batch);
+      gc();
+      const ms = await timeOnce(run, batch);
       if (round >= 2) {
-        ownBatch[i]?.push(ms);
+        record(ownBatch, i, baseMs, ms);
       }
     }
   }
@@ -174,17 +207,23 @@ async function main(): Promise<void> {
     ],
   ];
   const { roundRobin, ownBatch } = await timeStages(stages, exposeGc());
-  const rr = stages.map(([name], i): [string, number] => [name, median(roundRobin[i] ?? [])]);
-  const own = stages.map((_, i) => median(ownBatch[i] ?? []));
-  const rrBase = rr[0]?.[1] ?? 1;
-  const ownBase = own[0] ?? 1;
+  const summary = (of: Samples | undefined): { ms: number; ratio: number } => ({
+    ms: median(of?.ms ?? []),
+    ratio: median(of?.ratios ?? []),
+  });
+  const rr = stages.map(([name], i): [string, { ms: number; ratio: number }] => [
+    name,
+    summary(roundRobin[i]),
+  ]);
+  const own = stages.map((_, i) => summary(ownBatch[i]));
 
   const bytes = valid.bytes ?? 0;
   console.log(
     `Input file: ${(text.length / 1024 / 1024).toFixed(2)} MB of text, inputs ${bytes.toLocaleString('en-US')} bytes ` +
-      `(limit ${limitBytes.toLocaleString('en-US')}); ${rounds} rounds, medians in ms and × JSON.parse.\n` +
-      `round-robin: each stage once per round, after the previous one (it may pay for that one's garbage);\n` +
-      `own batch: heap collected before the stage, then ${batch} runs timed together (it pays for its own garbage only).\n`,
+      `(limit ${limitBytes.toLocaleString('en-US')}); ${rounds} rounds; medians of the times in ms, and of each\n` +
+      `time ÷ the time of JSON.parse run just before it in the same round (×).\n` +
+      `round-robin: JSON.parse once, then the stage once (it may pay for JSON.parse's garbage);\n` +
+      `own batch: heap collected before each, then ${batch} runs of each timed together (each pays for its own garbage only).\n`,
   );
   const nameWidth = Math.max(...rr.map(([n]) => n.length));
   const head = ['round-robin ms', '×', 'own batch ms', '×', 'target', 'met'];
@@ -193,16 +232,16 @@ async function main(): Promise<void> {
   console.log(`${'stage'.padEnd(nameWidth)}  ${row(head)}`);
   console.log(`${'-'.repeat(nameWidth)}  ${row(widths.map((w) => '-'.repeat(w)))}`);
   const unmet: string[] = [];
-  for (const [i, [name, ms]] of rr.entries()) {
-    const o = own[i] ?? 0;
+  for (const [i, [name, r]] of rr.entries()) {
+    const o = own[i] ?? { ms: 0, ratio: 0 };
     const target = stages[i]?.[2];
     // A target is met when both measures meet it.
-    const met = target === undefined ? '' : ms / rrBase <= target && o / ownBase <= target ? 'yes' : 'NO';
+    const met = target === undefined ? '' : r.ratio <= target && o.ratio <= target ? 'yes' : 'NO';
     if (met === 'NO') {
       unmet.push(name);
     }
     console.log(
-      `${name.padEnd(nameWidth)}  ${row([ms.toFixed(1), (ms / rrBase).toFixed(2), o.toFixed(1), (o / ownBase).toFixed(2), target === undefined ? '' : `≤ ${target}`, met])}`,
+      `${name.padEnd(nameWidth)}  ${row([r.ms.toFixed(1), r.ratio.toFixed(2), o.ms.toFixed(1), o.ratio.toFixed(2), target === undefined ? '' : `≤ ${target}`, met])}`,
     );
   }
   console.log(
