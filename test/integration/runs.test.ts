@@ -162,6 +162,7 @@ describe('Runs against the sandbox', function () {
       /command:desktopFlows\.run\.cancel/,
       'the tooltip links Cancel',
     );
+    assertHoverSurvivesTicks(runs.statusBar.shownTooltip);
 
     await vscode.commands.executeCommand(commandIds.cancelRun, longRun);
     await waitFor(
@@ -184,6 +185,9 @@ describe('Runs against the sandbox', function () {
     const running = indexOfMatch(texts, /\$\(sync~spin\) Invoice Processing: Running \d+:\d\d/, queued);
     const succeeded = indexOfMatch(texts, /\$\(pass\) Invoice Processing: Succeeded/, running);
     assert.ok(queued >= 0 && running > queued && succeeded > running, 'queued, then running, then succeeded');
+
+    // The tooltip now lists finished runs too, with Open Outputs, Details, Run Again and Create Test.
+    assertHoverSurvivesTicks(runs.statusBar.shownTooltip);
 
     // Cancelling a run that already ended is refused in words.
     await assert.rejects(runs.cancel(longRun, AbortSignal.timeout(30_000)), /already ended \(cancelled\)/);
@@ -669,3 +673,39 @@ describe('Runs against the sandbox', function () {
     note(`saved input file: ${JSON.stringify(file)}`);
   });
 });
+
+/**
+ * The status bar sends its whole item, tooltip included, to the workbench on every update: each tick of the
+ * clock. An open hover stays open only when the tooltip received compares equal to the one before by VS Code's
+ * `markdownStringEqual` (1.100): the same `value` and `supportThemeIcons`, and `isTrusted` by identity, which an
+ * `enabledCommands` list never passes once copied across the process boundary (the hover closed and reopened
+ * every second, and its links could not be clicked). Every command link must also be one the trust allows.
+ */
+function assertHoverSurvivesTicks(tooltip: vscode.MarkdownString | undefined): void {
+  assert.ok(tooltip !== undefined, 'the status bar has a Markdown tooltip');
+  const sent = (): { value: string; isTrusted: unknown; supportThemeIcons: unknown } =>
+    JSON.parse(
+      JSON.stringify({
+        value: tooltip.value,
+        isTrusted: tooltip.isTrusted,
+        supportThemeIcons: tooltip.supportThemeIcons,
+      }),
+    ) as { value: string; isTrusted: unknown; supportThemeIcons: unknown };
+  const before = sent();
+  const after = sent();
+  assert.ok(
+    before.value === after.value &&
+      before.isTrusted === after.isTrusted &&
+      before.supportThemeIcons === after.supportThemeIcons,
+    `the tooltip sent with the next tick compares equal, so an open hover stays open (isTrusted: ${JSON.stringify(tooltip.isTrusted)})`,
+  );
+  const trust = tooltip.isTrusted;
+  const linked = [...tooltip.value.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1] ?? '');
+  assert.ok(linked.length > 0, 'the tooltip has command links');
+  for (const id of linked) {
+    assert.ok(
+      trust === true || (typeof trust === 'object' && trust.enabledCommands.includes(id)),
+      `the tooltip's link to ${id} can run`,
+    );
+  }
+}

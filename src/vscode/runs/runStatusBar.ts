@@ -64,6 +64,11 @@ export class RunStatusBar implements vscode.Disposable {
     return this.item.tooltip instanceof vscode.MarkdownString ? this.item.tooltip.value : '';
   }
 
+  /** The tooltip as handed to VS Code (for tests). */
+  get shownTooltip(): vscode.MarkdownString | undefined {
+    return this.item.tooltip instanceof vscode.MarkdownString ? this.item.tooltip : undefined;
+  }
+
   /**
    * Re-renders from the run store and starts or stops the timers that rendering needs. The tooltip is rebuilt only
    * on changes (not on ticks), so an open hover does not flicker.
@@ -149,17 +154,12 @@ export class RunStatusBar implements vscode.Disposable {
 
   private tooltip(active: readonly StoreRun[]): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
-    // Only our own commands may run from the tooltip's links.
-    md.isTrusted = {
-      enabledCommands: [
-        commandIds.showRunTranscript,
-        commandIds.cancelRun,
-        commandIds.openRunOutputs,
-        commandIds.showRunDetails,
-        commandIds.runAgain,
-        commandIds.whyWaiting,
-      ],
-    };
+    // Trusted as a whole, not with an `enabledCommands` list: VS Code (`markdownStringEqual`, 1.100) compares a
+    // status bar tooltip's `isTrusted` by identity, and a list arrives as a new copy with every update of the
+    // item, so each tick of the clock ("Running 0:04") closed and reopened an open hover and its links could not
+    // be clicked. No link but ours can be formed: every text from the service or the user (flow, environment,
+    // machine, error) goes through `escapeMarkdown`, which escapes `[`, `]`, `<` and `>`.
+    md.isTrusted = true;
     const shown = [...active, ...this.store.finished().slice(0, active.length > 0 ? 2 : 3)];
     md.appendMarkdown(`**Desktop flow runs**\n\n`);
     for (const run of shown) {
