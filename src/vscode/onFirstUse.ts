@@ -3,11 +3,11 @@
  * CONTRIBUTING.md, "Adding a feature without slowing activation"). At activation, the composition root
  * registers a stand-in for each document scheme (a content provider or a read-only file system) and
  * language-model tool a lazily loaded feature serves; the stand-in loads the feature on first use and hands
- * the call to what the feature registered (the schemes of documents held only in the feature's memory need
- * not load it: before it has loaded, no such document exists, `heldDocumentsOnFirstUse`). Feature code registers through `registerContentProvider`,
- * `registerFileSystemProvider` and `registerTool` below: when a stand-in exists they attach to it, otherwise
- * they register with VS Code directly. (Commands work the same way through `registerCommand` and
- * `commandsOnFirstUse` in registerCommand.ts.)
+ * the call to what the feature registered (a scheme whose documents only the feature's memory holds needs
+ * not load it: before it has loaded no such document exists, `heldDocumentsOnFirstUse`). Feature code
+ * registers through `registerContentProvider`, `registerFileSystemProvider` and `registerTool` below: when a
+ * stand-in exists they attach to it, otherwise they register with VS Code directly. (Commands work the same
+ * way through `registerCommand` and `commandsOnFirstUse` in registerCommand.ts.)
  */
 import * as vscode from 'vscode';
 
