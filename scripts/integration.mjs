@@ -442,7 +442,7 @@ async function reloadSession() {
   if (!existsSync(entry)) {
     throw new Error(`${path.relative(repoRoot, entry)} is missing after the build`);
   }
-  log('reload session: a batch across a true window reload (test/integration/reload/)');
+  log('reload session: what must survive a true window reload (test/integration/reload/)');
   const host = await ensureCodeServer({ log: (line) => log(`[host-install] ${line}`) });
   const root = mkdtempSync(path.join(tmpdir(), 'desktopflows-reload-'));
   extraRoots.push(root);

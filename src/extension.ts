@@ -18,6 +18,7 @@ import type { InputFileService } from './vscode/inputs/inputFileService';
 import { LogChannel } from './vscode/logChannel';
 import {
   contentProviderOnFirstUse,
+  heldDocumentsOnFirstUse,
   readOnlyFileSystemOnFirstUse,
   toolsOnFirstUse,
   treeViewOnFirstUse,
@@ -26,6 +27,12 @@ import { runsViewId } from './vscode/runs/runsViewId';
 import { Prompts } from './vscode/prompts';
 import { commandsOnFirstUse } from './vscode/registerCommand';
 import { journalKeyForWorkspace } from './vscode/runs/mementoRunJournal';
+import {
+  readinessGoneText,
+  readinessScheme,
+  whyWaitingGoneText,
+  whyWaitingScheme,
+} from './vscode/readiness/readinessDocumentSchemes';
 import { runDocumentScheme } from './vscode/runs/runDocumentScheme';
 import type { RunsController } from './vscode/runs/runsController';
 import { ExplorerView } from './vscode/tree/explorerView';
@@ -156,6 +163,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     // system: the Markdown preview watches its document through one).
     contentProviderOnFirstUse(schemaUriScheme, loadFor(`${schemaUriScheme}: documents`)),
     readOnlyFileSystemOnFirstUse(runDocumentScheme, loadFor(`${runDocumentScheme}: documents`)),
+    // "Why Is It Waiting?" and "Check Before Run" documents restored in a reloaded window: their answers were
+    // held in the memory of the window that made them, so they read as a sentence saying how to ask again,
+    // without loading the features.
+    heldDocumentsOnFirstUse(whyWaitingScheme, whyWaitingGoneText),
+    heldDocumentsOnFirstUse(readinessScheme, readinessGoneText),
     // Copilot's tools are registered now; their implementation loads on the first call.
     ...toolsOnFirstUse(languageModelToolNames(context), loadFor('a language-model tool')),
     // The Runs view: its rows load the features the first time the view is shown.

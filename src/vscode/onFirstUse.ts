@@ -3,10 +3,11 @@
  * CONTRIBUTING.md, "Adding a feature without slowing activation"). At activation, the composition root
  * registers a stand-in for each document scheme (a content provider or a read-only file system) and
  * language-model tool a lazily loaded feature serves; the stand-in loads the feature on first use and hands
- * the call to what the feature registered. Feature code registers through `registerContentProvider`,
- * `registerFileSystemProvider` and `registerTool` below: when a stand-in exists they attach to it, otherwise
- * they register with VS Code directly. (Commands work the same way through `registerCommand` and
- * `commandsOnFirstUse` in registerCommand.ts.)
+ * the call to what the feature registered (a scheme whose documents only the feature's memory holds needs
+ * not load it: before it has loaded no such document exists, `heldDocumentsOnFirstUse`). Feature code
+ * registers through `registerContentProvider`, `registerFileSystemProvider` and `registerTool` below: when a
+ * stand-in exists they attach to it, otherwise they register with VS Code directly. (Commands work the same
+ * way through `registerCommand` and `commandsOnFirstUse` in registerCommand.ts.)
  */
 import * as vscode from 'vscode';
 
@@ -71,7 +72,6 @@ export function registerContentProvider(
 }
 
 interface FileSystemSlot {
-  readonly load: Load;
   readonly changed: vscode.EventEmitter<vscode.FileChangeEvent[]>;
   provider: vscode.FileSystemProvider | undefined;
 }
@@ -87,22 +87,68 @@ export const readOnlyFileSystemOptions = { isReadonly: true, isCaseSensitive: tr
  * document restored in a reloaded window opens without loading the feature at activation.
  */
 export function readOnlyFileSystemOnFirstUse(scheme: string, load: Load): vscode.Disposable {
-  const slot: FileSystemSlot = {
-    load,
-    changed: new vscode.EventEmitter<vscode.FileChangeEvent[]>(),
-    provider: undefined,
-  };
-  fileSystemSlots.set(scheme, slot);
-  const loaded = async (): Promise<vscode.FileSystemProvider> => {
-    await slot.load();
+  return fileSystemStandIn(scheme, async (slot) => {
+    await load();
     if (slot.provider === undefined) {
       throw new Error(`The feature loaded for ${scheme}: documents registered no file system.`);
     }
     return slot.provider;
+  });
+}
+
+/**
+ * A read-only file system for `scheme`, whose documents the feature that makes them holds only in memory
+ * (`ReadOnlyDocuments`): until the feature registers its provider through `registerFileSystemProvider`, this
+ * window has made no document of the scheme, so every one asked for (an editor or a Markdown preview restored
+ * after a window reload) reads as `missingText` without loading the feature. Once the feature has registered,
+ * every call goes to its provider (which answers a document it does not hold with the same text).
+ */
+export function heldDocumentsOnFirstUse(scheme: string, missingText: string): vscode.Disposable {
+  const missing = new TextEncoder().encode(missingText);
+  const none: vscode.FileSystemProvider = {
+    onDidChangeFile: () => new vscode.Disposable(() => undefined),
+    watch: () => new vscode.Disposable(() => undefined),
+    stat: () => ({
+      type: vscode.FileType.File,
+      ctime: 0,
+      mtime: 0,
+      size: missing.byteLength,
+      permissions: vscode.FilePermission.Readonly,
+    }),
+    readFile: () => missing,
+    readDirectory: (uri) => {
+      throw vscode.FileSystemError.FileNotADirectory(uri);
+    },
+    createDirectory: (uri) => {
+      throw vscode.FileSystemError.NoPermissions(uri);
+    },
+    writeFile: (uri) => {
+      throw vscode.FileSystemError.NoPermissions(uri);
+    },
+    delete: (uri) => {
+      throw vscode.FileSystemError.NoPermissions(uri);
+    },
+    rename: (uri) => {
+      throw vscode.FileSystemError.NoPermissions(uri);
+    },
   };
+  return fileSystemStandIn(scheme, (slot) => Promise.resolve(slot.provider ?? none));
+}
+
+/** Registers the stand-in of `scheme`: every call goes to what `provider` answers for its slot at that moment. */
+function fileSystemStandIn(
+  scheme: string,
+  provider: (slot: FileSystemSlot) => Promise<vscode.FileSystemProvider>,
+): vscode.Disposable {
+  const slot: FileSystemSlot = {
+    changed: new vscode.EventEmitter<vscode.FileChangeEvent[]>(),
+    provider: undefined,
+  };
+  fileSystemSlots.set(scheme, slot);
+  const loaded = (): Promise<vscode.FileSystemProvider> => provider(slot);
   const stand: vscode.FileSystemProvider = {
     onDidChangeFile: slot.changed.event,
-    // Before the feature loads there is nothing to watch; its changes are reported once it has.
+    // Before the feature registers there is nothing to watch; its changes are reported once it has.
     watch: (uri, watchOptions) =>
       slot.provider?.watch(uri, watchOptions) ?? new vscode.Disposable(() => undefined),
     stat: async (uri) => (await loaded()).stat(uri),

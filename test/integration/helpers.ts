@@ -388,6 +388,19 @@ export async function workbenchErrorsDuring(
   const log = await workbenchLogUri(api);
   const before = (await logEntries(log)).length;
   await action();
+  return workbenchErrorsSince(log, before);
+}
+
+/**
+ * The errors the workbench logged since this window opened (its log is this window's, see `workbenchLogUri`),
+ * e.g. while restoring its editors after a reload; read as `workbenchErrorsDuring` reads them.
+ */
+export async function workbenchErrorsSinceWindowOpened(api: ExtensionApi): Promise<string[]> {
+  return workbenchErrorsSince(await workbenchLogUri(api), 0);
+}
+
+/** The errors among the entries of `log` from the `before`-th on, once the workbench has handled every request. */
+async function workbenchErrorsSince(log: vscode.Uri, before: number): Promise<string[]> {
   const nowhere = vscode.Uri.from({ scheme: 'desktopflows-test-no-file-system', path: '/marker' });
   await vscode.workspace.fs.stat(nowhere).then(
     () => assert.fail(`${nowhere.toString()} has no file system`),

@@ -127,3 +127,52 @@ describe('Check Before Run', function () {
     }
   });
 });
+
+describe('Why Is It Waiting? and Check Before Run documents this window did not make', function () {
+  this.timeout(60_000);
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  // What an editor or preview restored after a window reload asks for: a URI of the scheme whose answer was
+  // held in the memory of the window before (the true reload: test/integration/reload/readinessReload.*.ts).
+  it('opens one as a text editor and a rendered preview saying it was made before the window reloaded, with no workbench error', async () => {
+    const api = await activateExtension();
+    const unknown = [
+      {
+        uri: vscode.Uri.from({
+          scheme: 'desktopflows-waiting',
+          path: '/Why is Quick Ping waiting.md',
+          query: `never-asked/${Date.now()}`,
+        }),
+        text: /^# Why Is It Waiting\?\n\nThis answer was made before the window reloaded, so it is no longer shown\. Run \*\*Desktop Flows: Why Is It Waiting\?\*\* on the run again for a current answer\.\n$/,
+        preview: 'Why is Quick Ping waiting',
+      },
+      {
+        uri: vscode.Uri.from({
+          scheme: 'desktopflows-check',
+          path: '/Check Quick Ping.md',
+          query: `never-checked/${Date.now()}`,
+        }),
+        text: /^# Check Before Run\n\nThis check was made before the window reloaded, so it is no longer shown\. Run \*\*Desktop Flows: Check Before Run\*\* on the flow again for a current check\.\n$/,
+        preview: 'Check Quick Ping',
+      },
+    ];
+    for (const { uri, text, preview } of unknown) {
+      let shown = '';
+      const errors = await workbenchErrorsDuring(api, async () => {
+        const editor = await vscode.window.showTextDocument(uri, { preview: false });
+        shown = editor.document.getText();
+        await vscode.commands.executeCommand('markdown.showPreview', uri);
+        await waitFor(
+          () => markdownPreviewShown(preview),
+          `the rendered preview of ${uri.toString()}`,
+          20_000,
+        );
+      });
+      assert.match(shown, text);
+      assert.deepEqual(errors, [], `the workbench logged no error while showing ${uri.toString()}`);
+    }
+  });
+});

@@ -2,9 +2,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 // The command id list is plain data (no vscode import), so the unit tier can read it.
+import { schemaUriScheme } from '../../src/core/inputs/schemaUri';
 import { commandIds } from '../../src/vscode/commandIds';
+import {
+  readinessGoneText,
+  readinessScheme,
+  whyWaitingGoneText,
+  whyWaitingScheme,
+} from '../../src/vscode/readiness/readinessDocumentSchemes';
+import { runDocumentScheme } from '../../src/vscode/runs/runDocumentScheme';
 
 interface Manifest {
+  activationEvents: string[];
   contributes: {
     commands: { command: string; title: string; category?: string }[];
     menus: Record<string, { command: string }[]>;
@@ -58,5 +67,23 @@ describe('package.json contributions', () => {
         assert.ok(schema.markdownDescription, `${key} has a markdownDescription`);
       }
     }
+  });
+
+  it('activates for every document scheme that has a stand-in, so editors restored after a reload open', () => {
+    // Restored editors ask for their documents before onStartupFinished: without the event VS Code finds no
+    // file system (or content provider) for the scheme and the editor shows an error.
+    for (const scheme of [schemaUriScheme, runDocumentScheme, whyWaitingScheme, readinessScheme]) {
+      assert.ok(manifest.activationEvents.includes(`onFileSystem:${scheme}`), scheme);
+    }
+  });
+
+  it('names the command to run again, as the palette shows it, in a restored waiting or check document', () => {
+    const title = (id: string): string => {
+      const c = manifest.contributes.commands.find((command) => command.command === id);
+      assert.ok(c, id);
+      return `${c.category ?? ''}: ${c.title}`;
+    };
+    assert.ok(whyWaitingGoneText.includes(`Run **${title(commandIds.whyWaiting)}**`), whyWaitingGoneText);
+    assert.ok(readinessGoneText.includes(`Run **${title(commandIds.checkBeforeRun)}**`), readinessGoneText);
   });
 });

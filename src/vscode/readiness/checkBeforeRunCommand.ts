@@ -21,9 +21,7 @@ import type { Prompts } from '../prompts';
 import { ReadOnlyDocuments } from '../readOnlyDocuments';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { FlowNode } from '../tree/flowNodes';
-
-/** The scheme of the read-only check documents. */
-export const readinessScheme = 'desktopflows-check';
+import { readinessGoneText, readinessScheme } from './readinessDocumentSchemes';
 
 /** What the command needs. */
 export interface CheckBeforeRunDeps {
@@ -50,10 +48,7 @@ function runModeOf(arg: unknown): RunMode {
 
 /** Registers the command and its document provider. */
 export function registerCheckBeforeRun(deps: CheckBeforeRunDeps): vscode.Disposable[] {
-  const documents = new ReadOnlyDocuments(
-    readinessScheme,
-    'This check is no longer available: run Check Before Run again.',
-  );
+  const documents = new ReadOnlyDocuments(readinessScheme, readinessGoneText);
 
   const check = async (
     account: SignedInAccount,

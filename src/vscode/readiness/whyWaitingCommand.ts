@@ -11,9 +11,7 @@ import { commandIds } from '../commandIds';
 import { ReadOnlyDocuments } from '../readOnlyDocuments';
 import { registerCommand, UserFacingError } from '../registerCommand';
 import { asRunSubject } from '../runs/runSubjects';
-
-/** The scheme of the read-only explanation documents. */
-export const whyWaitingScheme = 'desktopflows-waiting';
+import { whyWaitingGoneText, whyWaitingScheme } from './readinessDocumentSchemes';
 
 /** What the command resolves to (tests read it). */
 export interface WhyWaitingResult {
@@ -44,10 +42,7 @@ export function registerWhyWaiting(deps: {
   readonly log: Logger;
   readonly accounts: AccountService;
 }): vscode.Disposable[] {
-  const documents = new ReadOnlyDocuments(
-    whyWaitingScheme,
-    'This explanation is no longer available: ask again.',
-  );
+  const documents = new ReadOnlyDocuments(whyWaitingScheme, whyWaitingGoneText);
   return [
     documents,
     registerCommand(commandIds.whyWaiting, deps.log, async (arg?: unknown): Promise<WhyWaitingResult> => {

@@ -26,6 +26,11 @@ function suites(kind: 'before' | 'after'): string[] {
 async function runSuites(kind: 'before' | 'after'): Promise<TestResults> {
   const lines: string[] = [];
   const mocha = createMocha(lines);
+  // --grep selects the reload suites too (their `before` and `after` tests share their suite's title).
+  const grep = process.env.DESKTOPFLOWS_TEST_GREP;
+  if (grep) {
+    mocha.grep(grep);
+  }
   for (const file of suites(kind)) {
     mocha.addFile(file);
   }

@@ -134,7 +134,7 @@ describe('shipped bundles', function () {
       /^src\/vscode\/batch\/(?!batchState\.ts$)/,
       /^src\/core\/flowTests\//,
       /^src\/vscode\/flowTests\/(?!flowTestController\.ts$)/,
-      /^src\/vscode\/readiness\//,
+      /^src\/vscode\/readiness\/(?!readinessDocumentSchemes\.ts$)/,
       /^src\/vscode\/readOnlyDocuments\.ts$/,
       /^src\/core\/runs\/(runService|runTrigger|prepareRun|reconciliation|whyWaiting)/,
       /^src\/vscode\/runs\/(?!runDocumentScheme\.ts$|runsViewId\.ts$|mementoRunJournal\.ts$|runErrorWords\.ts$)/,
