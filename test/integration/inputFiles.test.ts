@@ -133,6 +133,33 @@ describe('Input files against the sandbox', function () {
     }
   });
 
+  it("names the environment an input file's $schema pins by its id with the environment's display name in the file's row", async () => {
+    const uri = await files.write('.desktopflows/echo-text/pinned-by-id.json', {
+      $schema: `desktopflows-schema:/${devEnvironmentId}/${seedIds.flows.echoText}.json`,
+      Text: 'pinned',
+    });
+    await api.inputFiles.index.add(uri);
+    const flow = await flowNode(api, seedFlowNames.echoText);
+    const row = await waitFor(async () => {
+      api.explorer.refresh(flow);
+      const group = await child(api, flow, 'Input files');
+      const rows = (await api.explorer.provider.getChildren(group)) as InputFileNode[];
+      return rows.find((r) => r.uri?.toString() === uri.toString());
+    }, 'the pinned file under the flow');
+    const item = row.getTreeItem();
+    note(`row: ${label(row)} — ${String(item.description)}`);
+    assert.match(String(item.description), /env: Contoso Dev$/, 'the row says which environment by its name');
+    assert.ok(
+      !String(item.description).includes(devEnvironmentId),
+      "the row does not show the environment's id",
+    );
+    const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip);
+    assert.ok(
+      !tooltip.includes(devEnvironmentId),
+      `the tooltip names the environment by its name: ${tooltip}`,
+    );
+  });
+
   it("shows a flow's groups in the view when they change while the view is still loading their rows", async () => {
     // The README screenshot's symptom: "Input files" and "Recent runs" expanded and empty. VS Code replaced
     // a group that changed while it was fetching the group's rows; the rows landed on the replaced node and

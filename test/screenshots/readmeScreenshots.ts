@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSubject } from '../../src/core/runs/runEvents';
 import type { ExtensionApi } from '../../src/extension';
-import { seedFlowNames, seedIds } from '../../src/sandbox/seed';
+import { seedFlowNames, seedIds, seedNames } from '../../src/sandbox/seed';
 import { startSandbox } from '../../src/sandbox/server';
 import { commandIds } from '../../src/vscode/commandIds';
 import type { ExplorerNode } from '../../src/vscode/tree/explorerNode';
@@ -113,13 +113,18 @@ class Shooter {
     }
   }
 
-  /** Lets animations and progress bars settle, then saves the PNG. */
+  /** Lets animations and progress bars settle (`settleMs`, 1.2 s by default), then saves the PNG. */
   async shoot(
     file: string,
-    options: { selector?: string; clip?: { x: number; y: number; width: number; height: number } } = {},
+    options: {
+      selector?: string;
+      clip?: { x: number; y: number; width: number; height: number };
+      settleMs?: number;
+    } = {},
   ): Promise<void> {
-    await sleep(1_200);
-    const saved = await this.probe.screenshot({ file: path.join(this.dir, file), ...options });
+    const { settleMs = 1_200, ...where } = options;
+    await sleep(settleMs);
+    const saved = await this.probe.screenshot({ file: path.join(this.dir, file), ...where });
     testOutput(`  saved ${saved}`);
   }
 }
@@ -281,24 +286,13 @@ export async function run(): Promise<void> {
       60_000,
     );
     if (wanted('statusBar')) {
-      const item = '.part.statusbar .statusbar-item:has-text("Long Running Report")';
-      await shots.expectText('Long Running Report', '.part.statusbar');
-      if (!(await probe.hover(item))) {
-        throw new Error("the run's status bar item could not be pointed at");
-      }
-      await shots.expectText('Desktop flow runs', '.monaco-hover, .workbench-hover');
-      // The bottom left corner: the status bar item and its tooltip.
-      await shots.shoot(screenshotFiles.statusBar, {
-        clip: { x: 0, y: height - 240, width: 720, height: 240 },
-      });
-      await probe.hover('.part.editor');
+      await statusBarShot(shots);
     }
 
     // The long run holds the maker's machine: cancelled first, or the next runs would queue behind it.
     await vscode.commands.executeCommand(commandIds.cancelRun, longRun).then(undefined, () => undefined);
     await finished(api, longRun, 'the long run to be cancelled');
-    if (wanted('runsView') || wanted('runDocument')) {
-      testOutput('the Runs view and the document of a failed run');
+    if (wanted('runsView') || wanted('runDocument') || wanted('explorer')) {
       const failedRun = await startRun(seedIds.flows.legacySchema);
       await finished(api, failedRun, 'the Legacy Schema Flow run to fail');
       // Active rows too: one run on the maker's machine, and one queued behind it.
@@ -310,7 +304,21 @@ export async function run(): Promise<void> {
       );
       const queued = await startRun(seedIds.flows.echoText, { inputText: 'Queued', inputInteger: 1 });
       try {
-        await runsShots(shots, failedRun);
+        if (wanted('runsView') || wanted('runDocument')) {
+          testOutput('the Runs view and the document of a failed run');
+          await runsShots(shots, failedRun);
+        }
+        // While the long run runs: its machine in use, the status bar counting the active runs.
+        if (wanted('explorer')) {
+          testOutput('the Desktop Flows tree');
+          // Taller, so the expanded tree fits: flows, a flow's children, connections and machines.
+          await probe.setViewport(width, treeHeight);
+          try {
+            await treeShot(api, shots, invoiceRun);
+          } finally {
+            await probe.setViewport(width, height);
+          }
+        }
       } finally {
         for (const run of [queued, running]) {
           await vscode.commands.executeCommand(commandIds.cancelRun, run).then(undefined, () => undefined);
@@ -319,22 +327,54 @@ export async function run(): Promise<void> {
       }
     }
 
-    if (wanted('explorer')) {
-      testOutput('the Desktop Flows tree');
-      // Taller, so the expanded tree fits: flows, a flow's children, connections and machines.
-      await probe.setViewport(width, treeHeight);
-      try {
-        await treeShot(api, shots, invoiceRun);
-      } finally {
-        await probe.setViewport(width, height);
-      }
-    }
-
     await vscode.commands.executeCommand(commandIds.signOut, accountId);
   } finally {
     delete process.env[erpKeyVariable];
     await sandbox.stop();
   }
+}
+
+/**
+ * The bottom left corner: the running run's status bar item and its tooltip. The tooltip is photographed only
+ * while it is seen open just before and just after the shot; otherwise the item is pointed at again.
+ */
+async function statusBarShot(shots: Shooter): Promise<void> {
+  const item = '.part.statusbar .statusbar-item:has-text("Long Running Report")';
+  const hoverSelector = '.monaco-hover, .workbench-hover';
+  await shots.expectText('Long Running Report', '.part.statusbar');
+  for (let attempt = 1; ; attempt++) {
+    if (!(await shots.probe.hover(item))) {
+      throw new Error("the run's status bar item could not be pointed at");
+    }
+    await shots.expectText('Desktop flow runs', hoverSelector);
+    // Whether it stays open over the next seconds (the item's text changes every second while the run runs).
+    const seen: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      await sleep(250);
+      const open = await shots.probe.waitForText('Desktop flow runs', {
+        selector: hoverSelector,
+        timeoutMs: 50,
+      });
+      seen.push(open ? 'open' : 'closed');
+    }
+    testOutput(`  tooltip every quarter second after pointing (attempt ${attempt}): ${seen.join(' ')}`);
+    const open = () => shots.probe.waitForText('Cancel', { selector: hoverSelector, timeoutMs: 2_000 });
+    if (await open()) {
+      await shots.shoot(screenshotFiles.statusBar, {
+        clip: { x: 0, y: height - 240, width: 720, height: 240 },
+        settleMs: 300,
+      });
+      if (await open()) {
+        break;
+      }
+    }
+    if (attempt >= 5) {
+      throw new Error("the run's status bar tooltip did not stay open for its picture");
+    }
+    await shots.probe.hover('.part.editor');
+    await sleep(500);
+  }
+  await shots.probe.hover('.part.editor');
 }
 
 async function startRun(flowId: string, inputs?: Record<string, unknown>): Promise<RunSubject> {
@@ -356,6 +396,24 @@ async function finished(api: ExtensionApi, run: RunSubject, what: string): Promi
     what,
     150_000,
   );
+}
+
+/** How many `decreaseViewWidth` steps of the editor the side bar has been widened by, from its default. */
+let sideBarSteps = 0;
+
+/**
+ * Widens (or narrows back) the side bar to `steps` steps wider than its default: the width is taken from (or
+ * given back to) the focused editor, which also takes the focus (and its outline) from the side bar's lists.
+ * Needs an open editor.
+ */
+async function widenSideBar(steps: number): Promise<void> {
+  await tryCommands('workbench.action.focusActiveEditorGroup');
+  for (; sideBarSteps < steps; sideBarSteps++) {
+    await tryCommands('workbench.action.decreaseViewWidth');
+  }
+  for (; sideBarSteps > steps; sideBarSteps--) {
+    await tryCommands('workbench.action.increaseViewWidth');
+  }
 }
 
 /**
@@ -392,20 +450,15 @@ async function runsShots(shots: Shooter, failedRun: RunSubject): Promise<void> {
   // The document is a webview (its text is in a frame the probe does not read): its tab says the run's
   // status once the document shows the run as read.
   await shots.expectText(`Legacy Schema Flow · ${failedRun.runId.slice(0, 8)} · failed`, '.part.editor');
-  // The side bar wide enough for each row's flow, machine and who started it: taken from the (focused)
-  // editor, which also takes the focus (and its outline) from the list.
-  await tryCommands(
-    'workbench.action.focusActiveEditorGroup',
-    'workbench.action.decreaseViewWidth',
-    'workbench.action.decreaseViewWidth',
-    'workbench.action.decreaseViewWidth',
-    'workbench.action.decreaseViewWidth',
-    'notifications.clearAll',
-  );
+  // The side bar wide enough for each row's status, times, flow, machine and who started it.
+  await widenSideBar(7);
+  await tryCommands('notifications.clearAll');
   await shots.expectText('Sandbox Maker', '.part.sidebar');
   if (wanted('runsView')) {
-    await shots.shoot(screenshotFiles.runsView, { clip: { x: 0, y: 0, width: 640, height: 420 } });
+    await shots.shoot(screenshotFiles.runsView, { clip: { x: 0, y: 0, width: 800, height: 400 } });
   }
+  // Narrower again: the document needs the room more than the rows.
+  await widenSideBar(4);
   await sleep(500);
   if (wanted('runDocument')) {
     // Taller, so the failing action shows below the error and its remedy.
@@ -430,7 +483,9 @@ async function testExplorerShot(api: ExtensionApi, shots: Shooter, folder: vscod
     flow: seedFlowNames.echoText,
     environment: environmentName,
     inputs: { inputText: text, inputInteger: n },
-    run: { connection: makerAttended.connectionName, mode: 'unattended' },
+    // A connection reference, as the README's example: a logical name that reads well and works in every
+    // environment the solution is imported to.
+    run: { connectionReference: seedNames.connectionReferences.makerMachine, mode: 'unattended' },
     expect: { status: 'succeeded', outputs: expected, maxDurationSeconds: 120 },
   });
   await writeJson(passing, test('Greeting is echoed', 'Hello, Contoso', 1, { outputText: 'Hello, Contoso' }));
@@ -465,7 +520,13 @@ async function testExplorerShot(api: ExtensionApi, shots: Shooter, folder: vscod
     }
   }
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(failing));
-  await tryCommands('testing.goToNextMessage');
+  // The failure's message (expected and actual) in a peek under the mismatching output.
+  await tryCommands('testing.openOutputPeek');
+  if (
+    !(await shots.probe.waitForText('outputInteger', { selector: '.peekview-widget', timeoutMs: 10_000 }))
+  ) {
+    testOutput('  the failure peek did not show "outputInteger"');
+  }
   const missing: string[] = [];
   for (const text of ['Greeting is echoed', 'Counter is echoed']) {
     if (!(await shots.probe.waitForText(text, { selector: '.part.sidebar', timeoutMs: 20_000 }))) {
@@ -531,15 +592,13 @@ async function treeShot(api: ExtensionApi, shots: Shooter, invoiceRun: RunSubjec
   await expand(api, machines, 1);
   await sleep(1_500);
   await expand(api, machines, 2);
-  // The flow selected, the details of the run started from its input file open beside the tree.
+  // The flow selected, the details of the run started from its input file open (alone) beside the tree.
+  await tryCommands('workbench.action.closeAllEditors');
   await vscode.commands.executeCommand(commandIds.showRunDetails, invoiceRun);
+  await shots.expectText(`Invoice Processing · ${invoiceRun.runId.slice(0, 8)} · succeeded`, '.part.editor');
   await api.explorer.treeView.reveal(flow, { select: true, focus: false });
-  // The side bar is narrow by default; taking width from the (focused) editor widens it.
-  await tryCommands(
-    'workbench.action.focusActiveEditorGroup',
-    'workbench.action.decreaseViewWidth',
-    'workbench.action.decreaseViewWidth',
-  );
+  // Wide enough for the rows' descriptions (an input file's environment at the end of its row).
+  await widenSideBar(7);
   const expected = ['march-invoice.json', 'Recent runs', 'Finance Bots', 'FIN-BOT-01', 'DESKTOP-MAKER01'];
   const missing: string[] = [];
   for (const text of expected) {
@@ -548,7 +607,7 @@ async function treeShot(api: ExtensionApi, shots: Shooter, invoiceRun: RunSubjec
     }
   }
   // The tree and the left part of the details: the rest of the window adds size, not information.
-  await shots.shoot(screenshotFiles.explorer, { clip: { x: 0, y: 0, width: 1100, height: treeHeight } });
+  await shots.shoot(screenshotFiles.explorer, { clip: { x: 0, y: 0, width: 1280, height: treeHeight } });
   // Checked after the shot, so a failure leaves the picture to look at.
   if (missing.length > 0) {
     throw new Error(`not visible in the Desktop Flows view: ${missing.join(', ')}`);

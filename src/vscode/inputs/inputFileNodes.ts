@@ -82,7 +82,10 @@ export class InputFileNode implements ExplorerNode {
     item.label = this.uri.path.split('/').pop() ?? this.uri.path;
     const relative = vscode.workspace.asRelativePath(this.uri, true);
     const folder = relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '';
-    const pinned = this.file.target?.environment;
+    // The file is listed under the environment its `$schema` names (by id, unique name, display name or URL):
+    // that environment's display name says which one, whatever the URI spells.
+    const pinned =
+      this.file.target?.environment === undefined ? undefined : this.parent.environment.displayName;
     item.description = [folder, pinned === undefined ? undefined : `env: ${pinned}`]
       .filter(Boolean)
       .join(' · ');
