@@ -326,6 +326,53 @@ describe('Flow tests in Test Explorer against the sandbox', function () {
     );
   });
 
+  it('Flow tests: a test file, or the input file a test names, whose bytes are not valid UTF-8 (Latin-1 "é") errors at the broken byte, and nothing is sent', async () => {
+    const dir = folder('latin1');
+    const latin1 = (head: string, tail: string): Uint8Array =>
+      Uint8Array.from([...new TextEncoder().encode(head), 0xe9, ...new TextEncoder().encode(tail)]);
+    const inline = vscode.Uri.joinPath(dir, 'inline.flowtest.json');
+    const named = vscode.Uri.joinPath(dir, 'named.flowtest.json');
+    const inputs = vscode.Uri.joinPath(dir, 'inputs', 'latin1.json');
+    await apply((edit) => {
+      edit.createFile(inline, {
+        contents: latin1(
+          `{\n  "flow": "${seedFlowNames.echoText}",\n  "environment": "Contoso Dev",\n  "inputs": { "inputInteger": 7, "inputText": "Caf`,
+          ' au lait" }\n}\n',
+        ),
+      });
+      edit.createFile(named, {
+        contents: new TextEncoder().encode(
+          json({ flow: seedFlowNames.echoText, environment: 'Contoso Dev', inputs: 'inputs/latin1.json' }),
+        ),
+      });
+      edit.createFile(inputs, {
+        contents: latin1('{\n  "inputInteger": 7,\n  "inputText": "Caf', ' au lait"\n}\n'),
+      });
+    }, 'create the Latin-1 test and input files');
+    const inlineTest = await item(inline);
+    const namedTest = await item(named);
+    const before = sandboxRuns().length;
+    const report = await runTests([inlineTest, namedTest]);
+
+    const inlineResult = report.get(inlineTest.id);
+    note(inlineResult?.messages[0]?.message ?? 'no message');
+    assert.equal(inlineResult?.outcome, 'errored');
+    assert.match(
+      inlineResult?.messages[0]?.message ?? '',
+      /inline\.flowtest\.json" is not valid UTF-8: byte \d+ \(line 4, column 51\) is 0xE9\b.*Save it as UTF-8.* Nothing was sent\./,
+    );
+    assert.equal(inlineResult?.messages[0]?.line, 4, 'the message points at the broken byte');
+
+    const namedResult = report.get(namedTest.id);
+    note(namedResult?.messages[0]?.message ?? 'no message');
+    assert.equal(namedResult?.outcome, 'errored');
+    assert.match(
+      namedResult?.messages[0]?.message ?? '',
+      /inputs\/latin1\.json" is not valid UTF-8: byte \d+ \(line 3, column 20\) is 0xE9\b.*Save it as UTF-8/,
+    );
+    assert.equal(sandboxRuns().length, before, 'nothing was sent');
+  });
+
   it('Flow tests: cancelling the test run cancels the run it started in the service and says so', async () => {
     const dir = folder('cancel');
     const file = vscode.Uri.joinPath(dir, 'long.flowtest.json');

@@ -5,7 +5,7 @@
  * through `RunService.start` (rate limit, exactly once), several at once, each watched to its end and
  * judged (src/core/flowTests). One line per test, a summary line, optional JUnit XML and JSON.
  */
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseFlowTest, type FlowTest, type FlowTestProblem } from '../../core/flowTests/flowTestFile';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../../core/flowTests/flowTestRunner';
 import { junitXml } from '../../core/flowTests/junitReport';
 import { FlowSchemaCache } from '../../core/inputs/flowSchemaCache';
+import { InputFileReadError, readInputFileText } from '../../core/inputs/inputFileBytes';
 import type { RunProblem } from '../../core/runs/prepareRun';
 import type { RunConnection } from '../../core/runs/runOptions';
 import { secretMasker } from '../../core/util/secretMasker';
@@ -178,7 +179,19 @@ export const testCommand: CliCommand = {
     const tests: FlowTest[] = [];
     let errors = 0;
     for (const file of files) {
-      const parsed = parseFlowTest(await readFile(file, 'utf8'), file);
+      let text: string;
+      try {
+        // As `run --inputs` reads: inline inputs that are not UTF-8 are refused, never sent as U+FFFD.
+        text = await readInputFileText(file, { signal: ctx.signal, label: display(file) });
+      } catch (e) {
+        if (!InputFileReadError.is(e)) {
+          throw e;
+        }
+        ctx.out.note(`${display(file)}: error: ${e.message} ${e.fix}`);
+        errors++;
+        continue;
+      }
+      const parsed = parseFlowTest(text, file);
       const problems = parsed.ok ? parsed.warnings : parsed.problems;
       for (const p of problems) {
         ctx.out.note(fileProblemLine(file, p));
@@ -210,7 +223,7 @@ export const testCommand: CliCommand = {
       service,
       resolver: cliSecretResolver(ctx.io.env),
       logger: ctx.logger,
-      readFile: (file) => readFile(file, 'utf8'),
+      readFile: (file) => readInputFileText(file, { signal: ctx.signal, label: display(file) }),
       ...(settings.defaultEnv === undefined
         ? {}
         : { defaultEnvironment: { kind: 'key', key: settings.defaultEnv } as const }),

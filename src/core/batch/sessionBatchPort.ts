@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { ApiError } from '../errors';
 import { FlowSchemaCache } from '../inputs/flowSchemaCache';
+import { decodeInputFile, InputFileReadError, invalidUtf8Position } from '../inputs/inputFileBytes';
 import type { DesktopFlowSchema } from '../inputs/desktopFlowSchema';
 import { maskInputs } from '../inputs/maskInputs';
 import type { SecretResolver } from '../inputs/secretReference';
@@ -181,9 +182,9 @@ export class SessionBatchPort implements BatchPort {
     connection: RunConnection,
     signal: AbortSignal,
   ): Promise<BatchItemCheck> {
-    let text: string;
+    let read: ItemText;
     try {
-      text = await readText(file);
+      read = await readItemText(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       return {
@@ -194,11 +195,16 @@ export class SessionBatchPort implements BatchPort {
         ],
       };
     }
+    const { text, refusal } = read;
     const flowId = this.options.flowId ?? schemaTargetOf(text)?.flowId;
+    if (flowId === undefined && !explicit) {
+      return { kind: 'notAnItem' };
+    }
+    if (refusal !== undefined) {
+      // Refused as a run from the file is refused: replacement characters are never sent.
+      return { kind: 'invalid', flowId, problems: [refusal] };
+    }
     if (flowId === undefined) {
-      if (!explicit) {
-        return { kind: 'notAnItem' };
-      }
       return {
         kind: 'invalid',
         flowId: undefined,
@@ -248,12 +254,18 @@ export class SessionBatchPort implements BatchPort {
     beforeSend: (item: PreparedBatchItem, sent: SendInstant) => Promise<void>,
     signal: AbortSignal,
   ): Promise<StartedBatchItem> {
-    let text: string;
+    let read: ItemText;
     try {
-      text = await readText(file);
+      read = await readItemText(file);
     } catch (e) {
       throw new BatchItemInvalidError(
         `The file could not be read again (${(e as NodeJS.ErrnoException).code ?? String(e)}).`,
+      );
+    }
+    const { text, refusal } = read;
+    if (refusal !== undefined) {
+      throw new BatchItemInvalidError(
+        `The file changed after the batch was checked and can no longer run: ${refusal.message} ${refusal.fix}`,
       );
     }
     const flowId = this.options.flowId ?? schemaTargetOf(text)?.flowId;
@@ -400,8 +412,35 @@ export class SessionBatchPort implements BatchPort {
   }
 }
 
-async function readText(file: string): Promise<string> {
-  return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+/** A candidate file's text, and why it cannot be run when its bytes are not an input file's text. */
+interface ItemText {
+  /** The text; when `refusal` is set, a lossy decoding that only tells whether the file names a flow. */
+  readonly text: string;
+  /** The core reader's refusal (invalid UTF-8, binary, empty…), at the broken character when known. */
+  readonly refusal?: BatchProblem;
+}
+
+/**
+ * Reads a candidate through the core decoder the CLI's `run --inputs` and the extension use: a file whose
+ * bytes are not valid UTF-8 is refused with the byte's place, never sent with replacement characters.
+ */
+async function readItemText(file: string): Promise<ItemText> {
+  const bytes = await readFile(file);
+  try {
+    return { text: decodeInputFile(bytes, 'This file') };
+  } catch (e) {
+    if (!InputFileReadError.is(e)) {
+      throw e;
+    }
+    const at = e.reason === 'invalidUtf8' ? invalidUtf8Position(bytes) : undefined;
+    return {
+      text: new TextDecoder().decode(bytes),
+      refusal: {
+        ...fileProblem(file, e.message, e.fix),
+        ...(at === undefined ? {} : { line: at.line + 1, column: at.character + 1 }),
+      },
+    };
+  }
 }
 
 /** Without the output schema, every output is masked: better hidden than leaked. */

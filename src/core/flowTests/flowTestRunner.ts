@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { CancellationError } from '../errors';
 import type { FlowSchemaCache } from '../inputs/flowSchemaCache';
+import { InputFileReadError } from '../inputs/inputFileBytes';
 import type { SecretResolver } from '../inputs/secretReference';
 import type { Logger } from '../logger';
 import type { RunStatus } from '../model/run';
@@ -82,7 +83,10 @@ export interface FlowTestDeps {
   readonly service: Pick<RunService, 'start' | 'onEvent' | 'cancel'>;
   readonly resolver?: SecretResolver;
   readonly logger?: Logger;
-  /** Reads an input file a test names (absolute path). */
+  /**
+   * Reads an input file a test names (absolute path) through the core decoder (`readInputFileText`,
+   * `decodeInputFile`): bytes that are not UTF-8 text throw `InputFileReadError`, never decode lossily.
+   */
   readonly readFile: (file: string) => Promise<string>;
   /** The environment of tests that name none and have no override. */
   readonly defaultEnvironment?: RunEnvironmentTarget;
@@ -107,13 +111,16 @@ export async function flowTestRequest(test: FlowTest, deps: FlowTestDeps): Promi
     const file = path.resolve(path.dirname(test.file), test.inputs.path);
     try {
       inputs = { kind: 'file', text: await deps.readFile(file), label: file };
-    } catch {
+    } catch (e) {
+      // Not UTF-8 text (a Latin-1 "é"…): refused as `run --inputs` refuses it, never sent as U+FFFD.
+      const refused = InputFileReadError.is(e) && e.reason !== 'notFound' ? e : undefined;
       return {
         code: 'inputs',
         severity: 'error',
         field: 'inputs',
-        message: `The input file ${test.inputs.path} named by ${test.file} cannot be read.`,
-        fix: `Check that ${file} exists (the path is relative to the test file).`,
+        message:
+          refused?.message ?? `The input file ${test.inputs.path} named by ${test.file} cannot be read.`,
+        fix: refused?.fix ?? `Check that ${file} exists (the path is relative to the test file).`,
         source: test.file,
       };
     }

@@ -29,6 +29,7 @@ import {
   type FlowTestResult,
 } from '../../core/flowTests/flowTestRunner';
 import type { DesktopFlowSchema } from '../../core/inputs/desktopFlowSchema';
+import { decodeInputFile, InputFileReadError, invalidUtf8Position } from '../../core/inputs/inputFileBytes';
 import { LineIndex } from '../../core/inputs/textPositions';
 import type { Environment } from '../../core/model/environment';
 import type { PreparedRun, RunProblem } from '../../core/runs/prepareRun';
@@ -40,6 +41,7 @@ import { secretMasker } from '../../core/util/secretMasker';
 import type { SignedInAccount } from '../accounts/signedInAccount';
 import { DisposableBase } from '../disposableBase';
 import { describeError } from '../errorMessages';
+import { encodingRefusal, inputFileEncodingProblem } from '../inputs/inputFileEncoding';
 import { describeRunError } from '../runs/runErrorWords';
 import { flowSchemas, maskSensitive } from '../runs/sensitiveValues';
 import type { FlowTestFeatureDeps } from './flowTestFeatures';
@@ -221,7 +223,12 @@ export class FlowTestExplorer extends DisposableBase {
     // 1. Each file's own format: nothing needs the service yet.
     const runnable: Runnable[] = [];
     for (const entry of entries) {
-      const text = await this.read(entry.uri);
+      const read = await this.readForRun(entry.uri);
+      if ('refusal' in read) {
+        reporter.errored(entry, [this.located(read.refusal, entry.uri, read.range)]);
+        continue;
+      }
+      const { text } = read;
       const parsed = parseFlowTest(text, entry.uri.fsPath);
       this.showFormat(entry, text, parsed.ok ? parsed.warnings : parsed.problems);
       if (!parsed.ok) {
@@ -491,8 +498,12 @@ export class FlowTestExplorer extends DisposableBase {
       service: this.deps.runs.core,
       resolver: this.deps.secretResolver,
       logger: this.deps.log,
+      // As a run from an input file reads it: bytes that are not UTF-8 text are refused, never sent as U+FFFD.
       readFile: async (file) =>
-        new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file))),
+        decodeInputFile(
+          await vscode.workspace.fs.readFile(vscode.Uri.file(file)),
+          `"${vscode.workspace.asRelativePath(file, false)}"`,
+        ),
       overrides: {
         environment: {
           kind: 'resolved',
@@ -574,6 +585,38 @@ export class FlowTestExplorer extends DisposableBase {
     return open !== undefined
       ? open.getText()
       : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  }
+
+  /**
+   * The text a run of the test file uses, as `read` has it, unless the saved file's bytes are not UTF-8
+   * text: then the refusal (in the core reader's words) and where the first broken byte shows, as a run
+   * from an input file is refused, so that inline inputs are never sent with replacement characters.
+   */
+  private async readForRun(
+    uri: vscode.Uri,
+  ): Promise<{ readonly text: string } | { readonly refusal: string; readonly range: vscode.Range }> {
+    const label = `"${vscode.workspace.asRelativePath(uri, false)}"`;
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open !== undefined) {
+      const problem = await inputFileEncodingProblem(open, label);
+      return problem === undefined
+        ? { text: open.getText() }
+        : { refusal: encodingRefusal(problem), range: new vscode.Range(problem.position, problem.position) };
+    }
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    try {
+      return { text: decodeInputFile(bytes, label) };
+    } catch (e) {
+      if (!InputFileReadError.is(e)) {
+        throw e;
+      }
+      const at = e.reason === 'invalidUtf8' ? invalidUtf8Position(bytes) : undefined;
+      const position = new vscode.Position(at?.line ?? 0, at?.character ?? 0);
+      return {
+        refusal: `${e.message} ${e.fix} Nothing was sent.`,
+        range: new vscode.Range(position, position),
+      };
+    }
   }
 
   /** Adds or refreshes the item of a test file. */

@@ -135,6 +135,52 @@ describe('desktop-flows CLI: batch', () => {
     assert.equal(h.runRequests.length, 1);
   });
 
+  it('a file whose bytes are not valid UTF-8 (Latin-1 "é") is refused at its line and column, never sent with a replacement character', async () => {
+    const root = await folder();
+    await put(path.join(root, 'a.json'), echo('alpha'));
+    const head = `{\n  "$schema": "desktopflows-schema:/${flows.echoText}.json",\n  "inputInteger": 7,\n  "inputText": "Caf`;
+    await writeFile(
+      path.join(root, 'latin1.json'),
+      Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from([0xe9]), Buffer.from(' au lait"\n}\n', 'utf8')]),
+    );
+    const byte = Buffer.byteLength(head, 'utf8');
+    const r = await h.cli(['batch', root, '--connection', maker, ...common]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(h.runRequests, [], 'the sandbox received no RunDesktopFlow');
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `latin1\\.json:4:20: error: .*This file is not valid UTF-8: byte ${byte} \\(line 4, column 20\\) is 0xE9\\b`,
+      ),
+    );
+    assert.match(r.stderr, /Save it as UTF-8/);
+    assert.match(r.stderr, /error: 1 item of 2 has problems .*nothing was sent/);
+
+    const skipped = await h.cli([
+      'batch',
+      root,
+      '--connection',
+      maker,
+      ...common,
+      '--skip-invalid',
+      '--json',
+    ]);
+    assert.equal(skipped.code, 1, skipped.stderr);
+    assert.deepEqual(
+      json<Report>(skipped).items.map((i) => [path.basename(i.file), i.status]),
+      [
+        ['a.json', 'accepted'],
+        ['latin1.json', 'skipped'],
+      ],
+    );
+    assert.equal(h.runRequests.length, 1, 'only a.json was sent');
+    assert.deepEqual(
+      [...echoRunsByText().keys()].filter((t) => t.includes('\uFFFD') || t.startsWith('Caf')),
+      [],
+      'no run of Echo Text got the Latin-1 file',
+    );
+  });
+
   it('runs a folder tree in path order, round-robin over two connections, waits, reports, and never runs an item twice', async () => {
     const root = await folder();
     const texts = ['a', 'b', 'c', 'd', 'e'];

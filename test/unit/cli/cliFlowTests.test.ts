@@ -182,4 +182,34 @@ describe('desktop-flows CLI: test', () => {
     assert.match(second.stderr, /1 of 1 test cannot run/);
     assert.deepEqual(h.runRequests, []);
   });
+
+  it('a test file or the input file it names whose bytes are not valid UTF-8 (Latin-1 "é") is refused with the byte\'s place, nothing sent', async () => {
+    const latin1 = (head: string, tail: string): Buffer =>
+      Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from([0xe9]), Buffer.from(tail, 'utf8')]);
+    const inlineHead = '{\n  "flow": "Echo Text",\n  "inputs": { "inputInteger": 7, "inputText": "Caf';
+    await h.file('latin1-inline/inline.flowtest.json', latin1(inlineHead, ' au lait" }\n}\n'));
+    const inline = await h.cli(['test', path.join(h.dir, 'latin1-inline'), ...runArgs]);
+    assert.equal(inline.code, 2, inline.stderr);
+    assert.match(
+      inline.stderr,
+      new RegExp(
+        `inline\\.flowtest\\.json: error: \\S*inline\\.flowtest\\.json is not valid UTF-8: byte ${Buffer.byteLength(inlineHead)} \\(line 3, column \\d+\\) is 0xE9\\b.*Save it as UTF-8`,
+      ),
+    );
+    assert.deepEqual(h.runRequests, [], 'nothing was sent');
+
+    const fileHead = '{\n  "inputInteger": 7,\n  "inputText": "Caf';
+    await h.file('latin1-file/inputs/latin1.json', latin1(fileHead, ' au lait"\n}\n'));
+    await h.file('latin1-file/echo.flowtest.json', { flow: 'Echo Text', inputs: 'inputs/latin1.json' });
+    const named = await h.cli(['test', path.join(h.dir, 'latin1-file'), ...runArgs]);
+    assert.equal(named.code, 2, named.stderr);
+    assert.match(
+      named.stderr,
+      new RegExp(
+        `latin1\\.json is not valid UTF-8: byte ${Buffer.byteLength(fileHead)} \\(line 3, column 20\\) is 0xE9\\b.*Save it as UTF-8`,
+      ),
+    );
+    assert.match(named.stderr, /1 of 1 test cannot run/);
+    assert.deepEqual(h.runRequests, [], 'nothing was sent');
+  });
 });
