@@ -64,7 +64,14 @@ function readAsync(
   });
 }
 
-const saveAsUtf8 = 'Save it as UTF-8 (in VS Code: "Change File Encoding" → "Save with Encoding" → UTF-8).';
+/**
+ * In VS Code the file must be read in its own encoding before it is saved as UTF-8: "Save with Encoding" alone
+ * writes the U+FFFD the editor shows, and the character is lost.
+ */
+const saveAsUtf8 =
+  'Save it as UTF-8 (in VS Code: "Reopen with Encoding" → the encoding it was written in, often "Western (Windows 1252)"; ' +
+  'then "Save with Encoding" → "UTF-8". Saving as UTF-8 without reopening keeps the replacement characters the editor shows, ' +
+  'and the original characters are lost).';
 
 function tooLarge(label: string, size: number | undefined, limit: number): InputFileReadError {
   return new InputFileReadError(

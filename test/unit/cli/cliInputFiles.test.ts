@@ -60,6 +60,11 @@ describe('desktop-flows CLI: input files are read exactly as written', () => {
       ),
     );
     assert.match(r.stderr, /Save it as UTF-8/);
+    // Read in its own encoding first: saving what the editor shows would keep U+FFFD.
+    assert.match(
+      r.stderr,
+      /"Reopen with Encoding" → .*"Western \(Windows 1252\)".* then "Save with Encoding" → "UTF-8"/,
+    );
   });
 
   it('decodes UTF-16 with a byte-order mark and sends the text unchanged', async () => {
