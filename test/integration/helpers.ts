@@ -266,6 +266,25 @@ export async function expectNoDoubleRegistration(
 }
 
 /**
+ * Whether a notification shown since the last "Clear All" says `words`: in its toast, or else in the notification
+ * center, which lists every one of them. In the tier, now and then a toast was not found although the command had
+ * shown its notification (once right after a suite signed in, once in a run of several refusals in a row).
+ */
+export async function notificationSays(probe: WorkbenchProbe, words: string): Promise<boolean> {
+  if (await probe.waitForText(words, { selector: '.notifications-toasts', timeoutMs: 15_000 })) {
+    return true;
+  }
+  await vscode.commands.executeCommand('notifications.showList');
+  try {
+    const found = await probe.waitForText(words, { selector: '.notifications-center', timeoutMs: 5_000 });
+    note(`"${words}" was ${found ? '' : 'not '}found in the notification center instead of a toast`);
+    return found;
+  } finally {
+    await vscode.commands.executeCommand('notifications.hideList');
+  }
+}
+
+/**
  * Whether a tree node carries a `contextValue` tag. Tests must not use `instanceof` on nodes: the test
  * bundle has its own copies of the classes, separate from the extension's.
  */

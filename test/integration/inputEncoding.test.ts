@@ -12,6 +12,7 @@ import {
   activateExtension,
   makerAttended,
   note,
+  notificationSays,
   signInToSandbox,
   signOutOfSandbox,
   waitFor,
@@ -79,26 +80,6 @@ describe('Input files whose bytes are not valid UTF-8', function () {
     return probe;
   }
 
-  /**
-   * Whether a notification shown during this test says `words`: in its toast, or else in the notification
-   * center (once, right after the suite signed in, the toast was not found although the command had shown it;
-   * the center lists every notification since the last "Clear All").
-   */
-  async function notificationSays(probe: WorkbenchProbe, words: string): Promise<boolean> {
-    if (await probe.waitForText(words, { selector: toasts, timeoutMs: 15_000 })) {
-      return true;
-    }
-    await vscode.commands.executeCommand('notifications.showList');
-    try {
-      const found = await probe.waitForText(words, { selector: '.notifications-center', timeoutMs: 5_000 });
-      note(`"${words}" was ${found ? '' : 'not '}found in the notification center instead of a toast`);
-      return found;
-    } finally {
-      await vscode.commands.executeCommand('notifications.hideList');
-    }
-  }
-
-  /** Presses "Go to Problem" on the notification and returns the editor it reveals. */
   async function goToProblem(probe: WorkbenchProbe, uri: vscode.Uri): Promise<vscode.TextEditor> {
     // Nothing open: the button must open the file itself.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

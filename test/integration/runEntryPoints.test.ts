@@ -16,6 +16,7 @@ import {
   children,
   makerAttended,
   note,
+  notificationSays,
   signInToSandbox,
   signOutOfSandbox,
   waitFor,
@@ -222,10 +223,7 @@ describe('Run entry points refuse invalid inputs before sending', function () {
     const probe = workbenchProbe();
     if (probe) {
       assert.ok(
-        await probe.waitForText('entry-latin1.json" is not valid UTF-8', {
-          selector: '.notifications-toasts',
-          timeoutMs: 15_000,
-        }),
+        await notificationSays(probe, 'entry-latin1.json" is not valid UTF-8'),
         'the error notification says the file is not valid UTF-8',
       );
     }
