@@ -35,6 +35,20 @@ describe('runs: cancel (sandbox)', function () {
     return harness;
   }
 
+  /** Starts Long Running Report and waits until the service says it is running. */
+  async function startLongRunning(harness: RunsHarness): Promise<Awaited<ReturnType<typeof startTestRun>>> {
+    const run = await startTestRun(
+      service!,
+      { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
+      signal,
+    );
+    await log.until(
+      () => log.of('stateChanged', run.runId).some((e) => e.status === 'running'),
+      'the run to start',
+    );
+    return run;
+  }
+
   function cancelPosts(harness: RunsHarness): number {
     return harness.requests.filter((r) => r.method === 'POST' && r.url.includes('CancelDesktopFlowRun'))
       .length;
@@ -48,15 +62,7 @@ describe('runs: cancel (sandbox)', function () {
 
   it('cancels a running run, which then ends as cancelled', async () => {
     const harness = setup(100);
-    const run = await startTestRun(
-      service!,
-      { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
-      signal,
-    );
-    await log.until(
-      () => log.of('stateChanged', run.runId).some((e) => e.status === 'running'),
-      'the run to start',
-    );
+    const run = await startLongRunning(harness);
     const result = await service!.cancel(run, signal);
     assert.equal(result.statusBefore, 'running');
     const end = await log.finished(run.runId);
@@ -76,15 +82,7 @@ describe('runs: cancel (sandbox)', function () {
       },
     });
     setup(100, noRunTime);
-    const run = await startTestRun(
-      service!,
-      { environment: harness.environment, flowId: flows.longReport, options: makerAttended },
-      signal,
-    );
-    await log.until(
-      () => log.of('stateChanged', run.runId).some((e) => e.status === 'running'),
-      'the run to start',
-    );
+    const run = await startLongRunning(harness);
     // It runs for a while (ten sandbox seconds) before the cancel.
     harness.sandbox.clock.advance(10_000);
     await service!.cancel(run, signal);
